@@ -1,0 +1,42 @@
+# Tandem: `make demo` starts a demo on SQLite, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export TANDEM_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo install test lint typecheck pytest chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	TANDEM_DEBUG=1 $(BIN)/tandem migrate --noinput
+	TANDEM_DEBUG=1 $(BIN)/tandem demo
+	TANDEM_DEBUG=1 $(BIN)/tandem serve --host $(HOST) --port $(PORT)
+
+chromium:
+	@scripts/ensure-chromium
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy src tests
+
+pytest: install chromium
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,37 @@
+"""Attach the organisation a person is working in to each request.
+
+A person may belong to several organisations; the chosen one is kept in the
+session (``tandem_org``). ``request.organization`` and ``request.membership`` are
+``None`` for anonymous visitors and for people without any membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from tandem.accounts.models import Membership
+
+SESSION_KEY = "tandem_org"
+
+
+class OrganizationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        request.organization = None  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            memberships = Membership.objects.select_related("organization").filter(
+                user=request.user
+            )
+            wanted = request.session.get(SESSION_KEY)
+            membership = (
+                memberships.filter(organization_id=wanted).first() if wanted else None
+            ) or memberships.order_by("joined_at", "id").first()
+            if membership is not None:
+                request.membership = membership  # type: ignore[attr-defined]
+                request.organization = membership.organization  # type: ignore[attr-defined]
+        return self.get_response(request)

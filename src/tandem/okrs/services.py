@@ -1,0 +1,526 @@
+"""Every write to OKRs: keyword-only, atomic, audited, and keeping derived values fresh.
+
+Errors are :class:`django.core.exceptions.ValidationError` with a message per field,
+so pages, the API and imports can name the field that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.models import Organization, Team, User
+from tandem.audit.models import Source
+from tandem.audit.services import audit_record, snapshot
+from tandem.domain import progress as maths
+from tandem.domain.scoring import score as score_of
+from tandem.domain.scoring import validate_score
+from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+
+OBJECTIVE_FIELDS = ["title", "description", "kind", "owner_team", "owner_user", "state",
+                    "is_private", "cycle"]
+KEY_RESULT_FIELDS = ["title", "kind", "unit", "currency", "baseline", "target", "owner",
+                     "weight", "position"]
+
+
+def _check_org(organization: Organization, **objects: Any) -> None:
+    """Refuse an object of another organisation (a bug or a forged id): name the field."""
+    for field, obj in objects.items():
+        if obj is not None and obj.organization_id != organization.pk:
+            raise ValidationError({field: "Not found in this organisation."})
+
+
+def _check_version(obj: KeyResult | Objective, expected: int | None) -> None:
+    if expected is not None and obj.version != expected:
+        raise ValidationError(
+            {"version": f"Someone else changed “{obj}” since you opened it "
+             "(reload to see their change, then apply yours)."},
+            code="conflict",
+        )
+
+
+# -- cycles -----------------------------------------------------------------------------
+
+def cycle_create(
+    *,
+    organization: Organization,
+    name: str,
+    start_date: date,
+    end_date: date,
+    kind: str = Cycle.Kind.QUARTER,
+    parent: Cycle | None = None,
+    state: str = Cycle.State.PLANNING,
+    by: User | None,
+    source: str = Source.WEB,
+) -> Cycle:
+    _check_org(organization, parent=parent)
+    cycle = Cycle(organization=organization, name=name.strip(), kind=kind,
+                  start_date=start_date, end_date=end_date, parent=parent, state=state)
+    errors: dict[str, str] = {}
+    if end_date <= start_date:
+        errors["end_date"] = "The cycle must end after it starts."
+    if parent is not None and not (parent.start_date <= start_date and end_date <= parent.end_date):
+        errors["parent"] = f"{name} must lie inside {parent.name} ({parent.start_date} to {parent.end_date})."
+    if Cycle.objects.filter(organization=organization, name__iexact=cycle.name).exists():
+        errors["name"] = f"A cycle named “{cycle.name}” already exists."
+    if errors:
+        raise ValidationError(errors)
+    cycle.full_clean()
+    with transaction.atomic():
+        cycle.save()
+        audit_record(organization=organization, actor=by, action="cycle.create", target=cycle,
+                     after=snapshot(cycle), source=source)
+    return cycle
+
+
+def cycle_activate(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> Cycle:
+    if cycle.state == Cycle.State.CLOSED:
+        raise ValidationError({"state": f"{cycle.name} is closed and cannot be reopened here."})
+    with transaction.atomic():
+        before = snapshot(cycle, ["state"])
+        cycle.state = Cycle.State.ACTIVE
+        cycle.save(update_fields=["state"])
+        audit_record(organization=cycle.organization, actor=by, action="cycle.activate",
+                     target=cycle, before=before, after=snapshot(cycle, ["state"]), source=source)
+    return cycle
+
+
+def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> Cycle:
+    """Close a cycle: every open objective gets its computed score and is closed."""
+    if cycle.state == Cycle.State.CLOSED:
+        raise ValidationError({"state": f"{cycle.name} is already closed."})
+    with transaction.atomic():
+        objectives = list(
+            Objective.objects.select_for_update()
+            .filter(cycle=cycle)
+            .exclude(state__in=[Objective.State.DROPPED, Objective.State.CLOSED])
+        )
+        for objective in objectives:
+            before = snapshot(objective, ["state", "computed_score", "score"])
+            objective.computed_score = score_of(objective.progress)
+            if objective.score is None:
+                objective.score = objective.computed_score
+            objective.state = Objective.State.CLOSED
+            objective.version += 1
+            objective.save(update_fields=["computed_score", "score", "state", "version",
+                                          "updated_at"])
+            audit_record(organization=cycle.organization, actor=by, action="objective.score",
+                         target=objective, before=before,
+                         after=snapshot(objective, ["state", "computed_score", "score"]),
+                         source=source)
+        before = snapshot(cycle, ["state", "closed_at"])
+        cycle.state = Cycle.State.CLOSED
+        cycle.closed_at = timezone.now()
+        cycle.save(update_fields=["state", "closed_at"])
+        audit_record(organization=cycle.organization, actor=by, action="cycle.close",
+                     target=cycle, before=before, after=snapshot(cycle, ["state", "closed_at"]),
+                     source=source)
+    return cycle
+
+
+# -- objectives -------------------------------------------------------------------------
+
+def _validate_objective(objective: Objective) -> None:
+    errors: dict[str, str] = {}
+    if not objective.title.strip():
+        errors["title"] = "Give the objective a title."
+    if (objective.owner_team_id is None) == (objective.owner_user_id is None):
+        errors["owner"] = "An objective is owned by exactly one team or one person."
+    if objective.cycle_id and objective.cycle.is_closed and objective.state != Objective.State.CLOSED:
+        errors["cycle"] = f"{objective.cycle.name} is closed; choose an open cycle."
+    if errors:
+        raise ValidationError(errors)
+    objective.full_clean(exclude=["organization", "cycle", "owner_team", "owner_user",
+                                  "created_by"])
+
+
+def objective_create(
+    *,
+    organization: Organization,
+    cycle: Cycle,
+    title: str,
+    by: User | None,
+    description: str = "",
+    kind: str = Objective.Kind.ASPIRATIONAL,
+    owner_team: Team | None = None,
+    owner_user: User | None = None,
+    is_private: bool = False,
+    state: str = Objective.State.ACTIVE,
+    source: str = Source.WEB,
+) -> Objective:
+    _check_org(organization, cycle=cycle, owner_team=owner_team)
+    objective = Objective(
+        organization=organization, cycle=cycle, title=title.strip(), description=description,
+        kind=kind, owner_team=owner_team, owner_user=owner_user, is_private=is_private,
+        state=state, created_by=by,
+    )
+    _validate_objective(objective)
+    with transaction.atomic():
+        objective.position = Objective.objects.filter(cycle=cycle).count()
+        objective.save()
+        audit_record(organization=organization, actor=by, action="objective.create",
+                     target=objective, after=snapshot(objective), source=source)
+    return objective
+
+
+def objective_update(
+    *,
+    objective: Objective,
+    by: User | None,
+    version: int | None = None,
+    source: str = Source.WEB,
+    **changes: Any,
+) -> Objective:
+    unknown = set(changes) - set(OBJECTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"objective_update does not change {sorted(unknown)}")
+    with transaction.atomic():
+        current = Objective.objects.select_for_update().get(pk=objective.pk)
+        _check_version(current, version)
+        _check_org(current.organization, owner_team=changes.get("owner_team"),
+                   cycle=changes.get("cycle"))
+        before = snapshot(current)
+        for field, value in changes.items():
+            setattr(current, field, value.strip() if field == "title" else value)
+        _validate_objective(current)
+        current.version += 1
+        current.save()
+        audit_record(organization=current.organization, actor=by, action="objective.update",
+                     target=current, before=before, after=snapshot(current), source=source)
+    return current
+
+
+def objective_set_score(
+    *, objective: Objective, score: Decimal, reason: str, by: User | None,
+    source: str = Source.WEB,
+) -> Objective:
+    """An owner adjusts the computed score at close; a different score needs a reason."""
+    try:
+        value = validate_score(score)
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationError({"score": str(exc).capitalize() + "."}) from None
+    if objective.cycle.state != Cycle.State.CLOSED:
+        raise ValidationError({"score": "Scores are set when the cycle closes."})
+    if value != objective.computed_score and not reason.strip():
+        raise ValidationError(
+            {"reason": f"Say why the score differs from the computed {objective.computed_score}."}
+        )
+    with transaction.atomic():
+        before = snapshot(objective, ["score", "score_reason"])
+        objective.score = value
+        objective.score_reason = reason.strip()
+        objective.version += 1
+        objective.save(update_fields=["score", "score_reason", "version", "updated_at"])
+        audit_record(organization=objective.organization, actor=by, action="objective.score",
+                     target=objective, before=before,
+                     after=snapshot(objective, ["score", "score_reason"]), source=source)
+    return objective
+
+
+def objective_recompute(*, objective: Objective) -> Objective:
+    """Refresh the stored progress and last check-in time from the key results."""
+    rows = list(objective.key_results.values_list("progress", "weight", "last_checkin_at"))
+    objective.progress = maths.objective_progress(
+        maths.Weighted(progress=p, weight=w) for p, w, _ in rows
+    )
+    times = [t for _, _, t in rows if t is not None]
+    objective.last_checkin_at = max(times) if times else None
+    Objective.objects.filter(pk=objective.pk).update(
+        progress=objective.progress, last_checkin_at=objective.last_checkin_at
+    )
+    return objective
+
+
+# -- key results ------------------------------------------------------------------------
+
+def _decimal(field: str, value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        result = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValidationError({field: f"“{value}” is not a number."}) from None
+    if not result.is_finite():
+        raise ValidationError({field: f"“{value}” is not a finite number."})
+    if abs(result) >= Decimal("1e16"):
+        raise ValidationError({field: f"{value} is too large."})
+    return result
+
+
+def _validate_key_result(kr: KeyResult) -> None:
+    errors: dict[str, str] = {}
+    if not kr.title.strip():
+        errors["title"] = "Give the key result a title."
+    if kr.kind == KeyResult.Kind.METRIC:
+        if kr.baseline is None:
+            errors["baseline"] = "A metric key result needs a baseline (where you start, X)."
+        if kr.target is None:
+            errors["target"] = "A metric key result needs a target (where you want to be, Y)."
+        if kr.baseline is not None and kr.target is not None and kr.baseline == kr.target:
+            errors["target"] = (
+                f"The target equals the baseline ({kr.baseline}): a key result moves from X to Y."
+            )
+    else:
+        kr.baseline = kr.target = kr.current = None
+    if kr.weight is None or kr.weight <= 0:
+        errors["weight"] = "The weight must be greater than zero."
+    if kr.unit == KeyResult.Unit.CURRENCY and not kr.currency:
+        errors["currency"] = "Name the currency (e.g. EUR, USD)."
+    if kr.currency and (len(kr.currency) != 3 or not kr.currency.isalpha()):
+        errors["currency"] = f"“{kr.currency}” is not a three-letter currency code."
+    if errors:
+        raise ValidationError(errors)
+    kr.currency = kr.currency.upper()
+    kr.full_clean(exclude=["organization", "objective", "owner"])
+
+
+def key_result_create(
+    *,
+    objective: Objective,
+    title: str,
+    by: User | None,
+    kind: str = KeyResult.Kind.METRIC,
+    unit: str = KeyResult.Unit.NUMBER,
+    currency: str = "",
+    baseline: Decimal | str | None = None,
+    target: Decimal | str | None = None,
+    owner: User | None = None,
+    weight: Decimal | str = Decimal(1),
+    source: str = Source.WEB,
+) -> KeyResult:
+    kr = KeyResult(
+        organization_id=objective.organization_id, objective=objective, title=title.strip(),
+        kind=kind, unit=unit, currency=currency.strip(),
+        baseline=_decimal("baseline", baseline), target=_decimal("target", target),
+        owner=owner, weight=_decimal("weight", weight) or Decimal(0),
+    )
+    _validate_key_result(kr)
+    if objective.cycle.is_closed:
+        raise ValidationError({"objective": f"{objective.cycle.name} is closed."})
+    with transaction.atomic():
+        kr.position = objective.key_results.count()
+        kr.progress = kr.compute_progress()
+        kr.save()
+        objective_recompute(objective=objective)
+        audit_record(organization=objective.organization, actor=by, action="key_result.create",
+                     target=kr, after=snapshot(kr), source=source)
+    return kr
+
+
+def key_result_update(
+    *,
+    key_result: KeyResult,
+    by: User | None,
+    version: int | None = None,
+    source: str = Source.WEB,
+    **changes: Any,
+) -> KeyResult:
+    unknown = set(changes) - set(KEY_RESULT_FIELDS)
+    if unknown:
+        raise TypeError(f"key_result_update does not change {sorted(unknown)}")
+    for field in ("baseline", "target", "weight"):
+        if field in changes:
+            changes[field] = _decimal(field, changes[field])
+    with transaction.atomic():
+        kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(
+            pk=key_result.pk
+        )
+        _check_version(kr, version)
+        before = snapshot(kr)
+        for field, value in changes.items():
+            setattr(kr, field, value)
+        _validate_key_result(kr)
+        kr.progress = kr.compute_progress()
+        kr.version += 1
+        kr.save()
+        objective_recompute(objective=kr.objective)
+        audit_record(organization=kr.objective.organization, actor=by,
+                     action="key_result.update", target=kr, before=before, after=snapshot(kr),
+                     source=source)
+    return kr
+
+
+def key_result_check_in(
+    *,
+    key_result: KeyResult,
+    by: User | None,
+    confidence: int | str | None,
+    value: Decimal | str | None = None,
+    done: bool | None = None,
+    note: str = "",
+    at: datetime | None = None,
+    source: str = Source.WEB,
+) -> CheckIn:
+    """Record a check-in and refresh the key result and its objective.
+
+    A metric key result takes ``value``; a milestone takes ``done``. A closed
+    cycle, or a closed or dropped objective, refuses check-ins.
+    """
+    errors: dict[str, str] = {}
+    amount = None
+    try:
+        amount = _decimal("value", value)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    try:
+        level = int(confidence) if confidence not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        level = None
+        errors["confidence"] = f"“{confidence}” is not a whole number from 1 to 10."
+    if level is None and "confidence" not in errors:
+        errors["confidence"] = "Say how confident you are, from 1 (not at all) to 10 (certain)."
+    elif level is not None and not 1 <= level <= 10:
+        errors["confidence"] = f"Confidence is from 1 to 10, not {level}."
+    if key_result.is_metric:
+        if amount is None and "value" not in errors:
+            errors["value"] = "Enter the key result's current value."
+    elif done is None:
+        errors["done"] = "Say whether the milestone is done."
+    if errors:
+        raise ValidationError(errors)
+    assert level is not None
+    with transaction.atomic():
+        kr = KeyResult.objects.select_for_update().select_related(
+            "objective__cycle", "objective__organization"
+        ).get(pk=key_result.pk)
+        cycle = kr.objective.cycle
+        if cycle.is_closed:
+            raise ValidationError(
+                {"__all__": f"{cycle.name} is closed: its scores are final, so check-ins "
+                 "are no longer accepted. Check in on this cycle's successor instead."},
+                code="closed",
+            )
+        if kr.objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
+            raise ValidationError(
+                {"__all__": f"The objective “{kr.objective}” is {kr.objective.state}; "
+                 "reopen it before checking in."},
+                code="closed",
+            )
+        checkin = CheckIn(
+            organization_id=kr.organization_id, key_result=kr, confidence=level, note=note.strip(),
+            value=amount if kr.is_metric else None, done=done if not kr.is_metric else None,
+            author=by, source=source, created_at=at or timezone.now(),
+        )
+        checkin.save()
+        latest = kr.checkins.order_by("-created_at", "-id").first()
+        assert latest is not None
+        before = snapshot(kr, ["current", "done", "progress", "last_confidence"])
+        kr.current = latest.value
+        kr.done = bool(latest.done)
+        kr.last_confidence = latest.confidence
+        kr.last_checkin_at = latest.created_at
+        kr.progress = kr.compute_progress()
+        kr.save(update_fields=["current", "done", "last_confidence", "last_checkin_at",
+                               "progress", "updated_at"])
+        objective_recompute(objective=kr.objective)
+        audit_record(organization=kr.objective.organization, actor=by, action="checkin.create",
+                     target=checkin, before=before,
+                     after=snapshot(kr, ["current", "done", "progress", "last_confidence"]),
+                     source=source)
+    key_result.refresh_from_db()
+    return checkin
+
+
+# -- alignment --------------------------------------------------------------------------
+
+def _ancestors(objective_ids: Iterable[int]) -> set[int]:
+    """Every objective reachable upwards from ``objective_ids`` through alignments."""
+    seen: set[int] = set()
+    frontier = set(objective_ids)
+    while frontier:
+        seen |= frontier
+        ups = Alignment.objects.filter(objective_id__in=frontier).select_related(
+            "parent_key_result"
+        )
+        frontier = {a.parent_objective_id_resolved for a in ups} - seen - {None}  # type: ignore[misc]
+    return seen
+
+
+def alignment_add(
+    *,
+    objective: Objective,
+    by: User | None,
+    parent_objective: Objective | None = None,
+    parent_key_result: KeyResult | None = None,
+    source: str = Source.WEB,
+) -> Alignment:
+    organization = objective.organization
+    _check_org(organization, parent_objective=parent_objective,
+               parent_key_result=parent_key_result)
+    if (parent_objective is None) == (parent_key_result is None):
+        raise ValidationError({"parent": "Choose one parent objective or one parent key result."})
+    target_id = parent_objective.pk if parent_objective else parent_key_result.objective_id  # type: ignore[union-attr]
+    if target_id == objective.pk:
+        raise ValidationError({"parent": "An objective cannot contribute to itself."})
+    if objective.pk in _ancestors([target_id]):
+        raise ValidationError(
+            {"parent": "That would make a loop: the parent already contributes to this objective."}
+        )
+    exists = Alignment.objects.filter(objective=objective, parent_objective=parent_objective,
+                                      parent_key_result=parent_key_result).exists()
+    if exists:
+        raise ValidationError({"parent": "This objective already contributes there."})
+    with transaction.atomic():
+        alignment = Alignment.objects.create(
+            organization=organization, objective=objective, parent_objective=parent_objective,
+            parent_key_result=parent_key_result,
+        )
+        audit_record(organization=organization, actor=by, action="alignment.create",
+                     target=alignment, after=snapshot(alignment), source=source)
+    return alignment
+
+
+def alignment_remove(*, alignment: Alignment, by: User | None, source: str = Source.WEB) -> None:
+    with transaction.atomic():
+        audit_record(organization=alignment.organization, actor=by, action="alignment.delete",
+                     target=alignment, before=snapshot(alignment), source=source)
+        alignment.delete()
+
+
+# -- initiatives ------------------------------------------------------------------------
+
+def initiative_create(
+    *,
+    objective: Objective,
+    title: str,
+    by: User | None,
+    key_result: KeyResult | None = None,
+    owner: User | None = None,
+    status: str = Initiative.Status.NOT_STARTED,
+    due_date: date | None = None,
+    source: str = Source.WEB,
+) -> Initiative:
+    if key_result is not None and key_result.objective_id != objective.pk:
+        raise ValidationError({"key_result": "The key result belongs to another objective."})
+    initiative = Initiative(organization_id=objective.organization_id, objective=objective,
+                            key_result=key_result, title=title.strip(), owner=owner,
+                            status=status, due_date=due_date)
+    if not initiative.title:
+        raise ValidationError({"title": "Give the initiative a title."})
+    initiative.full_clean(exclude=["organization", "objective", "key_result", "owner"])
+    with transaction.atomic():
+        initiative.save()
+        audit_record(organization=objective.organization, actor=by, action="initiative.create",
+                     target=initiative, after=snapshot(initiative), source=source)
+    return initiative
+
+
+def initiative_set_status(
+    *, initiative: Initiative, status: str, by: User | None, source: str = Source.WEB
+) -> Initiative:
+    if status not in Initiative.Status.values:
+        raise ValidationError({"status": f"“{status}” is not an initiative status."})
+    with transaction.atomic():
+        before = snapshot(initiative, ["status"])
+        initiative.status = status
+        initiative.save(update_fields=["status"])
+        audit_record(organization=initiative.organization, actor=by,
+                     action="initiative.update", target=initiative, before=before,
+                     after=snapshot(initiative, ["status"]), source=source)
+    return initiative

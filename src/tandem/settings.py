@@ -1,0 +1,170 @@
+"""Django settings for Tandem, read from the environment (see docs/operations.md).
+
+| variable | meaning | default |
+|---|---|---|
+| TANDEM_DEBUG | development mode | off |
+| TANDEM_SECRET_KEY | signing key; required when debug is off | development key in debug |
+| TANDEM_ALLOWED_HOSTS | comma-separated host names | localhost,127.0.0.1 |
+| TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
+| DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from tandem.conf import env_bool, env_int, env_list, env_path, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEVELOPMENT_SECRET_KEY = "tandem-development-only-never-use-in-production"
+
+DEBUG = env_bool("TANDEM_DEBUG", default=False)
+SECRET_KEY = env_str("TANDEM_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "TANDEM_SECRET_KEY must be set to a long random value when TANDEM_DEBUG is off "
+        "(the development key is refused in production)."
+    )
+if not DEBUG and len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("TANDEM_SECRET_KEY must be at least 32 characters long.")
+
+ALLOWED_HOSTS = env_list("TANDEM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("TANDEM_CSRF_TRUSTED_ORIGINS", [])
+DATA_DIR = env_path("TANDEM_DATA_DIR", Path.cwd() / "var")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "tandem.accounts",
+    "tandem.audit",
+    "tandem.okrs",
+    "tandem.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tandem.accounts.middleware.OrganizationMiddleware",
+]
+
+ROOT_URLCONF = "tandem.urls"
+WSGI_APPLICATION = "tandem.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tandem.web.context_processors.tandem",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except (ValueError, KeyError) as exc:  # dj-database-url raises both for bad URLs
+        raise ImproperlyConfigured(f"DATABASE_URL={url!r} is not understood: {exc}") from None
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        # WAL lets readers run beside the writer; synchronous=FULL keeps every
+        # acknowledged commit across a power loss; IMMEDIATE transactions take the
+        # write lock up front so two writers queue instead of failing mid-way.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    elif engine != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL uses {engine}; Tandem supports sqlite:// and postgres:// URLs."
+        )
+    config["ATOMIC_REQUESTS"] = False
+    return config
+
+
+DATABASES = {
+    "default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tandem.sqlite3'}"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("TANDEM_SESSION_AGE_SECONDS", 14 * 24 * 3600, minimum=300)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if env_bool("TANDEM_HTTPS", default=False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("TANDEM_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 0, minimum=0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TANDEM_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,91 @@
+"""The cast every test can use: one organisation with a person per role, and an outsider.
+
+``cast.owner``, ``cast.admin``, ``cast.editor``, ``cast.member``, ``cast.viewer`` belong
+to ``cast.org``; ``cast.outsider`` is the owner of ``cast.other_org``. ``cast.team``
+(Sales, under the company) has ``cast.member`` as a member and ``cast.editor`` as its lead.
+``cast.cycle`` is an active quarter around today; ``cast.objective`` is owned by
+``cast.team`` and has a metric key result ``cast.kr`` (0 -> 100, owned by the member).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from tandem.accounts import services as accounts
+from tandem.accounts.models import Organization, Role, Team, User
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Cycle, KeyResult, Objective
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Cast:
+    org: Organization
+    other_org: Organization
+    owner: User
+    admin: User
+    editor: User
+    member: User
+    viewer: User
+    outsider: User
+    company: Team
+    team: Team
+    other_team: Team
+    cycle: Cycle
+    objective: Objective
+    kr: KeyResult
+
+
+def make_user(email: str, name: str) -> User:
+    return accounts.user_create(email=email, full_name=name, password=PASSWORD)
+
+
+def quarter_around(day: dt.date) -> tuple[dt.date, dt.date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = dt.date(day.year, first_month, 1)
+    end_month = first_month + 3
+    end = (
+        dt.date(day.year + 1, 1, 1) if end_month > 12 else dt.date(day.year, end_month, 1)
+    ) - dt.timedelta(days=1)
+    return start, end
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    owner = make_user("olivia@acme.test", "Olivia Owner")
+    org = accounts.organization_create(name="Acme IT", owner=owner, timezone="Europe/Paris")
+    people: dict[str, User] = {}
+    for role in (Role.ADMIN, Role.EDITOR, Role.MEMBER, Role.VIEWER):
+        user = make_user(f"{role}@acme.test", f"{role.label} Person")
+        accounts.membership_add(organization=org, user=user, role=role, by=owner)
+        people[role] = user
+    outsider = make_user("oscar@globex.test", "Oscar Outsider")
+    other_org = accounts.organization_create(name="Globex", owner=outsider)
+    company = accounts.team_create(organization=org, name="Acme IT", kind=Team.Kind.COMPANY,
+                                   by=owner)
+    team = accounts.team_create(organization=org, name="Sales", parent=company, by=owner)
+    accounts.team_add_member(team=team, user=people[Role.MEMBER], by=owner)
+    accounts.team_add_member(team=team, user=people[Role.EDITOR], is_lead=True, by=owner)
+    other_team = accounts.team_create(organization=other_org, name="Globex Sales", by=outsider)
+    start, end = quarter_around(dt.date.today())
+    cycle = okrs.cycle_create(organization=org, name="This quarter", start_date=start,
+                              end_date=end, state=Cycle.State.ACTIVE, by=owner)
+    objective = okrs.objective_create(
+        organization=org, cycle=cycle, owner_team=team, by=owner,
+        title="Become the go-to IT service provider in our region",
+    )
+    kr = okrs.key_result_create(
+        objective=objective, title="Sign new recurring contracts", baseline=Decimal(0),
+        target=Decimal(100), owner=people[Role.MEMBER], by=owner,
+    )
+    return Cast(
+        org=org, other_org=other_org, owner=owner, admin=people[Role.ADMIN],
+        editor=people[Role.EDITOR], member=people[Role.MEMBER], viewer=people[Role.VIEWER],
+        outsider=outsider, company=company, team=team, other_team=other_team, cycle=cycle,
+        objective=objective, kr=kr,
+    )
