@@ -66,26 +66,50 @@ def cast(db: None) -> Cast:
         people[role] = user
     outsider = make_user("oscar@globex.test", "Oscar Outsider")
     other_org = accounts.organization_create(name="Globex", owner=outsider)
-    company = accounts.team_create(organization=org, name="Acme IT", kind=Team.Kind.COMPANY,
-                                   by=owner)
+    company = accounts.team_create(
+        organization=org, name="Acme IT", kind=Team.Kind.COMPANY, by=owner
+    )
     team = accounts.team_create(organization=org, name="Sales", parent=company, by=owner)
     accounts.team_add_member(team=team, user=people[Role.MEMBER], by=owner)
     accounts.team_add_member(team=team, user=people[Role.EDITOR], is_lead=True, by=owner)
     other_team = accounts.team_create(organization=other_org, name="Globex Sales", by=outsider)
-    start, end = quarter_around(dt.date.today())
-    cycle = okrs.cycle_create(organization=org, name="This quarter", start_date=start,
-                              end_date=end, state=Cycle.State.ACTIVE, by=owner)
+    start, end = quarter_around(dt.datetime.now(dt.UTC).date())
+    cycle = okrs.cycle_create(
+        organization=org,
+        name="This quarter",
+        start_date=start,
+        end_date=end,
+        state=Cycle.State.ACTIVE,
+        by=owner,
+    )
     objective = okrs.objective_create(
-        organization=org, cycle=cycle, owner_team=team, by=owner,
+        organization=org,
+        cycle=cycle,
+        owner_team=team,
+        by=owner,
         title="Become the go-to IT service provider in our region",
     )
     kr = okrs.key_result_create(
-        objective=objective, title="Sign new recurring contracts", baseline=Decimal(0),
-        target=Decimal(100), owner=people[Role.MEMBER], by=owner,
+        objective=objective,
+        title="Sign new recurring contracts",
+        baseline=Decimal(0),
+        target=Decimal(100),
+        owner=people[Role.MEMBER],
+        by=owner,
     )
     return Cast(
-        org=org, other_org=other_org, owner=owner, admin=people[Role.ADMIN],
-        editor=people[Role.EDITOR], member=people[Role.MEMBER], viewer=people[Role.VIEWER],
-        outsider=outsider, company=company, team=team, other_team=other_team, cycle=cycle,
-        objective=objective, kr=kr,
+        org=org,
+        other_org=other_org,
+        owner=owner,
+        admin=people[Role.ADMIN],
+        editor=people[Role.EDITOR],
+        member=people[Role.MEMBER],
+        viewer=people[Role.VIEWER],
+        outsider=outsider,
+        company=company,
+        team=team,
+        other_team=other_team,
+        cycle=cycle,
+        objective=objective,
+        kr=kr,
     )

@@ -3,9 +3,11 @@
 import os
 
 os.environ.setdefault("TANDEM_SECRET_KEY", "tandem-test-suite-secret-key-0123456789abcdef")
-os.environ.setdefault("TANDEM_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+os.environ.setdefault(
+    "TANDEM_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
+)
 
-from tandem.settings import *  # noqa: E402, F403
+from tandem.settings import *  # noqa: F403
 
 # Argon2 is what production uses (tests/accounts checks it); hashing with it in
 # every fixture would only slow the suite down.

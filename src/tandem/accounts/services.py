@@ -22,15 +22,24 @@ def organization_create(
     source: str = Source.WEB,
 ) -> Organization:
     organization = Organization(
-        name=name.strip(), slug=slug or slugify(name)[:60], timezone=timezone,
-        week_start=week_start, fiscal_year_start_month=fiscal_year_start_month,
+        name=name.strip(),
+        slug=slug or slugify(name)[:60],
+        timezone=timezone,
+        week_start=week_start,
+        fiscal_year_start_month=fiscal_year_start_month,
     )
     organization.full_clean()
     with transaction.atomic():
         organization.save()
         Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
-        audit_record(organization=organization, actor=owner, action="organization.create",
-                     target=organization, after=snapshot(organization), source=source)
+        audit_record(
+            organization=organization,
+            actor=owner,
+            action="organization.create",
+            target=organization,
+            after=snapshot(organization),
+            source=source,
+        )
     return organization
 
 
@@ -46,8 +55,13 @@ def user_create(*, email: str, full_name: str, password: str | None) -> User:
 
 
 def membership_add(
-    *, organization: Organization, user: User, role: str = Role.MEMBER, title: str = "",
-    by: User | None, source: str = Source.WEB,
+    *,
+    organization: Organization,
+    user: User,
+    role: str = Role.MEMBER,
+    title: str = "",
+    by: User | None,
+    source: str = Source.WEB,
 ) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
@@ -57,26 +71,51 @@ def membership_add(
         )
         if not created:
             raise ValidationError({"user": f"{user} is already a member."})
-        audit_record(organization=organization, actor=by, action="membership.create",
-                     target=membership, after=snapshot(membership), source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="membership.create",
+            target=membership,
+            after=snapshot(membership),
+            source=source,
+        )
     return membership
 
 
 def team_create(
-    *, organization: Organization, name: str, by: User | None, parent: Team | None = None,
-    kind: str = Team.Kind.TEAM, slug: str = "", mission: str = "", source: str = Source.WEB,
+    *,
+    organization: Organization,
+    name: str,
+    by: User | None,
+    parent: Team | None = None,
+    kind: str = Team.Kind.TEAM,
+    slug: str = "",
+    mission: str = "",
+    source: str = Source.WEB,
 ) -> Team:
     if parent is not None and parent.organization_id != organization.pk:
         raise ValidationError({"parent": "Not found in this organisation."})
-    team = Team(organization=organization, name=name.strip(), parent=parent, kind=kind,
-                slug=slug or slugify(name)[:60], mission=mission)
+    team = Team(
+        organization=organization,
+        name=name.strip(),
+        parent=parent,
+        kind=kind,
+        slug=slug or slugify(name)[:60],
+        mission=mission,
+    )
     if Team.objects.filter(organization=organization, slug=team.slug).exists():
         raise ValidationError({"name": f"A team called “{team.name}” already exists."})
     team.full_clean(exclude=["organization", "parent"])
     with transaction.atomic():
         team.save()
-        audit_record(organization=organization, actor=by, action="team.create", target=team,
-                     after=snapshot(team), source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="team.create",
+            target=team,
+            after=snapshot(team),
+            source=source,
+        )
     return team
 
 
@@ -86,8 +125,15 @@ def team_add_member(
     if not Membership.objects.filter(organization_id=team.organization_id, user=user).exists():
         raise ValidationError({"user": f"{user} is not a member of this organisation."})
     with transaction.atomic():
-        tm = TeamMembership.objects.create(organization_id=team.organization_id, team=team,
-                                           user=user, is_lead=is_lead)
-        audit_record(organization=team.organization, actor=by, action="team.member_add",
-                     target=tm, after=snapshot(tm), source=source)
+        tm = TeamMembership.objects.create(
+            organization_id=team.organization_id, team=team, user=user, is_lead=is_lead
+        )
+        audit_record(
+            organization=team.organization,
+            actor=by,
+            action="team.member_add",
+            target=tm,
+            after=snapshot(tm),
+            source=source,
+        )
     return tm

@@ -23,7 +23,6 @@ from tandem.domain.scoring import Band, Kind, band
 from tandem.domain.status import Status, live_status
 
 
-
 class Cycle(models.Model):
     """A time box for OKRs: a quarter (default), a year, or custom dates."""
 
@@ -160,10 +159,6 @@ class Objective(models.Model):
     def owner_name(self) -> str:
         return str(self.owner_team or self.owner_user)
 
-    @property
-    def kind_enum(self) -> Kind:
-        return Kind(self.kind)
-
     def status(self, *, expected: Decimal, started: bool | None = None) -> Status:
         thresholds = self.organization.status_thresholds
         return live_status(
@@ -225,11 +220,7 @@ class KeyResult(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="milestone")
-                | (
-                    Q(baseline__isnull=False)
-                    & Q(target__isnull=False)
-                    & ~Q(target=F("baseline"))
-                ),
+                | (Q(baseline__isnull=False) & Q(target__isnull=False) & ~Q(target=F("baseline"))),
                 name="kr_metric_needs_distinct_baseline_target",
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
@@ -256,8 +247,11 @@ class KeyResult(models.Model):
     def compute_progress(self) -> Decimal:
         if self.kind == self.Kind.MILESTONE:
             return maths.milestone_progress(done=self.done)
-        assert self.baseline is not None and self.target is not None
-        return maths.metric_progress(baseline=self.baseline, target=self.target, current=self.current)
+        assert self.baseline is not None
+        assert self.target is not None
+        return maths.metric_progress(
+            baseline=self.baseline, target=self.target, current=self.current
+        )
 
     def status(self, *, expected: Decimal) -> Status:
         return live_status(
@@ -273,9 +267,7 @@ class Alignment(models.Model):
     """An objective contributes to a parent objective or to a parent key result."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
-    objective = models.ForeignKey(
-        Objective, on_delete=models.CASCADE, related_name="alignments_up"
-    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="alignments_up")
     parent_objective = models.ForeignKey(
         Objective,
         null=True,

@@ -23,10 +23,27 @@ from tandem.domain.scoring import score as score_of
 from tandem.domain.scoring import validate_score
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 
-OBJECTIVE_FIELDS = ["title", "description", "kind", "owner_team", "owner_user", "state",
-                    "is_private", "cycle"]
-KEY_RESULT_FIELDS = ["title", "kind", "unit", "currency", "baseline", "target", "owner",
-                     "weight", "position"]
+OBJECTIVE_FIELDS = [
+    "title",
+    "description",
+    "kind",
+    "owner_team",
+    "owner_user",
+    "state",
+    "is_private",
+    "cycle",
+]
+KEY_RESULT_FIELDS = [
+    "title",
+    "kind",
+    "unit",
+    "currency",
+    "baseline",
+    "target",
+    "owner",
+    "weight",
+    "position",
+]
 
 
 def _check_org(organization: Organization, **objects: Any) -> None:
@@ -39,13 +56,16 @@ def _check_org(organization: Organization, **objects: Any) -> None:
 def _check_version(obj: KeyResult | Objective, expected: int | None) -> None:
     if expected is not None and obj.version != expected:
         raise ValidationError(
-            {"version": f"Someone else changed “{obj}” since you opened it "
-             "(reload to see their change, then apply yours)."},
+            {
+                "version": f"Someone else changed “{obj}” since you opened it "
+                "(reload to see their change, then apply yours)."
+            },
             code="conflict",
         )
 
 
 # -- cycles -----------------------------------------------------------------------------
+
 
 def cycle_create(
     *,
@@ -60,13 +80,22 @@ def cycle_create(
     source: str = Source.WEB,
 ) -> Cycle:
     _check_org(organization, parent=parent)
-    cycle = Cycle(organization=organization, name=name.strip(), kind=kind,
-                  start_date=start_date, end_date=end_date, parent=parent, state=state)
+    cycle = Cycle(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        parent=parent,
+        state=state,
+    )
     errors: dict[str, str] = {}
     if end_date <= start_date:
         errors["end_date"] = "The cycle must end after it starts."
     if parent is not None and not (parent.start_date <= start_date and end_date <= parent.end_date):
-        errors["parent"] = f"{name} must lie inside {parent.name} ({parent.start_date} to {parent.end_date})."
+        errors["parent"] = (
+            f"{name} must lie inside {parent.name} ({parent.start_date} to {parent.end_date})."
+        )
     if Cycle.objects.filter(organization=organization, name__iexact=cycle.name).exists():
         errors["name"] = f"A cycle named “{cycle.name}” already exists."
     if errors:
@@ -74,8 +103,14 @@ def cycle_create(
     cycle.full_clean()
     with transaction.atomic():
         cycle.save()
-        audit_record(organization=organization, actor=by, action="cycle.create", target=cycle,
-                     after=snapshot(cycle), source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="cycle.create",
+            target=cycle,
+            after=snapshot(cycle),
+            source=source,
+        )
     return cycle
 
 
@@ -86,8 +121,15 @@ def cycle_activate(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -
         before = snapshot(cycle, ["state"])
         cycle.state = Cycle.State.ACTIVE
         cycle.save(update_fields=["state"])
-        audit_record(organization=cycle.organization, actor=by, action="cycle.activate",
-                     target=cycle, before=before, after=snapshot(cycle, ["state"]), source=source)
+        audit_record(
+            organization=cycle.organization,
+            actor=by,
+            action="cycle.activate",
+            target=cycle,
+            before=before,
+            after=snapshot(cycle, ["state"]),
+            source=source,
+        )
     return cycle
 
 
@@ -108,23 +150,36 @@ def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> C
                 objective.score = objective.computed_score
             objective.state = Objective.State.CLOSED
             objective.version += 1
-            objective.save(update_fields=["computed_score", "score", "state", "version",
-                                          "updated_at"])
-            audit_record(organization=cycle.organization, actor=by, action="objective.score",
-                         target=objective, before=before,
-                         after=snapshot(objective, ["state", "computed_score", "score"]),
-                         source=source)
+            objective.save(
+                update_fields=["computed_score", "score", "state", "version", "updated_at"]
+            )
+            audit_record(
+                organization=cycle.organization,
+                actor=by,
+                action="objective.score",
+                target=objective,
+                before=before,
+                after=snapshot(objective, ["state", "computed_score", "score"]),
+                source=source,
+            )
         before = snapshot(cycle, ["state", "closed_at"])
         cycle.state = Cycle.State.CLOSED
         cycle.closed_at = timezone.now()
         cycle.save(update_fields=["state", "closed_at"])
-        audit_record(organization=cycle.organization, actor=by, action="cycle.close",
-                     target=cycle, before=before, after=snapshot(cycle, ["state", "closed_at"]),
-                     source=source)
+        audit_record(
+            organization=cycle.organization,
+            actor=by,
+            action="cycle.close",
+            target=cycle,
+            before=before,
+            after=snapshot(cycle, ["state", "closed_at"]),
+            source=source,
+        )
     return cycle
 
 
 # -- objectives -------------------------------------------------------------------------
+
 
 def _validate_objective(objective: Objective) -> None:
     errors: dict[str, str] = {}
@@ -132,12 +187,17 @@ def _validate_objective(objective: Objective) -> None:
         errors["title"] = "Give the objective a title."
     if (objective.owner_team_id is None) == (objective.owner_user_id is None):
         errors["owner"] = "An objective is owned by exactly one team or one person."
-    if objective.cycle_id and objective.cycle.is_closed and objective.state != Objective.State.CLOSED:
+    if (
+        objective.cycle_id
+        and objective.cycle.is_closed
+        and objective.state != Objective.State.CLOSED
+    ):
         errors["cycle"] = f"{objective.cycle.name} is closed; choose an open cycle."
     if errors:
         raise ValidationError(errors)
-    objective.full_clean(exclude=["organization", "cycle", "owner_team", "owner_user",
-                                  "created_by"])
+    objective.full_clean(
+        exclude=["organization", "cycle", "owner_team", "owner_user", "created_by"]
+    )
 
 
 def objective_create(
@@ -156,16 +216,29 @@ def objective_create(
 ) -> Objective:
     _check_org(organization, cycle=cycle, owner_team=owner_team)
     objective = Objective(
-        organization=organization, cycle=cycle, title=title.strip(), description=description,
-        kind=kind, owner_team=owner_team, owner_user=owner_user, is_private=is_private,
-        state=state, created_by=by,
+        organization=organization,
+        cycle=cycle,
+        title=title.strip(),
+        description=description,
+        kind=kind,
+        owner_team=owner_team,
+        owner_user=owner_user,
+        is_private=is_private,
+        state=state,
+        created_by=by,
     )
     _validate_objective(objective)
     with transaction.atomic():
         objective.position = Objective.objects.filter(cycle=cycle).count()
         objective.save()
-        audit_record(organization=organization, actor=by, action="objective.create",
-                     target=objective, after=snapshot(objective), source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="objective.create",
+            target=objective,
+            after=snapshot(objective),
+            source=source,
+        )
     return objective
 
 
@@ -183,21 +256,33 @@ def objective_update(
     with transaction.atomic():
         current = Objective.objects.select_for_update().get(pk=objective.pk)
         _check_version(current, version)
-        _check_org(current.organization, owner_team=changes.get("owner_team"),
-                   cycle=changes.get("cycle"))
+        _check_org(
+            current.organization, owner_team=changes.get("owner_team"), cycle=changes.get("cycle")
+        )
         before = snapshot(current)
         for field, value in changes.items():
             setattr(current, field, value.strip() if field == "title" else value)
         _validate_objective(current)
         current.version += 1
         current.save()
-        audit_record(organization=current.organization, actor=by, action="objective.update",
-                     target=current, before=before, after=snapshot(current), source=source)
+        audit_record(
+            organization=current.organization,
+            actor=by,
+            action="objective.update",
+            target=current,
+            before=before,
+            after=snapshot(current),
+            source=source,
+        )
     return current
 
 
 def objective_set_score(
-    *, objective: Objective, score: Decimal, reason: str, by: User | None,
+    *,
+    objective: Objective,
+    score: Decimal,
+    reason: str,
+    by: User | None,
     source: str = Source.WEB,
 ) -> Objective:
     """An owner adjusts the computed score at close; a different score needs a reason."""
@@ -217,9 +302,15 @@ def objective_set_score(
         objective.score_reason = reason.strip()
         objective.version += 1
         objective.save(update_fields=["score", "score_reason", "version", "updated_at"])
-        audit_record(organization=objective.organization, actor=by, action="objective.score",
-                     target=objective, before=before,
-                     after=snapshot(objective, ["score", "score_reason"]), source=source)
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="objective.score",
+            target=objective,
+            before=before,
+            after=snapshot(objective, ["score", "score_reason"]),
+            source=source,
+        )
     return objective
 
 
@@ -238,6 +329,7 @@ def objective_recompute(*, objective: Objective) -> Objective:
 
 
 # -- key results ------------------------------------------------------------------------
+
 
 def _decimal(field: str, value: Any) -> Decimal | None:
     if value is None or value == "":
@@ -295,10 +387,16 @@ def key_result_create(
     source: str = Source.WEB,
 ) -> KeyResult:
     kr = KeyResult(
-        organization_id=objective.organization_id, objective=objective, title=title.strip(),
-        kind=kind, unit=unit, currency=currency.strip(),
-        baseline=_decimal("baseline", baseline), target=_decimal("target", target),
-        owner=owner, weight=_decimal("weight", weight) or Decimal(0),
+        organization_id=objective.organization_id,
+        objective=objective,
+        title=title.strip(),
+        kind=kind,
+        unit=unit,
+        currency=currency.strip(),
+        baseline=_decimal("baseline", baseline),
+        target=_decimal("target", target),
+        owner=owner,
+        weight=_decimal("weight", weight) or Decimal(0),
     )
     _validate_key_result(kr)
     if objective.cycle.is_closed:
@@ -308,8 +406,14 @@ def key_result_create(
         kr.progress = kr.compute_progress()
         kr.save()
         objective_recompute(objective=objective)
-        audit_record(organization=objective.organization, actor=by, action="key_result.create",
-                     target=kr, after=snapshot(kr), source=source)
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="key_result.create",
+            target=kr,
+            after=snapshot(kr),
+            source=source,
+        )
     return kr
 
 
@@ -328,8 +432,10 @@ def key_result_update(
         if field in changes:
             changes[field] = _decimal(field, changes[field])
     with transaction.atomic():
-        kr = KeyResult.objects.select_for_update().select_related("objective__cycle").get(
-            pk=key_result.pk
+        kr = (
+            KeyResult.objects.select_for_update()
+            .select_related("objective__cycle")
+            .get(pk=key_result.pk)
         )
         _check_version(kr, version)
         before = snapshot(kr)
@@ -340,9 +446,15 @@ def key_result_update(
         kr.version += 1
         kr.save()
         objective_recompute(objective=kr.objective)
-        audit_record(organization=kr.objective.organization, actor=by,
-                     action="key_result.update", target=kr, before=before, after=snapshot(kr),
-                     source=source)
+        audit_record(
+            organization=kr.objective.organization,
+            actor=by,
+            action="key_result.update",
+            target=kr,
+            before=before,
+            after=snapshot(kr),
+            source=source,
+        )
     return kr
 
 
@@ -386,26 +498,38 @@ def key_result_check_in(
         raise ValidationError(errors)
     assert level is not None
     with transaction.atomic():
-        kr = KeyResult.objects.select_for_update().select_related(
-            "objective__cycle", "objective__organization"
-        ).get(pk=key_result.pk)
+        kr = (
+            KeyResult.objects.select_for_update()
+            .select_related("objective__cycle", "objective__organization")
+            .get(pk=key_result.pk)
+        )
         cycle = kr.objective.cycle
         if cycle.is_closed:
             raise ValidationError(
-                {"__all__": f"{cycle.name} is closed: its scores are final, so check-ins "
-                 "are no longer accepted. Check in on this cycle's successor instead."},
+                {
+                    "__all__": f"{cycle.name} is closed: its scores are final, so check-ins "
+                    "are no longer accepted. Check in on this cycle's successor instead."
+                },
                 code="closed",
             )
         if kr.objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
             raise ValidationError(
-                {"__all__": f"The objective “{kr.objective}” is {kr.objective.state}; "
-                 "reopen it before checking in."},
+                {
+                    "__all__": f"The objective “{kr.objective}” is {kr.objective.state}; "
+                    "reopen it before checking in."
+                },
                 code="closed",
             )
         checkin = CheckIn(
-            organization_id=kr.organization_id, key_result=kr, confidence=level, note=note.strip(),
-            value=amount if kr.is_metric else None, done=done if not kr.is_metric else None,
-            author=by, source=source, created_at=at or timezone.now(),
+            organization_id=kr.organization_id,
+            key_result=kr,
+            confidence=level,
+            note=note.strip(),
+            value=amount if kr.is_metric else None,
+            done=done if not kr.is_metric else None,
+            author=by,
+            source=source,
+            created_at=at or timezone.now(),
         )
         checkin.save()
         latest = kr.checkins.order_by("-created_at", "-id").first()
@@ -416,18 +540,32 @@ def key_result_check_in(
         kr.last_confidence = latest.confidence
         kr.last_checkin_at = latest.created_at
         kr.progress = kr.compute_progress()
-        kr.save(update_fields=["current", "done", "last_confidence", "last_checkin_at",
-                               "progress", "updated_at"])
+        kr.save(
+            update_fields=[
+                "current",
+                "done",
+                "last_confidence",
+                "last_checkin_at",
+                "progress",
+                "updated_at",
+            ]
+        )
         objective_recompute(objective=kr.objective)
-        audit_record(organization=kr.objective.organization, actor=by, action="checkin.create",
-                     target=checkin, before=before,
-                     after=snapshot(kr, ["current", "done", "progress", "last_confidence"]),
-                     source=source)
+        audit_record(
+            organization=kr.objective.organization,
+            actor=by,
+            action="checkin.create",
+            target=checkin,
+            before=before,
+            after=snapshot(kr, ["current", "done", "progress", "last_confidence"]),
+            source=source,
+        )
     key_result.refresh_from_db()
     return checkin
 
 
 # -- alignment --------------------------------------------------------------------------
+
 
 def _ancestors(objective_ids: Iterable[int]) -> set[int]:
     """Every objective reachable upwards from ``objective_ids`` through alignments."""
@@ -438,7 +576,7 @@ def _ancestors(objective_ids: Iterable[int]) -> set[int]:
         ups = Alignment.objects.filter(objective_id__in=frontier).select_related(
             "parent_key_result"
         )
-        frontier = {a.parent_objective_id_resolved for a in ups} - seen - {None}  # type: ignore[misc]
+        frontier = {pid for a in ups if (pid := a.parent_objective_id_resolved) is not None} - seen
     return seen
 
 
@@ -451,8 +589,7 @@ def alignment_add(
     source: str = Source.WEB,
 ) -> Alignment:
     organization = objective.organization
-    _check_org(organization, parent_objective=parent_objective,
-               parent_key_result=parent_key_result)
+    _check_org(organization, parent_objective=parent_objective, parent_key_result=parent_key_result)
     if (parent_objective is None) == (parent_key_result is None):
         raise ValidationError({"parent": "Choose one parent objective or one parent key result."})
     target_id = parent_objective.pk if parent_objective else parent_key_result.objective_id  # type: ignore[union-attr]
@@ -462,28 +599,44 @@ def alignment_add(
         raise ValidationError(
             {"parent": "That would make a loop: the parent already contributes to this objective."}
         )
-    exists = Alignment.objects.filter(objective=objective, parent_objective=parent_objective,
-                                      parent_key_result=parent_key_result).exists()
+    exists = Alignment.objects.filter(
+        objective=objective, parent_objective=parent_objective, parent_key_result=parent_key_result
+    ).exists()
     if exists:
         raise ValidationError({"parent": "This objective already contributes there."})
     with transaction.atomic():
         alignment = Alignment.objects.create(
-            organization=organization, objective=objective, parent_objective=parent_objective,
+            organization=organization,
+            objective=objective,
+            parent_objective=parent_objective,
             parent_key_result=parent_key_result,
         )
-        audit_record(organization=organization, actor=by, action="alignment.create",
-                     target=alignment, after=snapshot(alignment), source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="alignment.create",
+            target=alignment,
+            after=snapshot(alignment),
+            source=source,
+        )
     return alignment
 
 
 def alignment_remove(*, alignment: Alignment, by: User | None, source: str = Source.WEB) -> None:
     with transaction.atomic():
-        audit_record(organization=alignment.organization, actor=by, action="alignment.delete",
-                     target=alignment, before=snapshot(alignment), source=source)
+        audit_record(
+            organization=alignment.organization,
+            actor=by,
+            action="alignment.delete",
+            target=alignment,
+            before=snapshot(alignment),
+            source=source,
+        )
         alignment.delete()
 
 
 # -- initiatives ------------------------------------------------------------------------
+
 
 def initiative_create(
     *,
@@ -498,16 +651,28 @@ def initiative_create(
 ) -> Initiative:
     if key_result is not None and key_result.objective_id != objective.pk:
         raise ValidationError({"key_result": "The key result belongs to another objective."})
-    initiative = Initiative(organization_id=objective.organization_id, objective=objective,
-                            key_result=key_result, title=title.strip(), owner=owner,
-                            status=status, due_date=due_date)
+    initiative = Initiative(
+        organization_id=objective.organization_id,
+        objective=objective,
+        key_result=key_result,
+        title=title.strip(),
+        owner=owner,
+        status=status,
+        due_date=due_date,
+    )
     if not initiative.title:
         raise ValidationError({"title": "Give the initiative a title."})
     initiative.full_clean(exclude=["organization", "objective", "key_result", "owner"])
     with transaction.atomic():
         initiative.save()
-        audit_record(organization=objective.organization, actor=by, action="initiative.create",
-                     target=initiative, after=snapshot(initiative), source=source)
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="initiative.create",
+            target=initiative,
+            after=snapshot(initiative),
+            source=source,
+        )
     return initiative
 
 
@@ -520,7 +685,13 @@ def initiative_set_status(
         before = snapshot(initiative, ["status"])
         initiative.status = status
         initiative.save(update_fields=["status"])
-        audit_record(organization=initiative.organization, actor=by,
-                     action="initiative.update", target=initiative, before=before,
-                     after=snapshot(initiative, ["status"]), source=source)
+        audit_record(
+            organization=initiative.organization,
+            actor=by,
+            action="initiative.update",
+            target=initiative,
+            before=before,
+            after=snapshot(initiative, ["status"]),
+            source=source,
+        )
     return initiative
