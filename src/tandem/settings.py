@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tandem.accounts",
     "tandem.audit",
     "tandem.okrs",
+    "tandem.kpis",
     "tandem.web",
 ]
 

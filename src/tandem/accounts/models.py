@@ -106,6 +106,14 @@ class Organization(models.Model):
     status_low_confidence = models.PositiveSmallIntegerField(
         default=4, validators=[MaxValueValidator(10)]
     )
+    # KPI promotion rules: red this many periods in a row suggests an OKR; green this
+    # many periods in a row after the cycle suggests demoting it back to a plain KPI.
+    promote_after_red_periods = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)]
+    )
+    demote_after_green_periods = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -205,6 +205,24 @@ class KeyResult(models.Model):
     )
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(1))
     position = models.PositiveIntegerField(default=0)
+    # A KPI-backed key result reads its value from the KPI's measurements in the cycle
+    # (the latest one, or their sum or average) instead of manual check-ins.
+    kpi = models.ForeignKey(
+        "kpis.KPI",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="key_results",
+    )
+    kpi_aggregation = models.CharField(
+        max_length=10,
+        choices=[
+            ("last", "Latest value in the cycle"),
+            ("sum", "Sum over the cycle"),
+            ("average", "Average over the cycle"),
+        ],
+        default="last",
+    )
     # Derived from the latest check-in, kept up to date by the services.
     current = models.DecimalField(null=True, blank=True, max_digits=20, decimal_places=4)
     done = models.BooleanField(default=False)
