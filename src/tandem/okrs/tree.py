@@ -1,0 +1,384 @@
+"""The alignment tree of a cycle, and the roll-ups shown on it and on the review.
+
+Pure Python over plain rows (no Django, no database), so that the tree page runs
+a fixed number of queries whatever the size of the company, and so that the
+shape rules below are tested on their own:
+
+* an objective nests under every objective it contributes to (directly, or
+  through one of that objective's key results); its first placement in the
+  walk carries its subtree, every further placement is a *repeat* that points
+  back to it, so the page stays as large as the data and never multiplies;
+* an objective without a parent among the rows is a root;
+* alignment data with a loop (which the services refuse, but an import or a
+  hand-edited database may still hold) never hangs the walk: the loop is
+  entered at one of its objectives, which is marked ``loop``;
+* a node's roll-up is the mean clamped progress of the objective and of every
+  distinct objective below it (each counted once, even when it is reachable
+  along two paths); an objective without key results counts as 0.
+
+Everything runs in time linear in the rows and alignments for tree-shaped data.
+Only the ancestors of an objective with several parents need a walk of their
+own, to count a shared objective once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from tandem.domain.progress import ZERO, clamp, quantize
+from tandem.domain.scoring import Kind
+
+T = TypeVar("T")
+
+SCORE_ONE = Decimal("1.0")
+# Below this an objective was an over-reach: "0.0-0.3 red" starts at 0.3 itself,
+# but a score of exactly 0.3 still moved a third of the way.
+OVER_REACH_BELOW = Decimal("0.3")
+
+
+def mean(values: Iterable[Decimal]) -> Decimal | None:
+    """The mean of ``values`` at progress precision; ``None`` for no values."""
+    total = ZERO
+    count = 0
+    for value in values:
+        total += value
+        count += 1
+    return quantize(total / count) if count else None
+
+
+def clamped(progress: Decimal | None) -> Decimal:
+    """The progress that counts in a roll-up: clamped, and 0 without key results."""
+    return clamp(progress) if progress is not None else ZERO
+
+
+# -- the alignment tree ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row(Generic[T]):
+    """One objective: its id, the ids of the objectives it contributes to, its progress.
+
+    ``item`` is carried through untouched (the page puts what it shows there).
+    Parent ids that are not rows themselves (an objective of another cycle) are
+    ignored, as is an objective listed as its own parent.
+    """
+
+    id: int
+    item: T
+    parent_ids: tuple[int, ...] = ()
+    progress: Decimal | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Node(Generic[T]):
+    id: int
+    item: T
+    progress: Decimal
+    depth: int
+    parent_count: int
+    children: list[Node[T]] = field(default_factory=list)
+    # A further placement of an objective shown (with its subtree) elsewhere.
+    repeat: bool = False
+    # A root chosen only to enter a loop in the alignment data.
+    loop: bool = False
+    rollup: Decimal = ZERO
+    # How many distinct objectives the roll-up covers, this one included.
+    covers: int = 1
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.children)
+
+
+@dataclass(slots=True)
+class Forest(Generic[T]):
+    roots: list[Node[T]]
+    # The first (full) placement of each objective, by id.
+    nodes: dict[int, Node[T]]
+
+    def walk(self) -> Iterable[Node[T]]:
+        """Every placement, depth first, in the order the page shows them."""
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
+    """Nest ``rows`` along their alignments and compute every node's roll-up.
+
+    Roots and children keep the order of ``rows``. Raises ``ValueError`` when two
+    rows share an id.
+    """
+    index: dict[int, int] = {}
+    for position, row in enumerate(rows):
+        if row.id in index:
+            raise ValueError(f"objective {row.id} appears twice")
+        index[row.id] = position
+    count = len(rows)
+    parents: list[list[int]] = [[] for _ in range(count)]
+    children: list[list[int]] = [[] for _ in range(count)]
+    for position, row in enumerate(rows):
+        seen: set[int] = set()
+        for parent_id in row.parent_ids:
+            parent = index.get(parent_id)
+            if parent is None or parent == position or parent in seen:
+                continue
+            seen.add(parent)
+            parents[position].append(parent)
+            children[parent].append(position)
+    progress = [clamped(row.progress) for row in rows]
+
+    placed: list[Node[T] | None] = [None] * count
+    order: list[int] = []  # first placements, in walk order
+    repeats: list[tuple[Node[T], int]] = []
+    roots: list[Node[T]] = []
+
+    def node_for(position: int, depth: int, *, repeat: bool = False) -> Node[T]:
+        row = rows[position]
+        return Node(
+            id=row.id,
+            item=row.item,
+            progress=progress[position],
+            depth=depth,
+            parent_count=len(parents[position]),
+            repeat=repeat,
+        )
+
+    def place_from(start: int, *, loop: bool) -> None:
+        root = node_for(start, 0)
+        root.loop = loop
+        placed[start] = root
+        order.append(start)
+        roots.append(root)
+        # An explicit stack: a chain of thousands of objectives must not hit
+        # Python's recursion limit.
+        stack = [(root, iter(children[start]))]
+        while stack:
+            node, pending = stack[-1]
+            child = next(pending, None)
+            if child is None:
+                stack.pop()
+                continue
+            existing = placed[child]
+            if existing is not None:
+                repeat = node_for(child, node.depth + 1, repeat=True)
+                node.children.append(repeat)
+                repeats.append((repeat, child))
+                continue
+            placement = node_for(child, node.depth + 1)
+            placed[child] = placement
+            order.append(child)
+            node.children.append(placement)
+            stack.append((placement, iter(children[child])))
+
+    for position in range(count):
+        if not parents[position]:
+            place_from(position, loop=False)
+    for position in range(count):
+        if placed[position] is not None:
+            continue
+        # Everything above an unplaced objective is unplaced too (placements are
+        # closed under children), and each has a parent: climbing the first
+        # parents must come back to an objective already seen, which is on a loop.
+        climbed: set[int] = set()
+        current = position
+        while current not in climbed:
+            climbed.add(current)
+            current = parents[current][0]
+        place_from(current, loop=True)
+
+    _roll_up(order, placed, index, children, progress)
+    for repeat, position in repeats:
+        first = placed[position]
+        assert first is not None
+        repeat.rollup, repeat.covers = first.rollup, first.covers
+    nodes: dict[int, Node[T]] = {}
+    for position in order:
+        first = placed[position]
+        assert first is not None
+        nodes[first.id] = first
+    return Forest(roots=roots, nodes=nodes)
+
+
+def _roll_up(
+    order: list[int],
+    placed: Sequence[Node[T] | None],
+    index: dict[int, int],
+    children: list[list[int]],
+    progress: list[Decimal],
+) -> None:
+    count = len(placed)
+    total = [ZERO] * count
+    size = [0] * count
+    # A node is "shared below" when something under it is reachable along two
+    # paths (a repeat placement, or a loop): its subtree sums would count that
+    # objective twice, so it gets an exact walk instead.
+    shared_below = [False] * count
+    for position in reversed(order):
+        node = placed[position]
+        assert node is not None
+        total[position] = progress[position]
+        size[position] = 1
+        for child in node.children:
+            if child.repeat:
+                shared_below[position] = True
+                continue
+            child_position = index[child.id]
+            total[position] += total[child_position]
+            size[position] += size[child_position]
+            shared_below[position] = shared_below[position] or shared_below[child_position]
+    for position in order:
+        if shared_below[position]:
+            total[position], size[position] = _reachable_sum(position, children, progress)
+        node = placed[position]
+        assert node is not None
+        node.rollup = quantize(total[position] / size[position])
+        node.covers = size[position]
+
+
+def _reachable_sum(
+    start: int, children: list[list[int]], progress: list[Decimal]
+) -> tuple[Decimal, int]:
+    seen = {start}
+    stack = [start]
+    total = ZERO
+    while stack:
+        current = stack.pop()
+        total += progress[current]
+        for child in children[current]:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return total, len(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Line(Generic[T]):
+    """One placement as the page writes it: a flat list renders a deep tree in one
+    loop (a template include per node would cost more than the whole tree)."""
+
+    node: Node[T]
+    # How many open levels to close after this line.
+    closes: int
+
+    @property
+    def close_range(self) -> range:
+        return range(self.closes)
+
+
+def flatten(roots: Sequence[Node[T]]) -> list[Line[T]]:
+    """``roots`` and everything under them, depth first, with the levels to close.
+
+    A node with children opens a level; after each line, ``closes`` levels end:
+    those between this line's depth and the next line's (all of them after the
+    last line). Depths are relative to ``roots``.
+    """
+    placements: list[Node[T]] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        placements.append(node)
+        stack.extend(reversed(node.children))
+    if not placements:
+        return []
+    base = min(node.depth for node in roots)
+    lines: list[Line[T]] = []
+    following_depths = [node.depth - base for node in placements[1:]] + [0]
+    for node, following in zip(placements, following_depths, strict=True):
+        opened = node.depth - base + (1 if node.children else 0)
+        lines.append(Line(node=node, closes=max(0, opened - following)))
+    return lines
+
+
+# -- the org chart --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    id: int
+    parent_id: int | None
+    name: str
+
+
+def org_chart_order(teams: Sequence[TeamRow]) -> list[tuple[int, int]]:
+    """Team ids with their depth, company first, then each department and its teams,
+    siblings by name. A team whose parent is unknown is a top-level team; teams
+    caught in a loop of parents come last, at depth 0, rather than not at all."""
+    known = {team.id for team in teams}
+    children: dict[int | None, list[TeamRow]] = {}
+    for team in teams:
+        parent = team.parent_id if team.parent_id in known and team.parent_id != team.id else None
+        children.setdefault(parent, []).append(team)
+    for siblings in children.values():
+        siblings.sort(key=lambda team: (team.name.casefold(), team.id))
+    result: list[tuple[int, int]] = []
+    done: set[int] = set()
+
+    def walk(start: TeamRow | None) -> None:
+        stack: list[tuple[TeamRow, int]] = []
+        if start is None:
+            stack = [(team, 0) for team in reversed(children.get(None, []))]
+        else:
+            stack = [(start, 0)]
+        while stack:
+            team, depth = stack.pop()
+            if team.id in done:
+                continue
+            done.add(team.id)
+            result.append((team.id, depth))
+            stack.extend((child, depth + 1) for child in reversed(children.get(team.id, [])))
+
+    walk(None)
+    for team in sorted(teams, key=lambda team: (team.name.casefold(), team.id)):
+        if team.id not in done:
+            walk(team)
+    return result
+
+
+# -- scores at the close --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSummary:
+    """How a group of objectives scored: the review's per-team figures."""
+
+    count: int
+    mean: Decimal | None
+    # Every one scored 1.0: the bar may have been too low.
+    perfect: int
+    # Below 0.3: an over-reach, or something went wrong.
+    low: int
+
+    @classmethod
+    def of(cls, scores: Iterable[Decimal]) -> ScoreSummary:
+        values = list(scores)
+        return cls(
+            count=len(values),
+            mean=mean(values),
+            perfect=sum(1 for value in values if value >= SCORE_ONE),
+            low=sum(1 for value in values if value < OVER_REACH_BELOW),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummaries:
+    """Committed and aspirational objectives kept apart: 1.0 is the goal for one,
+    a warning sign for the other."""
+
+    committed: ScoreSummary
+    aspirational: ScoreSummary
+    overall: ScoreSummary
+
+
+def summarize_scores(items: Iterable[tuple[Decimal, Kind]]) -> KindSummaries:
+    pairs = list(items)
+    return KindSummaries(
+        committed=ScoreSummary.of(value for value, kind in pairs if kind is Kind.COMMITTED),
+        aspirational=ScoreSummary.of(value for value, kind in pairs if kind is Kind.ASPIRATIONAL),
+        overall=ScoreSummary.of(value for value, _ in pairs),
+    )
