@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from tandem.accounts.models import Organization, Team
-from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.accounts.models import Organization, Team, TeamMembership, User
+from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 
 
 def cycle_list(*, organization: Organization) -> QuerySet[Cycle]:
@@ -55,3 +55,167 @@ def key_result_get(*, organization: Organization, pk: int | str) -> KeyResult:
         organization=organization,
         pk=pk,
     )
+
+
+# -- pages -------------------------------------------------------------------------------
+# Each function below runs a fixed number of queries however many rows it returns:
+# pages show the stored progress and never walk the tree per request.
+
+
+def _key_results_prefetch() -> Prefetch:
+    return Prefetch(
+        "key_results",
+        queryset=KeyResult.objects.select_related("owner").order_by("position", "id"),
+    )
+
+
+def _objectives(*, organization: Organization, cycle: Cycle) -> QuerySet[Objective]:
+    return (
+        Objective.objects.filter(organization=organization, cycle=cycle)
+        .exclude(state=Objective.State.DROPPED)
+        .select_related("organization", "cycle", "owner_team", "owner_user")
+        .prefetch_related(_key_results_prefetch())
+        .order_by("position", "id")
+    )
+
+
+def objectives_for_team(*, organization: Organization, team: Team, cycle: Cycle) -> list[Objective]:
+    """The team's objectives in ``cycle``, with their key results and owners."""
+    return list(_objectives(organization=organization, cycle=cycle).filter(owner_team=team))
+
+
+def objectives_for_user(*, organization: Organization, user: User, cycle: Cycle) -> list[Objective]:
+    """Objectives ``user`` owns, and objectives holding a key result ``user`` owns."""
+    ids = (
+        Objective.objects.filter(organization=organization, cycle=cycle)
+        .filter(Q(owner_user=user) | Q(key_results__owner=user))
+        .values("id")
+    )
+    return list(_objectives(organization=organization, cycle=cycle).filter(id__in=ids))
+
+
+def objectives_for_teams_of(
+    *, organization: Organization, user: User, cycle: Cycle
+) -> list[Objective]:
+    """Objectives owned by the teams ``user`` belongs to."""
+    teams = TeamMembership.objects.filter(organization=organization, user=user).values("team_id")
+    return list(_objectives(organization=organization, cycle=cycle).filter(owner_team__in=teams))
+
+
+def team_ids_of(*, organization: Organization, user: User) -> set[int]:
+    return set(
+        TeamMembership.objects.filter(organization=organization, user=user).values_list(
+            "team_id", flat=True
+        )
+    )
+
+
+def team_list(*, organization: Organization) -> QuerySet[Team]:
+    return Team.objects.filter(organization=organization).select_related("parent").order_by("name")
+
+
+def team_children(*, team: Team) -> QuerySet[Team]:
+    return Team.objects.filter(organization_id=team.organization_id, parent=team).order_by("name")
+
+
+def people_of(*, organization: Organization) -> QuerySet[User]:
+    """The people of the organisation, for owner pickers."""
+    return User.objects.filter(memberships__organization=organization, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+def person_get(*, organization: Organization, pk: int | str) -> User:
+    return get_object_or_404(people_of(organization=organization), pk=pk)
+
+
+def objective_page(*, organization: Organization, pk: int | str) -> Objective:
+    """One objective with everything its page shows: key results with their check-ins,
+    initiatives, and the alignments up and down."""
+    queryset = Objective.objects.select_related(
+        "organization", "cycle__organization", "owner_team", "owner_user"
+    ).prefetch_related(
+        Prefetch(
+            "key_results",
+            queryset=KeyResult.objects.select_related("owner")
+            .prefetch_related(
+                Prefetch(
+                    "checkins",
+                    queryset=CheckIn.objects.select_related("author").order_by("created_at", "id"),
+                )
+            )
+            .order_by("position", "id"),
+        ),
+        Prefetch(
+            "initiatives",
+            queryset=Initiative.objects.select_related("owner", "key_result").order_by(
+                "due_date", "id"
+            ),
+        ),
+        Prefetch(
+            "alignments_up",
+            queryset=Alignment.objects.select_related(
+                "parent_objective__owner_team",
+                "parent_objective__owner_user",
+                "parent_key_result__objective",
+            ).order_by("id"),
+        ),
+        Prefetch(
+            "alignments_down",
+            queryset=Alignment.objects.select_related(
+                "objective__owner_team", "objective__owner_user"
+            ).order_by("id"),
+        ),
+    )
+    return get_object_or_404(queryset, organization=organization, pk=pk)
+
+
+def objective_children_through_key_results(*, objective: Objective) -> QuerySet[Alignment]:
+    """Alignments of objectives that contribute to one of ``objective``'s key results."""
+    return (
+        Alignment.objects.filter(
+            organization_id=objective.organization_id, parent_key_result__objective=objective
+        )
+        .select_related("objective__owner_team", "objective__owner_user", "parent_key_result")
+        .order_by("id")
+    )
+
+
+def key_result_history(*, key_result: KeyResult) -> list[CheckIn]:
+    """The check-ins of ``key_result``, oldest first."""
+    return list(
+        CheckIn.objects.filter(organization_id=key_result.organization_id, key_result=key_result)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def alignment_candidates(*, objective: Objective) -> list[Objective]:
+    """Objectives ``objective`` may contribute to: those of its cycle and of the cycle
+    around it (a quarter's objectives align to the year's), with their key results."""
+    cycles = [objective.cycle_id]
+    if objective.cycle.parent_id is not None:
+        cycles.append(objective.cycle.parent_id)
+    return list(
+        Objective.objects.filter(organization_id=objective.organization_id, cycle_id__in=cycles)
+        .exclude(pk=objective.pk)
+        .exclude(state=Objective.State.DROPPED)
+        .select_related("owner_team", "owner_user")
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
+        )
+        .order_by("cycle__start_date", "position", "id")
+    )
+
+
+def alignment_get(*, organization: Organization, pk: int | str) -> Alignment:
+    return get_object_or_404(
+        Alignment.objects.select_related("objective", "organization"),
+        organization=organization,
+        pk=pk,
+    )
+
+
+def open_cycles(*, organization: Organization) -> QuerySet[Cycle]:
+    """Cycles that still take objectives (planning or active)."""
+    return cycle_list(organization=organization).exclude(state=Cycle.State.CLOSED)

@@ -1,9 +1,23 @@
-"""Forms of the web pages: they validate input and hand it to the services."""
+"""Forms of the web pages: they check the shape of the input and hand it to the services.
+
+The rules themselves (a target different from the baseline, a closed cycle, a
+stale version) live in the services; their ``ValidationError`` is mapped back
+onto the field it names with :func:`apply_service_errors`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from tandem.accounts.models import Team, User
+from tandem.okrs.models import Cycle, Initiative, KeyResult, Objective
+
+MAX_KEY_RESULTS_ON_CREATE = 5
 
 
 class LoginForm(AuthenticationForm):
@@ -11,3 +25,225 @@ class LoginForm(AuthenticationForm):
         label="E-mail",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+def apply_service_errors(
+    form: forms.Form, error: ValidationError, *, aliases: dict[str, str] | None = None
+) -> None:
+    """Put each message of a service's ``ValidationError`` next to the field it names.
+
+    A name the form does not show (``__all__``, ``version``, ``organization``) becomes
+    an error of the whole form, so no message is ever lost.
+    """
+    aliases = aliases or {}
+    visible = {name for name, field in form.fields.items() if not field.widget.is_hidden}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        name = aliases.get(field, field)
+        form.add_error(name if name in visible else None, messages)
+
+
+def _user_label(user: User) -> str:
+    return user.full_name or user.email
+
+
+class _PeopleMixin:
+    """Owner pickers share one list of people, read once per page, not once per form."""
+
+    @staticmethod
+    def people_choices(people: Iterable[User], *, blank: str | None) -> list[tuple[str, str]]:
+        choices = [("", blank)] if blank is not None else []
+        return choices + [(str(u.pk), _user_label(u)) for u in people]
+
+
+class CheckInForm(forms.Form):
+    value = forms.CharField(required=False, max_length=40)
+    done = forms.BooleanField(required=False)
+    confidence = forms.CharField(required=False, max_length=10)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class ObjectiveForm(forms.Form, _PeopleMixin):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(
+        choices=Objective.Kind.choices,
+        initial=Objective.Kind.ASPIRATIONAL,
+        help_text="Committed: expected to reach 100%. Aspirational: 70% is a success.",
+    )
+    owner = forms.ChoiceField(help_text="A team, or one person for an individual objective.")
+    cycle = forms.ModelChoiceField(queryset=Cycle.objects.none(), empty_label=None)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        teams: Sequence[Team],
+        people: Sequence[User],
+        cycles: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._teams = {str(t.pk): t for t in teams}
+        self._people = {str(u.pk): u for u in people}
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = [
+            ("", "Choose an owner"),
+            ("Teams", [(f"team:{t.pk}", t.name) for t in teams]),
+            ("People", [(f"user:{u.pk}", _user_label(u)) for u in people]),
+        ]
+        cycle = self.fields["cycle"]
+        assert isinstance(cycle, forms.ModelChoiceField)
+        cycle.queryset = cycles
+
+    def clean_owner(self) -> tuple[Team | None, User | None]:
+        raw = self.cleaned_data["owner"]
+        kind, _, pk = raw.partition(":")
+        if kind == "team" and pk in self._teams:
+            return self._teams[pk], None
+        if kind == "user" and pk in self._people:
+            return None, self._people[pk]
+        raise ValidationError("Choose a team or a person of this organisation.")
+
+
+class KeyResultForm(forms.Form, _PeopleMixin):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=KeyResult.Kind.choices, initial=KeyResult.Kind.METRIC)
+    unit = forms.ChoiceField(choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
+    currency = forms.CharField(required=False, max_length=3, help_text="For money: EUR, USD…")
+    baseline = forms.DecimalField(
+        required=False, max_digits=20, decimal_places=4, help_text="Where you start (X)."
+    )
+    target = forms.DecimalField(
+        required=False, max_digits=20, decimal_places=4, help_text="Where you want to be (Y)."
+    )
+    owner = forms.ChoiceField(required=False)
+    weight = forms.DecimalField(
+        required=False, max_digits=6, decimal_places=2, initial=1, min_value=0.01
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, people: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._people = {str(u.pk): u for u in people}
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = self.people_choices(people, blank="Nobody yet")
+        for name in ("baseline", "target", "weight"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+    def clean_owner(self) -> User | None:
+        raw = self.cleaned_data.get("owner") or ""
+        if not raw:
+            return None
+        if raw not in self._people:
+            raise ValidationError("Choose a person of this organisation.")
+        return self._people[raw]
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "kind": data["kind"],
+            "unit": data["unit"],
+            "currency": data.get("currency") or "",
+            "baseline": data.get("baseline"),
+            "target": data.get("target"),
+            "owner": data.get("owner"),
+            "weight": data.get("weight") or 1,
+        }
+
+
+if TYPE_CHECKING:
+    _BaseKeyResultFormSet = forms.BaseFormSet[KeyResultForm]
+else:  # BaseFormSet is generic only in the type stubs
+    _BaseKeyResultFormSet = forms.BaseFormSet
+
+
+class _KeyResultFormSet(_BaseKeyResultFormSet):
+    def filled_forms(self) -> list[KeyResultForm]:
+        """The forms someone typed into; untouched blank rows are skipped."""
+        return [f for f in self.forms if f.has_changed()]
+
+
+KeyResultFormSet = forms.formset_factory(
+    KeyResultForm,
+    formset=_KeyResultFormSet,
+    extra=MAX_KEY_RESULTS_ON_CREATE,
+    max_num=MAX_KEY_RESULTS_ON_CREATE,
+    absolute_max=MAX_KEY_RESULTS_ON_CREATE,
+    validate_max=True,
+)
+
+
+class InitiativeForm(forms.Form, _PeopleMixin):
+    title = forms.CharField(max_length=200)
+    key_result = forms.ChoiceField(required=False, label="Moves key result")
+    owner = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(
+        choices=Initiative.Status.choices, initial=Initiative.Status.NOT_STARTED
+    )
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self,
+        *args: Any,
+        key_results: Sequence[KeyResult],
+        people: Sequence[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._key_results = {str(k.pk): k for k in key_results}
+        self._people = {str(u.pk): u for u in people}
+        kr_field = self.fields["key_result"]
+        assert isinstance(kr_field, forms.ChoiceField)
+        kr_field.choices = [("", "The objective as a whole")] + [
+            (str(k.pk), k.title) for k in key_results
+        ]
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = self.people_choices(people, blank="Nobody yet")
+
+    def clean_key_result(self) -> KeyResult | None:
+        raw = self.cleaned_data.get("key_result") or ""
+        if not raw:
+            return None
+        if raw not in self._key_results:
+            raise ValidationError("Choose one of this objective's key results.")
+        return self._key_results[raw]
+
+    def clean_owner(self) -> User | None:
+        raw = self.cleaned_data.get("owner") or ""
+        if not raw:
+            return None
+        if raw not in self._people:
+            raise ValidationError("Choose a person of this organisation.")
+        return self._people[raw]
+
+
+class AlignmentForm(forms.Form):
+    parent = forms.ChoiceField(label="Contributes to")
+
+    def __init__(self, *args: Any, candidates: Sequence[Objective], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._objectives = {str(o.pk): o for o in candidates}
+        self._key_results = {str(k.pk): k for o in candidates for k in o.key_results.all()}
+        choices: list[Any] = [("", "Choose an objective or a key result")]
+        for o in candidates:
+            group = [(f"objective:{o.pk}", f"{o.title} (the objective)")]
+            group += [(f"kr:{k.pk}", f"↳ {k.title}") for k in o.key_results.all()]
+            choices.append((f"{o.title} — {o.owner_name}", group))
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ChoiceField)
+        parent.choices = choices
+
+    def clean_parent(self) -> tuple[Objective | None, KeyResult | None]:
+        kind, _, pk = self.cleaned_data["parent"].partition(":")
+        if kind == "objective" and pk in self._objectives:
+            return self._objectives[pk], None
+        if kind == "kr" and pk in self._key_results:
+            return None, self._key_results[pk]
+        raise ValidationError("Choose an objective or a key result of this organisation.")

@@ -19,4 +19,21 @@ urlpatterns = [
     path("organisation/switch/", views.organization_switch, name="organization_switch"),
     path("teams/", views.team_list, name="teams"),
     path("teams/<slug:slug>/", views.team_detail, name="team"),
+    path("objectives/new/", views.objective_create, name="objective_create"),
+    path("objectives/<int:pk>/", views.objective_detail, name="objective"),
+    path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
+    path(
+        "objectives/<int:pk>/key-results/new/",
+        views.key_result_create,
+        name="key_result_create",
+    ),
+    path(
+        "objectives/<int:pk>/initiatives/new/",
+        views.initiative_create,
+        name="initiative_create",
+    ),
+    path("objectives/<int:pk>/alignments/new/", views.alignment_add, name="alignment_add"),
+    path("alignments/<int:pk>/remove/", views.alignment_remove, name="alignment_remove"),
+    path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
+    path("key-results/<int:pk>/check-in/", views.key_result_check_in, name="key_result_check_in"),
 ]

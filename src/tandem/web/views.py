@@ -1,18 +1,705 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Tandem's everyday pages: home, teams, objectives, and the inline check-in.
+
+Views are thin: they read through the selectors (scoped to the organisation, so
+another organisation's object is a 404), check :mod:`tandem.web.permissions`,
+and write through the services. Statuses come from the stored progress and the
+cycle's pace; nothing here walks the tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tandem.accounts.middleware import SESSION_KEY
+from tandem.accounts.models import Membership, Organization, User
+from tandem.domain.status import live_status
+from tandem.okrs import selectors
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.web import charts, permissions
+from tandem.web.decorators import org_view
+from tandem.web.forms import (
+    AlignmentForm,
+    CheckInForm,
+    InitiativeForm,
+    KeyResultForm,
+    KeyResultFormSet,
+    ObjectiveForm,
+    apply_service_errors,
+)
+from tandem.web.templatetags.tandem import input_value
+
+UNPROCESSABLE = 422
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/base.html")
+# -- helpers ----------------------------------------------------------------------------
 
 
+def _expected(cycle: Cycle, organization: Organization) -> Decimal:
+    # The cycle's organisation is the request's: reuse it instead of reading it again.
+    cycle.organization = organization
+    return cycle.expected_progress(timezone.now())
+
+
+def _annotate(
+    objectives: Iterable[Objective],
+    *,
+    organization: Organization,
+    membership: Membership,
+    team_ids: set[int],
+    expected: Decimal,
+) -> None:
+    """Attach the live status and the check-in permission the templates show."""
+    thresholds = organization.status_thresholds
+    for objective in objectives:
+        objective.organization = organization
+        objective.live_status = objective.status(expected=expected)  # type: ignore[attr-defined]
+        objective.expected = expected  # type: ignore[attr-defined]
+        for kr in objective.key_results.all():
+            kr.live_status = live_status(  # type: ignore[attr-defined]
+                progress=kr.progress,
+                expected=expected,
+                started=kr.last_checkin_at is not None,
+                confidence=kr.last_confidence,
+                thresholds=thresholds,
+            )
+            kr.can_check_in = (  # type: ignore[attr-defined]
+                not objective.cycle.is_closed
+                and objective.state not in (Objective.State.CLOSED, Objective.State.DROPPED)
+                and permissions.can_check_in(membership, kr, team_ids)
+            )
+
+
+def _plain(value: Decimal | None) -> str:
+    """A stored decimal as a person typed it: 100.0000 -> 100."""
+    return input_value(value)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _cycle_from_query(request: HttpRequest, organization: Organization) -> Cycle | None:
+    raw = request.GET.get("cycle", "")
+    if raw:
+        if not raw.isdigit():
+            raise Http404("No such cycle.")
+        return selectors.cycle_get(organization=organization, pk=raw)
+    return selectors.current_cycle(organization=organization)
+
+
+# -- organisation -----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/base.html")
+    membership = get_object_or_404(
+        Membership.objects.select_related("organization"),
+        user=request.user,
+        organization_id=request.POST.get("organization") or 0,
+    )
+    request.session[SESSION_KEY] = membership.organization_id
+    messages.success(request, f"You are now working in {membership.organization.name}.")
+    return redirect("home")
 
 
-def team_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/base.html")
+# -- home and teams ---------------------------------------------------------------------
 
 
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "web/base.html")
+@require_GET
+@org_view
+def home(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    cycle = selectors.current_cycle(organization=org)
+    mine: list[Objective] = []
+    teams: list[Objective] = []
+    if cycle is not None:
+        mine = selectors.objectives_for_user(organization=org, user=user, cycle=cycle)
+        shown = {o.pk for o in mine}
+        # An objective appears once on the page: its rows carry element ids.
+        teams = [
+            o
+            for o in selectors.objectives_for_teams_of(organization=org, user=user, cycle=cycle)
+            if o.pk not in shown
+        ]
+        _annotate(
+            [*mine, *teams],
+            organization=org,
+            membership=membership,
+            team_ids=selectors.team_ids_of(organization=org, user=user),
+            expected=_expected(cycle, org),
+        )
+    return render(
+        request,
+        "web/home.html",
+        {
+            "cycle": cycle,
+            "my_objectives": mine,
+            "team_objectives": teams,
+            "can_edit": permissions.can_edit(membership),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@require_GET
+@org_view
+def team_list(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
+    return render(request, "web/team_list.html", {"teams": selectors.team_list(organization=org)})
+
+
+@require_GET
+@org_view
+def team_detail(
+    request: HttpRequest, slug: str, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    team = selectors.team_get(organization=org, slug=slug)
+    cycle = _cycle_from_query(request, org)
+    objectives: list[Objective] = []
+    if cycle is not None:
+        objectives = selectors.objectives_for_team(organization=org, team=team, cycle=cycle)
+        _annotate(
+            objectives,
+            organization=org,
+            membership=membership,
+            team_ids=selectors.team_ids_of(organization=org, user=request.user),  # type: ignore[arg-type]
+            expected=_expected(cycle, org),
+        )
+    return render(
+        request,
+        "web/team.html",
+        {
+            "team": team,
+            "parent_team": team.parent if team.parent_id else None,
+            "children": selectors.team_children(team=team),
+            "cycle": cycle,
+            "cycles": selectors.cycle_list(organization=org),
+            "objectives": objectives,
+            "can_edit": permissions.can_edit(membership),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+# -- check-in ---------------------------------------------------------------------------
+
+
+def _render_kr_row(
+    request: HttpRequest,
+    *,
+    kr: KeyResult,
+    org: Organization,
+    membership: Membership,
+    team_ids: set[int],
+    form: CheckInForm | None,
+    saved: bool,
+    status: int,
+) -> HttpResponse:
+    objective = selectors.objective_get(organization=org, pk=kr.objective_id)
+    kr.objective = objective
+    # One key result, read fresh, in place of the prefetched list the templates iterate.
+    objective._prefetched_objects_cache = {"key_results": [kr]}  # type: ignore[attr-defined]
+    _annotate(
+        [objective],
+        organization=org,
+        membership=membership,
+        team_ids=team_ids,
+        expected=_expected(objective.cycle, org),
+    )
+    context = {
+        "kr": kr,
+        "objective": objective,
+        "form": form,
+        "saved": saved,
+        "oob": True,
+        "next_url": _safe_next(request, reverse("objective", args=[objective.pk])),
+    }
+    html = render_to_string("web/_kr_row.html", context, request=request)
+    html += render_to_string("web/_objective_progress.html", context, request=request)
+    return HttpResponse(html, status=status)
+
+
+@require_POST
+@org_view
+def key_result_check_in(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kr = selectors.key_result_get(organization=org, pk=pk)
+    user: User = request.user  # type: ignore[assignment]
+    team_ids = selectors.team_ids_of(organization=org, user=user)
+    permissions.require_check_in(membership, kr, team_ids)
+    form = CheckInForm(request.POST)
+    saved = False
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            okrs.key_result_check_in(
+                key_result=kr,
+                by=user,
+                value=data["value"] if kr.is_metric else None,
+                done=bool(data["done"]) if not kr.is_metric else None,
+                confidence=data["confidence"],
+                note=data["note"],
+            )
+            saved = True
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    fallback = reverse("objective", args=[kr.objective_id])
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_kr_row(
+            request,
+            kr=kr,
+            org=org,
+            membership=membership,
+            team_ids=team_ids,
+            form=None if saved else form,
+            saved=saved,
+            status=200 if saved else UNPROCESSABLE,
+        )
+    # Without JavaScript: a plain POST that comes back to the page it came from.
+    if saved:
+        messages.success(request, f"Checked in on “{kr.title}”.")
+    else:
+        problems = [
+            f"{form.fields[f].label or f.capitalize() if f in form.fields else ''}: {m}".lstrip(
+                ": "
+            )
+            for f, errors in form.errors.items()
+            for m in errors
+        ]
+        messages.error(request, f"Check-in on “{kr.title}” not saved. " + " ".join(problems))
+    return HttpResponseRedirect(_safe_next(request, fallback))
+
+
+# -- objective page ---------------------------------------------------------------------
+
+
+def _history_chart(kr: KeyResult, cycle: Cycle, now: dt.datetime) -> dict[str, Any]:
+    checkins = list(kr.checkins.all())
+    start, end = cycle.bounds()
+    if kr.is_metric:
+        assert kr.baseline is not None
+        assert kr.target is not None
+        baseline, target = kr.baseline, kr.target
+        points = [charts.Point(c.created_at, c.value) for c in checkins if c.value is not None]
+    else:
+        baseline, target = Decimal(0), Decimal(1)
+        points = [
+            charts.Point(c.created_at, Decimal(1 if c.done else 0))
+            for c in checkins
+            if c.done is not None
+        ]
+    svg = charts.progress_chart(
+        points=points,
+        start=start,
+        end=end,
+        baseline=baseline,
+        target=target,
+        now=now,
+        title=f"{kr.title}: value over time against the pace line",
+        chart_id=f"kr-{kr.pk}-chart",
+    )
+    return {"kr": kr, "svg": svg, "checkins": checkins}
+
+
+def _objective_page(
+    request: HttpRequest,
+    *,
+    org: Organization,
+    membership: Membership,
+    pk: int,
+    initiative_form: InitiativeForm | None = None,
+    alignment_form: AlignmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    objective = selectors.objective_page(organization=org, pk=pk)
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    objective.cycle.organization = org
+    _annotate(
+        [objective],
+        organization=org,
+        membership=membership,
+        team_ids=selectors.team_ids_of(organization=org, user=user),
+        expected=objective.cycle.expected_progress(now),
+    )
+    key_results = list(objective.key_results.all())
+    can_edit = permissions.can_edit(membership)
+    if can_edit:
+        people = list(selectors.people_of(organization=org))
+        initiative_form = initiative_form or InitiativeForm(key_results=key_results, people=people)
+        alignment_form = alignment_form or AlignmentForm(
+            candidates=selectors.alignment_candidates(objective=objective)
+        )
+    return render(
+        request,
+        "web/objective.html",
+        {
+            "objective": objective,
+            "cycle": objective.cycle,
+            "key_results": key_results,
+            "histories": [_history_chart(kr, objective.cycle, now) for kr in key_results],
+            "alignments_up": list(objective.alignments_up.all()),
+            "alignments_down": list(objective.alignments_down.all()),
+            "alignments_through_krs": list(
+                selectors.objective_children_through_key_results(objective=objective)
+            ),
+            "initiatives": list(objective.initiatives.all()),
+            "can_edit": can_edit,
+            "initiative_form": initiative_form,
+            "alignment_form": alignment_form,
+            "next_url": request.get_full_path(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@org_view
+def objective_detail(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    return _objective_page(request, org=org, membership=membership, pk=pk)
+
+
+@require_POST
+@org_view
+def initiative_create(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    objective = selectors.objective_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    form = InitiativeForm(
+        request.POST,
+        key_results=list(objective.key_results.all()),
+        people=list(selectors.people_of(organization=org)),
+    )
+    if form.is_valid():
+        try:
+            okrs.initiative_create(objective=objective, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Initiative “{form.cleaned_data['title']}” added.")
+            return redirect("objective", pk=objective.pk)
+    return _objective_page(
+        request,
+        org=org,
+        membership=membership,
+        pk=objective.pk,
+        initiative_form=form,
+        status=UNPROCESSABLE,
+    )
+
+
+@require_POST
+@org_view
+def alignment_add(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    objective = selectors.objective_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    form = AlignmentForm(
+        request.POST, candidates=selectors.alignment_candidates(objective=objective)
+    )
+    if form.is_valid():
+        parent_objective, parent_key_result = form.cleaned_data["parent"]
+        try:
+            okrs.alignment_add(
+                objective=objective,
+                by=request.user,  # type: ignore[arg-type]
+                parent_objective=parent_objective,
+                parent_key_result=parent_key_result,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"“{objective}” now contributes to “{parent_objective or parent_key_result}”.",
+            )
+            return redirect("objective", pk=objective.pk)
+    return _objective_page(
+        request,
+        org=org,
+        membership=membership,
+        pk=objective.pk,
+        alignment_form=form,
+        status=UNPROCESSABLE,
+    )
+
+
+@require_POST
+@org_view
+def alignment_remove(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    alignment = selectors.alignment_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    objective_pk = alignment.objective_id
+    okrs.alignment_remove(alignment=alignment, by=request.user)  # type: ignore[arg-type]
+    messages.success(request, "Alignment removed.")
+    return HttpResponseRedirect(_safe_next(request, reverse("objective", args=[objective_pk])))
+
+
+# -- create and edit --------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Undo an objective whose key results did not all pass: all or nothing."""
+
+
+def _objective_form_kwargs(
+    org: Organization, *, include_cycle: int | None = None
+) -> dict[str, Any]:
+    cycles = selectors.cycle_list(organization=org).exclude(state=Cycle.State.CLOSED)
+    if include_cycle is not None:
+        cycles = selectors.cycle_list(organization=org).filter(
+            ~Q(state=Cycle.State.CLOSED) | Q(pk=include_cycle)
+        )
+    return {
+        "teams": list(selectors.team_list(organization=org)),
+        "people": list(selectors.people_of(organization=org)),
+        "cycles": cycles,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def objective_create(
+    request: HttpRequest, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    permissions.require_edit(membership)
+    kwargs = _objective_form_kwargs(org)
+    people = kwargs["people"]
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        form = ObjectiveForm(request.POST, **kwargs)
+        formset = KeyResultFormSet(request.POST, prefix="kr", form_kwargs={"people": people})
+        if form.is_valid() and formset.is_valid():
+            objective = _create_objective_with_key_results(form, formset, org=org, user=user)
+            if objective is not None:
+                messages.success(request, f"Objective “{objective.title}” created.")
+                return redirect("objective", pk=objective.pk)
+        status = UNPROCESSABLE
+    else:
+        initial: dict[str, Any] = {}
+        team_slug = request.GET.get("team", "")
+        team = next((t for t in kwargs["teams"] if t.slug == team_slug), None)
+        if team is not None:
+            initial["owner"] = f"team:{team.pk}"
+        cycle_id = request.GET.get("cycle", "")
+        if cycle_id.isdigit():
+            initial["cycle"] = int(cycle_id)
+        else:
+            current = selectors.current_cycle(organization=org)
+            if current is not None and not current.is_closed:
+                initial["cycle"] = current.pk
+        form = ObjectiveForm(initial=initial, **kwargs)
+        formset = KeyResultFormSet(prefix="kr", form_kwargs={"people": people})
+        status = 200
+    return render(
+        request,
+        "web/objective_form.html",
+        {"form": form, "formset": formset, "creating": True},
+        status=status,
+    )
+
+
+def _create_objective_with_key_results(
+    form: ObjectiveForm, formset: Any, *, org: Organization, user: User
+) -> Objective | None:
+    data = form.cleaned_data
+    owner_team, owner_user = data["owner"]
+    try:
+        with transaction.atomic():
+            objective = okrs.objective_create(
+                organization=org,
+                cycle=data["cycle"],
+                title=data["title"],
+                description=data["description"],
+                kind=data["kind"],
+                owner_team=owner_team,
+                owner_user=owner_user,
+                by=user,
+            )
+            failed = False
+            # Every key result is tried so that all their errors show at once.
+            for kr_form in formset.filled_forms():
+                try:
+                    okrs.key_result_create(
+                        objective=objective, by=user, **kr_form.service_arguments()
+                    )
+                except ValidationError as exc:
+                    apply_service_errors(kr_form, exc, aliases={"objective": "__all__"})
+                    failed = True
+            if failed:
+                raise _Rollback
+    except _Rollback:
+        form.add_error(None, "Nothing was saved: correct the key results marked below.")
+        return None
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+    return objective
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def objective_edit(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    objective = selectors.objective_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    kwargs = _objective_form_kwargs(org, include_cycle=objective.cycle_id)
+    if request.method == "POST":
+        form = ObjectiveForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            owner_team, owner_user = data["owner"]
+            try:
+                okrs.objective_update(
+                    objective=objective,
+                    by=request.user,  # type: ignore[arg-type]
+                    version=data["version"],
+                    title=data["title"],
+                    description=data["description"],
+                    kind=data["kind"],
+                    owner_team=owner_team,
+                    owner_user=owner_user,
+                    cycle=data["cycle"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Objective “{data['title']}” saved.")
+                return redirect("objective", pk=objective.pk)
+        status = UNPROCESSABLE
+    else:
+        owner = (
+            f"team:{objective.owner_team_id}"
+            if objective.owner_team_id
+            else f"user:{objective.owner_user_id}"
+        )
+        form = ObjectiveForm(
+            initial={
+                "title": objective.title,
+                "description": objective.description,
+                "kind": objective.kind,
+                "owner": owner,
+                "cycle": objective.cycle_id,
+                "version": objective.version,
+            },
+            **kwargs,
+        )
+        status = 200
+    return render(
+        request,
+        "web/objective_form.html",
+        {"form": form, "objective": objective, "creating": False},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def key_result_create(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    objective = selectors.objective_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    people = list(selectors.people_of(organization=org))
+    if request.method == "POST":
+        form = KeyResultForm(request.POST, people=people)
+        if form.is_valid():
+            try:
+                kr = okrs.key_result_create(
+                    objective=objective,
+                    by=request.user,  # type: ignore[arg-type]
+                    **form.service_arguments(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Key result “{kr.title}” added.")
+                return redirect("objective", pk=objective.pk)
+        status = UNPROCESSABLE
+    else:
+        form = KeyResultForm(people=people)
+        status = 200
+    return render(
+        request,
+        "web/key_result_form.html",
+        {"form": form, "objective": objective, "creating": True},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def key_result_edit(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kr = selectors.key_result_get(organization=org, pk=pk)
+    permissions.require_edit(membership)
+    people = list(selectors.people_of(organization=org))
+    if request.method == "POST":
+        form = KeyResultForm(request.POST, people=people)
+        if form.is_valid():
+            try:
+                okrs.key_result_update(
+                    key_result=kr,
+                    by=request.user,  # type: ignore[arg-type]
+                    version=form.cleaned_data["version"],
+                    **form.service_arguments(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Key result “{form.cleaned_data['title']}” saved.")
+                return redirect("objective", pk=kr.objective_id)
+        status = UNPROCESSABLE
+    else:
+        form = KeyResultForm(
+            initial={
+                "title": kr.title,
+                "kind": kr.kind,
+                "unit": kr.unit,
+                "currency": kr.currency,
+                "baseline": _plain(kr.baseline),
+                "target": _plain(kr.target),
+                "owner": str(kr.owner_id or ""),
+                "weight": _plain(kr.weight),
+                "version": kr.version,
+            },
+            people=people,
+        )
+        status = 200
+    return render(
+        request,
+        "web/key_result_form.html",
+        {"form": form, "objective": kr.objective, "key_result": kr, "creating": False},
+        status=status,
+    )

@@ -1,0 +1,81 @@
+"""Formatting for Tandem's pages: numbers, percentages, units and ages. No maths here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from tandem.okrs.models import KeyResult
+
+register = template.Library()
+# An en dash marks a value nobody has entered yet.
+EMPTY = "\u2013"
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without trailing zeros and with thousands separators: 1200.5000 -> 1,200.5."""
+    text = f"{value.normalize():,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+@register.filter
+def number(value: Decimal | int | None) -> str:
+    if value is None:
+        return EMPTY
+    return _plain(Decimal(value))
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """A progress fraction as a whole percentage (0.4567 -> 46%)."""
+    if value is None:
+        return EMPTY
+    return f"{(Decimal(value) * 100).quantize(Decimal(1)):f}%"
+
+
+@register.filter
+def bar_width(value: Decimal | None) -> str:
+    """The width of a progress bar in percent, clamped to [0, 100], for a style attribute."""
+    if value is None:
+        return "0"
+    clamped = max(Decimal(0), min(Decimal(1), Decimal(value)))
+    return f"{(clamped * 100).quantize(Decimal('0.1')):f}"
+
+
+@register.filter
+def with_unit(value: Decimal | None, key_result: KeyResult) -> str:
+    if value is None:
+        return EMPTY
+    text = _plain(Decimal(value))
+    if key_result.unit == KeyResult.Unit.PERCENT:
+        return f"{text}%"
+    if key_result.unit == KeyResult.Unit.CURRENCY and key_result.currency:
+        return f"{key_result.currency} {text}"
+    return text
+
+
+@register.filter
+def ago(value: dt.datetime | None) -> str:
+    """How long ago something happened, to one unit: "3 days ago", "never"."""
+    if value is None:
+        return "never"
+    if timezone.now() - value < dt.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def input_value(value: Decimal | None) -> str:
+    """A decimal as an input's value: no thousands separators, no trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
