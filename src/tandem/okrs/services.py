@@ -695,3 +695,75 @@ def initiative_set_status(
             source=source,
         )
     return initiative
+
+
+# -- fiscal years -----------------------------------------------------------------------
+
+
+def _first_of_month_after(day: date, months: int) -> date:
+    years, month = divmod(day.month - 1 + months, 12)
+    return date(day.year + years, month + 1, 1)
+
+
+def _day_before(day: date) -> date:
+    return date.fromordinal(day.toordinal() - 1)
+
+
+def fiscal_year_name(*, year: int, start_month: int) -> str:
+    """``2025`` for a calendar year; ``FY2025-26`` for one starting in another month."""
+    return str(year) if start_month == 1 else f"FY{year}-{(year + 1) % 100:02d}"
+
+
+def cycle_create_quarters_for_year(
+    *,
+    organization: Organization,
+    year: int,
+    by: User | None,
+    state: str = Cycle.State.PLANNING,
+    source: str = Source.WEB,
+) -> tuple[Cycle, list[Cycle]]:
+    """Create the fiscal year that starts in ``year`` and its four quarters.
+
+    The year starts on the first day of the organisation's fiscal-year start
+    month. All five cycles are created, or none (a name already taken is named).
+    """
+    if not 1900 <= year <= 9000:
+        raise ValidationError({"year": f"{year} is not a year Tandem plans for (1900-9000)."})
+    start = date(year, organization.fiscal_year_start_month, 1)
+    year_name = fiscal_year_name(year=year, start_month=organization.fiscal_year_start_month)
+    names = [year_name] + [f"Q{number} {year_name}" for number in range(1, 5)]
+    taken = {
+        name.casefold()
+        for name in Cycle.objects.filter(organization=organization).values_list("name", flat=True)
+    }
+    clashes = [name for name in names if name.casefold() in taken]
+    if clashes:
+        listed = ", ".join(f"“{name}”" for name in clashes)
+        verb = "exists" if len(clashes) == 1 else "exist"
+        raise ValidationError({"year": f"{listed} already {verb}."})
+    with transaction.atomic():
+        fiscal_year = cycle_create(
+            organization=organization,
+            name=year_name,
+            kind=Cycle.Kind.YEAR,
+            start_date=start,
+            end_date=_day_before(_first_of_month_after(start, 12)),
+            state=state,
+            by=by,
+            source=source,
+        )
+        quarters = [
+            cycle_create(
+                organization=organization,
+                name=f"Q{number} {year_name}",
+                kind=Cycle.Kind.QUARTER,
+                start_date=_first_of_month_after(start, 3 * (number - 1)),
+                end_date=_day_before(_first_of_month_after(start, 3 * number)),
+                parent=fiscal_year,
+                state=state,
+                by=by,
+                source=source,
+            )
+            for number in range(1, 5)
+        ]
+    return fiscal_year, quarters
