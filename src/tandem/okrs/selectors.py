@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Organization, Team, TeamMembership, User
@@ -219,3 +221,70 @@ def alignment_get(*, organization: Organization, pk: int | str) -> Alignment:
 def open_cycles(*, organization: Organization) -> QuerySet[Cycle]:
     """Cycles that still take objectives (planning or active)."""
     return cycle_list(organization=organization).exclude(state=Cycle.State.CLOSED)
+
+
+# -- cycles, the alignment tree and the review (tandem.web.views_cycles) -----------------
+# A fixed number of queries per page: the tree and its roll-ups are built in Python
+# from the stored progress (tandem.okrs.tree), never by walking the database.
+
+
+def cycle_objective_stats(*, organization: Organization) -> dict[int, tuple[int, Decimal]]:
+    """Per cycle id: how many objectives it holds (dropped ones aside) and the sum of
+    their progress (an objective without key results adds 0), for the cycles list."""
+    rows = (
+        Objective.objects.filter(organization=organization)
+        .exclude(state=Objective.State.DROPPED)
+        .order_by()
+        .values("cycle_id")
+        .annotate(
+            count=Count("id"),
+            total=Sum(
+                Coalesce("progress", Value(Decimal(0))),
+                output_field=DecimalField(max_digits=20, decimal_places=4),
+            ),
+        )
+    )
+    return {row["cycle_id"]: (row["count"], Decimal(row["total"] or 0)) for row in rows}
+
+
+def cycle_objectives(
+    *, organization: Organization, cycle: Cycle, with_key_results: bool = False
+) -> list[Objective]:
+    """The objectives of ``cycle`` (dropped ones aside) with their owners, in the
+    order the cycle lists them; with their key results when asked."""
+    queryset = (
+        Objective.objects.filter(organization=organization, cycle=cycle)
+        .exclude(state=Objective.State.DROPPED)
+        .select_related("owner_team", "owner_user")
+        .order_by("position", "id")
+    )
+    if with_key_results:
+        queryset = queryset.prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
+        )
+    return list(queryset)
+
+
+def cycle_alignment_parents(*, organization: Organization, cycle: Cycle) -> dict[int, list[int]]:
+    """For each objective of ``cycle``: the objectives it contributes to, directly or
+    through one of their key results (parents in other cycles included)."""
+    parents: dict[int, list[int]] = {}
+    rows = (
+        Alignment.objects.filter(organization=organization, objective__cycle=cycle)
+        .order_by("id")
+        .values_list("objective_id", "parent_objective_id", "parent_key_result__objective_id")
+    )
+    for objective_id, parent_id, through_key_result in rows:
+        parent = parent_id if parent_id is not None else through_key_result
+        if parent is not None:
+            parents.setdefault(objective_id, []).append(parent)
+    return parents
+
+
+def lead_team_ids_of(*, organization: Organization, user: User) -> set[int]:
+    """The teams ``user`` leads."""
+    return set(
+        TeamMembership.objects.filter(
+            organization=organization, user=user, is_lead=True
+        ).values_list("team_id", flat=True)
+    )
