@@ -57,3 +57,43 @@ def require_check_in(
             f"You can check in on key results you own or that belong to your teams' "
             f"objectives; “{key_result}” is neither."
         )
+
+
+# -- cycles and scores (tandem.web.views_cycles) ------------------------------------------
+
+
+def can_manage_cycles(membership: Membership) -> bool:
+    """May create, activate and close cycles."""
+    return can_edit(membership)
+
+
+def require_manage_cycles(membership: Membership) -> None:
+    if not can_manage_cycles(membership):
+        raise PermissionDenied(
+            "Only editors, admins and owners can create, start and close cycles."
+        )
+
+
+def can_adjust_score(
+    membership: Membership, objective: Objective, lead_team_ids: Collection[int]
+) -> bool:
+    """Editors and up, and the objective's owner: its person, or a lead of its team."""
+    if can_edit(membership):
+        return True
+    if membership.role == Role.VIEWER:
+        return False
+    return objective.owner_user_id == membership.user_id or (
+        objective.owner_team_id is not None and objective.owner_team_id in lead_team_ids
+    )
+
+
+def require_adjust_score(
+    membership: Membership, objective: Objective, lead_team_ids: Collection[int]
+) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_adjust_score(membership, objective, lead_team_ids):
+        raise PermissionDenied(
+            f"Only the owner of “{objective}” (its person, or a lead of its team) and "
+            "editors can adjust its score."
+        )
