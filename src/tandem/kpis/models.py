@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from tandem.accounts.models import Organization, Team
+from tandem.domain import health
 
 
 class Direction(models.TextChoices):
@@ -128,19 +129,20 @@ class KPI(models.Model):
 class KPITarget(models.Model):
     """A target and its health thresholds, in force from ``effective_from`` until the next one.
 
-    ``higher_is_better``: green at or above ``target``, yellow at or above ``yellow_from``,
+    ``higher_is_better``: green at or above ``target``, yellow at or above ``yellow``,
     red below. ``lower_is_better``: the mirror image. ``within_range``: green inside
-    ``[low, high]``, yellow within ``yellow_from`` (a tolerance) outside it, red further.
-    When ``yellow_from`` is empty the default band of :mod:`tandem.domain.health` applies.
+    ``[low, high]``, yellow within ``tolerance`` outside it, red further. Empty
+    ``yellow``/``tolerance`` take the default bands of :mod:`tandem.domain.health`.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="targets")
     effective_from = models.DateField()
     target = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
-    yellow_from = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    yellow = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     low = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     high = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    tolerance = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -155,6 +157,16 @@ class KPITarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} from {self.effective_from}"
+
+    @property
+    def thresholds(self) -> health.Thresholds:
+        return health.Thresholds(
+            target=self.target,
+            yellow=self.yellow,
+            low=self.low,
+            high=self.high,
+            tolerance=self.tolerance,
+        )
 
 
 class Measurement(models.Model):

@@ -1,0 +1,618 @@
+"""Every write to KPIs and measurements: keyword-only, atomic, audited.
+
+Recording a measurement also refreshes what depends on it: the KPI's latest value
+and every KPI-backed key result (and so its objective) in an open cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from tandem.accounts.models import Organization, Team, User
+from tandem.audit.models import Source as AuditSource
+from tandem.audit.services import audit_record, snapshot
+from tandem.domain import health as health_maths
+from tandem.domain import periods
+from tandem.kpis.models import (
+    KPI,
+    Aggregation,
+    Direction,
+    Frequency,
+    KPITag,
+    KPITarget,
+    Measurement,
+    MeasurementRevision,
+    ObjectiveKPI,
+    Promotion,
+    Source,
+    Unit,
+)
+from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.okrs.services import (
+    key_result_create,
+    objective_create,
+    objective_recompute,
+    objective_update,
+)
+from tandem.validation import decimal_field
+
+KPI_FIELDS = [
+    "name",
+    "key",
+    "description",
+    "owner_team",
+    "owner_user",
+    "unit",
+    "currency",
+    "direction",
+    "frequency",
+    "aggregation",
+    "is_active",
+]
+Outcome = Literal["created", "updated", "unchanged"]
+# How far ahead a value may be entered: the current period only. A forecast is not a
+# measurement.
+FUTURE_PERIODS_ALLOWED = 0
+
+_AUDIT_SOURCE = {
+    Source.MANUAL: AuditSource.WEB,
+    Source.IMPORT: AuditSource.IMPORT,
+    Source.API: AuditSource.API,
+    Source.PULL: AuditSource.PULL,
+}
+
+
+def _validate_kpi(kpi: KPI) -> None:
+    errors: dict[str, str] = {}
+    if not kpi.name.strip():
+        errors["name"] = "Give the KPI a name."
+    if not kpi.key:
+        errors["key"] = "Give the KPI a key (letters, digits and dashes)."
+    if kpi.owner_team_id is not None and kpi.owner_user_id is not None:
+        errors["owner"] = "A KPI is owned by one team or one person, not both."
+    if kpi.unit == Unit.CURRENCY and not kpi.currency:
+        errors["currency"] = "Name the currency (e.g. EUR, USD)."
+    if kpi.currency and (len(kpi.currency) != 3 or not kpi.currency.isalpha()):
+        errors["currency"] = f"“{kpi.currency}” is not a three-letter currency code."
+    clash = KPI.objects.filter(organization_id=kpi.organization_id, key=kpi.key).exclude(pk=kpi.pk)
+    if kpi.key and clash.exists():
+        errors["key"] = f"Another KPI already uses the key “{kpi.key}”."
+    if errors:
+        raise ValidationError(errors)
+    kpi.currency = kpi.currency.upper()
+    kpi.full_clean(exclude=["organization", "owner_team", "owner_user", "tags"])
+
+
+def _validate_target(kpi: KPI, target: KPITarget) -> None:
+    errors = health_maths.threshold_errors(target.thresholds, health_maths.Direction(kpi.direction))
+    if errors:
+        raise ValidationError(errors)
+
+
+def kpi_create(
+    *,
+    organization: Organization,
+    name: str,
+    by: User | None,
+    key: str = "",
+    description: str = "",
+    owner_team: Team | None = None,
+    owner_user: User | None = None,
+    unit: str = Unit.NUMBER,
+    currency: str = "",
+    direction: str = Direction.HIGHER_IS_BETTER,
+    frequency: str = Frequency.WEEKLY,
+    aggregation: str = Aggregation.LAST,
+    target: Decimal | str | None = None,
+    yellow: Decimal | str | None = None,
+    low: Decimal | str | None = None,
+    high: Decimal | str | None = None,
+    tolerance: Decimal | str | None = None,
+    effective_from: dt.date | None = None,
+    tags: Iterable[str] = (),
+    source: str = AuditSource.WEB,
+) -> KPI:
+    if owner_team is not None and owner_team.organization_id != organization.pk:
+        raise ValidationError({"owner_team": "Not found in this organisation."})
+    kpi = KPI(
+        organization=organization,
+        name=name.strip(),
+        key=key.strip() or slugify(name)[:80],
+        description=description,
+        owner_team=owner_team,
+        owner_user=owner_user,
+        unit=unit,
+        currency=currency.strip(),
+        direction=direction,
+        frequency=frequency,
+        aggregation=aggregation,
+    )
+    _validate_kpi(kpi)
+    has_target = any(v not in (None, "") for v in (target, yellow, low, high, tolerance))
+    first_target = KPITarget(
+        organization=organization,
+        effective_from=effective_from or dt.date(2000, 1, 1),
+        target=decimal_field("target", target),
+        yellow=decimal_field("yellow", yellow),
+        low=decimal_field("low", low),
+        high=decimal_field("high", high),
+        tolerance=decimal_field("tolerance", tolerance),
+    )
+    if has_target:
+        _validate_target(kpi, first_target)
+    with transaction.atomic():
+        kpi.position = KPI.objects.filter(organization=organization).count()
+        kpi.save()
+        if has_target:
+            first_target.kpi = kpi
+            first_target.save()
+        _set_tags(kpi, tags)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="kpi.create",
+            target=kpi,
+            after=snapshot(kpi),
+            source=source,
+        )
+    return kpi
+
+
+def _set_tags(kpi: KPI, names: Iterable[str]) -> None:
+    tags = []
+    for name in {n.strip() for n in names if n.strip()}:
+        tag, _ = KPITag.objects.get_or_create(organization_id=kpi.organization_id, name=name)
+        tags.append(tag)
+    kpi.tags.set(tags)
+
+
+def kpi_update(
+    *,
+    kpi: KPI,
+    by: User | None,
+    version: int | None = None,
+    tags: Iterable[str] | None = None,
+    source: str = AuditSource.WEB,
+    **changes: Any,
+) -> KPI:
+    unknown = set(changes) - set(KPI_FIELDS)
+    if unknown:
+        raise TypeError(f"kpi_update does not change {sorted(unknown)}")
+    with transaction.atomic():
+        current = KPI.objects.select_for_update().get(pk=kpi.pk)
+        if version is not None and current.version != version:
+            raise ValidationError(
+                {
+                    "version": f"Someone else changed “{current}” since you opened it "
+                    "(reload to see their change, then apply yours)."
+                },
+                code="conflict",
+            )
+        before = snapshot(current)
+        for field, value in changes.items():
+            setattr(current, field, value)
+        _validate_kpi(current)
+        current.version += 1
+        current.save()
+        if tags is not None:
+            _set_tags(current, tags)
+        audit_record(
+            organization=current.organization,
+            actor=by,
+            action="kpi.update",
+            target=current,
+            before=before,
+            after=snapshot(current),
+            source=source,
+        )
+    return current
+
+
+def kpi_set_target(
+    *,
+    kpi: KPI,
+    effective_from: dt.date,
+    by: User | None,
+    target: Decimal | str | None = None,
+    yellow: Decimal | str | None = None,
+    low: Decimal | str | None = None,
+    high: Decimal | str | None = None,
+    tolerance: Decimal | str | None = None,
+    source: str = AuditSource.WEB,
+) -> KPITarget:
+    """A new target from a date on; earlier periods keep the target they had."""
+    row = KPITarget(
+        organization_id=kpi.organization_id,
+        kpi=kpi,
+        effective_from=effective_from,
+        target=decimal_field("target", target),
+        yellow=decimal_field("yellow", yellow),
+        low=decimal_field("low", low),
+        high=decimal_field("high", high),
+        tolerance=decimal_field("tolerance", tolerance),
+    )
+    _validate_target(kpi, row)
+    with transaction.atomic():
+        existing = KPITarget.objects.filter(kpi=kpi, effective_from=effective_from).first()
+        before = snapshot(existing) if existing else None
+        if existing is not None:
+            row.pk = existing.pk
+            row.created_at = existing.created_at
+        row.save()
+        audit_record(
+            organization=kpi.organization,
+            actor=by,
+            action="kpi.target",
+            target=row,
+            before=before,
+            after=snapshot(row),
+            source=source,
+        )
+    return row
+
+
+# -- measurements -----------------------------------------------------------------------
+
+
+def _org_today(organization: Organization) -> dt.date:
+    return timezone.now().astimezone(organization.tz).date()
+
+
+def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
+    org = kpi.organization
+    frequency = periods.Frequency(kpi.frequency)
+    expected = periods.period_start(
+        frequency,
+        period_start,
+        week_start=org.week_start,
+        fiscal_year_start_month=org.fiscal_year_start_month,
+    )
+    if expected != period_start:
+        raise ValidationError(
+            {
+                "period_start": (
+                    f"{period_start} does not start a {kpi.get_frequency_display().lower()} period "
+                    f"of “{kpi}”; that period starts on {expected}."
+                )
+            }
+        )
+    if not periods.allowed_period(
+        frequency,
+        period_start,
+        today,
+        week_start=org.week_start,
+        fiscal_year_start_month=org.fiscal_year_start_month,
+        future_periods=FUTURE_PERIODS_ALLOWED,
+    ):
+        raise ValidationError(
+            {
+                "period_start": (
+                    f"{period_start} is in the future: values can be entered up to the current "
+                    "period only."
+                )
+            }
+        )
+
+
+def measurement_record(
+    *,
+    kpi: KPI,
+    period_start: dt.date,
+    value: Decimal | str | None,
+    by: User | None,
+    source: str = Source.MANUAL,
+    note: str = "",
+    today: dt.date | None = None,
+    refresh: bool = True,
+) -> tuple[Measurement, Outcome]:
+    """Record the value of ``kpi`` for the period starting at ``period_start``.
+
+    A second value for the same period is a correction: the measurement takes the new
+    value and the old one is kept as a revision. The same value again changes nothing.
+    """
+    amount = decimal_field("value", value)
+    if amount is None:
+        raise ValidationError({"value": "Enter a value."})
+    validate_period(kpi, period_start, today=today or _org_today(kpi.organization))
+    audit_source = _AUDIT_SOURCE.get(Source(source), AuditSource.WEB)
+    now = timezone.now()
+    with transaction.atomic():
+        existing = (
+            Measurement.objects.select_for_update()
+            .filter(kpi=kpi, period_start=period_start)
+            .first()
+        )
+        if existing is None:
+            measurement = Measurement.objects.create(
+                organization_id=kpi.organization_id,
+                kpi=kpi,
+                period_start=period_start,
+                value=amount,
+                source=source,
+                note=note.strip(),
+                recorded_by=by,
+                recorded_at=now,
+            )
+            outcome: Outcome = "created"
+            audit_record(
+                organization=kpi.organization,
+                actor=by,
+                action="measurement.create",
+                target=measurement,
+                after=snapshot(measurement),
+                source=audit_source,
+            )
+        elif existing.value == amount and (not note.strip() or note.strip() == existing.note):
+            return existing, "unchanged"
+        else:
+            before = snapshot(existing)
+            MeasurementRevision.objects.create(
+                organization_id=kpi.organization_id,
+                measurement=existing,
+                value=existing.value,
+                source=existing.source,
+                note=existing.note,
+                recorded_by=existing.recorded_by,
+                recorded_at=existing.recorded_at,
+            )
+            existing.value = amount
+            existing.source = source
+            existing.note = note.strip()
+            existing.recorded_by = by
+            existing.recorded_at = now
+            existing.version += 1
+            existing.save()
+            measurement, outcome = existing, "updated"
+            audit_record(
+                organization=kpi.organization,
+                actor=by,
+                action="measurement.correct",
+                target=measurement,
+                before=before,
+                after=snapshot(measurement),
+                source=audit_source,
+            )
+        if refresh:
+            kpi_refresh(kpi=kpi)
+    return measurement, outcome
+
+
+def kpi_refresh(*, kpi: KPI) -> None:
+    """Refresh the KPI's latest value and every KPI-backed key result in an open cycle."""
+    latest = kpi.measurements.order_by("-period_start").values_list("period_start", "value").first()
+    kpi.latest_period, kpi.latest_value = latest if latest else (None, None)
+    KPI.objects.filter(pk=kpi.pk).update(
+        latest_period=kpi.latest_period, latest_value=kpi.latest_value
+    )
+    backed = (
+        KeyResult.objects.filter(kpi=kpi)
+        .exclude(objective__cycle__state=Cycle.State.CLOSED)
+        .select_related("objective__cycle")
+    )
+    for kr in backed:
+        key_result_refresh_from_kpi(key_result=kr)
+
+
+def key_result_refresh_from_kpi(*, key_result: KeyResult) -> None:
+    """A KPI-backed key result's value: its KPI's measurements within the cycle, rolled
+    up by the key result's aggregation (latest, sum or average)."""
+    kpi = key_result.kpi
+    assert kpi is not None
+    cycle = key_result.objective.cycle
+    rows = list(
+        Measurement.objects.filter(
+            kpi=kpi, period_start__gte=cycle.start_date, period_start__lte=cycle.end_date
+        )
+        .order_by("period_start")
+        .values_list("value", "recorded_at")
+    )
+    values = [v for v, _ in rows]
+    key_result.current = health_maths.kr_value_from_measurements(
+        values, health_maths.Aggregation(key_result.kpi_aggregation)
+    )
+    key_result.last_checkin_at = max((t for _, t in rows), default=None)
+    key_result.progress = key_result.compute_progress()
+    KeyResult.objects.filter(pk=key_result.pk).update(
+        current=key_result.current,
+        last_checkin_at=key_result.last_checkin_at,
+        progress=key_result.progress,
+    )
+    objective_recompute(objective=key_result.objective)
+
+
+# -- links between OKRs and KPIs --------------------------------------------------------
+
+
+def key_result_link_kpi(
+    *,
+    key_result: KeyResult,
+    kpi: KPI | None,
+    by: User | None,
+    aggregation: str = "last",
+    source: str = AuditSource.WEB,
+) -> KeyResult:
+    """Back a key result by a KPI (or unlink it with ``kpi=None``)."""
+    if kpi is not None and kpi.organization_id != key_result.organization_id:
+        raise ValidationError({"kpi": "Not found in this organisation."})
+    if aggregation not in {"last", "sum", "average"}:
+        raise ValidationError({"kpi_aggregation": f"“{aggregation}” is not last, sum or average."})
+    if kpi is not None and not key_result.is_metric:
+        raise ValidationError({"kpi": "Only a metric key result (from X to Y) can read a KPI."})
+    with transaction.atomic():
+        before = snapshot(key_result, ["kpi", "kpi_aggregation"])
+        key_result.kpi = kpi
+        key_result.kpi_aggregation = aggregation
+        key_result.version += 1
+        key_result.save(update_fields=["kpi", "kpi_aggregation", "version", "updated_at"])
+        if kpi is not None:
+            key_result_refresh_from_kpi(key_result=key_result)
+        audit_record(
+            organization=key_result.objective.organization,
+            actor=by,
+            action="key_result.link_kpi",
+            target=key_result,
+            before=before,
+            after=snapshot(key_result, ["kpi", "kpi_aggregation"]),
+            source=source,
+        )
+    return key_result
+
+
+def objective_link_kpi(
+    *,
+    objective: Objective,
+    kpi: KPI,
+    by: User | None,
+    role: str = ObjectiveKPI.Role.GUARDRAIL,
+    source: str = AuditSource.WEB,
+) -> ObjectiveKPI:
+    if kpi.organization_id != objective.organization_id:
+        raise ValidationError({"kpi": "Not found in this organisation."})
+    if role not in ObjectiveKPI.Role.values:
+        raise ValidationError({"role": f"“{role}” is not guardrail or indicator."})
+    if ObjectiveKPI.objects.filter(objective=objective, kpi=kpi).exists():
+        raise ValidationError({"kpi": f"“{kpi}” is already linked to this objective."})
+    with transaction.atomic():
+        link = ObjectiveKPI.objects.create(
+            organization_id=objective.organization_id, objective=objective, kpi=kpi, role=role
+        )
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="objective.link_kpi",
+            target=link,
+            after=snapshot(link),
+            source=source,
+        )
+    return link
+
+
+def objective_unlink_kpi(
+    *, link: ObjectiveKPI, by: User | None, source: str = AuditSource.WEB
+) -> None:
+    with transaction.atomic():
+        audit_record(
+            organization=link.objective.organization,
+            actor=by,
+            action="objective.unlink_kpi",
+            target=link,
+            before=snapshot(link),
+            source=source,
+        )
+        link.delete()
+
+
+def kpi_promote(
+    *,
+    kpi: KPI,
+    cycle: Cycle,
+    by: User | None,
+    title: str = "",
+    target: Decimal | None = None,
+    reason: str = "",
+    source: str = AuditSource.WEB,
+) -> Promotion:
+    """Promote a KPI into an OKR for ``cycle``: a new objective with one key result backed
+    by the KPI, from its current value to its target."""
+    if cycle.organization_id != kpi.organization_id:
+        raise ValidationError({"cycle": "Not found in this organisation."})
+    if cycle.is_closed:
+        raise ValidationError({"cycle": f"{cycle.name} is closed; promote into an open cycle."})
+    if Promotion.objects.filter(kpi=kpi, demoted_at__isnull=True).exists():
+        raise ValidationError({"kpi": f"“{kpi}” is already promoted to an OKR."})
+    if kpi.latest_value is None:
+        raise ValidationError({"kpi": f"“{kpi}” has no value yet to start the key result from."})
+    goal = target
+    if goal is None:
+        current_target = kpi.targets.order_by("-effective_from").first()
+        goal = current_target.target if current_target else None
+        if goal is None and current_target is not None and current_target.low is not None:
+            goal = (
+                current_target.low if kpi.latest_value < current_target.low else current_target.high
+            )
+    if goal is None:
+        raise ValidationError({"target": f"“{kpi}” has no target: say what to reach."})
+    if goal == kpi.latest_value:
+        raise ValidationError({"target": f"“{kpi}” is already at {goal}: nothing to fix."})
+    with transaction.atomic():
+        owner_team = kpi.owner_team
+        owner_user = kpi.owner_user if owner_team is None else None
+        if owner_team is None and owner_user is None:
+            owner_user = by
+        objective = objective_create(
+            organization=kpi.organization,
+            cycle=cycle,
+            by=by,
+            title=title.strip() or f"Get {kpi.name} back on target",
+            description=reason
+            or f"Promoted from the KPI “{kpi.name}”, which kept missing its target.",
+            kind=Objective.Kind.COMMITTED,
+            owner_team=owner_team,
+            owner_user=owner_user,
+            source=source,
+        )
+        kr = key_result_create(
+            objective=objective,
+            by=by,
+            title=f"{kpi.name} from {kpi.latest_value:g} to {goal:g}",
+            unit=kpi.unit,
+            currency=kpi.currency,
+            baseline=kpi.latest_value,
+            target=goal,
+            owner=kpi.owner_user,
+            source=source,
+        )
+        key_result_link_kpi(key_result=kr, kpi=kpi, by=by, aggregation="last", source=source)
+        promotion = Promotion.objects.create(
+            organization_id=kpi.organization_id,
+            kpi=kpi,
+            objective=objective,
+            promoted_by=by,
+            reason=reason,
+        )
+        audit_record(
+            organization=kpi.organization,
+            actor=by,
+            action="kpi.promote",
+            target=promotion,
+            after=snapshot(promotion),
+            source=source,
+        )
+    return promotion
+
+
+def kpi_demote(
+    *, promotion: Promotion, by: User | None, note: str = "", source: str = AuditSource.WEB
+) -> Promotion:
+    """The KPI is reliably met again: close its objective, keep the KPI as a plain KPI."""
+    if promotion.demoted_at is not None:
+        raise ValidationError({"kpi": f"“{promotion.kpi}” was already demoted."})
+    with transaction.atomic():
+        before = snapshot(promotion)
+        objective = promotion.objective
+        if objective.state in (Objective.State.ACTIVE, Objective.State.DRAFT):
+            objective_update(
+                objective=objective, by=by, state=Objective.State.CLOSED, source=source
+            )
+        promotion.demoted_at = timezone.now()
+        promotion.demoted_by = by
+        promotion.demotion_note = note.strip()
+        promotion.save()
+        audit_record(
+            organization=promotion.organization,
+            actor=by,
+            action="kpi.demote",
+            target=promotion,
+            before=before,
+            after=snapshot(promotion),
+            source=source,
+        )
+    return promotion
