@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -23,6 +23,11 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 # Progress is stored and compared at this precision (a hundredth of a percent).
 PROGRESS_QUANTUM = Decimal("0.0001")
+# Raw progress is shown as it is, but a value a thousand times past the target says
+# nothing more than "far past it"; the cap keeps it within what storage holds
+# (nine digits, four of them decimals) instead of failing the check-in.
+RAW_PROGRESS_LIMIT = Decimal("99999.9999")
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Direction(StrEnum):
@@ -49,12 +54,17 @@ def direction_of(*, baseline: Decimal, target: Decimal) -> Direction:
 
 
 def metric_progress(*, baseline: Decimal, target: Decimal, current: Decimal | None) -> Decimal:
-    """Raw progress of a metric key result (may be < 0 or > 1)."""
+    """Raw progress of a metric key result (may be < 0 or > 1).
+
+    ``current=None`` (no check-in yet) means the key result is still at its
+    baseline. The result is capped at +/- :data:`RAW_PROGRESS_LIMIT`.
+    """
     if target == baseline:
         raise SameBaselineAndTarget("the target must differ from the baseline")
     if current is None:
         return ZERO
-    return quantize((current - baseline) / (target - baseline))
+    raw = (current - baseline) / (target - baseline)
+    return quantize(clamp(raw, -RAW_PROGRESS_LIMIT, RAW_PROGRESS_LIMIT))
 
 
 def milestone_progress(*, done: bool) -> Decimal:
@@ -90,12 +100,16 @@ def elapsed_fraction(*, start: datetime, end: datetime, now: datetime) -> Decima
     """The share of ``[start, end)`` that has passed at ``now``, in [0, 1].
 
     All three must be timezone-aware; the caller turns a cycle's dates into the
-    organisation's midnights, so DST changes are accounted for.
+    organisation's midnights. Time is counted in real hours: the night a clock
+    springs forward is 23 hours long.
     """
-    if start.tzinfo is None or end.tzinfo is None or now.tzinfo is None:
+    if any(moment.utcoffset() is None for moment in (start, end, now)):
         raise ValueError("elapsed_fraction needs timezone-aware datetimes")
+    # Python subtracts two datetimes that share a tzinfo by their wall clocks,
+    # ignoring a DST change between them; in UTC every hour is a real hour.
+    start, end, now = (moment.astimezone(UTC) for moment in (start, end, now))
     if end <= start:
         raise ValueError("a cycle must end after it starts")
-    total = Decimal((end - start).total_seconds())
-    passed = Decimal((now - start).total_seconds())
+    total = Decimal((end - start) // _MICROSECOND)
+    passed = Decimal((now - start) // _MICROSECOND)
     return quantize(clamp(passed / total))

@@ -8,7 +8,7 @@ aspirational one succeeds at 0.7 (and always scoring 1.0 means the bar is low).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
 from tandem.domain.progress import clamp
@@ -35,13 +35,22 @@ def score(progress: Decimal | None) -> Decimal:
     return value.quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def validate_score(value: Decimal) -> Decimal:
-    """A score an owner sets by hand: 0.0-1.0 in steps of 0.1."""
-    if not (0 <= value <= 1):
+def validate_score(value: Decimal | int | str) -> Decimal:
+    """A score an owner sets by hand: 0.0-1.0 in steps of 0.1.
+
+    Text (from a form or an import) is accepted; anything else than such a score
+    raises ``ValueError`` with a message for the person who typed it.
+    """
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"“{value}” is not a number") from None
+    if not number.is_finite() or not (0 <= number <= 1):
         raise ValueError("a score is between 0.0 and 1.0")
-    if value != value.quantize(SCORE_QUANTUM):
+    if number != number.quantize(SCORE_QUANTUM):
         raise ValueError("a score has at most one decimal (0.0, 0.1, ... 1.0)")
-    return value.quantize(SCORE_QUANTUM)
+    # Adding zero turns a typed "-0" into 0.0.
+    return number.quantize(SCORE_QUANTUM) + 0
 
 
 def band(value: Decimal, *, kind: Kind = Kind.ASPIRATIONAL) -> Band:

@@ -40,7 +40,8 @@ class StatusThresholds:
     low_confidence: int = 4
 
     def __post_init__(self) -> None:
-        if not (0 <= self.on_track_gap <= self.at_risk_gap <= 1):
+        gaps = (Decimal(self.on_track_gap), Decimal(self.at_risk_gap))
+        if not all(gap.is_finite() for gap in gaps) or not (0 <= gaps[0] <= gaps[1] <= 1):
             raise ValueError("need 0 <= on_track_gap <= at_risk_gap <= 1")
         if not (0 <= self.low_confidence <= 10):
             raise ValueError("low_confidence is on the 1-10 scale (0 switches it off)")
