@@ -21,7 +21,7 @@ def test_every_registered_model_has_a_working_list_and_detail_page(staff_client,
     checked = 0
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
-        if meta.app_label not in {"accounts", "okrs", "audit"}:
+        if meta.app_label not in {"accounts", "okrs", "audit", "kpis"}:
             continue
         response = staff_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
         assert response.status_code == 200, meta.label
@@ -30,7 +30,7 @@ def test_every_registered_model_has_a_working_list_and_detail_page(staff_client,
             url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
             assert staff_client.get(url).status_code == 200, meta.label
         checked += 1
-    assert checked >= 11
+    assert checked >= 16
 
 
 def test_check_ins_and_audit_events_cannot_be_edited_in_the_admin(staff_client, cast):

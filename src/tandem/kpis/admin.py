@@ -1,0 +1,78 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tandem.kpis.models import (
+    KPI,
+    KPITag,
+    KPITarget,
+    Measurement,
+    MeasurementRevision,
+    ObjectiveKPI,
+    Promotion,
+)
+
+
+class KPITargetInline(admin.TabularInline):
+    model = KPITarget
+    extra = 0
+    exclude = ["organization"]
+
+
+@admin.register(KPI)
+class KPIAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "key",
+        "organization",
+        "frequency",
+        "direction",
+        "latest_value",
+        "latest_period",
+        "is_active",
+    ]
+    list_filter = ["organization", "frequency", "direction", "is_active"]
+    search_fields = ["name", "key"]
+    list_select_related = ["organization"]
+    readonly_fields = ["latest_value", "latest_period", "version"]
+    inlines = [KPITargetInline]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "period_start", "value", "source", "recorded_by", "recorded_at"]
+    list_filter = ["source"]
+    list_select_related = ["kpi", "recorded_by"]
+    date_hierarchy = "period_start"
+    readonly_fields = [
+        "kpi",
+        "period_start",
+        "value",
+        "source",
+        "note",
+        "recorded_by",
+        "recorded_at",
+        "version",
+        "organization",
+    ]
+
+
+@admin.register(MeasurementRevision)
+class MeasurementRevisionAdmin(admin.ModelAdmin):
+    list_display = ["measurement", "value", "source", "recorded_at", "replaced_at"]
+    list_select_related = ["measurement__kpi"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.register(KPITag)
+admin.site.register(ObjectiveKPI)
+admin.site.register(Promotion)
