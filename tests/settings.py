@@ -14,4 +14,4 @@ from tandem.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT = None  # nothing is collected in tests; whitenoise serves from the apps
+STATIC_ROOT = None  # type: ignore[assignment]  # nothing is collected in tests; whitenoise serves from the apps

@@ -1,0 +1,336 @@
+"""Every read of KPIs, scoped to an organisation, in a fixed number of queries.
+
+The scorecard reads the KPIs, their targets, their measurements in the window and
+their open promotions in four queries whatever the number of KPIs and columns, and
+colours every cell with :mod:`tandem.domain.health`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from tandem.accounts.models import Organization, Team
+from tandem.domain import health as hm
+from tandem.domain import kpi_rules
+from tandem.domain import periods as pm
+from tandem.kpis.models import KPI, KPITag, KPITarget, Measurement, Promotion
+from tandem.okrs.models import Cycle
+
+# Frequencies from the finest to the coarsest, to compare a KPI with a scorecard's columns.
+_ORDER = [pm.Frequency.DAILY, pm.Frequency.WEEKLY, pm.Frequency.MONTHLY, pm.Frequency.QUARTERLY]
+
+
+def calendar(organization: Organization) -> dict[str, int]:
+    """The organisation's calendar, as keyword arguments for :mod:`tandem.domain.periods`."""
+    return {
+        "week_start": organization.week_start,
+        "fiscal_year_start_month": organization.fiscal_year_start_month,
+    }
+
+
+def org_today(organization: Organization) -> dt.date:
+    return timezone.now().astimezone(organization.tz).date()
+
+
+def kpi_list(
+    *,
+    organization: Organization,
+    team: Team | None = None,
+    tag: str | None = None,
+    include_archived: bool = False,
+) -> QuerySet[KPI]:
+    kpis = KPI.objects.filter(organization=organization).select_related(
+        "owner_team", "owner_user", "organization"
+    )
+    if not include_archived:
+        kpis = kpis.filter(is_active=True)
+    if team is not None:
+        kpis = kpis.filter(owner_team=team)
+    if tag:
+        kpis = kpis.filter(tags__name=tag)
+    return kpis.prefetch_related(Prefetch("tags", queryset=KPITag.objects.order_by("name")))
+
+
+def kpi_get(*, organization: Organization, pk: int | str) -> KPI:
+    return get_object_or_404(
+        KPI.objects.select_related("owner_team", "owner_user", "organization"),
+        organization=organization,
+        pk=pk,
+    )
+
+
+def tag_list(*, organization: Organization) -> QuerySet[KPITag]:
+    return KPITag.objects.filter(organization=organization).order_by("name")
+
+
+class History:
+    """One KPI's targets and values, answering "what colour was period P?"."""
+
+    def __init__(
+        self, kpi: KPI, targets: Sequence[KPITarget], values: dict[dt.date, Decimal]
+    ) -> None:
+        self.kpi = kpi
+        self.targets = sorted(targets, key=lambda t: t.effective_from)
+        self._starts = [t.effective_from for t in self.targets]
+        self.values = values
+        self.frequency = pm.Frequency(kpi.frequency)
+        self.direction = hm.Direction(kpi.direction)
+
+    def target_at(self, day: dt.date) -> KPITarget | None:
+        """The target in force on ``day`` (the first one also covers earlier days)."""
+        if not self.targets:
+            return None
+        index = bisect.bisect_right(self._starts, day) - 1
+        return self.targets[max(index, 0)]
+
+    def health_of(self, value: Decimal | None, day: dt.date) -> hm.Health:
+        target = self.target_at(day)
+        if value is None:
+            return hm.Health.NO_DATA
+        if target is None or hm.threshold_errors(target.thresholds, self.direction):
+            return hm.Health.NO_DATA
+        return hm.health(value, target.thresholds, self.direction)
+
+    def health_at(self, start: dt.date) -> hm.Health:
+        return self.health_of(self.values.get(start), start)
+
+    def completed_healths(
+        self, today: dt.date, count: int, calendar: dict[str, int], since: dt.date | None = None
+    ) -> list[hm.Health]:
+        """Colours of the ``count`` most recent completed periods (oldest first), or of
+        every completed period from ``since`` on."""
+        current = pm.period_start(self.frequency, today, **calendar)
+        if since is not None:
+            first = pm.period_start(self.frequency, since, **calendar)
+            starts = pm.periods_between(self.frequency, first, current, **calendar)[:-1]
+        else:
+            starts = pm.last_n_periods(self.frequency, today, count + 1, **calendar)[:-1]
+        return [self.health_at(start) for start in starts]
+
+    def current_health(self, today: dt.date, calendar: dict[str, int]) -> hm.Health:
+        latest = max(self.values) if self.values else None
+        if latest is None:
+            return hm.Health.NO_DATA
+        if hm.is_stale(self.frequency, latest, today, **calendar):
+            return hm.Health.STALE
+        return self.health_at(latest)
+
+
+@dataclass
+class Cell:
+    start: dt.date
+    value: Decimal | None
+    health: hm.Health
+    # False where the KPI is measured less often than the columns and owes no value here.
+    expected: bool = True
+
+
+@dataclass
+class Row:
+    kpi: KPI
+    cells: list[Cell]
+    target: KPITarget | None
+    health: hm.Health
+    promote: bool = False
+    open_promotion: Promotion | None = None
+    demote: bool = False
+
+    @property
+    def sparkline(self) -> list[Decimal | None]:
+        return [cell.value for cell in self.cells]
+
+
+@dataclass
+class Scorecard:
+    granularity: pm.Frequency
+    columns: list[dt.date]
+    labels: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def _coarser(a: pm.Frequency, b: pm.Frequency) -> bool:
+    return _ORDER.index(a) > _ORDER.index(b)
+
+
+def load_histories(
+    kpis: Iterable[KPI], *, since: dt.date, organization: Organization
+) -> dict[int, History]:
+    """Targets (one query) and measurements from ``since`` on (one query) for ``kpis``."""
+    kpi_list_ = list(kpis)
+    ids = [k.pk for k in kpi_list_]
+    targets: dict[int, list[KPITarget]] = defaultdict(list)
+    for target in KPITarget.objects.filter(organization=organization, kpi_id__in=ids):
+        targets[target.kpi_id].append(target)
+    values: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    rows = Measurement.objects.filter(
+        organization=organization, kpi_id__in=ids, period_start__gte=since
+    ).values_list("kpi_id", "period_start", "value")
+    for kpi_id, start, value in rows:
+        values[kpi_id][start] = value
+    return {k.pk: History(k, targets[k.pk], values[k.pk]) for k in kpi_list_}
+
+
+def open_promotions(*, organization: Organization, kpi_ids: Iterable[int]) -> dict[int, Promotion]:
+    promotions = Promotion.objects.filter(
+        organization=organization, kpi_id__in=list(kpi_ids), demoted_at__isnull=True
+    ).select_related("objective__cycle")
+    return {p.kpi_id: p for p in promotions}
+
+
+def _lookback_start(
+    kpis: Sequence[KPI],
+    today: dt.date,
+    organization: Organization,
+    promotions: dict[int, Promotion],
+    calendar_: dict[str, int],
+) -> dt.date:
+    """How far back measurements are needed for the promotion and demotion rules."""
+    earliest = today
+    red = organization.promote_after_red_periods
+    for kpi in kpis:
+        frequency = pm.Frequency(kpi.frequency)
+        starts = pm.last_n_periods(frequency, today, red + 1, **calendar_)
+        earliest = min(earliest, starts[0])
+        promotion = promotions.get(kpi.pk)
+        if promotion is not None:
+            earliest = min(earliest, promotion.objective.cycle.end_date)
+    return earliest
+
+
+def _rules(
+    row: Row,
+    history: History,
+    today: dt.date,
+    organization: Organization,
+    promotion: Promotion | None,
+    calendar_: dict[str, int],
+) -> None:
+    row.open_promotion = promotion
+    red_run = history.completed_healths(today, organization.promote_after_red_periods, calendar_)
+    row.promote = kpi_rules.should_promote(
+        red_run,
+        red_periods=organization.promote_after_red_periods,
+        already_promoted=promotion is not None,
+    )
+    if promotion is not None:
+        cycle = promotion.objective.cycle
+        after = cycle.end_date + dt.timedelta(days=1)
+        since_end = (
+            history.completed_healths(today, 0, calendar_, since=after) if after <= today else []
+        )
+        row.demote = kpi_rules.should_demote(
+            since_end,
+            green_periods=organization.demote_after_green_periods,
+            promoted=True,
+            cycle_closed=cycle.state == Cycle.State.CLOSED,
+        )
+
+
+def scorecard(
+    *,
+    organization: Organization,
+    granularity: pm.Frequency | str = pm.Frequency.WEEKLY,
+    periods: int = 13,
+    team: Team | None = None,
+    tag: str | None = None,
+    today: dt.date | None = None,
+) -> Scorecard:
+    """KPIs as rows, the last ``periods`` periods as columns, each cell coloured by health.
+
+    A KPI measured more often than the columns is rolled up with its aggregation (weeks
+    into a month); one measured less often shows its value in the column where its
+    period starts and owes nothing in the others.
+    """
+    granularity = pm.Frequency(granularity)
+    day = today or org_today(organization)
+    cal = calendar(organization)
+    columns = pm.last_n_periods(granularity, day, periods, **cal)
+    labels = [pm.period_label(granularity, start, **cal) for start in columns]
+    kpis = list(kpi_list(organization=organization, team=team, tag=tag))
+    promotions = open_promotions(organization=organization, kpi_ids=[k.pk for k in kpis])
+    since = min([columns[0], _lookback_start(kpis, day, organization, promotions, cal)])
+    histories = load_histories(kpis, since=since, organization=organization)
+    board = Scorecard(granularity=granularity, columns=columns, labels=labels)
+    for kpi in kpis:
+        history = histories[kpi.pk]
+        cells = [_cell(history, granularity, start, cal) for start in columns]
+        row = Row(
+            kpi=kpi,
+            cells=cells,
+            target=history.target_at(day),
+            health=history.current_health(day, cal),
+        )
+        _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
+        board.rows.append(row)
+    return board
+
+
+def _cell(history: History, granularity: pm.Frequency, start: dt.date, cal: dict[str, int]) -> Cell:
+    frequency = history.frequency
+    if frequency == granularity:
+        return Cell(start=start, value=history.values.get(start), health=history.health_at(start))
+    end = pm.period_end(granularity, start, **cal)
+    inside = sorted((s, v) for s, v in history.values.items() if start <= s <= end)
+    if _coarser(frequency, granularity):
+        own_start = pm.period_start(frequency, start, **cal)
+        expected = start <= own_start <= end
+        if not expected:
+            return Cell(start=start, value=None, health=hm.Health.NO_DATA, expected=False)
+        value = history.values.get(own_start)
+        return Cell(start=start, value=value, health=history.health_of(value, own_start))
+    value = hm.aggregate([v for _, v in inside], hm.Aggregation(history.kpi.aggregation))
+    return Cell(start=start, value=value, health=history.health_of(value, start))
+
+
+def kpi_detail(*, kpi: KPI, periods: int = 52, today: dt.date | None = None) -> dict[str, Any]:
+    """What the KPI page shows: its history with colours, targets, corrections, links."""
+    organization = kpi.organization
+    day = today or org_today(organization)
+    cal = calendar(organization)
+    frequency = pm.Frequency(kpi.frequency)
+    columns = pm.last_n_periods(frequency, day, periods, **cal)
+    promotions = open_promotions(organization=organization, kpi_ids=[kpi.pk])
+    since = min(columns[0], _lookback_start([kpi], day, organization, promotions, cal))
+    history = load_histories([kpi], since=since, organization=organization)[kpi.pk]
+    row = Row(
+        kpi=kpi,
+        cells=[_cell(history, frequency, s, cal) for s in columns],
+        target=history.target_at(day),
+        health=history.current_health(day, cal),
+    )
+    _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
+    measurements = list(
+        kpi.measurements.filter(period_start__gte=columns[0])
+        .select_related("recorded_by")
+        .prefetch_related("revisions__recorded_by")
+        .order_by("-period_start")
+    )
+    return {
+        "row": row,
+        "labels": [pm.period_label(frequency, s, **cal) for s in columns],
+        "measurements": measurements,
+        "targets": history.targets,
+        "key_results": list(
+            kpi.key_results.select_related(
+                "objective__cycle", "objective__owner_team", "objective__owner_user"
+            )
+        ),
+        "objective_links": list(
+            kpi.objective_links.select_related(
+                "objective__cycle", "objective__owner_team", "objective__owner_user"
+            )
+        ),
+        "promotions": list(
+            kpi.promotions.select_related("objective__cycle", "promoted_by", "demoted_by")
+        ),
+    }
