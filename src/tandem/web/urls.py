@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from tandem.web import views
 from tandem.web.forms import LoginForm
@@ -36,4 +36,5 @@ urlpatterns = [
     path("alignments/<int:pk>/remove/", views.alignment_remove, name="alignment_remove"),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
     path("key-results/<int:pk>/check-in/", views.key_result_check_in, name="key_result_check_in"),
+    path("", include("tandem.web.urls_cycles")),
 ]
