@@ -8,6 +8,7 @@ onto the field it names with :func:`apply_service_errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -114,15 +115,31 @@ class KeyResultForm(forms.Form, _PeopleMixin):
     kind = forms.ChoiceField(choices=KeyResult.Kind.choices, initial=KeyResult.Kind.METRIC)
     unit = forms.ChoiceField(choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
     currency = forms.CharField(required=False, max_length=3, help_text="For money: EUR, USD…")
+    # Text inputs, not type="number": browsers silently drop what they cannot parse,
+    # and people should see "“1.2.3” is not a number" rather than an empty field.
     baseline = forms.DecimalField(
-        required=False, max_digits=20, decimal_places=4, help_text="Where you start (X)."
+        required=False,
+        max_digits=20,
+        decimal_places=4,
+        help_text="Where you start (X).",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     target = forms.DecimalField(
-        required=False, max_digits=20, decimal_places=4, help_text="Where you want to be (Y)."
+        required=False,
+        max_digits=20,
+        decimal_places=4,
+        help_text="Where you want to be (Y).",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     owner = forms.ChoiceField(required=False)
     weight = forms.DecimalField(
-        required=False, max_digits=6, decimal_places=2, initial=1, min_value=0.01
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        initial=1,
+        min_value=Decimal("0.01"),
+        help_text="How much it counts in the objective's progress.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -132,8 +149,6 @@ class KeyResultForm(forms.Form, _PeopleMixin):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = self.people_choices(people, blank="Nobody yet")
-        for name in ("baseline", "target", "weight"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 
     def clean_owner(self) -> User | None:
         raw = self.cleaned_data.get("owner") or ""

@@ -498,8 +498,13 @@ def objective_create(
     if request.method == "POST":
         form = ObjectiveForm(request.POST, **kwargs)
         formset = KeyResultFormSet(request.POST, prefix="kr", form_kwargs={"people": people})
-        if form.is_valid() and formset.is_valid():
-            objective = _create_objective_with_key_results(form, formset, org=org, user=user)
+        formset_valid = formset.is_valid()
+        if form.is_valid():
+            # Even when a key result is malformed the others go through the services
+            # (and are rolled back), so that every error shows on the first submit.
+            objective = _create_objective_with_key_results(
+                form, formset, org=org, user=user, formset_valid=formset_valid
+            )
             if objective is not None:
                 messages.success(request, f"Objective “{objective.title}” created.")
                 return redirect("objective", pk=objective.pk)
@@ -529,7 +534,7 @@ def objective_create(
 
 
 def _create_objective_with_key_results(
-    form: ObjectiveForm, formset: Any, *, org: Organization, user: User
+    form: ObjectiveForm, formset: Any, *, org: Organization, user: User, formset_valid: bool
 ) -> Objective | None:
     data = form.cleaned_data
     owner_team, owner_user = data["owner"]
@@ -545,9 +550,10 @@ def _create_objective_with_key_results(
                 owner_user=owner_user,
                 by=user,
             )
-            failed = False
-            # Every key result is tried so that all their errors show at once.
+            failed = not formset_valid
             for kr_form in formset.filled_forms():
+                if not kr_form.is_valid():
+                    continue
                 try:
                     okrs.key_result_create(
                         objective=objective, by=user, **kr_form.service_arguments()

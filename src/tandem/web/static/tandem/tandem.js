@@ -16,15 +16,17 @@
   configure();
 
   // After a key result row is re-rendered, move focus so that five check-ins are five
-  // "type, Enter" steps: on success to the next row's value, on error to the wrong field.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var row = event.detail.target;
+  // "type, Enter" steps: on success to the next row's first input, on error to the wrong
+  // field. htmx:load fires for the new row once it is in the page.
+  document.addEventListener("htmx:load", function (event) {
+    var row = event.detail.elt;
     if (!row || !row.classList || !row.classList.contains("kr")) return;
     var wrong = row.querySelector("[aria-invalid='true']");
     if (wrong) {
       wrong.focus();
       return;
     }
+    if (!row.hasAttribute("data-saved")) return;
     row.classList.add("kr--saved");
     var rows = Array.prototype.slice.call(document.querySelectorAll(".kr[data-checkin]"));
     var index = rows.indexOf(row);
@@ -36,6 +38,8 @@
         return;
       }
     }
+    var own = row.querySelector("[data-checkin-first]");
+    if (own) own.focus();
   });
 
   // 403 and other refusals: show the server's message instead of failing silently.
