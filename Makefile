@@ -38,5 +38,10 @@ pytest: install chromium
 
 test: lint typecheck pytest
 
+# Timings on a generated 10,000-person company (docs/benchmarks.md); SCALE=0.1 for a quick run.
+SCALE ?= 1.0
+bench: install
+	$(BIN)/python bench/run.py --scale $(SCALE)
+
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

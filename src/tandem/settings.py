@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tandem.okrs",
     "tandem.kpis",
     "tandem.web",
+    "tandem.bench",
 ]
 
 MIDDLEWARE = [

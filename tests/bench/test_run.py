@@ -1,0 +1,59 @@
+"""``bench/run.py`` runs end to end on a tiny organisation and writes its table as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = {"team_page", "tree", "home_page", "checkin", "checkin_tiny"}
+
+
+def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
+    output = tmp_path / "results" / "latest.json"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_DATA_DIR"}}
+    # A fresh SQLite file in tmp_path, whatever database the suite itself runs on.
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--scale=0.002",
+            "--runs=2",
+            "--warmup=1",
+            f"--output={output}",
+            f"--data-dir={tmp_path / 'data'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(output.read_text())
+    assert report["scale"] == 0.002
+    assert report["database"].startswith("SQLite")
+    assert report["organizations"]["big"]["checkins"] == 800
+    by_key = {s["key"]: s for s in report["scenarios"]}
+    assert set(by_key) == SCENARIOS
+    for scenario in by_key.values():
+        assert scenario["status"] in {"ok", "pending", "error"}
+        assert scenario["target"]
+        if scenario["status"] == "ok":
+            assert len(scenario["times_ms"]) == 2
+            assert scenario["median_ms"] > 0
+            assert scenario["baseline_median_ms"] > 0
+            assert scenario["met"] in {True, False}
+        else:
+            # Pages still being built are reported, with the reason, never silently dropped.
+            assert scenario["note"]
+    # Check-ins go through the services, which exist: they are always measured.
+    assert by_key["checkin"]["status"] == "ok"
+    assert by_key["checkin_tiny"]["status"] == "ok"
+    assert "<= 1.5x the tiny organisation" in by_key["checkin"]["target"]
+    assert output.with_suffix(".md").read_text().startswith("| scenario |")
+    assert "check-in (Bench Corp)" in completed.stdout
