@@ -1,0 +1,168 @@
+"""The alignment tree page: nesting, repeats, roll-ups, team groups, and its query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from django.test import Client
+
+from tandem.accounts.models import User
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Alignment
+from tests.conftest import Cast
+from tests.cycles.conftest import Company
+
+Clients = Callable[[User], Client]
+
+
+def node_html(html: str, objective_id: int) -> str:
+    """The first (full) placement of an objective: its card, up to the next placement."""
+    start = f'<li class="tree__item" id="tree-o-{objective_id}">'
+    match = re.search(rf'{start}.*?(?=<li class="tree__item|</section>)', html, re.S)
+    assert match, f"objective {objective_id} is not on the tree"
+    return match.group(0)
+
+
+def group_order(html: str) -> list[str]:
+    return re.findall(r'<section class="tree-group" id="tree-([a-z]+-\d+)"', html)
+
+
+def test_the_tree_shows_the_current_cycle_to_any_member(
+    cast: Cast, company: Company, client_for: Clients
+):
+    response = client_for(cast.viewer).get("/tree/")
+    assert response.status_code == 200
+    assert f"Alignment tree · {cast.cycle.name}" in response.content.decode()
+
+
+def test_objectives_nest_under_what_they_contribute_to(
+    cast: Cast, company: Company, client_for: Clients
+):
+    html = client_for(cast.member).get(f"/cycles/{cast.cycle.pk}/tree/").content.decode()
+    # Document order is tree order: the company goal, then Sales' goal and the shared
+    # goal under it, then Engineering's goal with the platform goal and the repeat.
+    placements = re.findall(r'<li class="tree__item[^"]*"(?: id="tree-o-(\d+)")?', html)
+    c = company
+    assert [int(p) if p else None for p in placements] == [
+        c.company_goal.pk,
+        c.sales_goal.pk,
+        c.shared_goal.pk,
+        c.engineering_goal.pk,
+        c.platform_goal.pk,
+        None,  # the shared goal again, under Engineering's goal
+        c.personal_goal.pk,
+    ]
+
+
+def test_an_objective_with_two_parents_is_marked_and_its_repeat_points_to_it(
+    cast: Cast, company: Company, client_for: Clients
+):
+    html = client_for(cast.member).get("/tree/").content.decode()
+    assert "contributes to 2" in node_html(html, company.shared_goal.pk)
+    repeat = re.search(r'<li class="tree__item tree__item--repeat">.*?</li>', html, re.S)
+    assert repeat
+    assert f'href="#tree-o-{company.shared_goal.pk}"' in repeat.group(0)
+    assert "tree-krs" not in repeat.group(0)
+
+
+def test_each_node_shows_its_progress_status_key_results_and_subtree_roll_up(
+    cast: Cast, company: Company, client_for: Clients
+):
+    html = client_for(cast.member).get("/tree/").content.decode()
+    top = node_html(html, company.company_goal.pk)
+    # 0.5, Sales 0, Engineering 0.25, platform 1, shared 0.75: five objectives.
+    assert "roll-up <strong>50%</strong> of 5" in top
+    assert "status--" in top
+    assert "Be the region&#x27;s go-to provider: metric" in top
+    engineering = node_html(html, company.engineering_goal.pk)
+    assert "roll-up <strong>67%</strong> of 3" in engineering
+    leaf = node_html(html, company.platform_goal.pk)
+    assert "roll-up" not in leaf
+    assert '<span class="progress-value">100%</span>' in leaf
+
+
+def test_roots_are_grouped_by_team_in_org_chart_order_then_people(
+    cast: Cast, company: Company, client_for: Clients
+):
+    html = client_for(cast.member).get("/tree/").content.decode()
+    assert group_order(html) == [
+        f"team-{cast.company.pk}",
+        f"team-{company.engineering.pk}",
+        f"team-{company.platform.pk}",
+        f"team-{cast.team.pk}",
+        f"person-{cast.member.pk}",
+    ]
+    platform = re.search(rf'id="tree-team-{company.platform.pk}".*?</section>', html, re.S)
+    assert platform
+    # The team's own objectives: 1 and 0.75.
+    assert "2 objectives" in platform.group(0)
+    assert '<span class="progress-value">88%</span>' in platform.group(0)
+    assert "is nested there" in platform.group(0)
+
+
+def test_a_loop_in_the_alignment_data_is_shown_once_and_flagged(
+    cast: Cast, company: Company, client_for: Clients
+):
+    # The services refuse loops; an import or a hand edit may still leave one.
+    Alignment.objects.create(
+        organization=cast.org,
+        objective=company.company_goal,
+        parent_objective=company.platform_goal,
+    )
+    html = client_for(cast.member).get("/tree/").content.decode()
+    assert "alignment loop" in html
+    assert "1 loop in the alignments" in html
+    assert len(re.findall(rf'id="tree-o-{company.company_goal.pk}"', html)) == 1
+
+
+def test_a_closed_cycle_shows_final_scores_instead_of_live_status(
+    cast: Cast, company: Company, client_for: Clients
+):
+    okrs.cycle_close(cycle=cast.cycle, by=cast.owner)
+    html = client_for(cast.member).get("/tree/").content.decode()
+    node = node_html(html, company.platform_goal.pk)
+    assert "score--green" in node
+    assert "status--on_track" not in node
+
+
+def test_choosing_a_cycle_in_the_switcher_opens_its_tree(cast: Cast, client_for: Clients):
+    response = client_for(cast.member).get(f"/tree/?cycle={cast.cycle.pk}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/cycles/{cast.cycle.pk}/tree/"
+
+
+def test_another_organisations_tree_is_404(cast: Cast, client_for: Clients):
+    theirs = okrs.cycle_create(
+        organization=cast.other_org,
+        name="Theirs",
+        start_date=dt.date(2030, 1, 1),
+        end_date=dt.date(2030, 3, 31),
+        by=cast.outsider,
+    )
+    client = client_for(cast.owner)
+    assert client.get(f"/cycles/{theirs.pk}/tree/").status_code == 404
+    assert client.get(f"/tree/?cycle={theirs.pk}").status_code == 404
+    assert client.get("/tree/?cycle=nope").status_code == 404
+
+
+def test_an_organisation_without_cycles_is_told_how_to_start(client_for: Clients, cast: Cast):
+    client = client_for(cast.outsider)
+    html = client.get("/tree/").content.decode()
+    assert "There is no cycle yet" in html
+
+
+def test_the_tree_runs_the_same_queries_for_ten_and_sixty_objectives(
+    cast: Cast, client_for: Clients, grow: Callable[[int], None], django_assert_max_num_queries
+):
+    client = client_for(cast.member)
+    grow(10)
+    with django_assert_max_num_queries(20) as ten:
+        small = client.get("/tree/")
+    grow(50)
+    with django_assert_max_num_queries(len(ten.captured_queries)):
+        large = client.get("/tree/")
+    assert small.content.decode().count('class="tree__item') == 11 + 3
+    # Every third objective of each batch has two parents, so it is placed twice.
+    assert large.content.decode().count('class="tree__item') == 61 + 3 + 16
