@@ -137,3 +137,36 @@ def team_add_member(
             source=source,
         )
     return tm
+
+
+def membership_set_title(
+    *, membership: Membership, title: str, by: User | None, source: str = Source.WEB
+) -> Membership:
+    with transaction.atomic():
+        before = snapshot(membership, ["title"])
+        membership.title = title.strip()
+        membership.full_clean(exclude=["organization", "user"])
+        membership.save(update_fields=["title"])
+        audit_record(
+            organization=membership.organization,
+            actor=by,
+            action="membership.update",
+            target=membership,
+            before=before,
+            after=snapshot(membership, ["title"]),
+            source=source,
+        )
+    return membership
+
+
+def user_set_staff(*, user: User, staff: bool) -> User:
+    """Let a person use the Django admin (/admin/) with every permission, or stop them.
+
+    Tandem does not hand out Django's per-model permissions, so admin access is
+    all or nothing. Accounts belong to no organisation, so there is no
+    organisation audit history to write to.
+    """
+    user.is_staff = staff
+    user.is_superuser = staff
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user

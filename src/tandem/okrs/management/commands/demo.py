@@ -1,0 +1,62 @@
+"""``tandem demo``: load (or reload) the demo organisation, Northwind IT."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tandem.demo import DEMO_NAME, DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        f"Load the demo organisation “{DEMO_NAME}” built from the OKR articles' own examples. "
+        "An earlier demo (and the people who belong to it alone) is deleted and rebuilt in one "
+        "transaction; other organisations are never touched."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Replace an existing demo organisation (default); --no-reset refuses instead.",
+        )
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help=f"Password of the demo log-ins, one per role (default: {DEMO_PASSWORD}).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password: str = options["password"]
+        if not password:
+            raise CommandError("--password: give the demo people a non-empty password.")
+        try:
+            summary = demo_load(password=password, reset=options["reset"])
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            option = {"reset": "--reset", "password": "--password"}
+            raise CommandError(
+                "; ".join(
+                    f"{option.get(field, field) + ': ' if field else ''}{' '.join(texts)}"
+                    for field, texts in messages.items()
+                )
+            ) from None
+        counts = ", ".join(f"{number} {what}" for what, number in summary.counts.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the demo organisation “{summary.organization.name}” in "
+                f"{summary.seconds:.1f} s: {counts}."
+            )
+        )
+        self.stdout.write(f"Log in as {summary.owner.email} with the password {summary.password}")
+        others = ", ".join(
+            f"{person.role} {person.email}" for person in summary.logins if person.role != "owner"
+        )
+        self.stdout.write(
+            f"To see Tandem through another role, use the same password as: {others}."
+        )
