@@ -1,0 +1,138 @@
+"""``tandem serve``: run Tandem behind gunicorn, the way it runs in production.
+
+Outside debug mode the static files are first collected into the data directory,
+where WhiteNoise serves them (compressed, with far-future cache headers); in debug
+mode WhiteNoise serves them straight from the apps, so nothing is collected.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.app.base import BaseApplication
+
+EVERY_INTERFACE = {"0.0.0.0", "::", ""}
+
+
+class TandemServer(BaseApplication):
+    """Gunicorn run in this process with Tandem's WSGI application (no argv parsing)."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            # Settings newer than the oldest gunicorn Tandem accepts are skipped there.
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from tandem.wsgi import application
+
+        return application
+
+
+def _bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Name the problem before gunicorn retries for seconds and gives up with a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"--port {port}: the port is already in use on {host} (is Tandem already "
+                    "running?); stop the other server or choose another port."
+                ) from None
+            raise CommandError(f"--host {host}: cannot listen there ({exc.strerror}).") from None
+
+
+class Command(BaseCommand):
+    help = "Serve Tandem with gunicorn (collecting static files first outside debug mode)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).",
+        )
+        parser.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
+        parser.add_argument("--workers", type=int, default=2, help="Worker processes (default 2).")
+        parser.add_argument(
+            "--threads", type=int, default=4, help="Threads per worker process (default 4)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host: str = options["host"].strip()
+        port: int = options["port"]
+        workers: int = options["workers"]
+        threads: int = options["threads"]
+        if not 1 <= port <= 65535:
+            raise CommandError(f"--port {port}: choose a port from 1 to 65535.")
+        if workers < 1:
+            raise CommandError(f"--workers {workers}: at least one worker is needed.")
+        if threads < 1:
+            raise CommandError(f"--threads {threads}: at least one thread is needed.")
+        _check_port_free(host, port)
+
+        if not settings.DEBUG:
+            self.stdout.write(f"Collecting static files into {settings.STATIC_ROOT} ...")
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self._warn_about_unapplied_migrations()
+        # Workers are forked from this process: none may inherit its database connection.
+        connections.close_all()
+
+        shown_host = "localhost" if host in EVERY_INTERFACE else host
+        url = f"http://{_bind_address(shown_host, port)}/"
+        mode = " in debug mode (TANDEM_DEBUG is on)" if settings.DEBUG else ""
+        self.stdout.write(self.style.SUCCESS(f"Tandem is running{mode} at {url}"))
+        if host in EVERY_INTERFACE:
+            self.stdout.write(
+                "It listens on every network interface: add the names people use to reach "
+                "this machine to TANDEM_ALLOWED_HOSTS."
+            )
+        self.stdout.write("Open it in a browser; press Ctrl+C to stop.")
+        self.stdout.flush()
+        TandemServer(
+            {
+                "bind": _bind_address(host, port),
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread" if threads > 1 else "sync",
+                "accesslog": "-",
+                "errorlog": "-",
+                "proc_name": "tandem",
+                "graceful_timeout": 10,
+                # gunicorn 27's control socket lives in $HOME: two servers would fight over it.
+                "control_socket_disable": True,
+            }
+        ).run()
+
+    def _warn_about_unapplied_migrations(self) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        try:
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except Exception as exc:  # any database trouble is reported here, not fatal
+            self.stderr.write(f"Could not check the database ({exc}); run `tandem migrate`.")
+            return
+        if plan:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"The database lacks {len(plan)} migration(s): run `tandem migrate` "
+                    "before using Tandem."
+                )
+            )
