@@ -67,12 +67,14 @@ def test_home_query_count_does_not_grow_with_the_data(
 ):
     client = client_for(cast.member)
     client.get("/")  # warm the session
+    # One of everything first: a prefetch with no parent rows runs no query at all.
+    more_okrs(1)
     with CaptureQueriesContext(connection) as small:
         client.get("/")
     more_okrs(10)
     with django_assert_max_num_queries(len(small)):
         response = client.get("/")
-    assert len(response.context["my_objectives"]) == 11
+    assert len(response.context["my_objectives"]) == 12
 
 
 def test_closed_cycle_objectives_show_no_check_in_form(cast: Cast, client_for):

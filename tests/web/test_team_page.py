@@ -96,9 +96,11 @@ def test_team_page_query_count_does_not_grow_with_the_data(
 ):
     client = client_for(cast.member)
     client.get("/teams/sales/")
+    # One of everything first: a prefetch with no parent rows runs no query at all.
+    more_okrs(1)
     with CaptureQueriesContext(connection) as small:
         client.get("/teams/sales/")
     more_okrs(10)
     with django_assert_max_num_queries(len(small)):
         response = client.get("/teams/sales/")
-    assert len(response.context["objectives"]) == 11
+    assert len(response.context["objectives"]) == 12

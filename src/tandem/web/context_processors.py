@@ -5,18 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 
 from tandem.accounts.models import Membership, Team
-
-
-def _url_or_path(name: str, path: str) -> str:
-    # The tree and cycle pages live in their own URL module; until it is
-    # installed the navigation still points at their future paths.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return path
 
 
 def tandem(request: HttpRequest) -> dict[str, Any]:
@@ -27,8 +17,6 @@ def tandem(request: HttpRequest) -> dict[str, Any]:
         "membership": getattr(request, "membership", None),
         "nav_teams": Team.objects.none(),
         "nav_memberships": Membership.objects.none(),
-        "nav_tree_url": _url_or_path("tree", "/tree/"),
-        "nav_cycles_url": _url_or_path("cycles", "/cycles/"),
     }
     if organization is not None and user is not None and user.is_authenticated:
         # Querysets stay lazy: a page without the layout (an htmx fragment) never runs them.
