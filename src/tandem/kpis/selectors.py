@@ -334,3 +334,40 @@ def kpi_detail(*, kpi: KPI, periods: int = 52, today: dt.date | None = None) -> 
             kpi.promotions.select_related("objective__cycle", "promoted_by", "demoted_by")
         ),
     }
+
+
+def scorecard_row(
+    *,
+    kpi: KPI,
+    granularity: pm.Frequency | str | None = None,
+    periods: int = 13,
+    today: dt.date | None = None,
+) -> Scorecard:
+    """One KPI's row of the scorecard, as :func:`scorecard` draws it, in three queries.
+
+    The scorecard redraws a row after a value is entered in one of its cells, so that
+    the cell's colour, the current health and the trend change without reloading the
+    page. The columns are the KPI's own periods unless ``granularity`` says otherwise.
+    """
+    organization = kpi.organization
+    granularity = pm.Frequency(granularity or kpi.frequency)
+    day = today or org_today(organization)
+    cal = calendar(organization)
+    columns = pm.last_n_periods(granularity, day, periods, **cal)
+    board = Scorecard(
+        granularity=granularity,
+        columns=columns,
+        labels=[pm.period_label(granularity, start, **cal) for start in columns],
+    )
+    promotions = open_promotions(organization=organization, kpi_ids=[kpi.pk])
+    since = min(columns[0], _lookback_start([kpi], day, organization, promotions, cal))
+    history = load_histories([kpi], since=since, organization=organization)[kpi.pk]
+    row = Row(
+        kpi=kpi,
+        cells=[_cell(history, granularity, start, cal) for start in columns],
+        target=history.target_at(day),
+        health=history.current_health(day, cal),
+    )
+    _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
+    board.rows.append(row)
+    return board

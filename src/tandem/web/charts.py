@@ -7,12 +7,15 @@ one for those who cannot, so the SVG carries only a short title and description.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from tandem.domain import health as health_maths
 
 WIDTH = 560
 HEIGHT = 220
@@ -155,3 +158,324 @@ def progress_chart(
     parts.append(mark_safe("</svg>"))
     # Every part above came out of format_html, which escaped the data it inserted.
     return mark_safe("".join(parts))
+
+
+# -- KPIs: the scorecard's sparklines and the KPI page's trend chart ---------------------
+# The colours of KPI health come from tandem.domain.health; these charts only place them.
+
+SPARK_WIDTH = 96
+SPARK_HEIGHT = 24
+TREND_WIDTH = 720
+TREND_HEIGHT = 260
+TREND_MAX_X_LABELS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One period of a KPI: its label, its value (``None`` when missing), the colour of
+    that value, and the target in force for the period (``None`` without one)."""
+
+    label: str
+    value: Decimal | None
+    health: str
+    thresholds: health_maths.Thresholds | None = None
+
+
+def _spread(values: Sequence[float]) -> tuple[float, float]:
+    """The vertical range of a chart: the values with a margin, never empty."""
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+    return low - pad, high + pad
+
+
+def sparkline(
+    *, values: Sequence[Decimal | None], healths: Sequence[str] = (), label: str = ""
+) -> SafeString:
+    """A row's trend on the scorecard: a line through the values (broken where one is
+    missing) and a dot per value coloured by its health. Hidden from screen readers: the
+    row's cells are its data table."""
+    known = [float(v) for v in values if v is not None]
+    low, high = _spread(known)
+    count = max(len(values), 1)
+    pad = 3.0
+    step = (SPARK_WIDTH - 2 * pad) / max(count - 1, 1)
+
+    def x(index: int) -> float:
+        return round(pad + index * step, 1)
+
+    def y(value: Decimal) -> float:
+        return round(pad + (high - float(value)) / (high - low) * (SPARK_HEIGHT - 2 * pad), 1)
+
+    parts: list[SafeString] = [
+        format_html(
+            '<svg class="spark{}" viewBox="0 0 {} {}" width="{}" height="{}" aria-hidden="true" '
+            'focusable="false" xmlns="http://www.w3.org/2000/svg" data-label="{}">',
+            "" if known else " spark--empty",
+            SPARK_WIDTH,
+            SPARK_HEIGHT,
+            SPARK_WIDTH,
+            SPARK_HEIGHT,
+            label,
+        )
+    ]
+    if not known:
+        parts.append(
+            format_html(
+                '<line class="spark__none" x1="{}" x2="{}" y1="{}" y2="{}"/>',
+                pad,
+                SPARK_WIDTH - pad,
+                SPARK_HEIGHT / 2,
+                SPARK_HEIGHT / 2,
+            )
+        )
+    for run in _runs(values):
+        if len(run) > 1:
+            coords = " ".join(f"{x(i)},{y(v)}" for i, v in run)
+            parts.append(format_html('<polyline class="spark__line" points="{}"/>', coords))
+    for index, value in enumerate(values):
+        if value is not None:
+            colour = healths[index] if index < len(healths) else ""
+            parts.append(
+                format_html(
+                    '<circle class="spark__point spark__point--{}" cx="{}" cy="{}" r="{}"/>',
+                    colour,
+                    x(index),
+                    y(value),
+                    2.6 if index == len(values) - 1 else 1.9,
+                )
+            )
+    parts.append(mark_safe("</svg>"))
+    # Every part above came out of format_html, which escaped the data it inserted.
+    return mark_safe("".join(parts))
+
+
+def _runs(values: Sequence[Decimal | None]) -> list[list[tuple[int, Decimal]]]:
+    """Stretches of consecutive known values: a line is not drawn across a gap."""
+    runs: list[list[tuple[int, Decimal]]] = []
+    current: list[tuple[int, Decimal]] = []
+    for index, value in enumerate(values):
+        if value is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append((index, value))
+    if current:
+        runs.append(current)
+    return runs
+
+
+@dataclass(frozen=True, slots=True)
+class _Bands:
+    """Where green and yellow lie for one target; ``None`` edges are open-ended."""
+
+    lines: tuple[Decimal, ...]
+    green: tuple[Decimal | None, Decimal | None]
+    yellow: tuple[tuple[Decimal | None, Decimal | None], ...]
+
+
+def _bands(thresholds: health_maths.Thresholds, direction: health_maths.Direction) -> _Bands | None:
+    if health_maths.threshold_errors(thresholds, direction):
+        return None
+    if direction is health_maths.Direction.WITHIN_RANGE:
+        low, high = thresholds.low, thresholds.high
+        assert low is not None
+        assert high is not None
+        tolerance = health_maths.range_tolerance(thresholds)
+        return _Bands(
+            lines=(low, high) if low != high else (low,),
+            green=(low, high),
+            yellow=((low - tolerance, low), (high, high + tolerance)),
+        )
+    target = thresholds.target
+    assert target is not None
+    boundary = health_maths.yellow_boundary(thresholds, direction)
+    if direction is health_maths.Direction.HIGHER_IS_BETTER:
+        return _Bands(lines=(target,), green=(target, None), yellow=((boundary, target),))
+    return _Bands(lines=(target,), green=(None, target), yellow=((target, boundary),))
+
+
+def kpi_trend_chart(
+    *,
+    points: Sequence[TrendPoint],
+    direction: str,
+    title: str,
+    chart_id: str = "kpi-chart",
+) -> SafeString:
+    """A KPI's values period by period: a line with a dot per value coloured by its health,
+    the target as a line that steps where the target changed (the two ends of the range
+    for a KPI kept within a range), and the green and yellow bands shaded behind."""
+    how = health_maths.Direction(direction)
+    bands = [_bands(p.thresholds, how) if p.thresholds is not None else None for p in points]
+    edges: list[float] = [float(p.value) for p in points if p.value is not None]
+    for band in bands:
+        if band is not None:
+            edges += [float(v) for v in band.lines]
+            edges += [float(v) for pair in band.yellow for v in pair if v is not None]
+    low, high = _spread(edges)
+    count = max(len(points), 1)
+    plot_w = TREND_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = TREND_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    bottom = TREND_HEIGHT - MARGIN_BOTTOM
+    column = plot_w / count
+
+    def left(index: int) -> float:
+        return round(MARGIN_LEFT + index * column, 1)
+
+    def centre(index: int) -> float:
+        return round(MARGIN_LEFT + (index + 0.5) * column, 1)
+
+    def y(value: float | Decimal | None, *, open_end: float) -> float:
+        if value is None:
+            return open_end
+        clamped = min(max(float(value), low), high)
+        return round(MARGIN_TOP + (high - clamped) / (high - low) * plot_h, 1)
+
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    known = [p for p in points if p.value is not None]
+    description = (
+        f"{len(known)} value{'s' if len(known) != 1 else ''} over {len(points)} periods"
+        + (
+            f"; latest {_label(known[-1].value)} in {known[-1].label} ({known[-1].health})."  # type: ignore[arg-type]
+            if known
+            else "; no value yet."
+        )
+    )
+    parts: list[SafeString] = [
+        format_html(
+            '<svg class="chart chart--kpi" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
+            'xmlns="http://www.w3.org/2000/svg"><title id="{}">{}</title><desc id="{}">{}</desc>',
+            TREND_WIDTH,
+            TREND_HEIGHT,
+            title_id,
+            desc_id,
+            title_id,
+            title,
+            desc_id,
+            description,
+        )
+    ]
+    # Bands first, so that lines and dots are drawn over them; one rectangle per run of
+    # periods under the same target.
+    index = 0
+    while index < len(points):
+        band = bands[index]
+        end = index
+        while end + 1 < len(points) and bands[end + 1] == band:
+            end += 1
+        if band is not None:
+            x, width = left(index), round(left(end + 1) - left(index), 1)
+            shaded = [("green", band.green), *(("yellow", pair) for pair in band.yellow)]
+            for colour, (lo, hi) in shaded:
+                top = y(hi, open_end=MARGIN_TOP)
+                base = y(lo, open_end=bottom)
+                if base - top > 0:
+                    parts.append(
+                        format_html(
+                            '<rect class="chart__band chart__band--{}" x="{}" y="{}" '
+                            'width="{}" height="{}"/>',
+                            colour,
+                            x,
+                            top,
+                            width,
+                            round(base - top, 1),
+                        )
+                    )
+        index = end + 1
+    for tick in _ticks(low, high):
+        ty = y(tick, open_end=bottom)
+        parts.append(
+            format_html(
+                '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
+                MARGIN_LEFT,
+                TREND_WIDTH - MARGIN_RIGHT,
+                ty,
+                ty,
+                MARGIN_LEFT - 6,
+                ty + 4,
+                _label(Decimal(repr(tick))),
+            )
+        )
+    parts.append(
+        format_html(
+            '<line class="chart__axis" x1="{}" x2="{}" y1="{}" y2="{}"/>',
+            MARGIN_LEFT,
+            TREND_WIDTH - MARGIN_RIGHT,
+            bottom,
+            bottom,
+        )
+    )
+    every = max(1, -(-len(points) // TREND_MAX_X_LABELS))
+    for i, point in enumerate(points):
+        if (len(points) - 1 - i) % every == 0:
+            parts.append(
+                format_html(
+                    '<text class="chart__label" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    centre(i),
+                    bottom + 18,
+                    point.label,
+                )
+            )
+    # The target: a step line that changes level where the target changed.
+    for line in range(2):
+        steps: list[tuple[float, float]] = []
+        for i, band in enumerate(bands):
+            if band is None or line >= len(band.lines):
+                if len(steps) > 1:
+                    parts.append(_polyline("chart__target", steps))
+                steps = []
+                continue
+            level = y(band.lines[line], open_end=bottom)
+            steps += [(left(i), level), (left(i + 1), level)]
+        if len(steps) > 1:
+            parts.append(_polyline("chart__target", steps))
+    for run in _runs([p.value for p in points]):
+        if len(run) > 1:
+            parts.append(
+                _polyline("chart__line", [(centre(i), y(v, open_end=bottom)) for i, v in run])
+            )
+    for i, point in enumerate(points):
+        if point.value is not None:
+            parts.append(
+                format_html(
+                    '<circle class="chart__point chart__point--{}" cx="{}" cy="{}" r="4">'
+                    "<title>{}: {} ({})</title></circle>",
+                    point.health,
+                    centre(i),
+                    y(point.value, open_end=bottom),
+                    point.label,
+                    _label(point.value),
+                    point.health.replace("_", " "),
+                )
+            )
+    parts.append(mark_safe("</svg>"))
+    # Every part above came out of format_html, which escaped the data it inserted.
+    return mark_safe("".join(parts))
+
+
+def _polyline(css_class: str, coords: Sequence[tuple[float, float]]) -> SafeString:
+    return format_html(
+        '<polyline class="{}" points="{}"/>', css_class, " ".join(f"{a},{b}" for a, b in coords)
+    )
+
+
+def _ticks(low: float, high: float, wanted: int = 4) -> list[float]:
+    """Round values for the vertical axis between ``low`` and ``high``: steps of 1, 2 or 5
+    times a power of ten."""
+    span = high - low
+    if span <= 0:
+        return [low]
+    raw = span / wanted
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        # Round away float noise (0.30000000000000004) so that labels read as typed.
+        ticks.append(round(value, max(0, -math.floor(math.log10(step))) + 1))
+        value += step
+    return ticks

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from django.core.exceptions import PermissionDenied
 
 from tandem.accounts.models import Membership, Role
+from tandem.kpis.models import KPI
 from tandem.okrs.models import KeyResult, Objective
 
 VIEWER_REFUSAL = "Viewers can read everything but change nothing; ask an admin for a member role."
@@ -96,4 +97,42 @@ def require_adjust_score(
         raise PermissionDenied(
             f"Only the owner of “{objective}” (its person, or a lead of its team) and "
             "editors can adjust its score."
+        )
+
+
+# -- KPIs and the scorecard (tandem.web.views_kpis) --------------------------------------
+
+
+def can_manage_kpis(membership: Membership) -> bool:
+    """May create, edit and archive KPIs and set their targets."""
+    return can_edit(membership)
+
+
+def require_manage_kpis(membership: Membership) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_manage_kpis(membership):
+        raise PermissionDenied(
+            "Only editors, admins and owners can create and change KPIs and their targets; "
+            "members enter the values of the KPIs they own."
+        )
+
+
+def can_record_measurement(membership: Membership, kpi: KPI, team_ids: Collection[int]) -> bool:
+    """Editors and up for every KPI; members for the KPIs they or their teams own."""
+    if can_edit(membership):
+        return True
+    if membership.role != Role.MEMBER:
+        return False
+    return kpi.owner_user_id == membership.user_id or (
+        kpi.owner_team_id is not None and kpi.owner_team_id in team_ids
+    )
+
+
+def require_record_measurement(membership: Membership, kpi: KPI, team_ids: Collection[int]) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_record_measurement(membership, kpi, team_ids):
+        raise PermissionDenied(
+            f"You can enter values of the KPIs you or your teams own; “{kpi}” is neither."
         )

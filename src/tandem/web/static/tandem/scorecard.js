@@ -1,0 +1,188 @@
+/* The scorecard as a spreadsheet: type in a cell, Enter saves and moves down, Tab or an
+   arrow key saves and moves on, Escape puts the saved value back.
+
+   Each cell is a plain form, so without JavaScript Enter still posts it. With htmx the
+   value is sent in the background and the server answers with the KPI's row redrawn (new
+   colours, health and trend), or with the reason it was refused, shown at the cell.
+   Values of one row are sent one after the other, so answers cannot overtake each other,
+   and what is being typed in another cell of the row survives the redraw. */
+(function () {
+  "use strict";
+
+  var queues = {}; // row id -> promise of the last request sent for that row
+  var waiting = {}; // row id -> cell ids typed in and not sent yet, in order
+  var sending = {}; // row id -> id of the cell whose answer is awaited
+
+  function table() {
+    return document.querySelector("table.scorecard");
+  }
+
+  function isDirty(input) {
+    return input.value !== input.defaultValue;
+  }
+
+  function rowOf(el) {
+    return el.closest("tr.sc-row");
+  }
+
+  function inputs(row) {
+    return Array.prototype.slice.call(row.querySelectorAll("input.sc-input"));
+  }
+
+  function focusCell(input) {
+    if (!input) return false;
+    input.focus();
+    if (input.select) input.select();
+    return true;
+  }
+
+  // The input in the same column of the nearest row above (-1) or below (+1) that has one.
+  function vertical(input, step) {
+    var rows = Array.prototype.slice.call(table().querySelectorAll("tr.sc-row[data-editable]"));
+    var index = rows.indexOf(rowOf(input));
+    var col = input.getAttribute("data-col");
+    for (var i = index + step; i >= 0 && i < rows.length; i += step) {
+      var found = rows[i].querySelector('input.sc-input[data-col="' + col + '"]');
+      if (found) return found;
+    }
+    return null;
+  }
+
+  function horizontal(input, step) {
+    var cells = inputs(rowOf(input));
+    return cells[cells.indexOf(input) + step] || null;
+  }
+
+  function send(rowId) {
+    var list = waiting[rowId] || [];
+    var cellId = list.shift();
+    if (!cellId) return Promise.resolve();
+    var input = document.getElementById(cellId);
+    if (!input || !isDirty(input)) return send(rowId);
+    var form = input.form;
+    var grid = table();
+    sending[rowId] = cellId;
+    input.classList.add("sc-input--pending");
+    return htmx
+      .ajax("POST", form.getAttribute("action"), {
+        source: form,
+        target: "#" + rowId,
+        swap: "outerHTML",
+        values: { periods: grid ? grid.getAttribute("data-periods") : "" },
+      })
+      .catch(function () {
+        /* tandem.js shows refusals (403) in the messages area. */
+      })
+      .then(function () {
+        delete sending[rowId];
+        var still = document.getElementById(cellId);
+        if (still) still.classList.remove("sc-input--pending");
+        return send(rowId);
+      });
+  }
+
+  function enqueue(input) {
+    var row = rowOf(input);
+    if (!row || !row.id) return;
+    var list = (waiting[row.id] = waiting[row.id] || []);
+    if (list.indexOf(input.id) === -1) list.push(input.id);
+    queues[row.id] = (queues[row.id] || Promise.resolve()).then(function () {
+      return send(row.id);
+    });
+  }
+
+  function atStart(input) {
+    return input.selectionStart === 0 && (input.selectionEnd === 0 || input.selectionEnd === input.value.length);
+  }
+
+  function atEnd(input) {
+    return input.selectionEnd === input.value.length && (input.selectionStart === input.value.length || input.selectionStart === 0);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("sc-input") || !window.htmx) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    var next = null;
+    switch (event.key) {
+      case "Enter":
+        event.preventDefault();
+        if (isDirty(input)) enqueue(input);
+        next = event.shiftKey ? vertical(input, -1) : vertical(input, 1);
+        if (!focusCell(next) && input.select) input.select();
+        return;
+      case "ArrowDown":
+        next = vertical(input, 1);
+        break;
+      case "ArrowUp":
+        next = vertical(input, -1);
+        break;
+      case "ArrowLeft":
+        if (atStart(input)) next = horizontal(input, -1);
+        break;
+      case "ArrowRight":
+        if (atEnd(input)) next = horizontal(input, 1);
+        break;
+      case "Escape":
+        input.value = input.getAttribute("data-saved") || "";
+        if (input.select) input.select();
+        return;
+      default:
+        return;
+    }
+    if (next) {
+      event.preventDefault();
+      focusCell(next); // leaving the cell sends it (focusout below)
+    }
+  });
+
+  // Leaving a changed cell saves it: Tab, a click elsewhere, an arrow key.
+  document.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("sc-input") || !window.htmx) return;
+    if (document.body.contains(input) && isDirty(input)) enqueue(input);
+  });
+
+  // Without JavaScript Enter posts the cell's form; with it, the keydown above already
+  // sent the value, so a submit that still happens (a button, a screen reader) is queued.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("sc-form") || !window.htmx) return;
+    event.preventDefault();
+    var input = form.querySelector("input.sc-input");
+    if (input && isDirty(input)) enqueue(input);
+  });
+
+  // Keep what is being typed in other cells of a row that is redrawn, and bring the
+  // person back to a cell whose value was refused.
+  var kept = {};
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = event.detail.target;
+    if (!row || !row.classList || !row.classList.contains("sc-row")) return;
+    var values = {};
+    inputs(row).forEach(function (input) {
+      if (input.id !== sending[row.id] && isDirty(input)) values[input.id] = input.value;
+    });
+    kept[row.id] = values;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var id = event.detail.target && event.detail.target.id;
+    var row = id && document.getElementById(id);
+    if (!row || !row.classList.contains("sc-row")) return;
+    var values = kept[id] || {};
+    delete kept[id];
+    Object.keys(values).forEach(function (cellId) {
+      var input = document.getElementById(cellId);
+      if (input) input.value = values[cellId];
+    });
+    var wrong = row.querySelector(".sc-input[aria-invalid='true']");
+    if (wrong && wrong.id === sending[id]) focusCell(wrong);
+  });
+
+  // The newest period is on the right: start there on a narrow window.
+  document.addEventListener("DOMContentLoaded", function () {
+    var scroller = document.querySelector(".sc-scroll");
+    if (scroller) scroller.scrollLeft = scroller.scrollWidth;
+  });
+})();

@@ -1,0 +1,583 @@
+"""KPI pages: the scorecard with spreadsheet-like entry, the KPI page, the list and forms.
+
+Views are thin: they read through :mod:`tandem.kpis.selectors` (scoped to the
+organisation, in a fixed number of queries), check :mod:`tandem.web.permissions`,
+and write through :mod:`tandem.kpis.services`. Health colours come from the
+selectors; the views only arrange them for the templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tandem.accounts.models import Membership, Organization, User
+from tandem.domain import periods as pm
+from tandem.domain.health import Health
+from tandem.kpis import selectors
+from tandem.kpis import services as kpis
+from tandem.kpis.models import KPI, Source
+from tandem.okrs import selectors as okr_selectors
+from tandem.validation import decimal_field
+from tandem.web import charts, permissions
+from tandem.web.decorators import org_view
+from tandem.web.forms import apply_service_errors
+from tandem.web.forms_kpis import (
+    SERVICE_ALIASES,
+    KPICreateForm,
+    KPIForm,
+    MeasurementForm,
+    TargetForm,
+)
+from tandem.web.templatetags.tandem import input_value
+
+UNPROCESSABLE = 422
+DEFAULT_PERIODS = 13
+MAX_PERIODS = 52
+# The KPI page's chart starts at the first value, but never shows fewer periods than this.
+TREND_MIN_PERIODS = 13
+GRANULARITIES = {
+    pm.Frequency.WEEKLY: "weeks",
+    pm.Frequency.MONTHLY: "months",
+    pm.Frequency.QUARTERLY: "quarters",
+}
+NO_TAG = "Without a tag"
+_FINEST_FIRST = [
+    pm.Frequency.DAILY,
+    pm.Frequency.WEEKLY,
+    pm.Frequency.MONTHLY,
+    pm.Frequency.QUARTERLY,
+]
+
+
+# -- what the templates show ------------------------------------------------------------
+
+
+@dataclass
+class CellView:
+    """One cell of a scorecard row, ready to print."""
+
+    start: dt.date
+    label: str
+    value: Decimal | None
+    health: Health
+    expected: bool
+    error: str = ""
+    typed: str | None = None
+    outcome: str = ""
+
+    @property
+    def input(self) -> str:
+        """What the cell's input shows: what was typed when it was refused, else the value."""
+        return self.typed if self.typed is not None else input_value(self.value)
+
+
+@dataclass
+class Line:
+    """A scorecard row with what the page adds: may this person type in it, its sparkline."""
+
+    row: selectors.Row
+    cells: list[CellView]
+    editable: bool
+    spark: SafeString
+    note: str = ""
+    error: str = ""
+    post_url: str = ""
+
+
+@dataclass
+class CellFeedback:
+    """The answer to a value typed in a cell, shown in the redrawn row."""
+
+    start: str
+    outcome: str = ""
+    errors: list[str] = field(default_factory=list)
+    typed: str | None = None
+
+
+def _lines(
+    board: selectors.Scorecard,
+    *,
+    membership: Membership,
+    team_ids: set[int],
+    feedback: CellFeedback | None = None,
+) -> list[Line]:
+    lines = []
+    for row in board.rows:
+        cells = [
+            CellView(
+                start=cell.start,
+                label=label,
+                value=cell.value,
+                health=cell.health,
+                expected=cell.expected,
+            )
+            for cell, label in zip(row.cells, board.labels, strict=True)
+        ]
+        line = Line(
+            row=row,
+            cells=cells,
+            # Values are typed in the KPI's own periods; rolled-up cells are read-only.
+            editable=row.kpi.frequency == board.granularity
+            and permissions.can_record_measurement(membership, row.kpi, team_ids),
+            spark=charts.sparkline(
+                values=row.sparkline,
+                healths=[c.health.value for c in row.cells],
+            ),
+            note=_frequency_note(row.kpi, board.granularity),
+            post_url=reverse("measurement_record", args=[row.kpi.pk]),
+        )
+        if feedback is not None:
+            _apply_feedback(line, feedback)
+        lines.append(line)
+    return lines
+
+
+def _frequency_note(kpi: KPI, granularity: pm.Frequency) -> str:
+    """Why a row's cells are read-only when the columns are not the KPI's own periods."""
+    if kpi.frequency == granularity:
+        return ""
+    own = kpi.get_frequency_display().lower()
+    if _FINEST_FIRST.index(pm.Frequency(kpi.frequency)) > _FINEST_FIRST.index(granularity):
+        return f"{own}, shown where due"
+    return f"{own}, rolled up ({kpi.get_aggregation_display().lower()})"
+
+
+def _apply_feedback(line: Line, feedback: CellFeedback) -> None:
+    target = next((c for c in line.cells if c.start.isoformat() == feedback.start), None)
+    if target is None or not line.editable:
+        # A period that is not a column (not a period start, or in the future): the
+        # row says why, since there is no cell to say it.
+        line.error = " ".join(feedback.errors)
+        return
+    target.outcome = feedback.outcome
+    if feedback.errors:
+        target.error = " ".join(feedback.errors)
+        target.typed = feedback.typed
+
+
+def _granularity(request: HttpRequest) -> pm.Frequency:
+    raw = request.GET.get("granularity", "")
+    return pm.Frequency(raw) if raw in GRANULARITIES else pm.Frequency.WEEKLY
+
+
+def _periods(raw: str | None) -> int:
+    """How many columns: 1 to 52, 13 when missing or not a number."""
+    try:
+        wanted = int(raw or DEFAULT_PERIODS)
+    except ValueError:
+        return DEFAULT_PERIODS
+    return max(1, min(MAX_PERIODS, wanted))
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    """Where a plain (no JavaScript) form goes back to: ``next``, else the page it came
+    from, as long as it is on this site."""
+    for wanted in (request.POST.get("next", ""), request.headers.get("referer", "")):
+        if wanted and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return wanted
+    return fallback
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+# -- scorecard --------------------------------------------------------------------------
+
+
+@require_GET
+@org_view
+def scorecard(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
+    granularity = _granularity(request)
+    periods = _periods(request.GET.get("periods"))
+    teams = list(okr_selectors.team_list(organization=org))
+    team_slug = request.GET.get("team", "")
+    team = next((t for t in teams if t.slug == team_slug), None)
+    if team_slug and team is None:
+        raise Http404("No such team.")
+    tags = list(selectors.tag_list(organization=org))
+    tag = request.GET.get("tag", "")
+    board = selectors.scorecard(
+        organization=org,
+        granularity=granularity,
+        periods=periods,
+        team=team,
+        tag=tag or None,
+    )
+    team_ids = okr_selectors.team_ids_of(organization=org, user=_user(request))
+    lines = _lines(board, membership=membership, team_ids=team_ids)
+    return render(
+        request,
+        "web/scorecard.html",
+        {
+            "board": board,
+            "lines": lines,
+            "granularity": granularity,
+            "granularities": GRANULARITIES.items(),
+            "noun": GRANULARITIES[granularity],
+            "periods": periods,
+            "teams": teams,
+            "team": team,
+            "tags": tags,
+            "tag": tag,
+            "filtered": bool(team or tag),
+            "any_editable": any(line.editable for line in lines),
+            "can_manage": permissions.can_manage_kpis(membership),
+        },
+    )
+
+
+@require_POST
+@org_view
+def measurement_record(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    """A value typed in a scorecard cell (or on the KPI page) for one period.
+
+    With htmx the answer is the KPI's row redrawn: the cell in its new colour, or with
+    the reason it was refused (422, nothing written). Without JavaScript it goes back
+    to the page it came from with a message.
+    """
+    kpi = selectors.kpi_get(organization=org, pk=pk)
+    user = _user(request)
+    team_ids = okr_selectors.team_ids_of(organization=org, user=user)
+    permissions.require_record_measurement(membership, kpi, team_ids)
+    form = MeasurementForm(request.POST)
+    outcome = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, outcome = kpis.measurement_record(
+                kpi=kpi,
+                period_start=data["period_start"],
+                value=data["value"],
+                note=data["note"],
+                by=user,
+                source=Source.MANUAL,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    errors = [str(message) for messages_ in form.errors.values() for message in messages_]
+    if request.htmx:  # type: ignore[attr-defined]
+        board = selectors.scorecard_row(kpi=kpi, periods=_periods(request.POST.get("periods")))
+        feedback = CellFeedback(
+            start=request.POST.get("period_start", ""),
+            outcome=outcome,
+            errors=errors,
+            typed=request.POST.get("value", "") if errors else None,
+        )
+        [line] = _lines(board, membership=membership, team_ids=team_ids, feedback=feedback)
+        html = render_to_string(
+            "web/_scorecard_row.html", {"line": line, "board": board}, request=request
+        )
+        return HttpResponse(html, status=UNPROCESSABLE if errors else 200)
+    fallback = f"{reverse('scorecard')}?granularity={kpi.frequency}"
+    if errors:
+        messages.error(request, f"Value of “{kpi}” not saved. " + " ".join(errors))
+    else:
+        label = pm.period_label(
+            pm.Frequency(kpi.frequency),
+            form.cleaned_data["period_start"],
+            **selectors.calendar(org),
+        )
+        shown = input_value(decimal_field("value", form.cleaned_data["value"]))
+        text = {
+            "created": f"Saved {shown} for “{kpi}”, {label}.",
+            "updated": f"Corrected “{kpi}”, {label}, to {shown}; the previous value is kept.",
+            "unchanged": f"“{kpi}”, {label}, was already {shown}: nothing changed.",
+        }[outcome]
+        messages.success(request, text)
+    return HttpResponseRedirect(_next_url(request, fallback))
+
+
+# -- KPI page ---------------------------------------------------------------------------
+
+
+@dataclass
+class MeasurementLine:
+    measurement: Any
+    label: str
+    health: Health
+
+
+def _kpi_page(
+    request: HttpRequest,
+    *,
+    org: Organization,
+    membership: Membership,
+    pk: int,
+    target_form: TargetForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    kpi = selectors.kpi_get(organization=org, pk=pk)
+    detail = selectors.kpi_detail(kpi=kpi)
+    row: selectors.Row = detail["row"]
+    labels: list[str] = detail["labels"]
+    history = selectors.History(kpi, detail["targets"], {})
+    first = next((i for i, c in enumerate(row.cells) if c.value is not None), len(row.cells))
+    shown = max(0, min(first, len(row.cells) - TREND_MIN_PERIODS))
+    points = [
+        charts.TrendPoint(
+            label=label,
+            value=cell.value,
+            health=cell.health.value,
+            thresholds=target.thresholds if (target := history.target_at(cell.start)) else None,
+        )
+        for cell, label in list(zip(row.cells, labels, strict=True))[shown:]
+    ]
+    by_start_pairs = list(zip(row.cells, labels, strict=True))
+    by_start = {c.start: (label, c.health) for c, label in by_start_pairs}
+    cal = selectors.calendar(org)
+    frequency = pm.Frequency(kpi.frequency)
+    measurement_lines = []
+    for m in detail["measurements"]:
+        label, health = by_start.get(
+            m.period_start, (pm.period_label(frequency, m.period_start, **cal), Health.NO_DATA)
+        )
+        measurement_lines.append(MeasurementLine(measurement=m, label=label, health=health))
+    team_ids = okr_selectors.team_ids_of(organization=org, user=_user(request))
+    can_manage = permissions.can_manage_kpis(membership)
+    can_record = permissions.can_record_measurement(membership, kpi, team_ids)
+    if can_manage and target_form is None:
+        target_form = TargetForm(initial={"effective_from": row.cells[-1].start})
+    open_promotion = row.open_promotion
+    return render(
+        request,
+        "web/kpi_detail.html",
+        {
+            "kpi": kpi,
+            "row": row,
+            "current": next(
+                ((c, label) for c, label in reversed(by_start_pairs) if c.value is not None),
+                None,
+            ),
+            "tags": list(kpi.tags.all()),
+            "chart": charts.kpi_trend_chart(
+                points=points,
+                direction=kpi.direction,
+                title=f"{kpi.name}: value per period against the target",
+                chart_id=f"kpi-{kpi.pk}-chart",
+            ),
+            "points": points,
+            "measurements": measurement_lines,
+            "targets": list(reversed(detail["targets"])),
+            "key_results": detail["key_results"],
+            "objective_links": detail["objective_links"],
+            "promotions": detail["promotions"],
+            "open_promotion": open_promotion,
+            "can_manage": can_manage,
+            "can_record": can_record,
+            "target_form": target_form,
+            "record_periods": [
+                (c.start.isoformat(), label) for c, label in reversed(by_start_pairs)
+            ],
+            "next_url": request.get_full_path(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@org_view
+def kpi_detail(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    return _kpi_page(request, org=org, membership=membership, pk=pk)
+
+
+@require_POST
+@org_view
+def kpi_target(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kpi = selectors.kpi_get(organization=org, pk=pk)
+    permissions.require_manage_kpis(membership)
+    form = TargetForm(request.POST)
+    if form.is_valid():
+        try:
+            kpis.kpi_set_target(
+                kpi=kpi,
+                effective_from=form.cleaned_data["effective_from"],
+                by=_user(request),
+                **form.thresholds(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"New target for “{kpi}” from {form.cleaned_data['effective_from']:%d %b %Y}.",
+            )
+            return redirect("kpi", pk=kpi.pk)
+    return _kpi_page(
+        request,
+        org=org,
+        membership=membership,
+        pk=kpi.pk,
+        target_form=form,
+        status=UNPROCESSABLE,
+    )
+
+
+# -- list, create, edit, archive --------------------------------------------------------
+
+
+@require_GET
+@org_view
+def kpi_list(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
+    every = list(selectors.kpi_list(organization=org, include_archived=True))
+    groups: dict[str, list[KPI]] = defaultdict(list)
+    for kpi in every:
+        if not kpi.is_active:
+            continue
+        names = [t.name for t in kpi.tags.all()] or [NO_TAG]
+        for name in names:
+            groups[name].append(kpi)
+    ordered = sorted(groups.items(), key=lambda item: (item[0] == NO_TAG, item[0].casefold()))
+    return render(
+        request,
+        "web/kpi_list.html",
+        {
+            "groups": ordered,
+            "archived": [k for k in every if not k.is_active],
+            "count": sum(1 for k in every if k.is_active),
+            "can_manage": permissions.can_manage_kpis(membership),
+        },
+    )
+
+
+def _form_kwargs(org: Organization) -> dict[str, Any]:
+    return {
+        "teams": list(okr_selectors.team_list(organization=org)),
+        "people": list(okr_selectors.people_of(organization=org)),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def kpi_create(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
+    permissions.require_manage_kpis(membership)
+    kwargs = _form_kwargs(org)
+    if request.method == "POST":
+        form = KPICreateForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                kpi = kpis.kpi_create(
+                    organization=org,
+                    by=_user(request),
+                    tags=form.cleaned_data["tags"],
+                    **form.definition(),
+                    **form.thresholds(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc, aliases=SERVICE_ALIASES)
+            else:
+                messages.success(request, f"KPI “{kpi}” created.")
+                return redirect("kpi", pk=kpi.pk)
+        status = UNPROCESSABLE
+    else:
+        initial = {}
+        team = next((t for t in kwargs["teams"] if t.slug == request.GET.get("team")), None)
+        if team is not None:
+            initial["owner"] = f"team:{team.pk}"
+        form = KPICreateForm(initial=initial, **kwargs)
+        status = 200
+    return render(request, "web/kpi_form.html", {"form": form, "creating": True}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def kpi_edit(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kpi = selectors.kpi_get(organization=org, pk=pk)
+    permissions.require_manage_kpis(membership)
+    kwargs = _form_kwargs(org)
+    if request.method == "POST":
+        form = KPIForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                kpis.kpi_update(
+                    kpi=kpi,
+                    by=_user(request),
+                    version=form.cleaned_data["version"],
+                    tags=form.cleaned_data["tags"],
+                    **form.definition(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc, aliases=SERVICE_ALIASES)
+            else:
+                messages.success(request, f"KPI “{form.cleaned_data['name']}” saved.")
+                return redirect("kpi", pk=kpi.pk)
+        status = UNPROCESSABLE
+    else:
+        form = KPIForm(
+            initial={
+                "name": kpi.name,
+                "key": kpi.key,
+                "description": kpi.description,
+                "owner": KPIForm.owner_value(kpi),
+                "unit": kpi.unit,
+                "currency": kpi.currency,
+                "direction": kpi.direction,
+                "frequency": kpi.frequency,
+                "aggregation": kpi.aggregation,
+                "tags": ", ".join(t.name for t in kpi.tags.all()),
+                "version": kpi.version,
+            },
+            **kwargs,
+        )
+        status = 200
+    return render(
+        request,
+        "web/kpi_form.html",
+        {"form": form, "kpi": kpi, "creating": False},
+        status=status,
+    )
+
+
+def _set_active(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership, active: bool
+) -> HttpResponse:
+    kpi = selectors.kpi_get(organization=org, pk=pk)
+    permissions.require_manage_kpis(membership)
+    if kpi.is_active != active:
+        kpis.kpi_update(kpi=kpi, by=_user(request), is_active=active)
+    if active:
+        messages.success(request, f"“{kpi}” is back on the scorecard.")
+    else:
+        messages.success(request, f"“{kpi}” is archived: off the scorecard, its history kept.")
+    return redirect("kpi", pk=kpi.pk)
+
+
+@require_POST
+@org_view
+def kpi_archive(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    return _set_active(request, pk, org=org, membership=membership, active=False)
+
+
+@require_POST
+@org_view
+def kpi_unarchive(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    return _set_active(request, pk, org=org, membership=membership, active=True)
