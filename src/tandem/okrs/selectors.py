@@ -127,10 +127,6 @@ def people_of(*, organization: Organization) -> QuerySet[User]:
     )
 
 
-def person_get(*, organization: Organization, pk: int | str) -> User:
-    return get_object_or_404(people_of(organization=organization), pk=pk)
-
-
 def objective_page(*, organization: Organization, pk: int | str) -> Objective:
     """One objective with everything its page shows: key results with their check-ins,
     initiatives, and the alignments up and down."""

@@ -121,14 +121,14 @@ class KeyResultForm(forms.Form, _PeopleMixin):
         required=False,
         max_digits=20,
         decimal_places=4,
-        help_text="Where you start (X).",
+        help_text="Where you start (X); a metric needs it.",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     target = forms.DecimalField(
         required=False,
         max_digits=20,
         decimal_places=4,
-        help_text="Where you want to be (Y).",
+        help_text="Where you want to be (Y); a metric needs it.",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     owner = forms.ChoiceField(required=False)
@@ -240,7 +240,7 @@ class InitiativeForm(forms.Form, _PeopleMixin):
 
 
 class AlignmentForm(forms.Form):
-    parent = forms.ChoiceField(label="Contributes to")
+    parent = forms.ChoiceField(label="Add a parent objective or key result")
 
     def __init__(self, *args: Any, candidates: Sequence[Objective], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
