@@ -109,6 +109,7 @@ def test_check_in_from_the_team_page_updates_progress_without_reload(
 
     if os.environ.get("TANDEM_SCREENSHOTS") == "1":
         (ROOT / "docs").mkdir(exist_ok=True)
+        page.wait_for_timeout(1500)  # let the "saved" highlight fade
         page.screenshot(path=str(ROOT / "docs" / "screenshot-team.png"), full_page=True)
 
 
