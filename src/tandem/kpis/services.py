@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tandem.accounts.models import Organization, Team, User
+from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source as AuditSource
 from tandem.audit.services import audit_record, snapshot
 from tandem.domain import health as health_maths
@@ -42,7 +42,7 @@ from tandem.okrs.services import (
     objective_recompute,
     objective_update,
 )
-from tandem.validation import decimal_field
+from tandem.validation import LARGEST, decimal_field
 
 KPI_FIELDS = [
     "name",
@@ -68,6 +68,17 @@ _AUDIT_SOURCE = {
     Source.API: AuditSource.API,
     Source.PULL: AuditSource.PULL,
 }
+
+
+def _check_owners(organization: Organization, team: Team | None, user: User | None) -> None:
+    """Refuse an owner from another organisation (a forged id, or someone who left)."""
+    if team is not None and team.organization_id != organization.pk:
+        raise ValidationError({"owner_team": "Not found in this organisation."})
+    if (
+        user is not None
+        and not Membership.objects.filter(organization=organization, user=user).exists()
+    ):
+        raise ValidationError({"owner_user": "Not found in this organisation."})
 
 
 def _validate_kpi(kpi: KPI) -> None:
@@ -120,8 +131,7 @@ def kpi_create(
     tags: Iterable[str] = (),
     source: str = AuditSource.WEB,
 ) -> KPI:
-    if owner_team is not None and owner_team.organization_id != organization.pk:
-        raise ValidationError({"owner_team": "Not found in this organisation."})
+    _check_owners(organization, owner_team, owner_user)
     kpi = KPI(
         organization=organization,
         name=name.strip(),
@@ -168,7 +178,14 @@ def kpi_create(
 
 def _set_tags(kpi: KPI, names: Iterable[str]) -> None:
     tags = []
-    for name in {n.strip() for n in names if n.strip()}:
+    wanted = {n.strip() for n in names if n.strip()}
+    longest = KPITag._meta.get_field("name").max_length or 0
+    too_long = sorted(n for n in wanted if len(n) > longest)
+    if too_long:
+        raise ValidationError(
+            {"tags": f"“{too_long[0][:20]}…” is too long for a tag ({longest} characters at most)."}
+        )
+    for name in wanted:
         tag, _ = KPITag.objects.get_or_create(organization_id=kpi.organization_id, name=name)
         tags.append(tag)
     kpi.tags.set(tags)
@@ -189,16 +206,20 @@ def kpi_update(
     with transaction.atomic():
         current = KPI.objects.select_for_update().get(pk=kpi.pk)
         if version is not None and current.version != version:
+            # The code sits on the field's error: Django drops a code given beside a dict.
             raise ValidationError(
                 {
-                    "version": f"Someone else changed “{current}” since you opened it "
-                    "(reload to see their change, then apply yours)."
-                },
-                code="conflict",
+                    "version": ValidationError(
+                        f"Someone else changed “{current}” since you opened it "
+                        "(reload to see their change, then apply yours).",
+                        code="conflict",
+                    )
+                }
             )
+        _check_owners(current.organization, changes.get("owner_team"), changes.get("owner_user"))
         before = snapshot(current)
         for field, value in changes.items():
-            setattr(current, field, value)
+            setattr(current, field, value.strip() if isinstance(value, str) else value)
         _validate_kpi(current)
         current.version += 1
         current.save()
@@ -241,11 +262,18 @@ def kpi_set_target(
     )
     _validate_target(kpi, row)
     with transaction.atomic():
-        existing = KPITarget.objects.filter(kpi=kpi, effective_from=effective_from).first()
+        existing = (
+            KPITarget.objects.select_for_update()
+            .filter(kpi=kpi, effective_from=effective_from)
+            .first()
+        )
         before = snapshot(existing) if existing else None
         if existing is not None:
-            row.pk = existing.pk
-            row.created_at = existing.created_at
+            # The same date again replaces that target; the row (and when it was first
+            # set) stays, the audit keeps the old values.
+            for name in ("target", "yellow", "low", "high", "tolerance"):
+                setattr(existing, name, getattr(row, name))
+            row = existing
         row.save()
         audit_record(
             organization=kpi.organization,
@@ -302,6 +330,19 @@ def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
         )
 
 
+def _stored_value(value: Decimal | str | None) -> Decimal:
+    """``value`` as it will be stored (four decimals), so that entering the same number
+    again compares equal to the stored one."""
+    amount = decimal_field("value", value)
+    if amount is None:
+        raise ValidationError({"value": "Enter a value."})
+    # Rounding can carry a value just under the largest one past it.
+    amount = amount.quantize(health_maths.VALUE_QUANTUM, rounding=ROUND_HALF_UP)
+    if abs(amount) >= LARGEST:
+        raise ValidationError({"value": f"{value} is too large."})
+    return amount
+
+
 def measurement_record(
     *,
     kpi: KPI,
@@ -318,11 +359,11 @@ def measurement_record(
     A second value for the same period is a correction: the measurement takes the new
     value and the old one is kept as a revision. The same value again changes nothing.
     """
-    amount = decimal_field("value", value)
-    if amount is None:
-        raise ValidationError({"value": "Enter a value."})
+    amount = _stored_value(value)
+    if source not in Source.values:
+        raise ValidationError({"source": f"“{source}” is not one of {', '.join(Source.values)}."})
     validate_period(kpi, period_start, today=today or _org_today(kpi.organization))
-    audit_source = _AUDIT_SOURCE.get(Source(source), AuditSource.WEB)
+    audit_source = _AUDIT_SOURCE[Source(source)]
     now = timezone.now()
     with transaction.atomic():
         existing = (
@@ -386,7 +427,11 @@ def measurement_record(
 
 
 def kpi_refresh(*, kpi: KPI) -> None:
-    """Refresh the KPI's latest value and every KPI-backed key result in an open cycle."""
+    """Refresh the KPI's latest value and every KPI-backed key result still in play.
+
+    A closed cycle's scores are final, and a closed or dropped objective (a demoted KPI's
+    among them) takes no check-ins, so their key results keep the value they had.
+    """
     latest = kpi.measurements.order_by("-period_start").values_list("period_start", "value").first()
     kpi.latest_period, kpi.latest_value = latest if latest else (None, None)
     KPI.objects.filter(pk=kpi.pk).update(
@@ -395,6 +440,7 @@ def kpi_refresh(*, kpi: KPI) -> None:
     backed = (
         KeyResult.objects.filter(kpi=kpi)
         .exclude(objective__cycle__state=Cycle.State.CLOSED)
+        .exclude(objective__state__in=[Objective.State.CLOSED, Objective.State.DROPPED])
         .select_related("objective__cycle")
     )
     for kr in backed:
@@ -446,6 +492,15 @@ def key_result_link_kpi(
         raise ValidationError({"kpi_aggregation": f"“{aggregation}” is not last, sum or average."})
     if kpi is not None and not key_result.is_metric:
         raise ValidationError({"kpi": "Only a metric key result (from X to Y) can read a KPI."})
+    objective = key_result.objective
+    if objective.cycle.is_closed:
+        raise ValidationError(
+            {"kpi": f"{objective.cycle.name} is closed: its key results keep their final value."}
+        )
+    if objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
+        raise ValidationError(
+            {"kpi": f"The objective “{objective}” is {objective.state}; reopen it first."}
+        )
     with transaction.atomic():
         before = snapshot(key_result, ["kpi", "kpi_aggregation"])
         key_result.kpi = kpi
@@ -510,6 +565,26 @@ def objective_unlink_kpi(
         link.delete()
 
 
+def _number(value: Decimal) -> str:
+    """A value as people write it: 50, not 50.0000 or 5E+1."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _goal(kpi: KPI, latest: Decimal, cycle: Cycle) -> Decimal | None:
+    """What a promoted KPI's key result aims at: the target in force when the cycle's work
+    starts (today, or the cycle's start if it lies ahead); for a range, its nearer end."""
+    day = max(_org_today(kpi.organization), cycle.start_date)
+    targets = list(kpi.targets.order_by("effective_from"))
+    in_force = [t for t in targets if t.effective_from <= day]
+    current = in_force[-1] if in_force else (targets[0] if targets else None)
+    if current is None:
+        return None
+    if kpi.direction == Direction.WITHIN_RANGE and current.low is not None:
+        return current.low if latest < current.low else current.high
+    return current.target
+
+
 def kpi_promote(
     *,
     kpi: KPI,
@@ -526,23 +601,28 @@ def kpi_promote(
         raise ValidationError({"cycle": "Not found in this organisation."})
     if cycle.is_closed:
         raise ValidationError({"cycle": f"{cycle.name} is closed; promote into an open cycle."})
-    if Promotion.objects.filter(kpi=kpi, demoted_at__isnull=True).exists():
-        raise ValidationError({"kpi": f"“{kpi}” is already promoted to an OKR."})
-    if kpi.latest_value is None:
-        raise ValidationError({"kpi": f"“{kpi}” has no value yet to start the key result from."})
-    goal = target
-    if goal is None:
-        current_target = kpi.targets.order_by("-effective_from").first()
-        goal = current_target.target if current_target else None
-        if goal is None and current_target is not None and current_target.low is not None:
-            goal = (
-                current_target.low if kpi.latest_value < current_target.low else current_target.high
-            )
-    if goal is None:
-        raise ValidationError({"target": f"“{kpi}” has no target: say what to reach."})
-    if goal == kpi.latest_value:
-        raise ValidationError({"target": f"“{kpi}” is already at {goal}: nothing to fix."})
     with transaction.atomic():
+        # Decide on the KPI as it is now, locked: the caller's copy may predate its
+        # latest value, and two people promoting at once must not both succeed.
+        kpi = (
+            KPI.objects.select_for_update()
+            .select_related("organization", "owner_team", "owner_user")
+            .get(pk=kpi.pk)
+        )
+        if Promotion.objects.filter(kpi=kpi, demoted_at__isnull=True).exists():
+            raise ValidationError({"kpi": f"“{kpi}” is already promoted to an OKR."})
+        latest = kpi.latest_value
+        if latest is None:
+            raise ValidationError(
+                {"kpi": f"“{kpi}” has no value yet to start the key result from."}
+            )
+        goal = target if target is not None else _goal(kpi, latest, cycle)
+        if goal is None:
+            raise ValidationError({"target": f"“{kpi}” has no target: say what to reach."})
+        if goal == latest:
+            raise ValidationError(
+                {"target": f"“{kpi}” is already at {_number(goal)}: nothing to fix."}
+            )
         owner_team = kpi.owner_team
         owner_user = kpi.owner_user if owner_team is None else None
         if owner_team is None and owner_user is None:
@@ -562,10 +642,10 @@ def kpi_promote(
         kr = key_result_create(
             objective=objective,
             by=by,
-            title=f"{kpi.name} from {kpi.latest_value:g} to {goal:g}",
+            title=f"{kpi.name} from {_number(latest)} to {_number(goal)}",
             unit=kpi.unit,
             currency=kpi.currency,
-            baseline=kpi.latest_value,
+            baseline=latest,
             target=goal,
             owner=kpi.owner_user,
             source=source,
@@ -593,9 +673,15 @@ def kpi_demote(
     *, promotion: Promotion, by: User | None, note: str = "", source: str = AuditSource.WEB
 ) -> Promotion:
     """The KPI is reliably met again: close its objective, keep the KPI as a plain KPI."""
-    if promotion.demoted_at is not None:
-        raise ValidationError({"kpi": f"“{promotion.kpi}” was already demoted."})
     with transaction.atomic():
+        # Read again under a lock: the caller's copy may not know of a demotion since.
+        promotion = (
+            Promotion.objects.select_for_update()
+            .select_related("kpi", "objective", "organization")
+            .get(pk=promotion.pk)
+        )
+        if promotion.demoted_at is not None:
+            raise ValidationError({"kpi": f"“{promotion.kpi}” was already demoted."})
         before = snapshot(promotion)
         objective = promotion.objective
         if objective.state in (Objective.State.ACTIVE, Objective.State.DRAFT):

@@ -472,8 +472,17 @@ def key_result_check_in(
     """Record a check-in and refresh the key result and its objective.
 
     A metric key result takes ``value``; a milestone takes ``done``. A closed
-    cycle, or a closed or dropped objective, refuses check-ins.
+    cycle, or a closed or dropped objective, refuses check-ins, and so does a key
+    result that reads its value from a KPI.
     """
+    if key_result.kpi_id is not None:
+        # The next measurement would overwrite a typed value without a trace.
+        raise ValidationError(
+            {
+                "value": f"This key result's value comes from the KPI “{key_result.kpi}”: "
+                "record a measurement there instead."
+            }
+        )
     errors: dict[str, str] = {}
     amount = None
     try:
