@@ -297,7 +297,7 @@ def _measure(
     args: argparse.Namespace,
     out_dir: Path,
 ) -> Any:
-    result = scenarios.Result(key=key, title=title)
+    result = scenarios.new_result(key, title)
     try:
         result = factory()
         assert result.work is not None
