@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Membership, Organization, User
 from tandem.domain.status import live_status
+from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
@@ -98,6 +99,13 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return wanted
     return fallback
+
+
+def _label(form: CheckInForm, field: str) -> str:
+    """How a field is named in a sentence about it: "Value: ", or nothing for the form."""
+    if field not in form.fields:
+        return ""
+    return f"{form.fields[field].label or field.capitalize()}: "
 
 
 def _cycle_from_query(request: HttpRequest, organization: Organization) -> Cycle | None:
@@ -197,6 +205,7 @@ def team_detail(
             "cycle": cycle,
             "cycles": selectors.cycle_list(organization=org),
             "objectives": objectives,
+            "signals": objective_signals(organization=org, objectives=objectives),
             "can_edit": permissions.can_edit(membership),
             "next_url": request.get_full_path(),
         },
@@ -283,11 +292,9 @@ def key_result_check_in(
         messages.success(request, f"Checked in on “{kr.title}”.")
     else:
         problems = [
-            f"{form.fields[f].label or f.capitalize() if f in form.fields else ''}: {m}".lstrip(
-                ": "
-            )
-            for f, errors in form.errors.items()
-            for m in errors
+            f"{_label(form, field)}{message}"
+            for field, errors in form.errors.items()
+            for message in errors
         ]
         messages.error(request, f"Check-in on “{kr.title}” not saved. " + " ".join(problems))
     return HttpResponseRedirect(_safe_next(request, fallback))
@@ -367,6 +374,7 @@ def _objective_page(
                 selectors.objective_children_through_key_results(objective=objective)
             ),
             "initiatives": list(objective.initiatives.all()),
+            "signals": objective_signals(organization=org, objectives=[objective]),
             "can_edit": can_edit,
             "initiative_form": initiative_form,
             "alignment_form": alignment_form,
