@@ -203,32 +203,35 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
     fast_writes(False)
 
     raw = scenarios.Raw()
-    factories: list[tuple[str, str, Callable[[], Any]]] = [
-        ("team_page", "team page, current cycle", lambda: scenarios.team_page(raw, big)),
-        ("tree", "alignment tree, current cycle", lambda: scenarios.tree_page(raw, big)),
-        ("home_page", "home page of a team lead", lambda: scenarios.home_page(raw, big)),
-        (
-            "checkin",
-            "check-in (Bench Corp)",
-            lambda: scenarios.check_in(raw, big, key="checkin", title="check-in (Bench Corp)"),
-        ),
-        (
-            "checkin_tiny",
-            "check-in (tiny organisation)",
-            lambda: scenarios.check_in(
-                raw, tiny, key="checkin_tiny", title="check-in (tiny organisation)"
+    # Scenarios in one group are measured taking turns: the two check-ins, so that the
+    # comparison of a big and a tiny organisation sees the same machine.
+    groups: list[list[tuple[str, str, Callable[[], Any]]]] = [
+        [("team_page", "team page, current cycle", lambda: scenarios.team_page(raw, big))],
+        [("tree", "alignment tree, current cycle", lambda: scenarios.tree_page(raw, big))],
+        [("home_page", "home page of a team lead", lambda: scenarios.home_page(raw, big))],
+        [
+            (
+                "checkin",
+                "check-in (Bench Corp)",
+                lambda: scenarios.check_in(raw, big, key="checkin", title="check-in (Bench Corp)"),
             ),
-        ),
+            (
+                "checkin_tiny",
+                "check-in (tiny organisation)",
+                lambda: scenarios.check_in(
+                    raw, tiny, key="checkin_tiny", title="check-in (tiny organisation)"
+                ),
+            ),
+        ],
     ]
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     results = []
-    for key, title, factory in factories:
-        if args.only and key not in args.only:
-            continue
-        say(f"Timing {title} ...")
-        result = _measure(scenarios, key, title, factory, args, output.parent)
-        results.append(result)
+    for group in groups:
+        wanted = [item for item in group if not args.only or item[0] in args.only]
+        if wanted:
+            say("Timing " + " and ".join(title for _, title, _ in wanted) + " ...")
+            results += _measure(scenarios, wanted, args, output.parent)
 
     by_key = {r.key: r for r in results}
     big_checkin, tiny_checkin = by_key.get("checkin"), by_key.get("checkin_tiny")
@@ -291,32 +294,34 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
 
 def _measure(
     scenarios: Any,
-    key: str,
-    title: str,
-    factory: Callable[[], Any],
+    group: list[tuple[str, str, Callable[[], Any]]],
     args: argparse.Namespace,
     out_dir: Path,
-) -> Any:
-    result = scenarios.new_result(key, title)
-    try:
-        result = factory()
-        assert result.work is not None
-        result.times, result.baseline_times = scenarios.measure(
-            result.work, result.baseline_work, runs=args.runs, warmup=args.warmup
-        )
-        result.queries = scenarios.count_queries(result.work)
-        if args.profile:
-            path = out_dir / f"{key}.prof"
-            top = scenarios.profile(result.work, runs=max(3, args.runs // 2), path=path)
-            path.with_suffix(".txt").write_text(top)
-    except scenarios.Pending as exc:
-        result.status, result.note = "pending", str(exc)
-    except Exception as exc:
-        # A page another engineer is still writing may fail: report it, time the rest.
-        result.status, result.note = "error", scenarios.describe(exc)
-    if result.status != "ok":
-        result.times, result.baseline_times, result.queries = [], [], None
-    return result
+) -> list[Any]:
+    results = []
+    for key, title, factory in group:
+        try:
+            result = factory()
+        except scenarios.Pending as exc:
+            result = scenarios.new_result(key, title, status="pending", note=str(exc))
+        except Exception as exc:
+            # A page another engineer is still writing may fail: report it, time the rest.
+            result = scenarios.new_result(key, title, status="error", note=scenarios.describe(exc))
+        results.append(result)
+    scenarios.measure(results, runs=args.runs, warmup=args.warmup)
+    for result in results:
+        if result.status != "ok":
+            continue
+        try:
+            result.queries = scenarios.count_queries(result.work)
+            if args.profile:
+                path = out_dir / f"{result.key}.prof"
+                top = scenarios.profile(result.work, runs=max(3, args.runs // 2), path=path)
+                path.with_suffix(".txt").write_text(top)
+        except Exception as exc:
+            result.status, result.note = "error", scenarios.describe(exc)
+            result.times, result.baseline_times = [], []
+    return results
 
 
 if __name__ == "__main__":

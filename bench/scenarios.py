@@ -71,25 +71,35 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def measure(
-    work: Work, baseline: Work | None, *, runs: int, warmup: int
-) -> tuple[list[float], list[float]]:
-    """Seconds per run of ``work`` and of ``baseline``, alternating, after a warm-up."""
-    for _ in range(warmup):
-        work()
-        if baseline is not None:
-            baseline()
-    times: list[float] = []
-    baseline_times: list[float] = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - began)
-        if baseline is not None:
-            began = time.perf_counter()
-            baseline()
-            baseline_times.append(time.perf_counter() - began)
-    return times, baseline_times
+def _seconds(work: Work) -> float:
+    began = time.perf_counter()
+    work()
+    return time.perf_counter() - began
+
+
+def measure(results: Sequence[Result], *, runs: int, warmup: int) -> None:
+    """Time each result's work and baseline, taking turns, after ``warmup`` untimed rounds.
+
+    Turns (scenario, baseline, next scenario, ...) spread a neighbour's burst of CPU
+    over everything measured together. A scenario that fails is marked an error and
+    left out of the following rounds.
+    """
+    live = [r for r in results if r.status == "ok" and r.work is not None]
+    for round_ in range(warmup + runs):
+        for result in list(live):
+            assert result.work is not None
+            try:
+                spent = _seconds(result.work)
+                baseline = _seconds(result.baseline_work) if result.baseline_work else None
+            except Exception as exc:
+                result.status, result.note = "error", describe(exc)
+                result.times, result.baseline_times = [], []
+                live.remove(result)
+                continue
+            if round_ >= warmup:
+                result.times.append(spent)
+                if baseline is not None:
+                    result.baseline_times.append(baseline)
 
 
 def count_queries(work: Work) -> int:
