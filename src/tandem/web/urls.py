@@ -37,5 +37,6 @@ urlpatterns = [
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
     path("key-results/<int:pk>/check-in/", views.key_result_check_in, name="key_result_check_in"),
     path("", include("tandem.web.urls_cycles")),
+    path("", include("tandem.web.urls_health")),
     path("", include("tandem.web.urls_kpis")),
 ]

@@ -29,6 +29,7 @@ from tandem.domain.progress import quantize
 from tandem.domain.scoring import Band, Kind, band
 from tandem.domain.scoring import score as score_of
 from tandem.domain.status import Status, live_status
+from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
@@ -468,6 +469,7 @@ def _tree_page(
             "cycles": cycles,
             "groups": list(groups.values()),
             "facts": facts,
+            "signals": objective_signals(organization=org, objectives=objectives),
         },
     )
 

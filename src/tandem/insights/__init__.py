@@ -1,0 +1,1 @@
+"""Where OKRs and KPIs meet: guardrails, watermelons, promotion and demotion candidates."""
