@@ -1,13 +1,14 @@
 """Every read of KPIs, scoped to an organisation, in a fixed number of queries.
 
-The scorecard reads the KPIs, their targets, their measurements in the window and
-their open promotions in four queries whatever the number of KPIs and columns, and
-colours every cell with :mod:`tandem.domain.health`.
+The scorecard reads the KPIs, their tags, their targets, their measurements in the
+window and their open promotions in five queries whatever the number of KPIs and
+columns, and colours every cell with :mod:`tandem.domain.health`.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -93,13 +94,15 @@ class History:
         index = bisect.bisect_right(self._starts, day) - 1
         return self.targets[max(index, 0)]
 
-    def health_of(self, value: Decimal | None, day: dt.date) -> hm.Health:
+    def health_of(self, value: Decimal | None, day: dt.date, *, periods: int = 1) -> hm.Health:
+        """The colour of ``value`` against the target in force on ``day``; ``periods`` is
+        how many of the KPI's periods a summed ``value`` adds up."""
         target = self.target_at(day)
         if value is None:
             return hm.Health.NO_DATA
         if target is None or hm.threshold_errors(target.thresholds, self.direction):
             return hm.Health.NO_DATA
-        return hm.health(value, target.thresholds, self.direction)
+        return hm.health(value, _times(target.thresholds, periods), self.direction)
 
     def health_at(self, start: dt.date) -> hm.Health:
         return self.health_of(self.values.get(start), start)
@@ -118,12 +121,26 @@ class History:
         return [self.health_at(start) for start in starts]
 
     def current_health(self, today: dt.date, calendar: dict[str, int]) -> hm.Health:
-        latest = max(self.values) if self.values else None
+        # The values are loaded for a window only; a KPI whose last value is older than
+        # the window is stale, not without data, so fall back on the KPI's own record.
+        latest = max(self.values) if self.values else self.kpi.latest_period
         if latest is None:
             return hm.Health.NO_DATA
         if hm.is_stale(self.frequency, latest, today, **calendar):
             return hm.Health.STALE
-        return self.health_at(latest)
+        return self.health_of(self.values.get(latest, self.kpi.latest_value), latest)
+
+
+def _times(thresholds: hm.Thresholds, periods: int) -> hm.Thresholds:
+    """The thresholds for a sum of ``periods`` periods' values: 3 a week is 12 in four weeks."""
+    if periods == 1:
+        return thresholds
+    scaled = {
+        name: getattr(thresholds, name) * periods
+        for name in ("target", "yellow", "low", "high", "tolerance", "zero_band")
+        if getattr(thresholds, name) is not None
+    }
+    return dataclasses.replace(thresholds, **scaled)
 
 
 @dataclass
@@ -224,9 +241,14 @@ def _rules(
     )
     if promotion is not None:
         cycle = promotion.objective.cycle
+        # Only periods that start after the cycle count: a week holding its last days
+        # may owe its colour to the OKR's final push.
         after = cycle.end_date + dt.timedelta(days=1)
+        first = pm.period_start(history.frequency, after, **calendar_)
+        if first < after:
+            first = pm.next_period(history.frequency, after, **calendar_)
         since_end = (
-            history.completed_healths(today, 0, calendar_, since=after) if after <= today else []
+            history.completed_healths(today, 0, calendar_, since=first) if first <= today else []
         )
         row.demote = kpi_rules.should_demote(
             since_end,
@@ -263,7 +285,7 @@ def scorecard(
     board = Scorecard(granularity=granularity, columns=columns, labels=labels)
     for kpi in kpis:
         history = histories[kpi.pk]
-        cells = [_cell(history, granularity, start, cal) for start in columns]
+        cells = [_cell(history, granularity, start, cal, today=day) for start in columns]
         row = Row(
             kpi=kpi,
             cells=cells,
@@ -275,21 +297,41 @@ def scorecard(
     return board
 
 
-def _cell(history: History, granularity: pm.Frequency, start: dt.date, cal: dict[str, int]) -> Cell:
+def _cell(
+    history: History,
+    granularity: pm.Frequency,
+    start: dt.date,
+    cal: dict[str, int],
+    *,
+    today: dt.date | None = None,
+) -> Cell:
+    """The cell of ``history``'s KPI in the column starting at ``start``.
+
+    A KPI's periods belong to the column they start in. A sum over several of them is
+    coloured against the target of one period times the periods that have begun (all
+    of them, without ``today``), so a month of weekly sales is not green for a week's
+    target, nor red before its last weeks have come.
+    """
     frequency = history.frequency
     if frequency == granularity:
         return Cell(start=start, value=history.values.get(start), health=history.health_at(start))
     end = pm.period_end(granularity, start, **cal)
-    inside = sorted((s, v) for s, v in history.values.items() if start <= s <= end)
     if _coarser(frequency, granularity):
-        own_start = pm.period_start(frequency, start, **cal)
-        expected = start <= own_start <= end
-        if not expected:
+        # At most one of the KPI's longer periods starts inside this column: the one
+        # holding the column's last day, if it starts on or after the column's first.
+        own_start = pm.period_start(frequency, end, **cal)
+        if own_start < start:
             return Cell(start=start, value=None, health=hm.Health.NO_DATA, expected=False)
         value = history.values.get(own_start)
         return Cell(start=start, value=value, health=history.health_of(value, own_start))
-    value = hm.aggregate([v for _, v in inside], hm.Aggregation(history.kpi.aggregation))
-    return Cell(start=start, value=value, health=history.health_of(value, start))
+    inside = sorted((s, v) for s, v in history.values.items() if start <= s <= end)
+    how = hm.Aggregation(history.kpi.aggregation)
+    value = hm.aggregate([v for _, v in inside], how)
+    periods = 1
+    if how is hm.Aggregation.SUM:
+        last = end if today is None else min(end, today)
+        periods = max(1, sum(s >= start for s in pm.periods_between(frequency, start, last, **cal)))
+    return Cell(start=start, value=value, health=history.health_of(value, start, periods=periods))
 
 
 def kpi_detail(*, kpi: KPI, periods: int = 52, today: dt.date | None = None) -> dict[str, Any]:
