@@ -103,7 +103,7 @@ def test_a_kpi_behind_a_key_result_counts_as_an_indicator(cast: Cast, q2: Cycle)
     kpi = make_kpi(cast, "New accounts")
     record(kpi, THIS_WEEK, "12")
     backed = okrs.key_result_create(
-        objective=objective, title="Accounts", baseline=0, target=100, by=cast.owner
+        objective=objective, title="Accounts", baseline="0", target="100", by=cast.owner
     )
     kpis.key_result_link_kpi(key_result=backed, kpi=kpi, by=cast.owner)
     check_in(kr, "20")
@@ -122,7 +122,7 @@ def test_a_kpi_linked_as_indicator_and_behind_a_key_result_is_listed_once(cast: 
     kpi = make_kpi(cast, "New accounts")
     record(kpi, THIS_WEEK, "12")
     backed = okrs.key_result_create(
-        objective=objective, title="Accounts", baseline=0, target=100, by=cast.owner
+        objective=objective, title="Accounts", baseline="0", target="100", by=cast.owner
     )
     kpis.key_result_link_kpi(key_result=backed, kpi=kpi, by=cast.owner)
     indicator_link = link(cast, objective, kpi, INDICATOR)
@@ -330,7 +330,7 @@ def _objectives_with_kpis(cast: Cast, cycle: Cycle, count: int, first: int = 0) 
         link(cast, objective, guard, GUARDRAIL)
         link(cast, objective, indicator, INDICATOR)
         backed = okrs.key_result_create(
-            objective=objective, title=f"Backed {i}", baseline=0, target=12, by=cast.owner
+            objective=objective, title=f"Backed {i}", baseline="0", target="12", by=cast.owner
         )
         kpis.key_result_link_kpi(key_result=backed, kpi=behind, by=cast.owner)
         check_in(kr, "90")

@@ -135,13 +135,17 @@ def kpi_forms_for(
     objective: Objective,
     kpis: list[KPI] | None = None,
     link_form: LinkKPIForm | None = None,
-    bound: tuple[int, KeyResultKPIForm] | None = None,
+    bound: tuple[KeyResult, KeyResultKPIForm] | None = None,
 ) -> dict[str, Any]:
-    """The link form and one form per metric key result (only those can read a KPI)."""
+    """The link form and one form per metric key result (only those can read a KPI),
+    with ``bound`` (a submitted form and its key result) in place of its empty form."""
     kpis = kpis if kpis is not None else insights.kpi_choices(organization=organization)
     key_results = [kr for kr in objective.key_results.all() if kr.is_metric]
+    if bound is not None and bound[0].pk not in {kr.pk for kr in key_results}:
+        # A submitted form always comes back with its errors, even for a milestone.
+        key_results.append(bound[0])
     kr_forms = [
-        (kr, bound[1] if bound and bound[0] == kr.pk else _key_result_form(kr, kpis))
+        (kr, bound[1] if bound and bound[0].pk == kr.pk else _key_result_form(kr, kpis))
         for kr in key_results
     ]
     return {
@@ -332,7 +336,7 @@ def _objective_kpis_page(
     org: Organization,
     objective: Objective,
     link_form: LinkKPIForm | None = None,
-    bound: tuple[int, KeyResultKPIForm] | None = None,
+    bound: tuple[KeyResult, KeyResultKPIForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = kpi_forms_for(organization=org, objective=objective, link_form=link_form, bound=bound)
@@ -417,5 +421,5 @@ def key_result_link_kpi(
             return redirect(_objective_url(kr.objective_id))
     objective = okr_selectors.objective_get(organization=org, pk=kr.objective_id)
     return _objective_kpis_page(
-        request, org=org, objective=objective, bound=(kr.pk, form), status=UNPROCESSABLE
+        request, org=org, objective=objective, bound=(kr, form), status=UNPROCESSABLE
     )
