@@ -7,9 +7,10 @@ scenario / baseline is then Tandem's overhead, whatever the machine's speed.
 Scenario and baseline runs alternate, so a neighbour's burst of CPU on a shared
 machine slows both alike.
 
-Pages are fetched with ``django.test.Client`` (server time: routing, middleware,
-session, queries, templates). A page that does not exist yet is "pending"; a page
-that fails is an "error" with its message: the harness itself never breaks.
+Pages are fetched with ``django.test.Client`` (server time: opening the database
+connection as a server would, routing, middleware, session, queries, templates).
+A page that does not exist yet is "pending"; a page that fails is an "error" with
+its message: the harness itself never breaks.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -245,9 +246,14 @@ class Raw:
     """SQL through the bare DB-API connection: the fastest Python can ask the database."""
 
     def __init__(self) -> None:
-        connection.ensure_connection()
-        self.db: Any = connection.connection
+        # A connection of its own, opened once and set up like Tandem's (same PRAGMAs),
+        # in autocommit: pages close Django's connection after each request.
+        self.db: Any = connection.get_new_connection(connection.get_connection_params())
         self.sqlite = connection.vendor == "sqlite"
+        if self.sqlite:
+            self.db.isolation_level = None
+        else:
+            self.db.autocommit = True
         self.tables = _tables()
 
     def sql(self, text: str) -> str:
@@ -325,6 +331,10 @@ class Visitor:
 
     def get(self, url: str) -> None:
         response = self.client.get(url)
+        # The test client keeps the database connection across requests; a server
+        # closes it after each one when CONN_MAX_AGE says so (always, on SQLite), and
+        # the next request pays for opening it again. Do as the server does.
+        close_old_connections()
         if response.status_code != 200:
             where = response.get("Location", "")
             raise RuntimeError(
