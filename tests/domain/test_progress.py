@@ -117,7 +117,14 @@ def test_same_baseline_and_target_is_a_value_error_for_callers_that_catch_those(
 
 def test_raw_progress_is_kept_at_a_hundredth_of_a_percent():
     assert progress("0", "7", "1") == D("0.1429")
-    assert progress("0", "7", "1").as_tuple().exponent == -4
+    for value in (
+        progress("0", "7", "1"),
+        progress("0", "7", None),
+        progress("0", "7", "7"),
+        milestone_progress(done=True),
+        milestone_progress(done=False),
+    ):
+        assert value.as_tuple().exponent == -4
 
 
 def test_wildly_large_raw_progress_is_capped_instead_of_overflowing():

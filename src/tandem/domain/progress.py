@@ -62,13 +62,13 @@ def metric_progress(*, baseline: Decimal, target: Decimal, current: Decimal | No
     if target == baseline:
         raise SameBaselineAndTarget("the target must differ from the baseline")
     if current is None:
-        return ZERO
+        return quantize(ZERO)
     raw = (current - baseline) / (target - baseline)
     return quantize(clamp(raw, -RAW_PROGRESS_LIMIT, RAW_PROGRESS_LIMIT))
 
 
 def milestone_progress(*, done: bool) -> Decimal:
-    return ONE if done else ZERO
+    return quantize(ONE if done else ZERO)
 
 
 @dataclass(frozen=True, slots=True)

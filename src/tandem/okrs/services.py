@@ -6,6 +6,7 @@ so pages, the API and imports can name the field that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.accounts.models import Organization, Team, User
+from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
 from tandem.domain import progress as maths
@@ -47,20 +48,33 @@ KEY_RESULT_FIELDS = [
 
 
 def _check_org(organization: Organization, **objects: Any) -> None:
-    """Refuse an object of another organisation (a bug or a forged id): name the field."""
+    """Refuse an object of another organisation (a bug or a forged id): name the field.
+
+    A person belongs to an organisation through a membership, so a user who is not a
+    member (an outsider, or someone who left) is refused the same way.
+    """
     for field, obj in objects.items():
-        if obj is not None and obj.organization_id != organization.pk:
+        if obj is None:
+            continue
+        if isinstance(obj, User):
+            inside = Membership.objects.filter(organization=organization, user=obj).exists()
+        else:
+            inside = obj.organization_id == organization.pk
+        if not inside:
             raise ValidationError({field: "Not found in this organisation."})
 
 
 def _check_version(obj: KeyResult | Objective, expected: int | None) -> None:
     if expected is not None and obj.version != expected:
+        # The code must sit on the field's error: Django drops a code given beside a dict.
         raise ValidationError(
             {
-                "version": f"Someone else changed “{obj}” since you opened it "
-                "(reload to see their change, then apply yours)."
-            },
-            code="conflict",
+                "version": ValidationError(
+                    f"Someone else changed “{obj}” since you opened it "
+                    "(reload to see their change, then apply yours).",
+                    code="conflict",
+                )
+            }
         )
 
 
@@ -135,9 +149,12 @@ def cycle_activate(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -
 
 def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> Cycle:
     """Close a cycle: every open objective gets its computed score and is closed."""
-    if cycle.state == Cycle.State.CLOSED:
-        raise ValidationError({"state": f"{cycle.name} is already closed."})
     with transaction.atomic():
+        # The state is read again under a lock: two people closing the same cycle
+        # (or a stale copy of it) must not score its objectives twice.
+        state = Cycle.objects.select_for_update().values_list("state", flat=True).get(pk=cycle.pk)
+        if state == Cycle.State.CLOSED:
+            raise ValidationError({"state": f"{cycle.name} is already closed."})
         objectives = list(
             Objective.objects.select_for_update()
             .filter(cycle=cycle)
@@ -214,7 +231,7 @@ def objective_create(
     state: str = Objective.State.ACTIVE,
     source: str = Source.WEB,
 ) -> Objective:
-    _check_org(organization, cycle=cycle, owner_team=owner_team)
+    _check_org(organization, cycle=cycle, owner_team=owner_team, owner_user=owner_user)
     objective = Objective(
         organization=organization,
         cycle=cycle,
@@ -257,12 +274,19 @@ def objective_update(
         current = Objective.objects.select_for_update().get(pk=objective.pk)
         _check_version(current, version)
         _check_org(
-            current.organization, owner_team=changes.get("owner_team"), cycle=changes.get("cycle")
+            current.organization,
+            owner_team=changes.get("owner_team"),
+            owner_user=changes.get("owner_user"),
+            cycle=changes.get("cycle"),
         )
-        before = snapshot(current)
+        before = snapshot(current, OBJECTIVE_FIELDS)
         for field, value in changes.items():
             setattr(current, field, value.strip() if field == "title" else value)
         _validate_objective(current)
+        after = snapshot(current, OBJECTIVE_FIELDS)
+        if after == before:
+            # Saving a form unchanged is not an edit: no new version, nothing to audit.
+            return current
         current.version += 1
         current.save()
         audit_record(
@@ -271,7 +295,7 @@ def objective_update(
             action="objective.update",
             target=current,
             before=before,
-            after=snapshot(current),
+            after=after,
             source=source,
         )
     return current
@@ -288,29 +312,38 @@ def objective_set_score(
     """An owner adjusts the computed score at close; a different score needs a reason."""
     try:
         value = validate_score(score)
-    except (ValueError, InvalidOperation) as exc:
-        raise ValidationError({"score": str(exc).capitalize() + "."}) from None
-    if objective.cycle.state != Cycle.State.CLOSED:
-        raise ValidationError({"score": "Scores are set when the cycle closes."})
-    if value != objective.computed_score and not reason.strip():
-        raise ValidationError(
-            {"reason": f"Say why the score differs from the computed {objective.computed_score}."}
-        )
+    except ValueError as exc:
+        message = str(exc)
+        raise ValidationError({"score": message[:1].upper() + message[1:] + "."}) from None
     with transaction.atomic():
-        before = snapshot(objective, ["score", "score_reason"])
-        objective.score = value
-        objective.score_reason = reason.strip()
-        objective.version += 1
-        objective.save(update_fields=["score", "score_reason", "version", "updated_at"])
+        # The caller's copy may predate the close (and its computed score), so decide
+        # on the row as it is now.
+        current = (
+            Objective.objects.select_for_update()
+            .select_related("cycle", "organization")
+            .get(pk=objective.pk)
+        )
+        if current.cycle.state != Cycle.State.CLOSED:
+            raise ValidationError({"score": "Scores are set when the cycle closes."})
+        if value != current.computed_score and not reason.strip():
+            raise ValidationError(
+                {"reason": f"Say why the score differs from the computed {current.computed_score}."}
+            )
+        before = snapshot(current, ["score", "score_reason"])
+        current.score = value
+        current.score_reason = reason.strip()
+        current.version += 1
+        current.save(update_fields=["score", "score_reason", "version", "updated_at"])
         audit_record(
-            organization=objective.organization,
+            organization=current.organization,
             actor=by,
             action="objective.score",
-            target=objective,
+            target=current,
             before=before,
-            after=snapshot(objective, ["score", "score_reason"]),
+            after=snapshot(current, ["score", "score_reason"]),
             source=source,
         )
+    objective.refresh_from_db()
     return objective
 
 
@@ -331,11 +364,25 @@ def objective_recompute(*, objective: Objective) -> Objective:
 # -- key results ------------------------------------------------------------------------
 
 
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def _decimal(field: str, value: Any) -> Decimal | None:
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):
+        raise ValidationError({field: f"“{value}” is not a number."})
+    text = str(value).strip()
+    if "," in text:
+        # Commas are accepted as thousands separators ("1,250.5") only. Anything else,
+        # like a decimal comma ("12,5"), would silently become another number.
+        if not _GROUPED_NUMBER.fullmatch(text):
+            raise ValidationError(
+                {field: f"“{value}” is not a number (write decimals with a point: 12.5)."}
+            )
+        text = text.replace(",", "")
     try:
-        result = Decimal(str(value).replace(",", "").strip())
+        result = Decimal(text)
     except InvalidOperation:
         raise ValidationError({field: f"“{value}” is not a number."}) from None
     if not result.is_finite():
@@ -370,6 +417,13 @@ def _validate_key_result(kr: KeyResult) -> None:
         raise ValidationError(errors)
     kr.currency = kr.currency.upper()
     kr.full_clean(exclude=["organization", "objective", "owner"])
+    # Hold the numbers as stored, so that "100" and "100.0000" are the same value in
+    # the audit history and in the comparison that skips unchanged saves.
+    for name in ("baseline", "target", "weight"):
+        amount = getattr(kr, name)
+        if amount is not None:
+            places = KeyResult._meta.get_field(name).decimal_places  # type: ignore[union-attr]
+            setattr(kr, name, amount.quantize(Decimal(1).scaleb(-places)))
 
 
 def key_result_create(
@@ -386,6 +440,7 @@ def key_result_create(
     weight: Decimal | str = Decimal(1),
     source: str = Source.WEB,
 ) -> KeyResult:
+    _check_org(objective.organization, owner=owner)
     kr = KeyResult(
         organization_id=objective.organization_id,
         objective=objective,
@@ -438,21 +493,36 @@ def key_result_update(
             .get(pk=key_result.pk)
         )
         _check_version(kr, version)
-        before = snapshot(kr)
+        organization = kr.objective.organization
+        _check_org(organization, owner=changes.get("owner"))
+        cycle = kr.objective.cycle
+        if cycle.is_closed:
+            raise ValidationError(
+                {
+                    "objective": ValidationError(
+                        f"{cycle.name} is closed: its scores are final.", code="closed"
+                    )
+                }
+            )
+        before = snapshot(kr, KEY_RESULT_FIELDS)
         for field, value in changes.items():
-            setattr(kr, field, value)
+            setattr(kr, field, value.strip() if field == "title" else value)
         _validate_key_result(kr)
+        after = snapshot(kr, KEY_RESULT_FIELDS)
+        if after == before:
+            # Saving a form unchanged is not an edit: no new version, nothing to audit.
+            return kr
         kr.progress = kr.compute_progress()
         kr.version += 1
         kr.save()
         objective_recompute(objective=kr.objective)
         audit_record(
-            organization=kr.objective.organization,
+            organization=organization,
             actor=by,
             action="key_result.update",
             target=kr,
             before=before,
-            after=snapshot(kr),
+            after=after,
             source=source,
         )
     return kr
@@ -489,15 +559,22 @@ def key_result_check_in(
         amount = _decimal("value", value)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    try:
-        level = int(confidence) if confidence not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        level = None
-        errors["confidence"] = f"“{confidence}” is not a whole number from 1 to 10."
-    if level is None and "confidence" not in errors:
+    level: int | None = None
+    if confidence is None or (isinstance(confidence, str) and not confidence.strip()):
         errors["confidence"] = "Say how confident you are, from 1 (not at all) to 10 (certain)."
-    elif level is not None and not 1 <= level <= 10:
-        errors["confidence"] = f"Confidence is from 1 to 10, not {level}."
+    else:
+        # int() would quietly turn 7.9 into 7 and True into 1.
+        given: object = confidence
+        text = str(int(given) if isinstance(given, float) and given.is_integer() else given)
+        text = text.strip()
+        if isinstance(given, bool) or not re.fullmatch(r"[+-]?\d+", text):
+            errors["confidence"] = f"“{confidence}” is not a whole number from 1 to 10."
+        elif not 1 <= int(text) <= 10:
+            errors["confidence"] = f"Confidence is from 1 to 10, not {int(text)}."
+        else:
+            level = int(text)
+    if at is not None and timezone.is_naive(at):
+        errors["at"] = "Give the time of the check-in with its time zone."
     if key_result.is_metric:
         if amount is None and "value" not in errors:
             errors["value"] = "Enter the key result's current value."
@@ -516,18 +593,22 @@ def key_result_check_in(
         if cycle.is_closed:
             raise ValidationError(
                 {
-                    "__all__": f"{cycle.name} is closed: its scores are final, so check-ins "
-                    "are no longer accepted. Check in on this cycle's successor instead."
-                },
-                code="closed",
+                    "__all__": ValidationError(
+                        f"{cycle.name} is closed: its scores are final, so check-ins "
+                        "are no longer accepted. Check in on this cycle's successor instead.",
+                        code="closed",
+                    )
+                }
             )
         if kr.objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
             raise ValidationError(
                 {
-                    "__all__": f"The objective “{kr.objective}” is {kr.objective.state}; "
-                    "reopen it before checking in."
-                },
-                code="closed",
+                    "__all__": ValidationError(
+                        f"The objective “{kr.objective}” is {kr.objective.state}; "
+                        "reopen it before checking in.",
+                        code="closed",
+                    )
+                }
             )
         checkin = CheckIn(
             organization_id=kr.organization_id,
@@ -658,6 +739,7 @@ def initiative_create(
     due_date: date | None = None,
     source: str = Source.WEB,
 ) -> Initiative:
+    _check_org(objective.organization, owner=owner)
     if key_result is not None and key_result.objective_id != objective.pk:
         raise ValidationError({"key_result": "The key result belongs to another objective."})
     initiative = Initiative(
