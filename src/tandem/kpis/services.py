@@ -605,7 +605,7 @@ def kpi_promote(
         # Decide on the KPI as it is now, locked: the caller's copy may predate its
         # latest value, and two people promoting at once must not both succeed.
         kpi = (
-            KPI.objects.select_for_update()
+            KPI.objects.select_for_update(of=("self",))
             .select_related("organization", "owner_team", "owner_user")
             .get(pk=kpi.pk)
         )
@@ -676,7 +676,7 @@ def kpi_demote(
     with transaction.atomic():
         # Read again under a lock: the caller's copy may not know of a demotion since.
         promotion = (
-            Promotion.objects.select_for_update()
+            Promotion.objects.select_for_update(of=("self",))
             .select_related("kpi", "objective", "organization")
             .get(pk=promotion.pk)
         )
