@@ -21,9 +21,21 @@ def organization_create(
     fiscal_year_start_month: int = 1,
     source: str = Source.WEB,
 ) -> Organization:
+    if not slug:
+        # Organisation names are not unique across a Tandem (two "Acme"s may sign up),
+        # so the second one gets "acme-2" instead of an error about a field it never saw.
+        base = slugify(name)[:55] or "organisation"
+        slug = base
+        taken = set(
+            Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+        number = 2
+        while slug in taken:
+            slug = f"{base}-{number}"
+            number += 1
     organization = Organization(
         name=name.strip(),
-        slug=slug or slugify(name)[:60],
+        slug=slug,
         timezone=timezone,
         week_start=week_start,
         fiscal_year_start_month=fiscal_year_start_month,
@@ -124,6 +136,8 @@ def team_add_member(
 ) -> TeamMembership:
     if not Membership.objects.filter(organization_id=team.organization_id, user=user).exists():
         raise ValidationError({"user": f"{user} is not a member of this organisation."})
+    if TeamMembership.objects.filter(team=team, user=user).exists():
+        raise ValidationError({"user": f"{user} is already in {team}."})
     with transaction.atomic():
         tm = TeamMembership.objects.create(
             organization_id=team.organization_id, team=team, user=user, is_lead=is_lead
