@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tandem.accounts.management.errors import command_error
 from tandem.demo import DEMO_NAME, DEMO_PASSWORD, demo_load
 
 
@@ -38,14 +39,7 @@ class Command(BaseCommand):
         try:
             summary = demo_load(password=password, reset=options["reset"])
         except ValidationError as exc:
-            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-            option = {"reset": "--reset", "password": "--password"}
-            raise CommandError(
-                "; ".join(
-                    f"{option.get(field, field) + ': ' if field else ''}{' '.join(texts)}"
-                    for field, texts in messages.items()
-                )
-            ) from None
+            raise command_error(exc, {"reset": "--reset", "password": "--password"}) from None
         counts = ", ".join(f"{number} {what}" for what, number in summary.counts.items())
         self.stdout.write(
             self.style.SUCCESS(
