@@ -288,9 +288,17 @@ def test_createorg_with_an_unknown_timezone_names_the_option(cast):
     assert not Organization.objects.filter(name="Initech").exists()
 
 
-def test_createorg_with_a_name_that_makes_no_slug_asks_for_one(cast):
-    with pytest.raises(CommandError, match=re.escape("--slug: “!!!” makes no slug")):
-        create("createorg", "--name", "!!!", "--owner-email", cast.owner.email)
+def test_createorg_without_a_slug_takes_a_free_one_from_the_name(cast):
+    text = create("createorg", "--name", cast.org.name, "--owner-email", cast.outsider.email)
+    second = Organization.objects.exclude(pk=cast.org.pk).get(name=cast.org.name)
+    assert second.slug == f"{cast.org.slug}-2"
+    assert f"slug {second.slug}" in text
+
+
+def test_createorg_with_a_blank_name_names_the_option(cast):
+    with pytest.raises(CommandError, match="--name: give the organisation a name"):
+        create("createorg", "--name", "  ", "--owner-email", cast.owner.email)
+    assert Organization.objects.count() == 2
 
 
 def test_createuser_with_a_title_too_long_names_the_option(cast):

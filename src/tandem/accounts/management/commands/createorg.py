@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.text import slugify
 
 from tandem.accounts import services as accounts
 from tandem.accounts.management.errors import command_error
@@ -31,7 +30,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True, help="The organisation's name.")
         parser.add_argument(
-            "--slug", default="", help="Short name used in commands (default: from the name)."
+            "--slug",
+            default="",
+            help="Short name used in commands and addresses (default: a free one from the name).",
         )
         parser.add_argument(
             "--timezone", default="UTC", help="Its time zone, e.g. Europe/London (default UTC)."
@@ -64,12 +65,10 @@ class Command(BaseCommand):
                 f"create it first with: tandem createuser --email {email} --name '...'"
             )
         name: str = options["name"].strip()
-        slug: str = options["slug"].strip() or slugify(name)[:60]
+        slug: str = options["slug"].strip()
         if not name:
             raise CommandError("--name: give the organisation a name.")
-        if not slug:
-            raise CommandError(f"--slug: “{name}” makes no slug; give one with --slug.")
-        taken = Organization.objects.filter(slug=slug).first()
+        taken = Organization.objects.filter(slug=slug).first() if slug else None
         if taken is not None:
             raise CommandError(f"--slug: “{slug}” is already used by {taken.name}.")
         try:
