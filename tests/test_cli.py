@@ -370,10 +370,24 @@ def test_serve_refuses_impossible_options(db, args, message):
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
-    """A data directory with a migrated SQLite database, made by ``tandem migrate``."""
-    path = tmp_path_factory.mktemp("tandem-data")
-    result = run(path, "migrate", "--noinput")
+    """A data directory with a migrated SQLite database, made by ``tandem migrate``.
+
+    The directory does not exist beforehand, as on a fresh checkout, and the database
+    is the default one inside it (later commands name the same file in DATABASE_URL).
+    """
+    path = tmp_path_factory.mktemp("tandem") / "var"
+    env = cli_env(path)
+    del env["DATABASE_URL"]
+    result = subprocess.run(
+        [str(TANDEM), "migrate", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
+    assert (path / "tandem.sqlite3").is_file()
     return path
 
 

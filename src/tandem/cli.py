@@ -10,12 +10,26 @@ import os
 import sys
 
 
+def _make_data_dir() -> None:
+    """SQLite cannot create the folder its file lives in: a first ``tandem migrate`` on a
+    fresh checkout needs the data directory to exist."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        data_dir = settings.DATA_DIR
+    except ImproperlyConfigured:
+        return  # the command reports the bad setting itself
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "tandem"
+    _make_data_dir()
     execute_from_command_line(args)
 
 
