@@ -7,6 +7,7 @@ one for those who cannot, so the SVG carries only a short title and description.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -190,9 +191,7 @@ def _spread(values: Sequence[float]) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def sparkline(
-    *, values: Sequence[Decimal | None], healths: Sequence[str] = (), label: str = ""
-) -> SafeString:
+def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) -> SafeString:
     """A row's trend on the scorecard: a line through the values (broken where one is
     missing) and a dot per value coloured by its health. Hidden from screen readers: the
     row's cells are its data table."""
@@ -208,46 +207,39 @@ def sparkline(
     def y(value: Decimal) -> float:
         return round(pad + (high - float(value)) / (high - low) * (SPARK_HEIGHT - 2 * pad), 1)
 
-    parts: list[SafeString] = [
+    parts: list[str] = [
         format_html(
             '<svg class="spark{}" viewBox="0 0 {} {}" width="{}" height="{}" aria-hidden="true" '
-            'focusable="false" xmlns="http://www.w3.org/2000/svg" data-label="{}">',
+            'focusable="false" xmlns="http://www.w3.org/2000/svg">',
             "" if known else " spark--empty",
             SPARK_WIDTH,
             SPARK_HEIGHT,
             SPARK_WIDTH,
             SPARK_HEIGHT,
-            label,
         )
     ]
+    # Plain formatting from here on: the scorecard draws one sparkline per KPI, and only
+    # numbers and escaped colour names go in.
     if not known:
+        middle = SPARK_HEIGHT / 2
         parts.append(
-            format_html(
-                '<line class="spark__none" x1="{}" x2="{}" y1="{}" y2="{}"/>',
-                pad,
-                SPARK_WIDTH - pad,
-                SPARK_HEIGHT / 2,
-                SPARK_HEIGHT / 2,
-            )
+            f'<line class="spark__none" x1="{pad}" x2="{SPARK_WIDTH - pad}" '
+            f'y1="{middle}" y2="{middle}"/>'
         )
     for run in _runs(values):
         if len(run) > 1:
             coords = " ".join(f"{x(i)},{y(v)}" for i, v in run)
-            parts.append(format_html('<polyline class="spark__line" points="{}"/>', coords))
+            parts.append(f'<polyline class="spark__line" points="{coords}"/>')
+    last = len(values) - 1
     for index, value in enumerate(values):
         if value is not None:
-            colour = healths[index] if index < len(healths) else ""
+            colour = html.escape(healths[index]) if index < len(healths) else ""
+            radius = 2.6 if index == last else 1.9
             parts.append(
-                format_html(
-                    '<circle class="spark__point spark__point--{}" cx="{}" cy="{}" r="{}"/>',
-                    colour,
-                    x(index),
-                    y(value),
-                    2.6 if index == len(values) - 1 else 1.9,
-                )
+                f'<circle class="spark__point spark__point--{colour}" cx="{x(index)}" '
+                f'cy="{y(value)}" r="{radius}"/>'
             )
-    parts.append(mark_safe("</svg>"))
-    # Every part above came out of format_html, which escaped the data it inserted.
+    parts.append("</svg>")
     return mark_safe("".join(parts))
 
 
@@ -463,14 +455,14 @@ def _polyline(css_class: str, coords: Sequence[tuple[float, float]]) -> SafeStri
 
 
 def _ticks(low: float, high: float, wanted: int = 4) -> list[float]:
-    """Round values for the vertical axis between ``low`` and ``high``: steps of 1, 2 or 5
-    times a power of ten."""
+    """Round values for the vertical axis between ``low`` and ``high``, about ``wanted``
+    steps apart: steps of 1, 2 or 5 times a power of ten."""
     span = high - low
     if span <= 0:
         return [low]
     raw = span / wanted
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = min((m * power for m in (1, 2, 5, 10)), key=lambda candidate: abs(candidate - raw))
     first = math.ceil(low / step) * step
     ticks = []
     value = first
