@@ -1,0 +1,228 @@
+"""The scorecard page: rows, coloured cells, switching columns, filters, flags, who may type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.test import Client
+
+from tandem.domain.periods import Frequency, last_n_periods, period_label
+from tandem.kpis import selectors, services
+from tandem.kpis.models import KPI
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Cycle
+from tests.conftest import Cast
+from tests.kpis_web.conftest import weeks
+
+
+def _cells(html: str, kpi: KPI) -> list[str]:
+    """The colour classes of a KPI's period cells, oldest first."""
+    row = html.split(f'id="kpi-row-{kpi.pk}"', 1)[1].split("</tr>", 1)[0]
+    return re.findall(r'<td class="sc-cell (sc-cell--[a-z_]+(?: sc-cell--not-due)?)', row)
+
+
+def _record(cast: Cast, kpi: KPI, values: dict[dt.date, str]) -> None:
+    for start, value in values.items():
+        services.measurement_record(kpi=kpi, period_start=start, value=value, by=cast.owner)
+
+
+def test_the_scorecard_shows_a_row_per_kpi_with_cells_coloured_by_health(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast)
+    _record(cast, sales_kpi, {w[-4]: "95", w[-3]: "85", w[-2]: "50"})
+    response = client_for(cast.viewer).get("/scorecard/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<a class="sc-kpi__name" href="/kpis/{sales_kpi.pk}/">Client satisfaction</a>' in html
+    assert '<td class="sc-owner">Sales</td>' in html
+    assert '<td class="sc-target">≥ 90</td>' in html
+    assert html.count('<th scope="col" class="sc-col">') == 13
+    assert _cells(html, sales_kpi)[-5:] == [
+        "sc-cell--no_data",
+        "sc-cell--green",
+        "sc-cell--yellow",
+        "sc-cell--red",
+        "sc-cell--no_data",
+    ]
+    assert '<span class="health health--red">Red</span>' in html
+    assert 'class="spark"' in html
+
+
+def test_a_kpi_without_recent_values_is_marked_stale(cast: Cast, client_for, sales_kpi: KPI):
+    _record(cast, sales_kpi, {weeks(cast)[-5]: "95"})
+    html = client_for(cast.member).get("/scorecard/").content.decode()
+    assert '<span class="health health--stale">Stale</span>' in html
+
+
+def test_a_viewer_reads_the_scorecard_without_a_single_input(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    _record(cast, sales_kpi, {weeks(cast)[-2]: "95"})
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert 'class="sc-input"' not in html
+    assert '<form class="sc-form"' not in html
+    assert '>95<span class="visually-hidden"> (green)</span>' in html
+
+
+def test_an_editor_can_type_in_every_cell_of_the_kpis_own_periods(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    html = client_for(cast.editor).get("/scorecard/").content.decode()
+    assert html.count('class="sc-input"') == 13
+    this_week = weeks(cast)[-1]
+    assert f'<input type="hidden" name="period_start" value="{this_week.isoformat()}">' in html
+    label = period_label(Frequency.WEEKLY, this_week)
+    assert f'aria-label="Client satisfaction, {label}"' in html
+    assert f'action="/kpis/{sales_kpi.pk}/measurements/"' in html
+
+
+def test_a_member_types_only_in_the_rows_of_kpis_of_their_teams(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    revenue = services.kpi_create(
+        organization=cast.org, name="Revenue", owner_team=cast.company, by=cast.owner
+    )
+    html = client_for(cast.member).get("/scorecard/").content.decode()
+    assert f'id="kpi-row-{sales_kpi.pk}" data-kpi="{sales_kpi.pk}" data-editable>' in html
+    assert f'id="kpi-row-{revenue.pk}" data-kpi="{revenue.pk}">' in html
+    assert html.count('class="sc-input"') == 13
+
+
+def test_monthly_columns_roll_weeks_up_and_leave_weekly_kpis_read_only(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    today = selectors.org_today(cast.org)
+    months = last_n_periods(Frequency.MONTHLY, today, 13)
+    response = client_for(cast.editor).get("/scorecard/?granularity=monthly")
+    html = response.content.decode()
+    assert html.count('<th scope="col" class="sc-col">') == 13
+    assert f"{months[-1]:%b %Y}" in html
+    assert 'class="sc-input"' not in html
+    assert "weekly, rolled up (last value)" in html
+
+
+def test_a_monthly_kpi_is_typed_in_the_monthly_view_and_shown_where_due_in_weeks(
+    cast: Cast, client_for
+):
+    services.kpi_create(
+        organization=cast.org,
+        name="Monthly revenue",
+        frequency="monthly",
+        target="100",
+        by=cast.owner,
+    )
+    client = client_for(cast.editor)
+    monthly = client.get("/scorecard/?granularity=monthly&periods=3").content.decode()
+    assert monthly.count('class="sc-input"') == 3
+    weekly = client.get("/scorecard/").content.decode()
+    assert 'class="sc-input"' not in weekly
+    assert "monthly, shown where due" in weekly
+    assert "sc-cell--not-due" in weekly
+
+
+def test_the_number_of_columns_is_bounded(cast: Cast, client_for, sales_kpi: KPI):
+    client = client_for(cast.viewer)
+
+    def columns(query: str) -> int:
+        html = client.get(f"/scorecard/?{query}").content.decode()
+        return html.count('<th scope="col" class="sc-col">')
+
+    assert columns("periods=4") == 4
+    assert columns("periods=0") == 1
+    assert columns("periods=500") == 52
+    assert columns("periods=lots") == 13
+    assert columns("granularity=hourly") == 13
+
+
+def test_filters_by_team_and_by_tag(cast: Cast, client_for, sales_kpi: KPI):
+    revenue = services.kpi_create(
+        organization=cast.org,
+        name="Revenue",
+        owner_team=cast.company,
+        tags=["Growth"],
+        by=cast.owner,
+    )
+    client = client_for(cast.viewer)
+    by_team = client.get(f"/scorecard/?team={cast.team.slug}").content.decode()
+    assert f'id="kpi-row-{sales_kpi.pk}"' in by_team
+    assert f'id="kpi-row-{revenue.pk}"' not in by_team
+    by_tag = client.get("/scorecard/?tag=Growth").content.decode()
+    assert f'id="kpi-row-{revenue.pk}"' in by_tag
+    assert f'id="kpi-row-{sales_kpi.pk}"' not in by_tag
+    assert '<option value="Growth" selected>Growth</option>' in by_tag
+    nothing = client.get("/scorecard/?tag=Nothing").content.decode()
+    assert "No KPI matches these filters." in nothing
+
+
+def test_another_organisations_team_as_a_filter_is_404(cast: Cast, client_for):
+    response = client_for(cast.viewer).get(f"/scorecard/?team={cast.other_team.slug}")
+    assert response.status_code == 404
+
+
+def test_archived_kpis_and_other_organisations_kpis_are_not_on_the_scorecard(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    old = services.kpi_create(organization=cast.org, name="Fax volume", by=cast.owner)
+    services.kpi_update(kpi=old, is_active=False, by=cast.owner)
+    theirs = services.kpi_create(organization=cast.other_org, name="Globex churn", by=None)
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert f'id="kpi-row-{sales_kpi.pk}"' in html
+    assert "Fax volume" not in html
+    assert f'id="kpi-row-{theirs.pk}"' not in html
+
+
+def test_three_red_weeks_flag_the_kpi_for_promotion(cast: Cast, client_for, sales_kpi: KPI):
+    w = weeks(cast)
+    _record(cast, sales_kpi, {w[-4]: "10", w[-3]: "20", w[-2]: "30"})
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert f'<a class="flag flag--promote" href="/kpis/{sales_kpi.pk}/promote/"' in html
+
+
+def test_a_promoted_kpi_links_its_objective_and_is_not_flagged_again(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast)
+    _record(cast, sales_kpi, {w[-4]: "10", w[-3]: "20", w[-2]: "30"})
+    promotion = services.kpi_promote(kpi=sales_kpi, cycle=cast.cycle, by=cast.owner)
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert f'<a class="flag flag--promoted" href="/objectives/{promotion.objective_id}/"' in html
+    assert 'flag--promote"' not in html
+
+
+def test_a_promoted_kpi_green_again_after_its_cycle_closed_is_flagged_for_demotion(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast)
+    past = okrs.cycle_create(
+        organization=cast.org,
+        name="Last season",
+        start_date=w[0] - dt.timedelta(days=60),
+        end_date=w[-6] - dt.timedelta(days=1),
+        state=Cycle.State.ACTIVE,
+        by=cast.owner,
+    )
+    _record(cast, sales_kpi, {w[-9]: "10", w[-8]: "20", w[-7]: "30"})
+    services.kpi_promote(kpi=sales_kpi, cycle=past, by=cast.owner)
+    okrs.cycle_close(cycle=past, by=cast.owner)
+    _record(cast, sales_kpi, {w[-5]: "95", w[-4]: "95", w[-3]: "96", w[-2]: "97"})
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert f'<a class="flag flag--demote" href="/kpis/{sales_kpi.pk}/demote/"' in html
+
+
+def test_an_empty_scorecard_invites_editors_to_create_the_first_kpi(cast: Cast, client_for):
+    html = client_for(cast.editor).get("/scorecard/").content.decode()
+    assert "No KPI yet." in html
+    assert 'href="/kpis/new/">Create the first one</a>' in html
+
+
+def test_the_scorecard_needs_a_login(cast: Cast, client: Client):
+    response = client.get("/scorecard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_the_navigation_links_the_scorecard(cast: Cast, client_for):
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    assert '<a href="/scorecard/" aria-current="page">Scorecard</a>' in html
