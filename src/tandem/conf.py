@@ -2,6 +2,8 @@
 
 Every helper fails loudly (``ImproperlyConfigured`` naming the variable) instead
 of silently falling back, so that a typo in a deployment is found at start-up.
+A variable set to nothing (``DATABASE_URL=`` in a compose file or a unit file) counts
+as not set: it takes the default, or is reported missing.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value is not None and value.strip() else None
 
 
 def env_str(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name)
+    value = _raw(name)
     if value is None:
         if default is None:
             raise ImproperlyConfigured(f"{name} must be set.")
@@ -25,7 +32,7 @@ def env_str(name: str, default: str | None = None) -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -34,12 +41,12 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value in _FALSE:
         return False
     raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean; use one of {sorted(_TRUE | _FALSE - {''})}."
+        f"{name}={raw!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}."
     )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     try:
@@ -52,7 +59,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     items = [item.strip() for item in raw.split(",")]
@@ -62,8 +69,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_path(name: str, default: Path) -> Path:
-    raw = os.environ.get(name)
-    path = Path(raw).expanduser() if raw else default
+    raw = _raw(name)
+    path = Path(raw.strip()).expanduser() if raw else default
     if path.exists() and not path.is_dir():
         raise ImproperlyConfigured(f"{name}={str(path)!r} exists and is not a directory.")
     return path.resolve()

@@ -7,10 +7,14 @@
 | TANDEM_ALLOWED_HOSTS | comma-separated host names | localhost,127.0.0.1 |
 | TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
+| TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
+
+A variable set to nothing counts as not set (see tandem.conf).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +91,30 @@ TEMPLATES = [
 ]
 
 
+_SUPPORTED_URLS = "sqlite:////absolute/path.sqlite3 or postgres://user:password@host:5432/name"
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, fit for an error message or a log."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def _database(url: str) -> dict[str, Any]:
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
-    except (ValueError, KeyError) as exc:  # dj-database-url raises both for bad URLs
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r} is not understood: {exc}") from None
+    except (ValueError, KeyError):  # dj-database-url raises both for bad URLs
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={_redacted(url)!r} is not a database URL Tandem understands; "
+            f"use {_SUPPORTED_URLS}."
+        ) from None
     engine = config["ENGINE"]
     if engine == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
+        name = str(config["NAME"])
+        if name != ":memory:" and not name.startswith("file:"):
+            # SQLite creates the file, not its folder: a fresh install would fail with
+            # "unable to open database file".
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers run beside the writer; synchronous=FULL keeps every
         # acknowledged commit across a power loss; IMMEDIATE transactions take the
         # write lock up front so two writers queue instead of failing mid-way.
@@ -107,7 +127,12 @@ def _database(url: str) -> dict[str, Any]:
         }
     elif engine != "django.db.backends.postgresql":
         raise ImproperlyConfigured(
-            f"DATABASE_URL uses {engine}; Tandem supports sqlite:// and postgres:// URLs."
+            f"DATABASE_URL={_redacted(url)!r} uses {engine}; Tandem supports SQLite and "
+            f"PostgreSQL: use {_SUPPORTED_URLS}."
+        )
+    elif not config.get("NAME"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={_redacted(url)!r} names no database; use {_SUPPORTED_URLS}."
         )
     config["ATOMIC_REQUESTS"] = False
     return config
@@ -164,9 +189,15 @@ if env_bool("TANDEM_HTTPS", default=False):
     SECURE_SSL_REDIRECT = env_bool("TANDEM_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 0, minimum=0)
 
+LOG_LEVEL = env_str("TANDEM_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"TANDEM_LOG_LEVEL={LOG_LEVEL!r} is not a log level; use DEBUG, INFO, WARNING, "
+        "ERROR or CRITICAL."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("TANDEM_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
