@@ -160,12 +160,15 @@ def test_an_empty_cycle_has_an_empty_tree():
     assert flatten(forest.roots) == []
 
 
+# CPU time, not wall time: a neighbour's busy test run must not fail these.
+
+
 def test_a_chain_of_ten_thousand_objectives_does_not_hit_the_recursion_limit():
     rows = [row(1)] + [row(i, i - 1, progress="1") for i in range(2, 10_001)]
-    started = time.perf_counter()
+    started = time.process_time()
     forest = build_tree(rows)
     lines = flatten(forest.roots)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert forest.nodes[10_000].depth == 9_999
     assert forest.nodes[1].rollup == D("0.9999")
     assert lines[-1].closes == 9_999
@@ -180,10 +183,10 @@ def test_ten_thousand_objectives_in_a_company_shaped_tree_build_in_well_under_a_
         row(i, 10 + i % 100, *([10 + (i + 1) % 100] if i % 50 == 0 else []), progress="0.75")
         for i in range(110, 10_000)
     ]
-    started = time.perf_counter()
+    started = time.process_time()
     forest = build_tree(rows)
     flatten(forest.roots)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert len(forest.nodes) == 10_000
     assert all(forest.nodes[i].rollup == reachable_mean(rows, i) for i in (0, 10, 500))
 
@@ -274,18 +277,42 @@ def test_roots_are_the_objectives_without_parents_plus_one_entry_per_loop(rows: 
 
 
 @settings(max_examples=150, deadline=None)
-@given(alignment_data())
-def test_the_flat_rendering_balances_its_levels(rows: list[Row[str]]):
-    lines = flatten(build_tree(rows).roots)
+@given(alignment_data(), st.one_of(st.none(), st.integers(0, 4)))
+def test_the_flat_rendering_balances_its_levels(rows: list[Row[str]], max_depth: int | None):
+    lines = flatten(build_tree(rows).roots, max_depth=max_depth)
     open_levels = 0
     for line in lines:
-        open_levels += 1 if line.node.children else 0
+        open_levels += 1 if line.opens else 0
         open_levels -= line.closes
         assert open_levels >= 0
-        if line.node.children:
+        if line.opens:
             # Every ancestor has children, so each is still open, and so is this one.
             assert open_levels == line.node.depth + 1
     assert open_levels == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(alignment_data(), st.integers(0, 4))
+def test_a_folded_rendering_stops_at_its_depth_and_folds_what_is_below(
+    rows: list[Row[str]], max_depth: int
+):
+    forest = build_tree(rows)
+    lines = flatten(forest.roots, max_depth=max_depth)
+    assert all(line.node.depth <= max_depth for line in lines)
+    shown = [line.node for line in lines]
+    assert shown == [node for node in forest.walk() if node.depth <= max_depth]
+    for line in lines:
+        assert line.folded == (line.node.depth == max_depth and line.node.has_children)
+
+
+def test_a_folded_branch_shows_its_node_and_hides_its_children():
+    forest = build_tree([row(1), row(2, 1), row(3, 2), row(4, 1)])
+    lines = flatten(forest.roots, max_depth=1)
+    assert [(line.node.id, line.closes, line.folded) for line in lines] == [
+        (1, 0, False),
+        (2, 0, True),
+        (4, 1, False),
+    ]
 
 
 # -- the org chart ---------------------------------------------------------------------

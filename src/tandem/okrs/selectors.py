@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
@@ -284,3 +285,18 @@ def lead_team_ids_of(*, organization: Organization, user: User) -> set[int]:
             organization=organization, user=user, is_lead=True
         ).values_list("team_id", flat=True)
     )
+
+
+def key_results_of(
+    *, organization: Organization, objective_ids: Collection[int]
+) -> dict[int, list[KeyResult]]:
+    """The key results of the given objectives, by objective id, in their order."""
+    found: dict[int, list[KeyResult]] = {}
+    if not objective_ids:
+        return found
+    rows = KeyResult.objects.filter(
+        organization=organization, objective_id__in=list(objective_ids)
+    ).order_by("objective_id", "position", "id")
+    for kr in rows:
+        found.setdefault(kr.objective_id, []).append(kr)
+    return found

@@ -265,33 +265,54 @@ class Line(Generic[T]):
     node: Node[T]
     # How many open levels to close after this line.
     closes: int
+    # The depth below the first line's level (0 for the roots handed to flatten).
+    level: int = 0
+    # The node has children that are not in the list (below ``max_depth``): the
+    # page loads them when the branch is opened.
+    folded: bool = False
 
     @property
     def close_range(self) -> range:
         return range(self.closes)
 
+    @property
+    def opens(self) -> bool:
+        return bool(self.node.children) and not self.folded
 
-def flatten(roots: Sequence[Node[T]]) -> list[Line[T]]:
+
+def flatten(roots: Sequence[Node[T]], *, max_depth: int | None = None) -> list[Line[T]]:
     """``roots`` and everything under them, depth first, with the levels to close.
 
-    A node with children opens a level; after each line, ``closes`` levels end:
-    those between this line's depth and the next line's (all of them after the
-    last line). Depths are relative to ``roots``.
+    A node whose children are listed opens a level; after each line, ``closes``
+    levels end: those between this line's depth and the next line's (all of them
+    after the last line). Depths are relative to ``roots``. With ``max_depth``,
+    nodes deeper than that are left out and their parent's line is ``folded``:
+    a page of ten thousand objectives shows the top of the tree and loads a
+    branch when someone opens it.
     """
-    placements: list[Node[T]] = []
+    if not roots:
+        return []
+    base = min(node.depth for node in roots)
+    placements: list[tuple[Node[T], bool]] = []
     stack = list(reversed(roots))
     while stack:
         node = stack.pop()
-        placements.append(node)
-        stack.extend(reversed(node.children))
-    if not placements:
-        return []
-    base = min(node.depth for node in roots)
+        folded = max_depth is not None and node.depth - base >= max_depth and bool(node.children)
+        placements.append((node, folded))
+        if not folded:
+            stack.extend(reversed(node.children))
     lines: list[Line[T]] = []
-    following_depths = [node.depth - base for node in placements[1:]] + [0]
-    for node, following in zip(placements, following_depths, strict=True):
-        opened = node.depth - base + (1 if node.children else 0)
-        lines.append(Line(node=node, closes=max(0, opened - following)))
+    following_depths = [node.depth - base for node, _ in placements[1:]] + [0]
+    for (node, folded), following in zip(placements, following_depths, strict=True):
+        opened = node.depth - base + (1 if node.children and not folded else 0)
+        lines.append(
+            Line(
+                node=node,
+                closes=max(0, opened - following),
+                level=node.depth - base,
+                folded=folded,
+            )
+        )
     return lines
 
 

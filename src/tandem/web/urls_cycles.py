@@ -11,6 +11,11 @@ urlpatterns = [
     path("cycles/<int:pk>/close/", views.cycle_close, name="cycle_close"),
     path("cycles/<int:pk>/review/", views.cycle_review, name="cycle_review"),
     path("cycles/<int:pk>/tree/", views.cycle_tree, name="cycle_tree"),
+    path(
+        "cycles/<int:pk>/tree/branch/<int:objective_pk>/",
+        views.cycle_tree_branch,
+        name="cycle_tree_branch",
+    ),
     path("tree/", views.tree, name="tree"),
     path("objectives/<int:pk>/score/", views.objective_score, name="objective_score"),
 ]

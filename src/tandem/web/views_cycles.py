@@ -34,8 +34,10 @@ from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.okrs.tree import (
+    Forest,
     KindSummaries,
     Line,
+    Node,
     Row,
     TeamRow,
     build_tree,
@@ -152,16 +154,17 @@ class Group:
     team: Team | None = None
     person: User | None = None
     depth: int = 0
+    objectives: list[Objective] = field(default_factory=list)
+    # The review's cards of those objectives.
     cards: list[Card] = field(default_factory=list)
-    # The tree under the group's root objectives (the tree page only).
-    lines: list[Line[Card]] = field(default_factory=list)
-    roots: int = 0
+    # The tree page: the top of the tree under the group's root objectives.
+    lines: list[tuple[Line[Objective], Card]] = field(default_factory=list)
     summaries: KindSummaries | None = None
 
     @property
     def rollup(self) -> Decimal | None:
         """The mean progress of the group's own objectives."""
-        return mean(card.progress for card in self.cards)
+        return mean(clamped(objective.progress) for objective in self.objectives)
 
     @property
     def committed(self) -> list[Card]:
@@ -177,7 +180,7 @@ def _cards(
     *,
     organization: Organization,
     cycle: Cycle,
-    with_key_results: bool = False,
+    key_results: dict[int, list[KeyResult]] | None = None,
     can_adjust: Callable[[Objective], bool] | None = None,
 ) -> list[Card]:
     closed = cycle.is_closed
@@ -194,7 +197,7 @@ def _cards(
                 started=objective.last_checkin_at is not None,
                 thresholds=thresholds,
             )
-        if with_key_results:
+        if key_results is not None:
             lines = tuple(
                 KeyResultLine(
                     key_result=kr,
@@ -206,7 +209,7 @@ def _cards(
                         thresholds=thresholds,
                     ),
                 )
-                for kr in objective.key_results.all()
+                for kr in key_results.get(objective.pk, ())
             )
         if closed:
             computed = (
@@ -238,9 +241,9 @@ def _group_key(objective: Objective) -> str:
     return f"person-{objective.owner_user_id}"
 
 
-def _groups(cards: Iterable[Card], *, teams: Sequence[Team]) -> dict[str, Group]:
+def _groups(objectives: Iterable[Objective], *, teams: Sequence[Team]) -> dict[str, Group]:
     """A group per team that owns objectives, in org-chart order, then one per person
-    owning objectives, by name. Each group holds its own objectives' cards."""
+    owning objectives, by name. Each group holds its own objectives."""
     order = org_chart_order(
         [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
     )
@@ -252,16 +255,15 @@ def _groups(cards: Iterable[Card], *, teams: Sequence[Team]) -> dict[str, Group]
         for team_id, depth in order
     }
     people: dict[str, Group] = {}
-    for card in cards:
-        objective = card.objective
+    for objective in objectives:
         key = _group_key(objective)
         group = groups.get(key) or people.get(key)
         if group is None:
             person = objective.owner_user
             group = Group(key=key, title=str(person), person=person)
             people[key] = group
-        group.cards.append(card)
-    ordered = {key: group for key, group in groups.items() if group.cards}
+        group.objectives.append(objective)
+    ordered = {key: group for key, group in groups.items() if group.objectives}
     for key in sorted(people, key=lambda k: (people[k].title.casefold(), k)):
         ordered[key] = people[key]
     return ordered
@@ -427,37 +429,73 @@ class TreeFacts:
     loops: int
 
 
+# The page shows each root and the objectives that contribute to it; deeper branches
+# load when opened. A company of ten thousand objectives gets a page it can read,
+# in a time that does not grow with the depth of its tree.
+TREE_LEVELS_SHOWN = 1
+
+
+def _forest(org: Organization, cycle: Cycle) -> tuple[list[Objective], Forest[Objective]]:
+    objectives = selectors.cycle_objectives(organization=org, cycle=cycle)
+    parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
+    forest = build_tree(
+        [
+            Row(
+                id=objective.pk,
+                item=objective,
+                parent_ids=tuple(parents.get(objective.pk, ())),
+                progress=objective.progress,
+            )
+            for objective in objectives
+        ]
+    )
+    return objectives, forest
+
+
+def _with_cards(
+    lines: list[Line[Objective]], *, org: Organization, cycle: Cycle
+) -> tuple[list[tuple[Line[Objective], Card]], list[Objective]]:
+    """Cards for the objectives on the page, with the key results of their full
+    placements (a repeat shows only the objective)."""
+    shown: dict[int, Objective] = {}
+    for line in lines:
+        shown.setdefault(line.node.id, line.node.item)
+    key_results = selectors.key_results_of(
+        organization=org,
+        objective_ids={line.node.id for line in lines if not line.node.repeat},
+    )
+    cards = {
+        card.objective.pk: card
+        for card in _cards(shown.values(), organization=org, cycle=cycle, key_results=key_results)
+    }
+    return [(line, cards[line.node.id]) for line in lines], list(shown.values())
+
+
 def _tree_page(
     request: HttpRequest, *, org: Organization, membership: Membership, cycle: Cycle | None
 ) -> HttpResponse:
     cycles = list(selectors.cycle_list(organization=org))
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
-    objectives = selectors.cycle_objectives(organization=org, cycle=cycle, with_key_results=True)
-    parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
-    cards = _cards(objectives, organization=org, cycle=cycle, with_key_results=True)
-    forest = build_tree(
-        [
-            Row(
-                id=card.objective.pk,
-                item=card,
-                parent_ids=tuple(parents.get(card.objective.pk, ())),
-                progress=card.objective.progress,
-            )
-            for card in cards
-        ]
-    )
-    groups = _groups(cards, teams=list(selectors.team_list(organization=org)))
-    roots_by_group: dict[str, list[Any]] = {}
+    objectives, forest = _forest(org, cycle)
+    groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
+    roots_by_group: dict[str, list[Node[Objective]]] = {}
     for root in forest.roots:
-        roots_by_group.setdefault(_group_key(root.item.objective), []).append(root)
-    for key, group in groups.items():
-        roots = roots_by_group.get(key, [])
-        group.roots = len(roots)
-        group.lines = flatten(roots)
+        roots_by_group.setdefault(_group_key(root.item), []).append(root)
+    # A team whose objectives all contribute elsewhere has no group: they are nested.
+    shown_groups = [group for key, group in groups.items() if key in roots_by_group]
+    lines: list[Line[Objective]] = []
+    spans: list[tuple[Group, int, int]] = []
+    for group in shown_groups:
+        group_lines = flatten(roots_by_group[group.key], max_depth=TREE_LEVELS_SHOWN)
+        spans.append((group, len(lines), len(lines) + len(group_lines)))
+        lines.extend(group_lines)
+    with_cards, shown = _with_cards(lines, org=org, cycle=cycle)
+    for group, start, end in spans:
+        group.lines = with_cards[start:end]
     facts = TreeFacts(
-        objectives=len(cards),
-        rollup=mean(card.progress for card in cards),
+        objectives=len(objectives),
+        rollup=mean(clamped(objective.progress) for objective in objectives),
         aligned=sum(1 for node in forest.nodes.values() if node.parent_count),
         loops=sum(1 for root in forest.roots if root.loop),
     )
@@ -467,9 +505,9 @@ def _tree_page(
         {
             "cycle": cycle,
             "cycles": cycles,
-            "groups": list(groups.values()),
+            "groups": shown_groups,
             "facts": facts,
-            "signals": objective_signals(organization=org, objectives=objectives),
+            "signals": objective_signals(organization=org, objectives=shown),
         },
     )
 
@@ -494,6 +532,51 @@ def cycle_tree(
     return _tree_page(request, org=org, membership=membership, cycle=_cycle_or_404(org, pk))
 
 
+@require_GET
+@org_view
+def cycle_tree_branch(
+    request: HttpRequest, pk: int, objective_pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    """One branch of the tree: the objectives under ``objective_pk``, one level more
+    (for the page to insert when a branch is opened), or, without JavaScript, a page
+    of its own with the objective at the top."""
+    cycle = _cycle_or_404(org, pk)
+    _, forest = _forest(org, cycle)
+    node = forest.nodes.get(objective_pk)
+    if node is None:
+        raise Http404("No such objective in this cycle.")
+    if request.headers.get("HX-Request"):
+        lines, shown = _with_cards(flatten(node.children, max_depth=0), org=org, cycle=cycle)
+        return render(
+            request,
+            "web/_tree_lines.html",
+            {
+                "cycle": cycle,
+                "lines": lines,
+                "signals": objective_signals(organization=org, objectives=shown),
+            },
+        )
+    lines, shown = _with_cards(flatten([node], max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle)
+    objective = node.item
+    branch = Group(
+        key=f"branch-{objective.pk}",
+        title=f"Below “{objective.title}”",
+        objectives=[objective],
+        lines=lines,
+    )
+    return render(
+        request,
+        "web/tree.html",
+        {
+            "cycle": cycle,
+            "cycles": list(selectors.cycle_list(organization=org)),
+            "groups": [branch],
+            "branch": objective,
+            "signals": objective_signals(organization=org, objectives=shown),
+        },
+    )
+
+
 # -- closing a cycle and its review -----------------------------------------------------
 
 
@@ -502,7 +585,10 @@ def _review_context(
 ) -> dict[str, Any]:
     objectives = selectors.cycle_objectives(organization=org, cycle=cycle)
     cards = _cards(objectives, organization=org, cycle=cycle, can_adjust=can_adjust)
-    groups = _groups(cards, teams=list(selectors.team_list(organization=org)))
+    by_objective = {card.objective.pk: card for card in cards}
+    groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
+    for group in groups.values():
+        group.cards = [by_objective[objective.pk] for objective in group.objectives]
     _with_summaries(groups.values())
     bands = {value: sum(1 for card in cards if card.band == value) for value in Band}
     return {
