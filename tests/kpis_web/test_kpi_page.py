@@ -202,3 +202,19 @@ def test_a_member_of_the_owning_team_gets_the_form_to_enter_a_value(
     assert response["Location"] == f"/kpis/{sales_kpi.pk}/"
     measurement = sales_kpi.measurements.get()
     assert (measurement.value, measurement.note) == (Decimal(93), "survey closed")
+
+
+def test_editors_are_offered_to_promote_a_kpi_red_for_three_weeks_and_then_to_demote_it(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    for start in weeks(cast)[-4:-1]:
+        services.measurement_record(kpi=sales_kpi, period_start=start, value="10", by=cast.owner)
+    page = f"/kpis/{sales_kpi.pk}/"
+    html = client_for(cast.editor).get(page).content.decode()
+    assert f'href="/kpis/{sales_kpi.pk}/promote/"' in html
+    assert "/demote/" not in html
+    assert "/promote/" not in client_for(cast.viewer).get(page).content.decode()
+    services.kpi_promote(kpi=sales_kpi, cycle=cast.cycle, by=cast.owner)
+    html = client_for(cast.editor).get(page).content.decode()
+    assert "/promote/" not in html
+    assert f'href="/kpis/{sales_kpi.pk}/demote/">Demote to a plain KPI</a>' in html
