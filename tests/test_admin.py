@@ -25,7 +25,7 @@ def test_every_registered_model_has_a_working_list_and_detail_page(staff_client,
             continue
         response = staff_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
         assert response.status_code == 200, meta.label
-        first = model.objects.first()
+        first = model._default_manager.first()
         if first is not None:
             url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
             assert staff_client.get(url).status_code == 200, meta.label
