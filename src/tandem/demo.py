@@ -40,6 +40,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from django.apps import apps
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
@@ -71,10 +72,6 @@ class Person:
     role: str
     title: str
     mailbox: str = ""  # defaults to the key
-    # One person per role can log in with the demo password; the others are
-    # colleagues who own objectives (and skipping their password hashes keeps
-    # loading fast: each Argon2 hash takes a good tenth of a second).
-    logs_in: bool = False
 
     @property
     def email(self) -> str:
@@ -82,25 +79,18 @@ class Person:
 
 
 PEOPLE = (
-    Person(
-        "eleanor",
-        "Eleanor Hughes",
-        Role.OWNER,
-        "Chief Executive Officer",
-        mailbox="ceo",
-        logs_in=True,
-    ),
-    Person("marcus", "Marcus Bell", Role.ADMIN, "Chief Operating Officer", logs_in=True),
+    Person("eleanor", "Eleanor Hughes", Role.OWNER, "Chief Executive Officer", mailbox="ceo"),
+    Person("marcus", "Marcus Bell", Role.ADMIN, "Chief Operating Officer"),
     Person("oliver", "Oliver Grant", Role.ADMIN, "Finance Director"),
-    Person("priya", "Priya Patel", Role.EDITOR, "Head of Product & Engineering", logs_in=True),
+    Person("priya", "Priya Patel", Role.EDITOR, "Head of Product & Engineering"),
     Person("tom", "Tom Fletcher", Role.EDITOR, "Sales Director"),
     Person("aisha", "Aisha Okafor", Role.MEMBER, "Marketing Lead"),
     Person("ravi", "Ravi Kumar", Role.MEMBER, "Product Manager"),
-    Person("daniel", "Daniel Reyes", Role.MEMBER, "Customer Success Manager", logs_in=True),
+    Person("daniel", "Daniel Reyes", Role.MEMBER, "Customer Success Manager"),
     Person("hannah", "Hannah Schmidt", Role.MEMBER, "Support Lead"),
     Person("james", "James Wright", Role.MEMBER, "Account Executive"),
     Person("chloe", "Chloe Martin", Role.MEMBER, "People & Talent Lead"),
-    Person("sofia", "Sofia Rossi", Role.VIEWER, "Board Advisor", logs_in=True),
+    Person("sofia", "Sofia Rossi", Role.VIEWER, "Board Advisor"),
 )
 
 
@@ -654,7 +644,10 @@ class DemoSummary:
     organization: Organization
     owner: User
     password: str
-    logins: list[Person] = field(default_factory=lambda: [p for p in PEOPLE if p.logs_in])
+    # Someone to log in as for each role (everyone has the same password).
+    logins: list[Person] = field(
+        default_factory=lambda: [next(p for p in PEOPLE if p.role == r) for r in Role.values]
+    )
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -688,11 +681,11 @@ class _Builder:
     # The org chart -------------------------------------------------------------------
 
     def people_and_teams(self) -> Organization:
+        # Everyone shares the demo password: hash it once (Argon2 is slow on purpose).
+        shared_hash = make_password(self.password)
         for person in PEOPLE:
-            self.people[person.key] = accounts.user_create(
-                email=person.email,
-                full_name=person.name,
-                password=self.password if person.logs_in else None,
+            self.people[person.key] = accounts.user_create_hashed(
+                email=person.email, full_name=person.name, password_hash=shared_hash
             )
         owner = self.people["eleanor"]
         organization = accounts.organization_create(

@@ -184,3 +184,22 @@ def user_set_staff(*, user: User, staff: bool) -> User:
     user.is_superuser = staff
     user.save(update_fields=["is_staff", "is_superuser"])
     return user
+
+
+def user_create_hashed(*, email: str, full_name: str, password_hash: str) -> User:
+    """Create an account from a password hashed already (by Django's hashers).
+
+    For accounts carried over from another system, and for people who share one
+    password (the demo): Argon2 is slow on purpose, so it should run once.
+    """
+    from django.contrib.auth.hashers import identify_hasher
+
+    try:
+        identify_hasher(password_hash)
+    except ValueError:
+        raise ValidationError({"password": "This is not a password hash Tandem knows."}) from None
+    with transaction.atomic():
+        user = user_create(email=email, full_name=full_name, password=None)
+        user.password = password_hash
+        user.save(update_fields=["password"])
+    return user

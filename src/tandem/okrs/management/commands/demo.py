@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
-            help=f"Password of the demo log-ins, one per role (default: {DEMO_PASSWORD}).",
+            help=f"Password every demo person logs in with (default: {DEMO_PASSWORD}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,6 +51,4 @@ class Command(BaseCommand):
         others = ", ".join(
             f"{person.role} {person.email}" for person in summary.logins if person.role != "owner"
         )
-        self.stdout.write(
-            f"To see Tandem through another role, use the same password as: {others}."
-        )
+        self.stdout.write(f"Everyone in the demo has the same password; other roles: {others}.")
