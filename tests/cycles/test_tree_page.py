@@ -6,11 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+import pytest
 from django.test import Client
 
 from tandem.accounts.models import User
 from tandem.okrs import services as okrs
-from tandem.okrs.models import Alignment
+from tandem.okrs.models import Alignment, Objective
+from tandem.web import views_cycles
 from tests.conftest import Cast
 from tests.cycles.conftest import Company, objective_at
 
@@ -236,3 +238,35 @@ def test_a_branch_runs_the_same_queries_for_ten_and_sixty_objectives(
     with django_assert_max_num_queries(len(ten.captured_queries)):
         large = branch(client, cast, cast.objective.pk)
     assert len(placements(large)) > len(placements(small))
+
+
+def test_past_the_page_budget_team_groups_fold_and_load_their_tree_when_opened(
+    cast: Cast, company: Company, client_for: Clients, monkeypatch: pytest.MonkeyPatch
+):
+    objective_at(cast, "Tidy the CRM", progress="0.3", team=cast.team)
+    # The company group alone fills a budget of two placements.
+    monkeypatch.setattr(views_cycles, "TREE_PAGE_BUDGET", 2)
+    client = client_for(cast.member)
+    html = client.get("/tree/").content.decode()
+    sales = re.search(rf'id="tree-team-{cast.team.pk}".*?</section>', html, re.S)
+    assert sales
+    group_url = f"/cycles/{cast.cycle.pk}/tree/group/team-{cast.team.pk}/"
+    assert f'hx-get="{group_url}"' in sales.group(0)
+    assert "tree-o-" not in sales.group(0)
+    # Its roll-up is there all the same: 0 and 0.3.
+    assert '<span class="progress-value">15%</span>' in sales.group(0)
+    tidy = Objective.objects.get(title="Tidy the CRM")
+    fragment = client.get(group_url, headers={"HX-Request": "true"}).content.decode()
+    assert placements(fragment) == [tidy.pk]
+    page = client.get(group_url).content.decode()
+    assert "Back to the whole tree" in page
+    assert placements(page) == [tidy.pk]
+
+
+def test_a_group_that_is_not_on_the_tree_is_404(cast: Cast, company: Company, client_for: Clients):
+    client = client_for(cast.member)
+    base = f"/cycles/{cast.cycle.pk}/tree/group"
+    assert client.get(f"{base}/team-{company.engineering.pk}/").status_code == 404
+    assert client.get(f"{base}/team-{cast.other_team.pk}/").status_code == 404
+    assert client.get(f"{base}/nonsense/").status_code == 404
+    assert client.get(f"{base}/person-{cast.member.pk}/").status_code == 200

@@ -244,6 +244,31 @@ def cycle_objective_stats(*, organization: Organization) -> dict[int, tuple[int,
     return {row["cycle_id"]: (row["count"], Decimal(row["total"] or 0)) for row in rows}
 
 
+CYCLE_OBJECTIVE_FIELDS = (
+    "organization_id",
+    "cycle_id",
+    "title",
+    "kind",
+    "state",
+    "is_private",
+    "owner_team_id",
+    "owner_user_id",
+    "progress",
+    "last_checkin_at",
+    "computed_score",
+    "score",
+    "score_reason",
+    "position",
+    "owner_team__name",
+    "owner_team__slug",
+    "owner_team__kind",
+    "owner_team__parent_id",
+    "owner_team__organization_id",
+    "owner_user__full_name",
+    "owner_user__email",
+)
+
+
 def cycle_objectives(
     *, organization: Organization, cycle: Cycle, with_key_results: bool = False
 ) -> list[Objective]:
@@ -253,6 +278,9 @@ def cycle_objectives(
         Objective.objects.filter(organization=organization, cycle=cycle)
         .exclude(state=Objective.State.DROPPED)
         .select_related("owner_team", "owner_user")
+        # Thousands of rows: read only what these pages show (parsing the rest,
+        # dates above all, would cost more than the query).
+        .only(*CYCLE_OBJECTIVE_FIELDS)
         .order_by("position", "id")
     )
     if with_key_results:

@@ -16,6 +16,11 @@ urlpatterns = [
         views.cycle_tree_branch,
         name="cycle_tree_branch",
     ),
+    path(
+        "cycles/<int:pk>/tree/group/<str:key>/",
+        views.cycle_tree_group,
+        name="cycle_tree_group",
+    ),
     path("tree/", views.tree, name="tree"),
     path("objectives/<int:pk>/score/", views.objective_score, name="objective_score"),
 ]

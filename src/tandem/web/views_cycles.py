@@ -10,6 +10,7 @@ progress), and the tree and its roll-ups are built in Python by
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import Membership, Organization, Team, User
@@ -145,7 +147,7 @@ class Card:
         return self.objective.kind == Objective.Kind.COMMITTED
 
 
-@dataclass(slots=True)
+@dataclass
 class Group:
     """The objectives of one team (or one person) on the tree and the review."""
 
@@ -159,9 +161,11 @@ class Group:
     cards: list[Card] = field(default_factory=list)
     # The tree page: the top of the tree under the group's root objectives.
     lines: list[tuple[Line[Objective], Card]] = field(default_factory=list)
+    # Past the page's budget: the group's tree loads when it is opened.
+    folded: bool = False
     summaries: KindSummaries | None = None
 
-    @property
+    @cached_property
     def rollup(self) -> Decimal | None:
         """The mean progress of the group's own objectives."""
         return mean(clamped(objective.progress) for objective in self.objectives)
@@ -430,9 +434,13 @@ class TreeFacts:
 
 
 # The page shows each root and the objectives that contribute to it; deeper branches
-# load when opened. A company of ten thousand objectives gets a page it can read,
-# in a time that does not grow with the depth of its tree.
+# load when opened. Once the page holds TREE_PAGE_BUDGET placements, the remaining
+# team groups show their name and roll-up and load their tree when opened. A company
+# of ten thousand objectives gets a page it can read, in a time bounded by the budget
+# rather than by the size of the company.
 TREE_LEVELS_SHOWN = 1
+TREE_PAGE_BUDGET = 150
+GROUP_KEY = re.compile(r"(?:team|person)-\d+")
 
 
 def _forest(org: Organization, cycle: Cycle) -> tuple[list[Objective], Forest[Objective]]:
@@ -487,6 +495,9 @@ def _tree_page(
     lines: list[Line[Objective]] = []
     spans: list[tuple[Group, int, int]] = []
     for group in shown_groups:
+        if len(lines) >= TREE_PAGE_BUDGET:
+            group.folded = True
+            continue
         group_lines = flatten(roots_by_group[group.key], max_depth=TREE_LEVELS_SHOWN)
         spans.append((group, len(lines), len(lines) + len(group_lines)))
         lines.extend(group_lines)
@@ -505,7 +516,8 @@ def _tree_page(
         {
             "cycle": cycle,
             "cycles": cycles,
-            "groups": shown_groups,
+            "groups": [group for group in shown_groups if not group.folded],
+            "folded_groups": [group for group in shown_groups if group.folded],
             "facts": facts,
             "signals": objective_signals(organization=org, objectives=shown),
         },
@@ -573,6 +585,41 @@ def cycle_tree_branch(
             "groups": [branch],
             "branch": objective,
             "signals": objective_signals(organization=org, objectives=shown),
+        },
+    )
+
+
+@require_GET
+@org_view
+def cycle_tree_group(
+    request: HttpRequest, pk: int, key: str, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    """The tree under one team's (or person's) root objectives: for the page to insert
+    when a folded group is opened, or a page of its own without JavaScript."""
+    cycle = _cycle_or_404(org, pk)
+    if not GROUP_KEY.fullmatch(key):
+        raise Http404("No such group.")
+    objectives, forest = _forest(org, cycle)
+    roots = [root for root in forest.roots if _group_key(root.item) == key]
+    if not roots:
+        raise Http404("No objectives of this team are roots of the tree.")
+    lines, shown = _with_cards(flatten(roots, max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle)
+    context: dict[str, Any] = {
+        "cycle": cycle,
+        "signals": objective_signals(organization=org, objectives=shown),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_tree_lines.html", {**context, "lines": lines})
+    group = _groups(objectives, teams=list(selectors.team_list(organization=org)))[key]
+    group.lines = lines
+    return render(
+        request,
+        "web/tree.html",
+        {
+            **context,
+            "cycles": list(selectors.cycle_list(organization=org)),
+            "groups": [group],
+            "branch": group,
         },
     )
 
