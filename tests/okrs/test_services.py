@@ -961,6 +961,24 @@ def test_setting_a_score_audits_the_score_and_reason(cast: Cast):
     assert event.after == {"score": "0.3", "score_reason": "Half the year lost"}
 
 
+def test_activating_a_cycle_audits_its_state(cast: Cast):
+    cycle = make_cycle(cast)
+    mark = last_event_id()
+    okrs.cycle_activate(cycle=cycle, by=cast.admin)
+    [event] = only_new_events(mark)
+    assert (event.action, event.actor, event.target_id) == ("cycle.activate", cast.admin, cycle.pk)
+    assert (event.before, event.after) == ({"state": "planning"}, {"state": "active"})
+
+
+def test_changing_an_initiative_status_audits_it(cast: Cast):
+    initiative = okrs.initiative_create(objective=cast.objective, title="Do it", by=cast.owner)
+    mark = last_event_id()
+    okrs.initiative_set_status(initiative=initiative, status="blocked", by=cast.member)
+    [event] = only_new_events(mark)
+    assert (event.action, event.actor) == ("initiative.update", cast.member)
+    assert (event.before, event.after) == ({"status": "not_started"}, {"status": "blocked"})
+
+
 def test_a_refused_call_writes_no_audit_event(cast: Cast):
     mark = last_event_id()
     with pytest.raises(ValidationError):
