@@ -35,10 +35,13 @@ def test_an_owner_closes_the_cycle_and_adjusts_a_score_on_the_review(
     row = page.locator(f"#objective-{cast.objective.pk}")
     assert words(row.locator(".score").inner_text()) == "0.7 GREEN"
 
-    row.get_by_text("Adjust the score").click()
-    row.get_by_label("Final score").fill("0.8")
-    row.get_by_label("Reason").fill("The last contract was signed the day after the close.")
-    row.get_by_role("button", name="Save score").click()
+    row.get_by_role("link", name="Adjust the score").click()
+    page.get_by_label("Final score").fill("0.8")
+    page.get_by_role("button", name="Save score").click()
+    # A different score needs a reason: the page says so next to the field.
+    assert page.get_by_text("Say why the score differs from the computed 0.7").is_visible()
+    page.get_by_label("Reason").fill("The last contract was signed the day after the close.")
+    page.get_by_role("button", name="Save score").click()
 
     page.wait_for_url(f"**/cycles/{cast.cycle.pk}/review/#objective-{cast.objective.pk}")
     row = page.locator(f"#objective-{cast.objective.pk}")

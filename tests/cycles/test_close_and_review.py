@@ -35,6 +35,12 @@ def section(html: str, key: str) -> str:
     return match.group(0)
 
 
+def summary_line(html: str, label: str) -> str:
+    match = re.search(rf"<li><strong>{label}</strong>: (.*?)</li>", html, re.S)
+    assert match, f"no {label} line"
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
 def summary_row(html: str, label: str) -> list[str]:
     match = re.search(rf'<th scope="row">{label}</th>(.*?)</tr>', html, re.S)
     assert match, f"no {label} row"
@@ -154,9 +160,11 @@ def test_each_team_shows_its_mean_and_its_perfect_and_low_scores_by_kind(
     okrs.cycle_close(cycle=cast.cycle, by=cast.owner)
     html = client_for(cast.member).get(f"/cycles/{cast.cycle.pk}/review/").content.decode()
     sales = section(html, f"team-{cast.team.pk}")
-    assert summary_row(sales, "Committed") == ["2", "0.85", "1", "0"]
-    assert summary_row(sales, "Aspirational") == ["3", "0.37", "1", "2"]
-    assert summary_row(sales, "All") == ["5", "0.56", "2", "2"]
+    assert summary_line(sales, "Committed") == "2 objectives, mean 0.85, 1 at 1.0, 0 below 0.3"
+    assert summary_line(sales, "Aspirational") == "3 objectives, mean 0.37, 1 at 1.0, 2 below 0.3"
+    overall = re.search(r'id="overall-heading".*?</section>', html, re.S)
+    assert overall
+    assert summary_row(overall.group(0), "All") == ["5", "0.56", "2", "2"]
     # A committed objective at 0.7 is a broken promise: yellow, not green.
     committed = Objective.objects.get(title="Committed, most of it")
     assert "score--yellow" in score_row(html, committed)

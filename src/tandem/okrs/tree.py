@@ -395,6 +395,10 @@ class KindSummaries:
     aspirational: ScoreSummary
     overall: ScoreSummary
 
+    @property
+    def by_kind(self) -> tuple[tuple[str, ScoreSummary], ...]:
+        return (("Committed", self.committed), ("Aspirational", self.aspirational))
+
 
 def summarize_scores(items: Iterable[tuple[Decimal, Kind]]) -> KindSummaries:
     pairs = list(items)
