@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -9,20 +10,32 @@ from django.core.exceptions import ValidationError
 
 # Stored amounts have 16 integer digits (max_digits=20, decimal_places=4).
 LARGEST = Decimal("1e16")
+# Commas are thousands separators only: "1,250.5". A decimal comma ("12,5") would
+# otherwise silently become another number (125).
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def decimal_field(field: str, value: Any) -> Decimal | None:
     """``value`` as a Decimal, ``None`` when empty. Accepts "1,250.5" and " 3 ".
 
-    Raises a ValidationError on ``field`` for text, NaN, infinities and amounts too
-    large to store.
+    Raises a ValidationError on ``field`` for text, booleans, decimal commas, NaN,
+    infinities and amounts too large to store.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):
+        raise ValidationError({field: f"“{value}” is not a number."})
     if isinstance(value, float):
         value = repr(value)
+    text = str(value).strip()
+    if "," in text:
+        if not _GROUPED_NUMBER.fullmatch(text):
+            raise ValidationError(
+                {field: f"“{value}” is not a number (write decimals with a point: 12.5)."}
+            )
+        text = text.replace(",", "")
     try:
-        result = Decimal(str(value).replace(",", "").strip())
+        result = Decimal(text)
     except InvalidOperation:
         raise ValidationError({field: f"“{value}” is not a number."}) from None
     if not result.is_finite():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from tandem.domain import progress as maths
 from tandem.domain.scoring import score as score_of
 from tandem.domain.scoring import validate_score
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.validation import decimal_field
 
 OBJECTIVE_FIELDS = [
     "title",
@@ -364,34 +365,6 @@ def objective_recompute(*, objective: Objective) -> Objective:
 # -- key results ------------------------------------------------------------------------
 
 
-_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
-
-
-def _decimal(field: str, value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise ValidationError({field: f"“{value}” is not a number."})
-    text = str(value).strip()
-    if "," in text:
-        # Commas are accepted as thousands separators ("1,250.5") only. Anything else,
-        # like a decimal comma ("12,5"), would silently become another number.
-        if not _GROUPED_NUMBER.fullmatch(text):
-            raise ValidationError(
-                {field: f"“{value}” is not a number (write decimals with a point: 12.5)."}
-            )
-        text = text.replace(",", "")
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError({field: f"“{value}” is not a number."}) from None
-    if not result.is_finite():
-        raise ValidationError({field: f"“{value}” is not a finite number."})
-    if abs(result) >= Decimal("1e16"):
-        raise ValidationError({field: f"{value} is too large."})
-    return result
-
-
 def _validate_key_result(kr: KeyResult) -> None:
     errors: dict[str, str] = {}
     if not kr.title.strip():
@@ -448,10 +421,10 @@ def key_result_create(
         kind=kind,
         unit=unit,
         currency=currency.strip(),
-        baseline=_decimal("baseline", baseline),
-        target=_decimal("target", target),
+        baseline=decimal_field("baseline", baseline),
+        target=decimal_field("target", target),
         owner=owner,
-        weight=_decimal("weight", weight) or Decimal(0),
+        weight=decimal_field("weight", weight) or Decimal(0),
     )
     _validate_key_result(kr)
     if objective.cycle.is_closed:
@@ -485,7 +458,7 @@ def key_result_update(
         raise TypeError(f"key_result_update does not change {sorted(unknown)}")
     for field in ("baseline", "target", "weight"):
         if field in changes:
-            changes[field] = _decimal(field, changes[field])
+            changes[field] = decimal_field(field, changes[field])
     with transaction.atomic():
         kr = (
             KeyResult.objects.select_for_update()
@@ -556,7 +529,7 @@ def key_result_check_in(
     errors: dict[str, str] = {}
     amount = None
     try:
-        amount = _decimal("value", value)
+        amount = decimal_field("value", value)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     level: int | None = None
