@@ -19,10 +19,22 @@ from tandem import demo
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
 from tandem.audit.models import AuditEvent
+from tandem.domain.health import Health
+from tandem.domain.kpi_rules import WatermelonKind
+from tandem.domain.periods import Frequency, period_end
 from tandem.domain.progress import Direction
 from tandem.domain.scoring import Band
 from tandem.domain.status import Status
-from tandem.kpis.models import KPI
+from tandem.insights.selectors import company_health, objective_signals, promotion_draft
+from tandem.kpis.models import (
+    KPI,
+    KPITag,
+    Measurement,
+    MeasurementRevision,
+    ObjectiveKPI,
+    Promotion,
+)
+from tandem.kpis.selectors import calendar, kpi_detail, load_histories, scorecard
 from tandem.okrs import services as okrs
 from tandem.okrs.models import (
     Alignment,
@@ -213,7 +225,8 @@ class TestTheLoadedDemo:
         assert all(o.computed_score is not None and o.score is not None for o in objectives)
         assert {o.band for o in objectives} == {Band.RED, Band.YELLOW, Band.GREEN}
         for o in objectives:
-            for key_result in o.key_results.all():
+            # A KPI-backed key result (the promoted contracts KPI's) takes no check-ins.
+            for key_result in o.key_results.filter(kpi__isnull=True):
                 checkins = list(key_result.checkins.all())
                 assert len(checkins) >= 10, key_result
                 assert all(
@@ -256,7 +269,10 @@ class TestTheLoadedDemo:
         assert statuses["Make the free trial sell itself"] is Status.ON_TRACK
 
     def test_key_results_store_the_latest_check_in_as_their_current_value(self, org):
-        for key_result in KeyResult.objects.filter(organization=org, kind=KeyResult.Kind.METRIC):
+        manual = KeyResult.objects.filter(
+            organization=org, kind=KeyResult.Kind.METRIC, kpi__isnull=True
+        )
+        for key_result in manual:
             latest = key_result.checkins.order_by("created_at", "id").last()
             if latest is None:
                 assert key_result.current is None
@@ -275,7 +291,11 @@ class TestTheLoadedDemo:
             == Objective.objects.filter(organization=org).count()
         )
         assert events.filter(action="cycle.close").count() == 1
-        assert set(events.values_list("source", flat=True)) == {"system"}
+        # A measurement's audit record names the feed it came by (typed in, or a file).
+        made = events.exclude(action__startswith="measurement.")
+        assert set(made.values_list("source", flat=True)) == {"system"}
+        measured = events.filter(action__startswith="measurement.")
+        assert set(measured.values_list("source", flat=True)) == {"web", "import"}
 
     def test_demo_summary_counts_what_was_built(self, loaded, org):
         assert loaded.counts["people"] == Membership.objects.filter(organization=org).count()
@@ -434,6 +454,8 @@ def test_demo_command_loads_the_demo_prints_the_login_and_no_reset_refuses_a_rel
     assert "Loaded the demo organisation “Northwind IT”" in text
     assert "ceo@northwind.example with the password our own demo secret" in text
     assert "viewer sofia@northwind.example" in text
+    assert "/scorecard/  the weekly scorecard" in text
+    assert "/health/  company health: a watermelon" in text
     first = Organization.objects.get(slug="northwind")
     assert User.objects.get(email="marcus@northwind.example").check_password("our own demo secret")
 
@@ -471,3 +493,326 @@ def test_user_create_hashed_accounts_log_in_with_the_hashed_password(db):
     assert first.check_password("shared secret words")
     assert second.check_password("shared secret words")
     assert not second.check_password("another")
+
+
+# -- KPIs, and OKRs and KPIs in tandem ----------------------------------------------------
+
+TODAY = NOW.date()
+LAST_WEEK = dt.date(2026, 11, 9)  # the last completed week at NOW (weeks start on Monday)
+LAST_MONTH = dt.date(2026, 10, 1)
+SEED_KPIS = {
+    # key: (name, frequency, unit, direction)
+    "churn-rate": ("Churn rate", "monthly", "percent", "lower_is_better"),
+    "tcv": ("Total contract value (TCV)", "monthly", "currency", "higher_is_better"),
+    "nps": ("Net Promoter Score (NPS)", "monthly", "number", "higher_is_better"),
+    "arr": ("Annual recurring revenue (ARR)", "monthly", "currency", "higher_is_better"),
+    "mrr": ("Monthly recurring revenue (MRR)", "monthly", "currency", "higher_is_better"),
+    "customer-retention": ("Customer retention rate", "monthly", "percent", "higher_is_better"),
+    "client-satisfaction": ("Client satisfaction", "weekly", "percent", "higher_is_better"),
+    "time-to-onboard": (
+        "Time to onboard an employee (days)",
+        "monthly",
+        "number",
+        "lower_is_better",
+    ),
+    "report-turnaround": ("Report turnaround time (days)", "weekly", "number", "lower_is_better"),
+    "response-time": (
+        "Average weekly response time (hours)",
+        "weekly",
+        "number",
+        "lower_is_better",
+    ),
+    "contracts-on-time": ("Contracts submitted on time", "weekly", "percent", "higher_is_better"),
+    "ticket-resolution": ("Ticket resolution time (hours)", "weekly", "number", "lower_is_better"),
+}
+
+
+def kpi(org: Organization, key: str) -> KPI:
+    return KPI.objects.select_related("organization").get(organization=org, key=key)
+
+
+def quarter_objectives(org: Organization) -> list[Objective]:
+    return list(
+        Objective.objects.filter(
+            organization=org, cycle__kind=Cycle.Kind.QUARTER, cycle__state=Cycle.State.ACTIVE
+        ).select_related("cycle", "organization")
+    )
+
+
+@pytest.fixture(scope="class")
+def loaded_kpis(django_db_setup, django_db_blocker):
+    """One demo, built once for the read-only KPI tests and rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo.demo_load(now=NOW)
+        transaction.set_rollback(True)
+
+
+class TestTheDemoKPIs:
+    """Read-only checks of the KPIs of one demo loaded at NOW."""
+
+    @pytest.fixture
+    def org(self, loaded_kpis, db) -> Organization:
+        return loaded_kpis.organization
+
+    # -- the KPIs and their history
+
+    def test_the_kpis_the_seeds_name_exist_with_an_owner_unit_direction_and_frequency(self, org):
+        found = {k.key: k for k in KPI.objects.filter(organization=org)}
+        assert set(found) == set(SEED_KPIS)
+        for key, (name, frequency, unit, direction) in SEED_KPIS.items():
+            k = found[key]
+            assert (k.name, k.frequency, k.unit, k.direction) == (name, frequency, unit, direction)
+            assert (k.owner_team is None) != (k.owner_user is None), key
+            assert k.currency == ("USD" if unit == "currency" else ""), key
+            assert k.targets.exists(), key
+            assert k.tags.exists(), key
+        assert found["contracts-on-time"].owner_team == Team.objects.get(
+            organization=org, slug="finance"
+        )
+        assert found["tcv"].aggregation == "sum"
+        assert found["mrr"].aggregation == "last"
+        tags = set(KPITag.objects.filter(organization=org).values_list("name", flat=True))
+        assert tags == {"Growth", "Profitability", "Customer satisfaction", "Operations", "People"}
+
+    def test_every_kpi_has_a_year_of_history_up_to_the_last_completed_period(self, org):
+        for k in KPI.objects.filter(organization=org).exclude(key="ticket-resolution"):
+            starts = list(k.measurements.values_list("period_start", flat=True))
+            if k.frequency == "weekly":
+                assert len(starts) == 52, k
+                assert starts[-1] == LAST_WEEK, k
+                assert all((b - a).days == 7 for a, b in itertools.pairwise(starts)), k
+            else:
+                assert len(starts) == 12, k
+                assert starts[-1] == LAST_MONTH, k
+                assert starts[0] == dt.date(2025, 11, 1), k
+            assert (k.latest_period, k.latest_value) == (
+                starts[-1],
+                k.measurements.get(period_start=starts[-1]).value,
+            )
+        assert not Measurement.objects.filter(organization=org, period_start__gt=LAST_WEEK)
+
+    def test_measurements_are_dated_after_their_period_and_never_after_now(self, org):
+        measurements = Measurement.objects.filter(organization=org).select_related("kpi")
+        for m in measurements:
+            period = Frequency(m.kpi.frequency)
+            assert m.recorded_at.astimezone(CHICAGO).date() > period_end(period, m.period_start)
+            assert m.recorded_at <= NOW
+
+    def test_targets_changed_during_the_year_and_earlier_periods_keep_theirs(self, org):
+        mrr = kpi(org, "mrr")
+        assert [(t.effective_from, t.target) for t in mrr.targets.all()] == [
+            (dt.date(2025, 1, 1), Decimal(360_000)),
+            (dt.date(2026, 1, 1), Decimal(400_000)),
+        ]
+        response = kpi(org, "response-time")
+        assert [(t.effective_from, t.target) for t in response.targets.all()] == [
+            (dt.date(2025, 1, 1), Decimal(8)),
+            (dt.date(2026, 4, 1), Decimal(7)),
+            (dt.date(2026, 7, 1), Decimal(6)),
+            (dt.date(2026, 10, 1), Decimal(5)),
+        ]
+        assert AuditEvent.objects.filter(organization=org, action="kpi.target").count() == 5
+
+    def test_the_scorecard_has_green_yellow_red_and_stale_kpis(self, org):
+        board = scorecard(organization=org, today=TODAY)
+        health = {row.kpi.key: row.health for row in board.rows}
+        assert set(health.values()) == {Health.GREEN, Health.YELLOW, Health.RED, Health.STALE}
+        assert health["report-turnaround"] is Health.RED
+        assert health["ticket-resolution"] is Health.STALE
+        assert health["nps"] is Health.YELLOW
+        for green in ("mrr", "arr", "customer-retention", "client-satisfaction"):
+            assert health[green] is Health.GREEN, green
+        # A year has every colour in it, not only today's.
+        cells = {c.health for row in board.rows for c in row.cells}
+        assert {Health.GREEN, Health.YELLOW, Health.RED} <= cells
+
+    def test_one_kpi_stopped_getting_values_four_weeks_ago(self, org):
+        report = company_health(organization=org, today=TODAY, now=NOW)
+        assert [line.kpi.key for line in report.stale] == ["ticket-resolution"]
+        stale = kpi(org, "ticket-resolution")
+        assert stale.latest_period == LAST_WEEK - dt.timedelta(weeks=3)
+        assert stale.measurements.count() == 49
+
+    def test_a_mistyped_value_was_corrected_and_the_kpi_page_keeps_the_old_one(self, org):
+        revisions = MeasurementRevision.objects.filter(organization=org).select_related(
+            "measurement__kpi"
+        )
+        assert len(revisions) == 1
+        revision = revisions[0]
+        assert revision.measurement.kpi.key == "client-satisfaction"
+        assert revision.value == Decimal("81.8")
+        assert revision.measurement.value == Decimal("91.8")
+        assert revision.measurement.version == 2
+        assert "typo" in revision.measurement.note
+        detail = kpi_detail(kpi=revision.measurement.kpi, today=TODAY)
+        shown = next(m for m in detail["measurements"] if m.period_start == LAST_WEEK)
+        assert [r.value for r in shown.revisions.all()] == [Decimal("81.8")]
+        assert (
+            AuditEvent.objects.filter(organization=org, action="measurement.correct").count() == 1
+        )
+
+    def test_every_measurement_is_in_the_audit_history(self, org):
+        assert (
+            AuditEvent.objects.filter(organization=org, action="measurement.create").count()
+            == Measurement.objects.filter(organization=org).count()
+        )
+
+    # -- OKRs and KPIs in tandem
+
+    def test_revenue_and_response_time_key_results_read_their_kpis_without_check_ins(self, org):
+        for title, key in (
+            ("Increase recurring revenue by 25%", "mrr"),
+            ("Reduce average response time to client inquiries by 50%", "response-time"),
+        ):
+            key_result = kr(org, title)
+            assert key_result.kpi_id == kpi(org, key).pk
+            assert not key_result.checkins.exists()
+            latest = Measurement.objects.filter(kpi_id=key_result.kpi_id).latest("period_start")
+            assert key_result.current == latest.value
+            assert key_result.last_checkin_at == latest.recorded_at
+        revenue = kr(org, "Increase recurring revenue by 25%")
+        # The plan starts from the key result's baseline, in December.
+        december = Measurement.objects.get(
+            kpi__key="mrr", organization=org, period_start=dt.date(2025, 12, 1)
+        )
+        assert december.value == revenue.baseline
+        # ARR is twelve times MRR, month by month.
+        arr = dict(kpi(org, "arr").measurements.values_list("period_start", "value"))
+        mrr = dict(kpi(org, "mrr").measurements.values_list("period_start", "value"))
+        assert arr == {start: value * 12 for start, value in mrr.items()}
+
+    def test_client_satisfaction_and_ticket_resolution_guard_the_growth_objective(self, org):
+        growth = objective(org, "Become the go-to IT service provider in our region")
+        guardrails = ObjectiveKPI.objects.filter(objective=growth, role="guardrail")
+        assert {link.kpi.key for link in guardrails} == {"client-satisfaction", "ticket-resolution"}
+        signals = objective_signals(organization=org, objectives=[growth], today=TODAY, now=NOW)
+        found = signals[growth.pk]
+        assert not found.guardrail_red
+        assert found.watermelon is None
+        assert {s.kpi.key for s in found.indicators} == {"mrr", "response-time"}
+
+    def test_exactly_one_watermelon_kpis_green_while_the_objective_is_behind(self, org):
+        objectives = quarter_objectives(org)
+        signals = objective_signals(organization=org, objectives=objectives, today=TODAY, now=NOW)
+        melons = {
+            o.title: signals[o.pk] for o in objectives if signals[o.pk].watermelon is not None
+        }
+        assert list(melons) == ["Turn more free trials into paying clients"]
+        melon = melons["Turn more free trials into paying clients"]
+        assert melon.watermelon == WatermelonKind.KPIS_GREEN_OBJECTIVE_BEHIND
+        assert melon.status is Status.AT_RISK
+        assert {s.kpi.key for s in melon.indicators} == {"mrr", "customer-retention"}
+        assert {s.health for s in melon.indicators} == {Health.GREEN}
+        report = company_health(organization=org, today=TODAY, now=NOW)
+        assert [w.objective.title for w in report.behind] == [
+            "Turn more free trials into paying clients"
+        ]
+        assert report.guardrail == []
+        # Other objectives behind have a KPI that is not green, or none at all.
+        year = Objective.objects.filter(organization=org, cycle__kind=Cycle.Kind.YEAR)
+        everywhere = objective_signals(organization=org, objectives=year, today=TODAY, now=NOW)
+        assert all(s.watermelon is None for s in everywhere.values())
+
+    def test_report_turnaround_time_red_for_weeks_is_a_promotion_candidate(self, org):
+        report = company_health(organization=org, today=TODAY, now=NOW)
+        assert [line.kpi.key for line in report.promote] == ["report-turnaround"]
+        assert {line.kpi.key for line in report.red} == {"report-turnaround", "churn-rate"}
+        assert report.open_promotions == []
+        assert report.demote == []
+        draft = promotion_draft(kpi=kpi(org, "report-turnaround"), today=TODAY)
+        assert draft.red_run >= 3
+        assert draft.suggest_promote
+
+    def test_contracts_kpi_was_promoted_for_the_previous_quarter_and_demoted_after(self, org):
+        contracts = kpi(org, "contracts-on-time")
+        promotion = Promotion.objects.select_related("objective__cycle").get(kpi=contracts)
+        closed = promotion.objective.cycle
+        assert closed.name == "Q3 2026"
+        assert closed.state == Cycle.State.CLOSED
+        assert promotion.demoted_at is not None
+        promoted_on = promotion.promoted_at.astimezone(CHICAGO).date()
+        demoted_on = promotion.demoted_at.astimezone(CHICAGO).date()
+        assert closed.contains(promoted_on)
+        assert closed.end_date < demoted_on <= TODAY
+        assert (
+            promotion.promoted_by
+            == promotion.demoted_by
+            == User.objects.get(email="oliver@northwind.example")
+        )
+        assert promotion.reason
+        assert promotion.demotion_note
+        # Red for weeks before the promotion, green every week after the quarter.
+        history = load_histories([contracts], since=dt.date(2025, 1, 1), organization=org)[
+            contracts.pk
+        ]
+        assert history.completed_healths(promoted_on, 4, calendar(org)) == [Health.RED] * 4
+        after = [s for s in history.values if s > closed.end_date]
+        assert len(after) >= 4
+        assert {history.health_at(s) for s in after} == {Health.GREEN}
+        # The OKR read the KPI, got it back on target and scored 1.0 at the close.
+        okr = promotion.objective
+        assert okr.kind == Objective.Kind.COMMITTED
+        assert okr.state == Objective.State.CLOSED
+        assert okr.score == Decimal(1)
+        assert okr.owner_team == contracts.owner_team
+        assert okr.key_results.get().kpi_id == contracts.pk
+        for action in ("kpi.promote", "kpi.demote"):
+            event = AuditEvent.objects.get(organization=org, action=action)
+            assert event.target_id == promotion.pk
+            assert event.source == "system"
+
+    def test_kpi_and_objective_pages_tell_the_promotion_story(self, org):
+        from django.test import Client
+
+        promotion = Promotion.objects.select_related("objective").get(organization=org)
+        client = Client()
+        client.force_login(User.objects.get(email=demo.DEMO_OWNER_EMAIL))
+        kpi_page = client.get(f"/kpis/{promotion.kpi_id}/").content.decode()
+        assert "Promoted to" in kpi_page
+        assert promotion.objective.title in kpi_page
+        assert "demoted 2 Nov 2026 by Oliver Grant" in kpi_page
+        objective_page = client.get(f"/objectives/{promotion.objective_id}/").content.decode()
+        assert "Promoted from KPI" in objective_page
+        assert "Demoted back to a plain KPI on 2 Nov 2026" in objective_page
+
+
+# -- the KPIs on other days of the year ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2027, 2, 5, 9, 0, tzinfo=CHICAGO),  # five weeks into a quarter
+        dt.datetime(2027, 9, 27, 18, 0, tzinfo=CHICAGO),  # the quarter's last week
+    ],
+)
+def test_one_watermelon_one_candidate_and_a_demoted_kpi_whatever_the_day(db, now):
+    org = demo.demo_load(now=now).organization
+    today = now.date()
+    report = company_health(organization=org, today=today, now=now)
+    assert [w.objective.title for w in report.behind] == [
+        "Turn more free trials into paying clients"
+    ]
+    assert report.guardrail == []
+    assert [line.kpi.key for line in report.promote] == ["report-turnaround"]
+    assert [line.kpi.key for line in report.stale] == ["ticket-resolution"]
+    promotion = Promotion.objects.get(organization=org)
+    assert promotion.demoted_at is not None
+    assert promotion.demoted_at <= now
+
+
+def test_in_a_quarters_first_weeks_the_contracts_kpi_waits_to_be_demoted(db):
+    # Two weeks into the quarter: not yet four whole green weeks since the last one.
+    now = dt.datetime(2027, 1, 15, 11, 0, tzinfo=CHICAGO)
+    org = demo.demo_load(now=now).organization
+    promotion = Promotion.objects.select_related("objective__cycle").get(organization=org)
+    assert promotion.demoted_at is None
+    assert promotion.objective.cycle.name == "Q4 2026"
+    assert promotion.objective.cycle.state == Cycle.State.CLOSED
+    report = company_health(organization=org, today=now.date(), now=now)
+    assert report.open_promotions == [promotion]
+    assert report.demote == []
+    assert [line.kpi.key for line in report.promote] == ["report-turnaround"]
+    assert [w.objective.title for w in report.behind] == [
+        "Turn more free trials into paying clients"
+    ]

@@ -17,12 +17,35 @@ Awareness in the Midwest"), so its clock is Chicago's. It has:
 * the seeds' examples: "Become the go-to IT service provider in our region",
   "Increase Brand Awareness in the Midwest", the company key result "Improve
   free-trial to paid sign-ups from 4% to 8%" that Product, Customer Success,
-  Marketing and Sales align to, and "Expand employees by 45%".
+  Marketing and Sales align to, and "Expand employees by 45%";
+* the KPIs the seeds name (MRR, ARR, total contract value, churn, retention, NPS,
+  client satisfaction, response, resolution and report turnaround times, time to
+  onboard an employee, contracts submitted on time), each with a year of weekly or
+  monthly values up to the last completed period, targets (some changed during the
+  year), green, yellow, red and stale ones, and one corrected value;
+* OKRs and KPIs in tandem: the recurring-revenue and response-time key results read
+  MRR and the weekly response time; client satisfaction and ticket resolution time
+  guard the growth objective; Finance's "contracts submitted on time" fell behind,
+  was promoted to an OKR of the previous quarter, recovered and was demoted; report
+  turnaround time has been red for weeks and waits to be promoted; and one
+  watermelon: "Turn more free trials into paying clients" is behind while the KPIs
+  linked to it (MRR, retention) are green.
 
 Progress in a live cycle is planned against the pace at ``now`` (the elapsed
 share of the cycle), so the statuses hold whatever day the demo is loaded. In a
 quarter's first three weeks nothing can be off track yet (the pace itself is
-below the off-track gap): the demo then honestly shows an early quarter.
+below the off-track gap), and in its first nine days nothing can be at risk, so
+there is no watermelon yet; in its first four weeks the contracts KPI has not
+been green for four whole weeks since the previous quarter, so it stays promoted
+and the health page suggests the demotion once it is due. The demo then honestly
+shows an early quarter. A KPI's colour today is fixed by its latest values, not by
+the date.
+
+Measurements are recorded through the service, so each has its audit record and a
+correction keeps the old value as a revision. The service stamps a value with the
+moment it is called; since a year of history is written at once, each value is
+then dated to the working day after its period ended, and a promotion and its
+demotion to the days they happened, with plain updates.
 
 Reloading deletes the previous demo organisation and the people who belong to
 it alone, in the same transaction as the rebuild; other organisations are never
@@ -33,7 +56,7 @@ from __future__ import annotations
 
 import random
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -44,12 +67,27 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization, Role, Team, User
 from tandem.audit.models import Source
+from tandem.domain import periods as pm
 from tandem.domain.progress import clamp
+from tandem.kpis import services as kpis
+from tandem.kpis.models import (
+    KPI,
+    Aggregation,
+    Direction,
+    Frequency,
+    Measurement,
+    ObjectiveKPI,
+    Promotion,
+)
+from tandem.kpis.models import Source as Feed
+from tandem.kpis.models import Unit as KPIUnit
+from tandem.kpis.selectors import calendar
 from tandem.okrs import services as okrs
 from tandem.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective
 
@@ -164,6 +202,8 @@ class KeyResultSpec:
     reached: str | None = None  # closed cycles: the final value ("1" for a milestone done)
     notes: tuple[str, ...] = ()
     initiatives: tuple[InitiativeSpec, ...] = ()
+    # The key of the KPI this key result reads its value from (no manual check-ins then).
+    kpi: str = ""
 
     @property
     def is_milestone(self) -> bool:
@@ -204,7 +244,7 @@ YEAR_OBJECTIVES = (
         key_results=(
             KeyResultSpec(
                 SEED_REVENUE_KR, "eleanor", "400000", "500000", CURRENCY, step="1000",
-                spread="0.05",
+                spread="0.05", kpi="mrr",
                 notes=("Two managed-backup upsells closed.", "Renewals came in at 96%.",
                        "New contracts with three dental practices."),
                 initiatives=(
@@ -215,6 +255,7 @@ YEAR_OBJECTIVES = (
             ),
             KeyResultSpec(
                 SEED_RESPONSE_KR, "marcus", "8", "4", step="0.1", spread="-0.08",
+                kpi="response-time",
                 notes=("Auto-triage helps; nights are still slow.",
                        "Holiday cover stretched the team.", "On-call rota is paying off."),
                 initiatives=(
@@ -526,6 +567,200 @@ NOTES = {
 }
 FINAL_CONFIDENCE = {Pace.ON_TRACK: 8, Pace.AT_RISK: 5, Pace.OFF_TRACK: 3}
 
+# -- the KPIs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KPISpec:
+    """A KPI the seeds name, and a year of its history up to the last completed period.
+
+    The values run from ``start`` a year ago to ``end``, give or take ``noise``;
+    ``recent`` fixes the last completed periods (the newest last), so that the KPI's
+    colour today, and whether it is a promotion candidate, do not depend on the day
+    the demo is loaded. A KPI behind a key result in a live cycle takes its values in
+    that cycle from the key result's plan instead, and reaches ``end`` (the key
+    result's baseline) just before the cycle starts.
+    """
+
+    key: str
+    name: str
+    description: str
+    frequency: str
+    unit: str
+    direction: str
+    aggregation: str
+    target: str
+    tags: tuple[str, ...]
+    team: str | None = None
+    person: str | None = None
+    start: str = "0"
+    end: str = "0"
+    noise: str = "0"
+    step: str = "1"
+    recent: tuple[str, ...] = ()
+    # Targets set later, in force from the start of a quarter of this year (1-4).
+    later_targets: tuple[tuple[int, str], ...] = ()
+    feed: str = Feed.MANUAL
+    # No values for this many of the latest completed periods: the KPI went stale.
+    silent_for: int = 0
+    # The latest value was first typed as this, then corrected (a revision on its page).
+    mistyped: str = ""
+    # Each value is ``times`` the value of the KPI ``derived_from`` (ARR from MRR).
+    derived_from: str = ""
+    times: int = 1
+    last_note: str = ""
+
+
+GROWTH = "Growth"
+PROFITABILITY = "Profitability"
+SATISFACTION = "Customer satisfaction"
+OPERATIONS = "Operations"
+PEOPLE_TAG = "People"
+WEEKLY = Frequency.WEEKLY
+MONTHLY = Frequency.MONTHLY
+HIGHER = Direction.HIGHER_IS_BETTER
+LOWER = Direction.LOWER_IS_BETTER
+
+CONTRACTS_KPI = "contracts-on-time"
+PROMOTE_KPI = "report-turnaround"
+STALE_KPI = "ticket-resolution"
+CORRECTED_KPI = "client-satisfaction"
+WATERMELON_OBJECTIVE = "Turn more free trials into paying clients"
+
+KPIS = (
+    KPISpec(
+        "mrr", "Monthly recurring revenue (MRR)",
+        "Managed services and Northwind 360 subscriptions billed in the month, from the "
+        "billing system's export.",
+        MONTHLY, KPIUnit.CURRENCY, HIGHER, Aggregation.LAST, "360000", (GROWTH, PROFITABILITY),
+        team="finance", start="338000", end="400000", noise="3000", step="1000",
+        later_targets=((1, "400000"),), feed=Feed.IMPORT,
+    ),
+    KPISpec(
+        "arr", "Annual recurring revenue (ARR)",
+        "Twelve times the month's recurring revenue: what a year of today's contracts brings.",
+        MONTHLY, KPIUnit.CURRENCY, HIGHER, Aggregation.LAST, "4320000", (GROWTH,),
+        person="oliver", derived_from="mrr", times=12, later_targets=((1, "4800000"),),
+        feed=Feed.IMPORT,
+    ),
+    KPISpec(
+        "tcv", "Total contract value (TCV)",
+        "The whole value of the contracts signed in the month, over their full term.",
+        MONTHLY, KPIUnit.CURRENCY, HIGHER, Aggregation.SUM, "250000", (GROWTH,),
+        team="sales", start="205000", end="262000", noise="40000", step="1000",
+        recent=("241000", "286000"),
+    ),
+    KPISpec(
+        "churn-rate", "Churn rate",
+        "Share of the clients at the start of the month who left during it.",
+        MONTHLY, KPIUnit.PERCENT, LOWER, Aggregation.AVERAGE, "0.5", (GROWTH, SATISFACTION),
+        person="daniel", start="0.82", end="0.56", noise="0.08", step="0.01",
+        recent=("0.48", "0.53", "0.61"), last_note="Two clients left after the office move.",
+    ),
+    KPISpec(
+        "customer-retention", "Customer retention rate",
+        "Share of the clients we had twelve months ago who are still with us.",
+        MONTHLY, KPIUnit.PERCENT, HIGHER, Aggregation.LAST, "92", (SATISFACTION, GROWTH),
+        team="customer-success", start="90.4", end="94.2", noise="0.6", step="0.1",
+        recent=("93.8", "94.6"),
+    ),
+    KPISpec(
+        "nps", "Net Promoter Score (NPS)",
+        "Promoters minus detractors in the month's client survey, from -100 to 100.",
+        MONTHLY, KPIUnit.NUMBER, HIGHER, Aggregation.AVERAGE, "50", (SATISFACTION,),
+        team="customer-success", start="37", end="46", noise="2", recent=("47", "46"),
+    ),
+    KPISpec(
+        CORRECTED_KPI, "Client satisfaction",
+        "Share of the week's support tickets the client rated satisfied or better.",
+        WEEKLY, KPIUnit.PERCENT, HIGHER, Aggregation.AVERAGE, "90", (SATISFACTION, OPERATIONS),
+        team="support", start="88", end="93", noise="1.5", step="0.1",
+        recent=("92.4", "93.1", "91.8"), mistyped="81.8",
+    ),
+    KPISpec(
+        "response-time", "Average weekly response time (hours)",
+        "Working hours from a client's inquiry to our first reply, averaged over the week. "
+        "The target tightens each quarter on the way to four hours.",
+        WEEKLY, KPIUnit.NUMBER, LOWER, Aggregation.AVERAGE, "8", (OPERATIONS, SATISFACTION),
+        team="support", start="9.6", end="8", noise="0.3", step="0.1",
+        later_targets=((2, "7"), (3, "6"), (4, "5")),
+    ),
+    KPISpec(
+        STALE_KPI, "Ticket resolution time (hours)",
+        "Working hours from a ticket's opening to its resolution, averaged over the week.",
+        WEEKLY, KPIUnit.NUMBER, LOWER, Aggregation.AVERAGE, "24", (OPERATIONS, SATISFACTION),
+        team="support", start="29", end="22.5", noise="1.5", step="0.5", silent_for=3,
+        recent=("23", "22", "21.5"),
+        last_note="Last export before the helpdesk upgrade; the new export is not set up yet.",
+    ),
+    KPISpec(
+        PROMOTE_KPI, "Report turnaround time (days)",
+        "Working days from a month's end to each client's IT health report in their inbox, "
+        "averaged over the reports sent in the week.",
+        WEEKLY, KPIUnit.NUMBER, LOWER, Aggregation.AVERAGE, "2", (OPERATIONS,),
+        team="customer-success", start="1.8", end="2", noise="0.2", step="0.1",
+        recent=("2.1", "2.9", "3.4", "3.8", "3.6"),
+        last_note="Two report templates broke with the portal update; fixing them by hand.",
+    ),
+    KPISpec(
+        CONTRACTS_KPI, "Contracts submitted on time",
+        "Share of the week's signed client contracts that Finance submitted for "
+        "countersignature and billing within two working days.",
+        WEEKLY, KPIUnit.PERCENT, HIGHER, Aggregation.AVERAGE, "95", (OPERATIONS, PROFITABILITY),
+        team="finance", step="0.1",
+    ),
+    KPISpec(
+        "time-to-onboard", "Time to onboard an employee (days)",
+        "Working days from a new hire's first day to full access, equipment and training.",
+        MONTHLY, KPIUnit.NUMBER, LOWER, Aggregation.AVERAGE, "10", (PEOPLE_TAG,),
+        team="people", start="14", end="11.5", noise="0.8", step="0.5",
+        recent=("12.5", "10.5", "11"),
+    ),
+)  # fmt: skip
+KPI_SPECS = {spec.key: spec for spec in KPIS}
+
+# How the KPIs and the objectives inform each other: (objective, KPI, role).
+GUARDRAIL = ObjectiveKPI.Role.GUARDRAIL
+INDICATOR = ObjectiveKPI.Role.INDICATOR
+KPI_LINKS = (
+    # "Don't sacrifice quality while chasing growth."
+    (SEED_OBJECTIVE, CORRECTED_KPI, GUARDRAIL),
+    (SEED_OBJECTIVE, STALE_KPI, GUARDRAIL),
+    ("Answer every client fast and right the first time", CORRECTED_KPI, GUARDRAIL),
+    # The watermelon: revenue and retention are green because existing clients stay and
+    # buy more, while the trials this objective is about do not convert.
+    (WATERMELON_OBJECTIVE, "mrr", INDICATOR),
+    (WATERMELON_OBJECTIVE, "customer-retention", INDICATOR),
+    ("Welcome every trial like a client", "nps", INDICATOR),
+    ("Get paid faster", CONTRACTS_KPI, INDICATOR),
+    ("Build the team our growth needs", "time-to-onboard", INDICATOR),
+)
+
+# "Contracts submitted on time", week by week from the week the previous quarter starts
+# in (0): it slips before the quarter, is red for weeks, is promoted to an OKR in week
+# 3, and recovers; green weeks before and after.
+CONTRACTS_SLIP = {
+    -2: "89", -1: "84.5", 0: "80.2", 1: "76.9", 2: "78.4",
+    3: "83", 4: "87.5", 5: "90.6", 6: "93.4",
+}  # fmt: skip
+CONTRACTS_BEFORE = ("96.4", "95.1", "97.3", "93.9", "96.0", "98.2", "95.4", "97.0")
+CONTRACTS_GREEN = ("95.6", "96.2", "97.1", "95.2", "98.0", "96.8", "97.4", "95.9")
+CONTRACTS_NOTES = {
+    -1: "Month-end rush: contracts waited for the finance inbox.",
+    1: "Two contracts sat unsigned over the long weekend.",
+    3: "Daily contract check-in started.",
+    6: "E-signature for countersigning is live.",
+}
+PROMOTED_IN_WEEK = 3
+CONTRACTS_REASON = (
+    "Red four weeks in a row: late contracts delay the first invoice and annoy new clients. "
+    "One quarter of focus to fix the process."
+)
+CONTRACTS_DEMOTION = (
+    "Green every week since the quarter closed: back to the weekly scorecard, where we "
+    "keep an eye on it."
+)
+
 # -- deleting an organisation -----------------------------------------------------------
 
 
@@ -650,6 +885,8 @@ class DemoSummary:
     )
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    # Where to look first: (what it shows, path).
+    pages: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _quarter_of(day: date) -> tuple[date, date]:
@@ -677,6 +914,16 @@ class _Builder:
         self.teams: dict[str, Team] = {}
         self.objectives: dict[str, Objective] = {}
         self.key_results: dict[str, KeyResult] = {}
+        # KPI values come from a generator of their own, so that adding a KPI does not
+        # change the check-ins.
+        self.kpi_rng = random.Random(f"{DEMO_SLUG}-kpis")
+        self.kpis: dict[str, KPI] = {}
+        # Values planned for each KPI, by period start, and where a key result's plan
+        # takes over a KPI's values (the start of the key result's cycle).
+        self.series: dict[str, dict[date, Decimal]] = {}
+        self.planned_from: dict[str, date] = {}
+        self.kpi_notes: dict[str, dict[date, str]] = {}
+        self.promotion: Promotion | None = None
 
     # The org chart -------------------------------------------------------------------
 
@@ -813,6 +1060,10 @@ class _Builder:
                     source=SOURCE,
                 )
                 self.key_results[kr_spec.title] = kr
+                if kr_spec.kpi:
+                    kpis.key_result_link_kpi(
+                        key_result=kr, kpi=self.kpis[kr_spec.kpi], by=by, source=SOURCE
+                    )
                 created.append((kr_spec, kr))
                 for item in kr_spec.initiatives:
                     okrs.initiative_create(
@@ -906,6 +1157,9 @@ class _Builder:
         metric_goal = max(goal, compensated)
         for kr_spec, kr, times, done_at in plans:
             final = clamp(metric_goal + Decimal(kr_spec.spread), Decimal(0), Decimal("1.15"))
+            if kr_spec.kpi:
+                self._plan_kpi(cycle, kr_spec, kr, final=final)
+                continue
             self._check_in(
                 cycle,
                 kr_spec,
@@ -1015,6 +1269,288 @@ class _Builder:
                 source=SOURCE,
             )
 
+    # KPIs ----------------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.organization.tz).date()
+
+    def _kpi_owner(self, spec: KPISpec) -> User:
+        """Who enters a KPI's values: the person who owns it, or its team's lead."""
+        if spec.person:
+            return self.people[spec.person]
+        lead = next(t.lead for t in TEAMS if t.slug == spec.team)
+        return self.people[lead]
+
+    def kpis_define(self) -> None:
+        """Every KPI with the target of last year's plan, and the targets set since."""
+        today = self.today
+        plan_start = date(today.year - 1, 1, 1)
+        for spec in KPIS:
+            by = self._kpi_owner(spec)
+            kpi = kpis.kpi_create(
+                organization=self.organization,
+                name=spec.name,
+                key=spec.key,
+                description=spec.description,
+                owner_team=self.teams[spec.team] if spec.team else None,
+                owner_user=self.people[spec.person] if spec.person else None,
+                unit=spec.unit,
+                currency=DEMO_CURRENCY if spec.unit == KPIUnit.CURRENCY else "",
+                direction=spec.direction,
+                frequency=spec.frequency,
+                aggregation=spec.aggregation,
+                target=spec.target,
+                effective_from=plan_start,
+                tags=spec.tags,
+                by=by,
+                source=SOURCE,
+            )
+            self.kpis[spec.key] = kpi
+            for quarter, target in spec.later_targets:
+                day = date(today.year, 3 * quarter - 2, 1)
+                if day <= today:
+                    kpis.kpi_set_target(
+                        kpi=kpi, effective_from=day, target=target, by=by, source=SOURCE
+                    )
+
+    def _year_of(self, spec: KPISpec) -> list[date]:
+        """The starts of a year of the KPI's periods, up to the last completed one."""
+        frequency = pm.Frequency(spec.frequency)
+        cal = calendar(self.organization)
+        count = 52 if frequency is pm.Frequency.WEEKLY else 12
+        last = pm.previous_period(frequency, self.today, **cal)
+        return [pm.add_periods(frequency, last, -n, **cal) for n in range(count - 1, -1, -1)]
+
+    def _period_close(self, frequency: str, start: date) -> datetime:
+        end = pm.period_end(pm.Frequency(frequency), start, **calendar(self.organization))
+        return datetime.combine(end, time(17), tzinfo=self.organization.tz)
+
+    def _recorded_at(self, spec: KPISpec, start: date) -> datetime:
+        """When a period's value came in: the first working day after the period ended."""
+        end = pm.period_end(pm.Frequency(spec.frequency), start, **calendar(self.organization))
+        day = end + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        hour = 7 if spec.feed == Feed.IMPORT else 9 + len(spec.key) % 3
+        at = datetime.combine(
+            day, time(hour, (7 * len(spec.key)) % 60), tzinfo=self.organization.tz
+        )
+        return min(at, self.now)
+
+    def _write(
+        self,
+        spec: KPISpec,
+        values: Mapping[date, Decimal],
+        notes: Mapping[date, str] | None = None,
+    ) -> list[Measurement]:
+        """Record ``values`` through the service, as the KPI's owner entered them.
+
+        The service stamps each value with the moment it is called; the demo writes a
+        year of history at once, so each value is then dated to the working day after
+        its period ended (one bulk update), and the KPI and the key results reading it
+        are refreshed once, from those dates.
+        """
+        kpi = self.kpis[spec.key]
+        by = self._kpi_owner(spec)
+        notes = notes or {}
+        rows = []
+        for start, value in sorted(values.items()):
+            measurement, _ = kpis.measurement_record(
+                kpi=kpi,
+                period_start=start,
+                value=value,
+                by=by,
+                source=spec.feed,
+                note=notes.get(start, ""),
+                today=self.today,
+                refresh=False,
+            )
+            measurement.recorded_at = self._recorded_at(spec, start)
+            rows.append(measurement)
+        Measurement.objects.bulk_update(rows, ["recorded_at"])
+        kpis.kpi_refresh(kpi=kpi)
+        return rows
+
+    def _plan_kpi(
+        self, cycle: Cycle, spec: KeyResultSpec, kr: KeyResult, *, final: Decimal
+    ) -> None:
+        """Plan the values in ``cycle`` of the KPI a key result reads, so that the key
+        result stands at ``final`` progress at the KPI's last completed period, along
+        the same kind of path as a check-in's; the owner's notes go with the last ones."""
+        kpi_spec = KPI_SPECS[spec.kpi]
+        frequency = pm.Frequency(kpi_spec.frequency)
+        cal = calendar(self.organization)
+        last = pm.previous_period(frequency, self.today, **cal)
+        starts = [
+            start
+            for start in pm.periods_between(frequency, cycle.start_date, last, **cal)
+            if start >= cycle.start_date  # a week that straddles the start is the year before
+        ]
+        self.planned_from[spec.kpi] = cycle.start_date
+        plan: dict[date, Decimal] = {}
+        assert kr.baseline is not None
+        assert kr.target is not None
+        begin, _ = cycle.bounds()
+        closes = [self._period_close(frequency, start) for start in starts]
+        span = (closes[-1] - begin).total_seconds() if closes else 0
+        for i, (start, at) in enumerate(zip(starts, closes, strict=True)):
+            last_one = i == len(starts) - 1
+            share = Decimal((at - begin).total_seconds() / span) if span else Decimal(1)
+            wobble = Decimal(0) if last_one else Decimal(self.kpi_rng.randint(-30, 30)) / 1000
+            progress = final * share + wobble
+            value = kr.baseline + progress * (kr.target - kr.baseline)
+            plan[start] = _round(value, Decimal(spec.step), down=False)
+        self.series[spec.kpi] = plan
+        self.kpi_notes[spec.kpi] = dict(zip(reversed(starts), reversed(spec.notes), strict=False))
+
+    def _history(self, spec: KPISpec) -> dict[date, Decimal]:
+        """A year of the KPI's values: a trend with noise, or a multiple of another KPI."""
+        starts = self._year_of(spec)
+        if spec.silent_for:
+            starts = starts[: -spec.silent_for]
+        if spec.derived_from:
+            source = self.series[spec.derived_from]
+            return {start: source[start] * spec.times for start in starts if start in source}
+        values = dict(self.series.get(spec.key, {}))
+        cut = self.planned_from.get(spec.key)
+        free = [start for start in starts if cut is None or start < cut]
+        low, high, noise = Decimal(spec.start), Decimal(spec.end), Decimal(spec.noise)
+        for i, start in enumerate(free):
+            trend = high if len(free) == 1 else low + (high - low) * i / (len(free) - 1)
+            # A key result's plan starts from the KPI's value just before its cycle.
+            exact = cut is not None and i == len(free) - 1
+            jitter = Decimal(0) if exact else noise * self.kpi_rng.randint(-100, 100) / 100
+            values[start] = _round(trend + jitter, Decimal(spec.step), down=False)
+        if cut is None and spec.recent:
+            values.update(zip(starts[-len(spec.recent) :], map(Decimal, spec.recent), strict=True))
+        return values
+
+    def kpi_histories(self) -> None:
+        """A year of values for every KPI but the contracts one (its story has its own)."""
+        for spec in KPIS:
+            if spec.key == CONTRACTS_KPI:
+                continue
+            values = self._history(spec)
+            self.series[spec.key] = values
+            latest = max(values)
+            notes = dict(self.kpi_notes.get(spec.key, {}))
+            if spec.last_note:
+                notes[latest] = spec.last_note
+            typed = dict(values)
+            if spec.mistyped:
+                typed[latest] = Decimal(spec.mistyped)
+            self._write(spec, typed, notes)
+            if spec.mistyped:
+                self._correct(spec, latest, values[latest])
+
+    def _correct(self, spec: KPISpec, start: date, value: Decimal) -> None:
+        """Correct a mistyped value through the service: the old one stays as a revision."""
+        measurement, _ = kpis.measurement_record(
+            kpi=self.kpis[spec.key],
+            period_start=start,
+            value=value,
+            by=self._kpi_owner(spec),
+            source=spec.feed,
+            note=f"Corrected: {spec.mistyped} was a typo; the survey export says {value}.",
+            today=self.today,
+        )
+        # Corrected when the demo was loaded, on the demo's clock.
+        Measurement.objects.filter(pk=measurement.pk).update(recorded_at=self.now)
+
+    def kpi_links(self) -> None:
+        for title, key, role in KPI_LINKS:
+            kpis.objective_link_kpi(
+                objective=self.objectives[title],
+                kpi=self.kpis[key],
+                role=role,
+                by=self.people["eleanor"],
+                source=SOURCE,
+            )
+
+    # The contracts KPI: promoted to an OKR for one cycle, then demoted ------------------
+
+    def _contracts_weeks(self, previous: Cycle) -> dict[int, date]:
+        """The contracts KPI's year of weeks, by their number from the previous quarter's
+        first week (0)."""
+        first = pm.period_start(
+            pm.Frequency.WEEKLY, previous.start_date, **calendar(self.organization)
+        )
+        return {(start - first).days // 7: start for start in self._year_of(self.contracts)}
+
+    @property
+    def contracts(self) -> KPISpec:
+        return KPI_SPECS[CONTRACTS_KPI]
+
+    def _contracts_values(
+        self, weeks: Mapping[int, date], wanted: Sequence[int]
+    ) -> tuple[dict[date, Decimal], dict[date, str]]:
+        values, notes = {}, {}
+        for week in wanted:
+            start = weeks[week]
+            if week in CONTRACTS_SLIP:
+                value = CONTRACTS_SLIP[week]
+            elif week < 0:
+                value = CONTRACTS_BEFORE[week % len(CONTRACTS_BEFORE)]
+            else:
+                value = CONTRACTS_GREEN[week % len(CONTRACTS_GREEN)]
+            values[start] = Decimal(value)
+            if week in CONTRACTS_NOTES:
+                notes[start] = CONTRACTS_NOTES[week]
+        return values, notes
+
+    def contracts_fall_behind(self, previous: Cycle) -> None:
+        """Finance's contracts KPI goes red; after weeks of red, Oliver promotes it to an
+        OKR of the previous quarter, and it recovers before the quarter ends."""
+        weeks = self._contracts_weeks(previous)
+        before = [w for w in weeks if w < PROMOTED_IN_WEEK]
+        during = [
+            w for w, start in weeks.items() if w >= PROMOTED_IN_WEEK and start <= previous.end_date
+        ]
+        self._write(self.contracts, *self._contracts_values(weeks, before))
+        promotion = kpis.kpi_promote(
+            kpi=self.kpis[CONTRACTS_KPI],
+            cycle=previous,
+            by=self.people["oliver"],
+            reason=CONTRACTS_REASON,
+            source=SOURCE,
+        )
+        # The service stamps the promotion with the moment it is called.
+        promoted = datetime.combine(
+            weeks[PROMOTED_IN_WEEK], time(10, 30), tzinfo=self.organization.tz
+        )
+        Promotion.objects.filter(pk=promotion.pk).update(promoted_at=promoted)
+        self.promotion = promotion
+        self._write(self.contracts, *self._contracts_values(weeks, during))
+
+    def contracts_recover(self, previous: Cycle) -> None:
+        """Green every week after the quarter; demoted once four such weeks are complete.
+
+        In a quarter's first four weeks there are not yet four whole weeks after the
+        previous one: the promotion then stays open and the health page suggests the
+        demotion when it is due.
+        """
+        weeks = self._contracts_weeks(previous)
+        after = [w for w, start in weeks.items() if start > previous.end_date]
+        self._write(self.contracts, *self._contracts_values(weeks, after))
+        cal = calendar(self.organization)
+        day_after = previous.end_date + timedelta(days=1)
+        first = pm.period_start(pm.Frequency.WEEKLY, day_after, **cal)
+        if first < day_after:
+            first = pm.next_period(pm.Frequency.WEEKLY, day_after, **cal)
+        due = first + timedelta(weeks=self.organization.demote_after_green_periods)
+        if due > self.today:
+            return
+        assert self.promotion is not None
+        kpis.kpi_demote(
+            promotion=self.promotion,
+            by=self.people["oliver"],
+            note=CONTRACTS_DEMOTION,
+            source=SOURCE,
+        )
+        demoted = datetime.combine(due, time(9, 45), tzinfo=self.organization.tz)
+        Promotion.objects.filter(pk=self.promotion.pk).update(demoted_at=min(demoted, self.now))
+
     # Closing -------------------------------------------------------------------------
 
     def close(self, cycle: Cycle) -> None:
@@ -1037,10 +1573,17 @@ def demo_build(*, password: str = DEMO_PASSWORD, now: datetime | None = None) ->
     with transaction.atomic():
         organization = builder.people_and_teams()
         year, quarter, previous = builder.cycles()
+        builder.kpis_define()
         builder.objectives_in(previous, PREVIOUS_OBJECTIVES, live=False)
+        # The contracts KPI is promoted into the previous quarter while it is still open.
+        builder.contracts_fall_behind(previous)
         builder.close(previous)
+        builder.contracts_recover(previous)
         builder.objectives_in(year, YEAR_OBJECTIVES, live=True)
         builder.objectives_in(quarter, CURRENT_OBJECTIVES, live=True)
+        builder.kpi_histories()
+        builder.kpi_links()
+    kpi_pk = {key: kpi.pk for key, kpi in builder.kpis.items()}
     return DemoSummary(
         organization=organization,
         owner=builder.people["eleanor"],
@@ -1052,7 +1595,24 @@ def demo_build(*, password: str = DEMO_PASSWORD, now: datetime | None = None) ->
             "objectives": Objective.objects.filter(organization=organization).count(),
             "key results": KeyResult.objects.filter(organization=organization).count(),
             "check-ins": CheckIn.objects.filter(organization=organization).count(),
+            "KPIs": KPI.objects.filter(organization=organization).count(),
+            "measurements": Measurement.objects.filter(organization=organization).count(),
         },
+        pages=[
+            ("the weekly scorecard: every KPI, 13 weeks of colours", reverse("scorecard")),
+            (
+                "company health: a watermelon, red and stale KPIs, a KPI to promote to an OKR",
+                reverse("health"),
+            ),
+            (
+                "a KPI promoted to an OKR for one quarter and demoted once fixed",
+                reverse("kpi", args=[kpi_pk[CONTRACTS_KPI]]),
+            ),
+            (
+                "a KPI with a corrected value",
+                reverse("kpi", args=[kpi_pk[CORRECTED_KPI]]),
+            ),
+        ],
     )
 
 

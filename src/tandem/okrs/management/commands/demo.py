@@ -52,3 +52,6 @@ class Command(BaseCommand):
             f"{person.role} {person.email}" for person in summary.logins if person.role != "owner"
         )
         self.stdout.write(f"Everyone in the demo has the same password; other roles: {others}.")
+        self.stdout.write("OKRs and KPIs in tandem, where to look:")
+        for what, path in summary.pages:
+            self.stdout.write(f"  {path}  {what}")
