@@ -608,8 +608,8 @@ class _Generator:
         # A cycle that began hours ago still gets its ten check-ins, just close together.
         window = (start + dt.timedelta(hours=2), max(last, start + dt.timedelta(hours=3)))
 
-        # Owners in order of level, teams shuffled: with fewer objectives than three
-        # per owner, the company and departments always get theirs and some teams get one less.
+        # An equal share per owner; the remainder goes first to the company, then to
+        # each department, then to teams drawn at random (teams shuffled per cycle).
         shuffled = list(teams)
         self.rng.shuffle(shuffled)
         owners: list[tuple[Team, int]] = [(company, 0)] + [(d, 1) for d in departments]
