@@ -183,14 +183,17 @@ def objective_signals(
     if not chosen:
         return {}
     day, moment = _moment(organization, today, now)
+    # ``chosen`` is already this organisation's, so the reads below filter by objective
+    # only: an extra organisation filter leads SQLite (without ANALYZE statistics) to
+    # scan every key result of the organisation instead of using the objective index.
     ids = [o.pk for o in chosen]
     links = list(
-        ObjectiveKPI.objects.filter(organization=organization, objective_id__in=ids)
+        ObjectiveKPI.objects.filter(objective_id__in=ids)
         .select_related("kpi")
         .order_by("kpi__position", "kpi__name", "id")
     )
     backed = list(
-        KeyResult.objects.filter(organization=organization, objective_id__in=ids, kpi__isnull=False)
+        KeyResult.objects.filter(objective_id__in=ids, kpi__isnull=False)
         .select_related("kpi")
         .order_by("position", "id")
     )
