@@ -1,0 +1,340 @@
+"""Many KPI values at once: from the API, a file import or a scheduled pull.
+
+A batch is checked whole before anything is written: one bad row rejects the batch,
+and the error lists every bad row, so that a person fixing a file fixes it once. A
+good batch is written in one transaction, and sending it again changes nothing.
+
+The write path is the one of :func:`tandem.kpis.services.measurement_record` (the same
+outcomes, revisions and audit events), done in bulk: a batch of ten thousand values
+costs a bounded number of queries, not three per value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.models import Organization, User
+from tandem.audit.models import AuditEvent
+from tandem.audit.services import snapshot
+from tandem.kpis.models import KPI, Measurement, MeasurementRevision, Source
+from tandem.kpis.services import (
+    _AUDIT_SOURCE,
+    _org_today,
+    _stored_value,
+    kpi_refresh,
+    validate_period,
+)
+
+MAX_ROWS = 10_000
+ROW_FIELDS = ("kpi", "period_start", "value", "note")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Rows per INSERT/UPDATE statement (Django lowers it further to fit SQLite's limit on
+# parameters a statement).
+_BATCH = 500
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+class IngestError(Exception):
+    """A batch was refused; ``errors`` lists every bad row as
+    ``{"index": i, "field": f, "message": m}`` (``index`` counts from 0; ``None`` for
+    the batch as a whole)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        first = errors[0] if errors else {"index": None, "field": "", "message": ""}
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"row {first['index']}, {first['field']}: {first['message']}{more}")
+
+
+@dataclass
+class _Row:
+    index: int
+    kpi: KPI
+    period_start: dt.date
+    value: Decimal
+    note: str
+
+
+@dataclass
+class _Plan:
+    rows: list[_Row] = field(default_factory=list)
+    kpis: dict[int, KPI] = field(default_factory=dict)
+
+
+def _parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValidationError(f"“{value}” is a time, not a date (YYYY-MM-DD).")
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        raise ValidationError("Enter the first day of the period (YYYY-MM-DD).")
+    if not _ISO_DATE.fullmatch(text):
+        raise ValidationError(f"“{text}” is not a date written YYYY-MM-DD.")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"“{text}” is not a date in the calendar.") from None
+
+
+def _message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(str(m) for messages in error.message_dict.values() for m in messages)
+    return " ".join(error.messages)
+
+
+def _find_kpis(organization: Organization, rows: Sequence[Mapping[str, Any]]) -> dict[str, KPI]:
+    """The organisation's KPIs the rows name, by key and by id (as text), in one query."""
+    wanted = {str(r.get("kpi")).strip() for r in rows if isinstance(r, Mapping) and r.get("kpi")}
+    ids = {int(w) for w in wanted if w.isdigit()}
+    found: dict[str, KPI] = {}
+    matches = KPI.objects.filter(organization=organization).filter(
+        key__in=wanted
+    ) | KPI.objects.filter(organization=organization, pk__in=ids)
+    for kpi in matches:
+        kpi.organization = organization  # periods read its calendar: spare a query per KPI
+        found[f"#{kpi.pk}"] = kpi
+        found[kpi.key] = kpi
+    return found
+
+
+def _lookup(found: dict[str, KPI], value: Any) -> KPI | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return found.get(f"#{value}")
+    text = str(value).strip()
+    # A key wins over an id: a KPI may well be keyed "2026".
+    return found.get(text) or (found.get(f"#{text}") if text.isdigit() else None)
+
+
+def _validate(
+    organization: Organization, rows: Sequence[Mapping[str, Any]], today: dt.date
+) -> _Plan:
+    errors: list[dict[str, Any]] = []
+
+    def bad(index: int | None, name: str, message: str) -> None:
+        errors.append({"index": index, "field": name, "message": message})
+
+    if len(rows) > MAX_ROWS:
+        raise IngestError(
+            [
+                {
+                    "index": None,
+                    "field": "rows",
+                    "message": f"{len(rows)} rows is too many: send at most {MAX_ROWS} at once.",
+                }
+            ]
+        )
+    found = _find_kpis(organization, rows)
+    plan = _Plan()
+    seen: dict[tuple[int, dt.date], int] = {}
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            bad(index, "row", "Each row is an object with kpi, period_start and value.")
+            continue
+        unknown = sorted(str(k) for k in row if k not in ROW_FIELDS)
+        for name in unknown:
+            bad(index, name, f"“{name}” is not a field (use {', '.join(ROW_FIELDS)}).")
+        raw_kpi = row.get("kpi")
+        kpi = None
+        if raw_kpi is None or (isinstance(raw_kpi, str) and not raw_kpi.strip()):
+            bad(index, "kpi", "Name the KPI by its key or id.")
+        else:
+            kpi = _lookup(found, raw_kpi)
+            if kpi is None:
+                bad(index, "kpi", f"No KPI “{raw_kpi}” in {organization.name}.")
+        period_start = None
+        try:
+            period_start = _parse_date(row.get("period_start"))
+        except ValidationError as e:
+            bad(index, "period_start", _message(e))
+        value = None
+        try:
+            value = _stored_value(row.get("value"))
+        except ValidationError as e:
+            bad(index, "value", _message(e))
+        note = row.get("note") or ""
+        if not isinstance(note, str):
+            bad(index, "note", "A note is text.")
+            note = ""
+        if kpi is None or period_start is None:
+            continue
+        try:
+            validate_period(kpi, period_start, today=today)
+        except ValidationError as e:
+            bad(index, "period_start", _message(e))
+            continue
+        first = seen.setdefault((kpi.pk, period_start), index)
+        if first != index:
+            bad(
+                index,
+                "period_start",
+                f"Row {first} already gives “{kpi}” a value for {period_start}.",
+            )
+            continue
+        if value is not None and not unknown:
+            plan.rows.append(_Row(index, kpi, period_start, value, note.strip()))
+            plan.kpis[kpi.pk] = kpi
+    if errors:
+        raise IngestError(errors)
+    return plan
+
+
+def _audit_event(
+    organization: Organization,
+    by: User | None,
+    action: str,
+    target: Measurement,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    source: str,
+) -> AuditEvent:
+    """The event :func:`tandem.audit.services.audit_record` would write, unsaved, so that
+    a batch's events go in with one INSERT per few hundred."""
+    if before is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        before = {k: v for k, v in before.items() if k in changed}
+        after = {k: v for k, v in after.items() if k in changed}
+    return AuditEvent(
+        organization=organization,
+        actor=by,
+        source=source,
+        action=action,
+        target_type=Measurement._meta.model_name or "",
+        target_id=target.pk,
+        target_repr=str(target)[:200],
+        before=before,
+        after=after,
+    )
+
+
+def measurements_ingest(
+    *,
+    organization: Organization,
+    rows: Sequence[Mapping[str, Any]],
+    by: User | None,
+    source: str = Source.API,
+    today: dt.date | None = None,
+) -> IngestResult:
+    """Record many KPI values: each row is ``{"kpi": id or key, "period_start":
+    "YYYY-MM-DD" or a date, "value": number, "note": optional text}``.
+
+    Every row is checked first; any bad row raises :class:`IngestError` listing all of
+    them, and nothing is written. Otherwise every value is recorded in one transaction,
+    as :func:`~tandem.kpis.services.measurement_record` would, and each KPI touched is
+    refreshed once. The same batch again changes nothing.
+    """
+    if source not in Source.values:
+        raise IngestError(
+            [
+                {
+                    "index": None,
+                    "field": "source",
+                    "message": f"“{source}” is not one of {', '.join(Source.values)}.",
+                }
+            ]
+        )
+    plan = _validate(organization, rows, today or _org_today(organization))
+    result = IngestResult()
+    if not plan.rows:
+        return result
+    audit_source = _AUDIT_SOURCE[Source(source)]
+    now = timezone.now()
+    with transaction.atomic():
+        periods = [r.period_start for r in plan.rows]
+        existing: dict[tuple[int, dt.date], Measurement] = {
+            (m.kpi_id, m.period_start): m
+            for m in Measurement.objects.select_for_update().filter(
+                kpi_id__in=list(plan.kpis),
+                period_start__gte=min(periods),
+                period_start__lte=max(periods),
+            )
+        }
+        new: list[Measurement] = []
+        changed: list[tuple[Measurement, dict[str, Any]]] = []
+        revisions: list[MeasurementRevision] = []
+        touched: set[int] = set()
+        for row in plan.rows:
+            current = existing.get((row.kpi.pk, row.period_start))
+            if current is None:
+                new.append(
+                    Measurement(
+                        organization=organization,
+                        kpi=row.kpi,
+                        period_start=row.period_start,
+                        value=row.value,
+                        source=source,
+                        note=row.note,
+                        recorded_by=by,
+                        recorded_at=now,
+                    )
+                )
+                touched.add(row.kpi.pk)
+            elif current.value == row.value and (not row.note or row.note == current.note):
+                result.unchanged += 1
+            else:
+                current.kpi = row.kpi
+                before = snapshot(current)
+                revisions.append(
+                    MeasurementRevision(
+                        organization=organization,
+                        measurement=current,
+                        value=current.value,
+                        source=current.source,
+                        note=current.note,
+                        recorded_by_id=current.recorded_by_id,
+                        recorded_at=current.recorded_at,
+                    )
+                )
+                current.value = row.value
+                current.source = source
+                current.note = row.note
+                current.recorded_by = by
+                current.recorded_at = now
+                current.version += 1
+                changed.append((current, before))
+                touched.add(row.kpi.pk)
+        if not touched:
+            return result
+        Measurement.objects.bulk_create(new, batch_size=_BATCH)
+        MeasurementRevision.objects.bulk_create(revisions, batch_size=_BATCH)
+        Measurement.objects.bulk_update(
+            [m for m, _ in changed],
+            ["value", "source", "note", "recorded_by", "recorded_at", "version"],
+            batch_size=_BATCH,
+        )
+        events = [
+            _audit_event(organization, by, "measurement.create", m, None, snapshot(m), audit_source)
+            for m in new
+        ] + [
+            _audit_event(
+                organization, by, "measurement.correct", m, before, snapshot(m), audit_source
+            )
+            for m, before in changed
+        ]
+        AuditEvent.objects.bulk_create(events, batch_size=_BATCH)
+        for kpi_id in sorted(touched):
+            kpi_refresh(kpi=plan.kpis[kpi_id])
+    result.created = len(new)
+    result.updated = len(changed)
+    return result
