@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("tandem.web.urls_cycles")),
     path("", include("tandem.web.urls_health")),
     path("", include("tandem.web.urls_kpis")),
+    path("", include("tandem.web.urls_audit")),
 ]

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Membership, Organization, User
+from tandem.audit.selectors import objective_activity
 from tandem.domain.status import live_status
 from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
@@ -375,6 +376,7 @@ def _objective_page(
             ),
             "initiatives": list(objective.initiatives.all()),
             "signals": objective_signals(organization=org, objectives=[objective]),
+            "activity": objective_activity(organization=org, objective=objective),
             "can_edit": can_edit,
             "initiative_form": initiative_form,
             "alignment_form": alignment_form,

@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import Membership, Organization, User
+from tandem.audit.selectors import kpi_activity
 from tandem.domain import periods as pm
 from tandem.domain.health import Health
 from tandem.kpis import selectors
@@ -448,6 +449,7 @@ def _kpi_page(
             "objective_links": detail["objective_links"],
             "promotions": detail["promotions"],
             "open_promotion": open_promotion,
+            "activity": kpi_activity(organization=org, kpi=kpi),
             "can_manage": can_manage,
             "can_record": can_record,
             "target_form": target_form,

@@ -1,0 +1,301 @@
+"""Read the audit history: the organisation's log with filters, and each object's feed.
+
+Every read is scoped to one organisation. A page of the log costs a fixed number of
+queries whatever its length: the events with their actors in one query, then one
+query per kind of object on the page to find which objects still exist (for links).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from tandem.accounts.models import Organization
+from tandem.audit.models import AuditEvent
+
+PAGE_SIZE = 50
+ACTIVITY_LIMIT = 20
+# Bookkeeping columns that every snapshot carries and nobody reads in a diff.
+_HIDDEN_FIELDS = {"id", "organization_id", "version"}
+_LONG_VALUE = 120
+
+
+@dataclass(frozen=True)
+class _Link:
+    model: str  # app_label.ModelName
+    value: str  # the column (or lookup) that gives the URL's argument
+    url_name: str
+
+
+# Where each kind of object is shown. A kind missing here is listed without a link.
+LINKS: dict[str, _Link] = {
+    "objective": _Link("okrs.Objective", "pk", "objective"),
+    "keyresult": _Link("okrs.KeyResult", "objective_id", "objective"),
+    "checkin": _Link("okrs.CheckIn", "key_result__objective_id", "objective"),
+    "initiative": _Link("okrs.Initiative", "objective_id", "objective"),
+    "alignment": _Link("okrs.Alignment", "objective_id", "objective"),
+    "objectivekpi": _Link("kpis.ObjectiveKPI", "objective_id", "objective"),
+    "kpi": _Link("kpis.KPI", "pk", "kpi"),
+    "kpitarget": _Link("kpis.KPITarget", "kpi_id", "kpi"),
+    "measurement": _Link("kpis.Measurement", "kpi_id", "kpi"),
+    "promotion": _Link("kpis.Promotion", "kpi_id", "kpi"),
+    "team": _Link("accounts.Team", "slug", "team"),
+    "cycle": _Link("okrs.Cycle", "pk", "cycle_review"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class Entry:
+    event: AuditEvent
+    changes: list[Change]
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the log is narrowed to; every part is optional."""
+
+    actor_id: int | None = None
+    action: str = ""  # a prefix: "objective." or "checkin.create"
+    target_type: str = ""
+    source: str = ""
+    since: dt.date | None = None  # inclusive, in the organisation's time zone
+    until: dt.date | None = None  # inclusive
+
+
+@dataclass
+class AuditPage:
+    entries: list[Entry]
+    next_cursor: str | None
+    filters: AuditFilters = field(default_factory=AuditFilters)
+
+
+# -- values and diffs ---------------------------------------------------------------------
+
+
+def _label(name: str) -> str:
+    if name.endswith("_id"):
+        name = name[:-3]
+    return name.replace("_", " ")
+
+
+def format_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _LONG_VALUE else text[: _LONG_VALUE - 1] + "…"
+
+
+def changes_of(event: AuditEvent) -> list[Change]:
+    """The fields an event touched, old → new; a creation shows — → value."""
+    before: Mapping[str, Any] = event.before if isinstance(event.before, dict) else {}
+    after: Mapping[str, Any] = event.after if isinstance(event.after, dict) else {}
+    names = [k for k in after if k not in _HIDDEN_FIELDS]
+    names += [k for k in before if k not in after and k not in _HIDDEN_FIELDS]
+    changes = []
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        if name in before and name in after and old == new:
+            continue
+        changes.append(Change(_label(name), format_value(old), format_value(new)))
+    return changes
+
+
+# -- links to the objects that still exist -----------------------------------------------
+
+
+def _links(organization: Organization, events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        if event.target_type in LINKS:
+            wanted[event.target_type].add(event.target_id)
+    urls: dict[tuple[str, int], str] = {}
+    for target_type, ids in wanted.items():
+        link = LINKS[target_type]
+        model = apps.get_model(link.model)
+        rows = model._base_manager.filter(organization=organization, pk__in=ids).values_list(
+            "pk", link.value
+        )
+        for pk, value in rows:
+            urls[(target_type, pk)] = reverse(link.url_name, args=[value])
+    return urls
+
+
+def _entries(organization: Organization, events: list[AuditEvent]) -> list[Entry]:
+    urls = _links(organization, events)
+    return [
+        Entry(event, changes_of(event), urls.get((event.target_type, event.target_id)))
+        for event in events
+    ]
+
+
+# -- the organisation's log ---------------------------------------------------------------
+
+
+def audit_events(*, organization: Organization, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """The organisation's events matching ``filters``, newest first, with their actors."""
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    if filters.actor_id is not None:
+        events = events.filter(actor_id=filters.actor_id)
+    if filters.action:
+        events = events.filter(action__startswith=filters.action)
+    if filters.target_type:
+        events = events.filter(target_type=filters.target_type)
+    if filters.source:
+        events = events.filter(source=filters.source)
+    tz = organization.tz
+    if filters.since is not None:
+        events = events.filter(at__gte=dt.datetime.combine(filters.since, dt.time(), tzinfo=tz))
+    if filters.until is not None:
+        after = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        events = events.filter(at__lt=after)
+    return events.order_by("-at", "-id")
+
+
+def encode_cursor(event: AuditEvent) -> str:
+    raw = json.dumps([event.at.isoformat(), event.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    """The position a cursor points after, or ``None`` for a cursor that makes no sense."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, pk = json.loads(raw)
+        moment = dt.datetime.fromisoformat(at)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if moment.tzinfo is None or not isinstance(pk, int):
+        return None
+    return moment, pk
+
+
+def audit_page(
+    *,
+    organization: Organization,
+    filters: AuditFilters,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+) -> AuditPage:
+    """One page of the log after ``cursor`` (keyset pagination: stable while events arrive)."""
+    events = audit_events(organization=organization, filters=filters)
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        at, pk = position
+        events = events.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+    rows = list(events[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return AuditPage(
+        entries=_entries(organization, rows),
+        next_cursor=encode_cursor(rows[-1]) if more else None,
+        filters=filters,
+    )
+
+
+def audit_target_types(*, organization: Organization) -> list[str]:
+    return sorted(
+        AuditEvent.objects.filter(organization=organization)
+        .order_by()
+        .values_list("target_type", flat=True)
+        .distinct()
+    )
+
+
+def audit_rows(*, organization: Organization, filters: AuditFilters) -> Iterator[AuditEvent]:
+    """Every matching event, read in chunks so that a large log streams."""
+    return audit_events(organization=organization, filters=filters).iterator(chunk_size=2000)
+
+
+# -- an object's activity feed ------------------------------------------------------------
+
+
+def activity_for(
+    *,
+    organization: Organization,
+    target_type: str,
+    target_ids: Collection[int] | QuerySet[Any],
+    related: Mapping[str, Collection[int] | QuerySet[Any]] | None = None,
+    limit: int = ACTIVITY_LIMIT,
+) -> list[Entry]:
+    """The latest events of some objects, newest first, in one query.
+
+    ``related`` adds the events of other kinds of objects (an objective's key results,
+    its check-ins); a query set of ids is sent as a subquery, so the feed stays one query
+    however many check-ins an objective has.
+    """
+    wanted = Q(target_type=target_type, target_id__in=target_ids)
+    for kind, ids in (related or {}).items():
+        wanted |= Q(target_type=kind, target_id__in=ids)
+    events = list(
+        AuditEvent.objects.filter(wanted, organization=organization)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+    return [Entry(event, changes_of(event)) for event in events]
+
+
+def objective_activity(*, organization: Organization, objective: Any) -> list[Entry]:
+    """An objective's feed: itself, its key results, check-ins, initiatives, alignments."""
+    key_result = apps.get_model("okrs.KeyResult")
+    check_in = apps.get_model("okrs.CheckIn")
+    initiative = apps.get_model("okrs.Initiative")
+    alignment = apps.get_model("okrs.Alignment")
+    scope = {"organization": organization}
+    return activity_for(
+        organization=organization,
+        target_type="objective",
+        target_ids=[objective.pk],
+        related={
+            "keyresult": key_result._base_manager.filter(objective=objective, **scope).values("pk"),
+            "checkin": check_in._base_manager.filter(
+                key_result__objective=objective, **scope
+            ).values("pk"),
+            "initiative": initiative._base_manager.filter(objective=objective, **scope).values(
+                "pk"
+            ),
+            "alignment": alignment._base_manager.filter(objective=objective, **scope).values("pk"),
+        },
+    )
+
+
+def kpi_activity(*, organization: Organization, kpi: Any) -> list[Entry]:
+    """A KPI's feed: itself, its targets, values, corrections and promotions."""
+    scope = {"organization": organization, "kpi": kpi}
+    return activity_for(
+        organization=organization,
+        target_type="kpi",
+        target_ids=[kpi.pk],
+        related={
+            "kpitarget": apps.get_model("kpis.KPITarget")
+            ._base_manager.filter(**scope)
+            .values("pk"),
+            "measurement": apps.get_model("kpis.Measurement")
+            ._base_manager.filter(**scope)
+            .values("pk"),
+            "promotion": apps.get_model("kpis.Promotion")
+            ._base_manager.filter(**scope)
+            .values("pk"),
+        },
+    )

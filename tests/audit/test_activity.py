@@ -1,0 +1,70 @@
+"""Each objective's and KPI's page shows its recent history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tandem.audit.selectors import activity_for, objective_activity
+from tandem.kpis import services as kpis
+from tandem.okrs import services as okrs
+from tests.conftest import Cast
+
+
+def test_the_objective_page_shows_its_own_key_results_and_check_ins_changes(cast: Cast, client_for):
+    okrs.key_result_check_in(
+        key_result=cast.kr, value=Decimal(40), confidence=6, note="Two deals", by=cast.member
+    )
+    okrs.objective_update(objective=cast.objective, by=cast.editor, title="Lead the region")
+    page = client_for(cast.viewer).get(f"/objectives/{cast.objective.pk}/").content.decode()
+    activity = page[page.index('id="activity-heading"') :]
+    assert "objective.update" in activity
+    assert "key_result.create" in activity
+    assert "checkin.create" in activity
+    assert "Member Person" in activity
+    assert "<ins>Lead the region</ins>" in activity
+    # Viewers see the feed but are not sent to a log they may not read.
+    assert 'href="/audit/"' not in activity
+
+
+def test_an_objectives_feed_leaves_out_other_objectives_and_organisations(cast: Cast):
+    other = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_team=cast.team, by=cast.owner, title="Other"
+    )
+    okrs.objective_update(objective=other, by=cast.owner, title="Other, renamed")
+    feed = objective_activity(organization=cast.org, objective=cast.objective)
+    assert {e.event.target_repr for e in feed} == {cast.objective.title, cast.kr.title}
+    assert objective_activity(organization=cast.other_org, objective=cast.objective) == []
+
+
+def test_an_objectives_feed_is_one_query_however_many_check_ins(cast: Cast):
+    for i in range(30):
+        okrs.key_result_check_in(key_result=cast.kr, value=Decimal(i), confidence=5, by=cast.member)
+    with CaptureQueriesContext(connection) as queries:
+        feed = objective_activity(organization=cast.org, objective=cast.objective)
+    assert len(queries) == 1
+    assert len(feed) == 20
+    assert feed[0].event.action == "checkin.create"
+
+
+def test_activity_for_reads_the_events_of_the_given_objects(cast: Cast):
+    feed = activity_for(organization=cast.org, target_type="team", target_ids=[cast.team.pk])
+    assert [e.event.action for e in feed] == ["team.create"]
+    assert feed[0].changes[0].before == "—"
+
+
+def test_the_kpi_page_shows_its_values_and_targets_history(cast: Cast, client_for):
+    kpi = kpis.kpi_create(
+        organization=cast.org, name="Net promoter score", by=cast.editor, target=Decimal(40)
+    )
+    kpis.measurement_record(
+        kpi=kpi, period_start=dt.date(2026, 11, 2), value=Decimal(35), by=cast.editor
+    )
+    page = client_for(cast.admin).get(f"/kpis/{kpi.pk}/").content.decode()
+    activity = page[page.index('id="activity-heading"') :]
+    assert "kpi.create" in activity
+    assert "measurement.create" in activity
+    assert 'href="/audit/"' in activity
