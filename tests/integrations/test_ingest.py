@@ -163,3 +163,15 @@ def test_ten_thousand_values_go_in_with_a_bounded_number_of_queries_and_again_ch
         again = ingest(cast, rows)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 10_000)
     assert row_counts() == before
+
+
+def test_a_bulk_created_value_is_audited_exactly_as_one_recorded_by_hand(cast: Cast, revenue):
+    from tandem.audit.services import snapshot
+
+    ingest(cast, [{"kpi": "revenue", "period_start": WEEK_1, "value": "1,250.5", "note": "n"}])
+    measurement = Measurement.objects.get()
+    event = AuditEvent.objects.get(action="measurement.create")
+    assert (event.target_type, event.target_id) == ("measurement", measurement.pk)
+    assert event.target_repr == str(measurement)
+    assert event.after == snapshot(measurement)
+    assert event.before is None
