@@ -40,7 +40,7 @@ def test_rate_of_the_service_against_raw_executemany(cast: Cast):
         (
             cast.org.pk,
             by_key[str(r["kpi"])],
-            r["period_start"],
+            str(r["period_start"]),
             str(r["value"]),
             "api",
             "",
