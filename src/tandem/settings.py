@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "tandem.kpis",
     "tandem.web",
     "tandem.bench",
+    "tandem.api",
+    "ninja",  # serves its Swagger UI files from here, never from a CDN
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tandem.accounts.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.accounts.middleware.OrganizationMiddleware",
@@ -144,7 +147,13 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's password check, refused while an address or a network is locked out after
+# repeated failures (see tandem.accounts.security).
+AUTHENTICATION_BACKENDS = ["tandem.accounts.security.RateLimitedBackend"]
+TANDEM_LOGIN_MAX_FAILURES = env_int("TANDEM_LOGIN_MAX_FAILURES", 5, minimum=1)
+TANDEM_LOGIN_MAX_FAILURES_PER_IP = env_int("TANDEM_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+TANDEM_LOGIN_LOCKOUT_SECONDS = env_int("TANDEM_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
+TANDEM_TRUST_X_FORWARDED_FOR = env_bool("TANDEM_TRUST_X_FORWARDED_FOR", default=False)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -179,7 +188,10 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The absolute limit, counted from the sign-in (tandem.accounts.security checks it on
+# the server; the cookie's own expiry slides with activity).
 SESSION_COOKIE_AGE = env_int("TANDEM_SESSION_AGE_SECONDS", 14 * 24 * 3600, minimum=300)
+TANDEM_SESSION_IDLE_SECONDS = env_int("TANDEM_SESSION_IDLE_SECONDS", 8 * 3600, minimum=60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("TANDEM_HTTPS", default=False):
@@ -188,6 +200,8 @@ if env_bool("TANDEM_HTTPS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("TANDEM_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 0, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TANDEM_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("TANDEM_HSTS_PRELOAD", default=True)
 
 LOG_LEVEL = env_str("TANDEM_LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -1,0 +1,64 @@
+"""The REST API ``/api/v1``: one NinjaAPI, its routers, and errors as problem JSON."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+
+from tandem.api import errors
+from tandem.api.auth import TokenAuth
+from tandem.api.routes_kpis import router as kpis_router
+from tandem.api.routes_okrs import router as okrs_router
+from tandem.api.routes_org import router as org_router
+
+
+class DecimalParser(Parser):
+    """Read JSON numbers as decimals: 0.1 stays 0.1, never 0.1000000000000000055."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            data = json.loads(request.body, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise errors.ApiError(400, f"The body is not valid JSON: {exc}.") from None
+        if not isinstance(data, dict):
+            raise errors.ApiError(400, "The body must be a JSON object.")
+        return data
+
+
+api = NinjaAPI(
+    title="Tandem API",
+    version="1",
+    description=(
+        "OKRs and KPIs of one organisation. Authenticate with `Authorization: Bearer "
+        "tdm_…`. Numbers are decimals written as JSON strings. Errors are "
+        "`application/problem+json` (RFC 9457). See docs/api.md."
+    ),
+    urls_namespace="api-v1",
+    auth=TokenAuth(),
+    parser=DecimalParser(),
+    # Swagger UI from Ninja's own static files ("ninja" is an installed app): Tandem
+    # runs air-gapped. No online validator badge either.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.exception_handler(errors.ApiError)(errors.on_api_error)
+api.exception_handler(NinjaValidationError)(errors.on_request_invalid)
+api.exception_handler(DjangoValidationError)(errors.on_service_invalid)
+api.exception_handler(AuthenticationError)(errors.on_authentication)
+api.exception_handler(HttpError)(errors.on_http_error)
+api.exception_handler(PermissionDenied)(errors.on_permission_denied)
+api.exception_handler(Http404)(errors.on_not_found)
+
+api.add_router("/", org_router)
+api.add_router("/", okrs_router)
+api.add_router("/", kpis_router)

@@ -1,0 +1,106 @@
+"""Helpers every router shares: cursor pages, references in bodies, and versions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
+
+from tandem.accounts.models import Organization, User
+from tandem.api.errors import ApiError
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+M = TypeVar("M", bound=Model)
+
+
+def _encode(after: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        after = None
+    if not isinstance(after, int) or isinstance(after, bool):
+        raise ApiError(
+            422,
+            "cursor: this cursor was not given by Tandem; pass back the `next` of a page.",
+            errors=[{"field": "cursor", "message": "Not a cursor given by Tandem."}],
+        )
+    return after
+
+
+def paginate(
+    rows: QuerySet[M], *, cursor: str | None, limit: int, key: str = "pk"
+) -> dict[str, Any]:
+    """One page of ``rows`` in the order of ``key`` (a unique integer column).
+
+    The cursor is the last key seen, so rows added or removed meanwhile never make a
+    walk skip or repeat a row, and every page costs the same however deep it is.
+    """
+    if cursor:
+        rows = rows.filter(**{f"{key}__gt": _decode(cursor)})
+    items = list(rows.order_by(key)[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    last = getattr(items[-1], key) if items and more else None
+    return {"items": items, "next": _encode(last) if last is not None else None}
+
+
+def ref(rows: QuerySet[M], field: str, pk: int | None, what: str) -> M | None:
+    """The object a body refers to by id, within the organisation; a missing one is a
+    422 naming the field (the body is wrong, not the address)."""
+    if pk is None:
+        return None
+    found = rows.filter(pk=pk).first()
+    if found is None:
+        raise ApiError(
+            422,
+            f"{field}: no {what} #{pk} in this organisation.",
+            errors=[{"field": field, "message": f"No {what} #{pk} in this organisation."}],
+        )
+    return found
+
+
+def member(organization: Organization, field: str, pk: int | None) -> User | None:
+    return ref(User.objects.filter(memberships__organization=organization), field, pk, "person")
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def with_etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = etag(version)
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> int:
+    """The version the client read, from ``If-Match`` or the body; one is required so
+    that an update never silently overwrites someone else's."""
+    if if_match:
+        text = if_match.strip()
+        if text.startswith("W/"):
+            text = text[2:]
+        text = text.strip('"')
+        if not text.isdigit():
+            raise ApiError(
+                400,
+                f"If-Match: “{if_match}” is not an ETag given by Tandem.",
+                errors=[{"field": "If-Match", "message": "Send the ETag read with GET."}],
+            )
+        return int(text)
+    if body_version is not None:
+        return body_version
+    raise ApiError(
+        428,
+        "Send the version you read, as an If-Match header (its ETag) or a `version` field, "
+        "so that an update never overwrites a change you have not seen.",
+        errors=[{"field": "version", "message": "Required (or the If-Match header)."}],
+    )

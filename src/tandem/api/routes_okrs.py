@@ -1,0 +1,479 @@
+"""Objectives, key results, check-ins, initiatives and alignments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Header, Query, Router
+
+from tandem.accounts.models import Team
+from tandem.api import services as api_services
+from tandem.api.auth import Caller, Need, caller
+from tandem.api.common import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    expected_version,
+    member,
+    paginate,
+    ref,
+    with_etag,
+)
+from tandem.api.errors import READ_ERRORS, WRITE_ERRORS, Problem
+from tandem.api.schemas import (
+    AlignmentIn,
+    AlignmentOut,
+    AlignmentPage,
+    CheckInIn,
+    CheckInOut,
+    CheckInPage,
+    InitiativeIn,
+    InitiativeOut,
+    InitiativePage,
+    InitiativePatch,
+    KeyResultIn,
+    KeyResultOut,
+    KeyResultPage,
+    KeyResultPatch,
+    ObjectiveIn,
+    ObjectiveOut,
+    ObjectivePage,
+    ObjectivePatch,
+)
+from tandem.audit.models import Source
+from tandem.okrs import selectors
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.web.permissions import require_check_in, require_edit
+
+router = Router()
+
+LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+IF_MATCH = Header(None, alias="If-Match", description="The ETag read with GET.")
+PATCH_ERRORS = {**WRITE_ERRORS, 400: Problem, 428: Problem}
+DELETE_ERRORS = {**WRITE_ERRORS}
+
+
+def _objectives(who: Caller) -> Any:
+    return Objective.objects.filter(organization=who.organization)
+
+
+def _key_results(who: Caller) -> Any:
+    return KeyResult.objects.filter(organization=who.organization)
+
+
+def _editor(request: HttpRequest) -> Caller:
+    who = caller(request, Need.WRITE)
+    require_edit(who.membership)
+    return who
+
+
+# -- objectives -----------------------------------------------------------------------------
+
+
+@router.get("/objectives", response={200: ObjectivePage, **READ_ERRORS}, tags=["objectives"])
+def objective_list(
+    request: HttpRequest,
+    cursor: str | None = None,
+    limit: int = LIMIT,
+    cycle: int | None = None,
+    team: int | None = None,
+    owner: int | None = None,
+    state: str | None = None,
+) -> dict[str, Any]:
+    """Objectives; filter by ``cycle``, owning ``team``, owning person (``owner``), ``state``."""
+    who = caller(request, Need.READ)
+    rows = _objectives(who)
+    if cycle is not None:
+        rows = rows.filter(cycle_id=cycle)
+    if team is not None:
+        rows = rows.filter(owner_team_id=team)
+    if owner is not None:
+        rows = rows.filter(owner_user_id=owner)
+    if state:
+        rows = rows.filter(state=state)
+    return paginate(rows, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/objectives/{objective_id}", response={200: ObjectiveOut, **READ_ERRORS}, tags=["objectives"]
+)
+def objective_read(request: HttpRequest, objective_id: int, response: HttpResponse) -> Objective:
+    """One objective; its ``ETag`` header (and ``version``) guards a later update."""
+    who = caller(request, Need.READ)
+    objective = selectors.objective_get(organization=who.organization, pk=objective_id)
+    with_etag(response, objective.version)
+    return objective
+
+
+@router.post("/objectives", response={201: ObjectiveOut, **WRITE_ERRORS}, tags=["objectives"])
+def objective_new(
+    request: HttpRequest, payload: ObjectiveIn, response: HttpResponse
+) -> tuple[int, Objective]:
+    who = _editor(request)
+    org = who.organization
+    objective = okrs.objective_create(
+        organization=org,
+        cycle=ref(Cycle.objects.filter(organization=org), "cycle", payload.cycle, "cycle"),  # type: ignore[arg-type]
+        title=payload.title,
+        description=payload.description,
+        kind=payload.kind,
+        owner_team=ref(
+            Team.objects.filter(organization=org), "owner_team", payload.owner_team, "team"
+        ),
+        owner_user=member(org, "owner_user", payload.owner_user),
+        is_private=payload.is_private,
+        state=payload.state,
+        by=who.user,
+        source=Source.API,
+    )
+    with_etag(response, objective.version)
+    return 201, objective
+
+
+@router.patch(
+    "/objectives/{objective_id}", response={200: ObjectiveOut, **PATCH_ERRORS}, tags=["objectives"]
+)
+def objective_change(
+    request: HttpRequest,
+    objective_id: int,
+    payload: ObjectivePatch,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> Objective:
+    """Change some fields. Requires the version read (If-Match or ``version``): a stale
+    one is refused with 409 and nothing changes."""
+    who = _editor(request)
+    org = who.organization
+    objective = selectors.objective_get(organization=org, pk=objective_id)
+    changes = payload.model_dump(exclude_unset=True)
+    version = expected_version(if_match, changes.pop("version", None))
+    if "cycle" in changes:
+        changes["cycle"] = ref(
+            Cycle.objects.filter(organization=org), "cycle", changes["cycle"], "cycle"
+        )
+    if "owner_team" in changes:
+        changes["owner_team"] = ref(
+            Team.objects.filter(organization=org), "owner_team", changes["owner_team"], "team"
+        )
+    if "owner_user" in changes:
+        changes["owner_user"] = member(org, "owner_user", changes["owner_user"])
+    if changes.get("owner_team") is not None and "owner_user" not in changes:
+        changes["owner_user"] = None  # a team takes over from the person, not beside them
+    if changes.get("owner_user") is not None and "owner_team" not in changes:
+        changes["owner_team"] = None
+    updated = okrs.objective_update(
+        objective=objective, by=who.user, version=version, source=Source.API, **changes
+    )
+    with_etag(response, updated.version)
+    return updated
+
+
+@router.delete(
+    "/objectives/{objective_id}", response={204: None, **DELETE_ERRORS}, tags=["objectives"]
+)
+def objective_remove(request: HttpRequest, objective_id: int) -> tuple[int, None]:
+    """Delete an objective of an open cycle, with its key results and check-ins."""
+    who = _editor(request)
+    objective = selectors.objective_get(organization=who.organization, pk=objective_id)
+    api_services.objective_delete(objective=objective, by=who.user, source=Source.API)
+    return 204, None
+
+
+# -- key results ----------------------------------------------------------------------------
+
+
+@router.get("/key-results", response={200: KeyResultPage, **READ_ERRORS}, tags=["key results"])
+def key_result_list(
+    request: HttpRequest,
+    cursor: str | None = None,
+    limit: int = LIMIT,
+    objective: int | None = None,
+    cycle: int | None = None,
+    owner: int | None = None,
+) -> dict[str, Any]:
+    """Key results; filter by ``objective``, ``cycle`` or ``owner``."""
+    who = caller(request, Need.READ)
+    rows = _key_results(who)
+    if objective is not None:
+        rows = rows.filter(objective_id=objective)
+    if cycle is not None:
+        rows = rows.filter(objective__cycle_id=cycle)
+    if owner is not None:
+        rows = rows.filter(owner_id=owner)
+    return paginate(rows, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/key-results/{key_result_id}",
+    response={200: KeyResultOut, **READ_ERRORS},
+    tags=["key results"],
+)
+def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResponse) -> KeyResult:
+    who = caller(request, Need.READ)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    with_etag(response, kr.version)
+    return kr
+
+
+@router.post("/key-results", response={201: KeyResultOut, **WRITE_ERRORS}, tags=["key results"])
+def key_result_new(
+    request: HttpRequest, payload: KeyResultIn, response: HttpResponse
+) -> tuple[int, KeyResult]:
+    who = _editor(request)
+    org = who.organization
+    objective = ref(
+        _objectives(who).select_related("cycle", "organization"),
+        "objective",
+        payload.objective,
+        "objective",
+    )
+    assert objective is not None
+    kr = okrs.key_result_create(
+        objective=objective,
+        title=payload.title,
+        kind=payload.kind,
+        unit=payload.unit,
+        currency=payload.currency,
+        baseline=payload.baseline,
+        target=payload.target,
+        owner=member(org, "owner", payload.owner),
+        weight=payload.weight,
+        by=who.user,
+        source=Source.API,
+    )
+    with_etag(response, kr.version)
+    return 201, kr
+
+
+@router.patch(
+    "/key-results/{key_result_id}",
+    response={200: KeyResultOut, **PATCH_ERRORS},
+    tags=["key results"],
+)
+def key_result_change(
+    request: HttpRequest,
+    key_result_id: int,
+    payload: KeyResultPatch,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> KeyResult:
+    """Change some fields; requires the version read, like objectives."""
+    who = _editor(request)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    changes = payload.model_dump(exclude_unset=True)
+    version = expected_version(if_match, changes.pop("version", None))
+    if "owner" in changes:
+        changes["owner"] = member(who.organization, "owner", changes["owner"])
+    updated = okrs.key_result_update(
+        key_result=kr, by=who.user, version=version, source=Source.API, **changes
+    )
+    with_etag(response, updated.version)
+    return updated
+
+
+@router.delete(
+    "/key-results/{key_result_id}", response={204: None, **DELETE_ERRORS}, tags=["key results"]
+)
+def key_result_remove(request: HttpRequest, key_result_id: int) -> tuple[int, None]:
+    """Delete a key result of an open cycle, with its check-ins."""
+    who = _editor(request)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    api_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
+    return 204, None
+
+
+# -- check-ins --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/key-results/{key_result_id}/check-ins",
+    response={200: CheckInPage, **READ_ERRORS},
+    tags=["check-ins"],
+)
+def checkin_list(
+    request: HttpRequest, key_result_id: int, cursor: str | None = None, limit: int = LIMIT
+) -> dict[str, Any]:
+    """A key result's check-ins, oldest first. Check-ins are never changed or deleted."""
+    who = caller(request, Need.READ)
+    kr = get_object_or_404(KeyResult, organization=who.organization, pk=key_result_id)
+    return paginate(CheckIn.objects.filter(key_result=kr), cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/key-results/{key_result_id}/check-ins",
+    response={201: CheckInOut, **WRITE_ERRORS},
+    tags=["check-ins"],
+)
+def checkin_new(
+    request: HttpRequest, key_result_id: int, payload: CheckInIn
+) -> tuple[int, CheckIn]:
+    """Check in: a value (metric) or done (milestone), a confidence from 1 to 10, a note."""
+    who = caller(request, Need.WRITE)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    team_ids = selectors.team_ids_of(organization=who.organization, user=who.user)
+    require_check_in(who.membership, kr, team_ids)
+    checkin = okrs.key_result_check_in(
+        key_result=kr,
+        by=who.user,
+        confidence=payload.confidence,
+        value=payload.value,
+        done=payload.done,
+        note=payload.note,
+        at=payload.at,
+        source=Source.API,
+    )
+    return 201, checkin
+
+
+# -- initiatives ------------------------------------------------------------------------------
+
+
+@router.get("/initiatives", response={200: InitiativePage, **READ_ERRORS}, tags=["initiatives"])
+def initiative_list(
+    request: HttpRequest,
+    cursor: str | None = None,
+    limit: int = LIMIT,
+    objective: int | None = None,
+    key_result: int | None = None,
+    owner: int | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    """Initiatives; filter by ``objective``, ``key_result``, ``owner``, ``status``."""
+    who = caller(request, Need.READ)
+    rows = Initiative.objects.filter(organization=who.organization)
+    if objective is not None:
+        rows = rows.filter(objective_id=objective)
+    if key_result is not None:
+        rows = rows.filter(key_result_id=key_result)
+    if owner is not None:
+        rows = rows.filter(owner_id=owner)
+    if status:
+        rows = rows.filter(status=status)
+    return paginate(rows, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/initiatives/{initiative_id}",
+    response={200: InitiativeOut, **READ_ERRORS},
+    tags=["initiatives"],
+)
+def initiative_read(request: HttpRequest, initiative_id: int) -> Initiative:
+    who = caller(request, Need.READ)
+    return get_object_or_404(Initiative, organization=who.organization, pk=initiative_id)
+
+
+@router.post("/initiatives", response={201: InitiativeOut, **WRITE_ERRORS}, tags=["initiatives"])
+def initiative_new(request: HttpRequest, payload: InitiativeIn) -> tuple[int, Initiative]:
+    who = _editor(request)
+    org = who.organization
+    objective = ref(
+        _objectives(who).select_related("organization"), "objective", payload.objective, "objective"
+    )
+    assert objective is not None
+    initiative = okrs.initiative_create(
+        objective=objective,
+        title=payload.title,
+        key_result=ref(_key_results(who), "key_result", payload.key_result, "key result"),
+        owner=member(org, "owner", payload.owner),
+        status=payload.status,
+        due_date=payload.due_date,
+        by=who.user,
+        source=Source.API,
+    )
+    return 201, initiative
+
+
+@router.patch(
+    "/initiatives/{initiative_id}",
+    response={200: InitiativeOut, **WRITE_ERRORS},
+    tags=["initiatives"],
+)
+def initiative_change(
+    request: HttpRequest, initiative_id: int, payload: InitiativePatch
+) -> Initiative:
+    """Change an initiative's status (initiatives carry no version: the last status wins)."""
+    who = _editor(request)
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("organization"),
+        organization=who.organization,
+        pk=initiative_id,
+    )
+    return okrs.initiative_set_status(
+        initiative=initiative, status=payload.status, by=who.user, source=Source.API
+    )
+
+
+@router.delete(
+    "/initiatives/{initiative_id}", response={204: None, **DELETE_ERRORS}, tags=["initiatives"]
+)
+def initiative_remove(request: HttpRequest, initiative_id: int) -> tuple[int, None]:
+    who = _editor(request)
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("organization"),
+        organization=who.organization,
+        pk=initiative_id,
+    )
+    api_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
+    return 204, None
+
+
+# -- alignments -------------------------------------------------------------------------------
+
+
+@router.get("/alignments", response={200: AlignmentPage, **READ_ERRORS}, tags=["alignments"])
+def alignment_list(
+    request: HttpRequest,
+    cursor: str | None = None,
+    limit: int = LIMIT,
+    objective: int | None = None,
+    parent_objective: int | None = None,
+    parent_key_result: int | None = None,
+) -> dict[str, Any]:
+    """Which objective contributes to which parent objective or key result."""
+    who = caller(request, Need.READ)
+    rows = Alignment.objects.filter(organization=who.organization)
+    if objective is not None:
+        rows = rows.filter(objective_id=objective)
+    if parent_objective is not None:
+        rows = rows.filter(parent_objective_id=parent_objective)
+    if parent_key_result is not None:
+        rows = rows.filter(parent_key_result_id=parent_key_result)
+    return paginate(rows, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/alignments/{alignment_id}", response={200: AlignmentOut, **READ_ERRORS}, tags=["alignments"]
+)
+def alignment_read(request: HttpRequest, alignment_id: int) -> Alignment:
+    who = caller(request, Need.READ)
+    return selectors.alignment_get(organization=who.organization, pk=alignment_id)
+
+
+@router.post("/alignments", response={201: AlignmentOut, **WRITE_ERRORS}, tags=["alignments"])
+def alignment_new(request: HttpRequest, payload: AlignmentIn) -> tuple[int, Alignment]:
+    who = _editor(request)
+    objectives = _objectives(who).select_related("organization")
+    objective = ref(objectives, "objective", payload.objective, "objective")
+    assert objective is not None
+    alignment = okrs.alignment_add(
+        objective=objective,
+        parent_objective=ref(objectives, "parent_objective", payload.parent_objective, "objective"),
+        parent_key_result=ref(
+            _key_results(who), "parent_key_result", payload.parent_key_result, "key result"
+        ),
+        by=who.user,
+        source=Source.API,
+    )
+    return 201, alignment
+
+
+@router.delete(
+    "/alignments/{alignment_id}", response={204: None, **DELETE_ERRORS}, tags=["alignments"]
+)
+def alignment_remove(request: HttpRequest, alignment_id: int) -> tuple[int, None]:
+    who = _editor(request)
+    alignment = selectors.alignment_get(organization=who.organization, pk=alignment_id)
+    okrs.alignment_remove(alignment=alignment, by=who.user, source=Source.API)
+    return 204, None

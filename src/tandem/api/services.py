@@ -1,0 +1,240 @@
+"""Writes made for the API: tokens, replayed answers, and the deletions only the API offers.
+
+Keyword-only, atomic and audited like every other service; errors are
+``ValidationError`` with a message per field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import string
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tandem.accounts.models import Membership, Organization, User
+from tandem.api.models import ApiToken, IdempotencyRecord, Scope
+from tandem.audit.models import Source
+from tandem.audit.services import audit_record, snapshot
+from tandem.okrs.models import Initiative, KeyResult, Objective
+from tandem.okrs.services import objective_recompute
+
+TOKEN_PREFIX = "tdm_"
+_ALPHABET = string.ascii_letters + string.digits
+# 43 characters of 62 symbols: 256 bits, beyond any guessing.
+_SECRET_LENGTH = 43
+_PUBLIC_ID_LENGTH = 10
+# Writing the last-use time on every request would turn every read into a write.
+LAST_USED_PRECISION = timedelta(minutes=1)
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+_TOKEN_AUDIT_FIELDS = ["user", "name", "scope", "public_id", "expires_on", "revoked_at"]
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def hash_secret(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(
+    *,
+    user: User,
+    organization: Organization,
+    name: str,
+    scope: str,
+    expires_on: dt.date | None,
+    by: User | None,
+    source: str = Source.WEB,
+) -> tuple[ApiToken, str]:
+    """Create a token acting as ``user`` in ``organization``; return it and its secret.
+
+    The secret is returned once and never stored: show it to the person now.
+    """
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Name the token after what uses it (e.g. “Warehouse nightly load”)."
+    elif len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
+        errors["name"] = "Keep the name under 100 characters."
+    if scope not in Scope.values:
+        errors["scope"] = f"“{scope}” is not a scope; choose one of {', '.join(Scope.values)}."
+    today = timezone.now().astimezone(organization.tz).date()
+    if expires_on is not None and expires_on < today:
+        errors["expires_on"] = f"{expires_on} has passed; choose today or a later day."
+    if not Membership.objects.filter(organization=organization, user=user).exists():
+        errors["user"] = f"{user.email} is not a member of {organization.name}."
+    if errors:
+        raise ValidationError(errors)
+    public_id = _random(_PUBLIC_ID_LENGTH)
+    secret = f"{TOKEN_PREFIX}{public_id}_{_random(_SECRET_LENGTH)}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            organization=organization,
+            user=user,
+            name=name,
+            scope=scope,
+            public_id=public_id,
+            secret_hash=hash_secret(secret),
+            expires_on=expires_on,
+            created_by=by,
+        )
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="api_token.create",
+            target=token,
+            after=snapshot(token, _TOKEN_AUDIT_FIELDS),
+            source=source,
+        )
+    return token, secret
+
+
+def api_token_revoke(*, token: ApiToken, by: User | None, source: str = Source.WEB) -> ApiToken:
+    """Stop a token working at once. Revoking a revoked token changes nothing."""
+    with transaction.atomic():
+        current = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if current.revoked_at is not None:
+            return current
+        before = snapshot(current, ["revoked_at"])
+        current.revoked_at = timezone.now()
+        current.save(update_fields=["revoked_at"])
+        audit_record(
+            organization=current.organization,
+            actor=by,
+            action="api_token.revoke",
+            target=current,
+            before=before,
+            after=snapshot(current, ["revoked_at"]),
+            source=source,
+        )
+    token.revoked_at = current.revoked_at
+    return current
+
+
+def api_token_find(secret: str) -> ApiToken | None:
+    """The token whose secret is ``secret`` (revoked or expired ones too), or None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    public_id, _, rest = secret[len(TOKEN_PREFIX) :].partition("_")
+    if not public_id or not rest:
+        return None
+    token = (
+        ApiToken.objects.select_related("organization", "user").filter(public_id=public_id).first()
+    )
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
+        return None
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Record that the token was used, at most once a minute."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
+        return
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+    ).update(last_used_at=now)
+    token.last_used_at = now
+
+
+# -- idempotency ------------------------------------------------------------------------
+
+
+def idempotency_lookup(*, token: ApiToken, key: str) -> IdempotencyRecord | None:
+    """The answer kept for ``key`` in the last 24 hours, if any."""
+    cutoff = timezone.now() - IDEMPOTENCY_WINDOW
+    return IdempotencyRecord.objects.filter(token=token, key=key, created_at__gte=cutoff).first()
+
+
+def idempotency_store(
+    *, token: ApiToken, key: str, request_hash: str, status: int, body: Any
+) -> None:
+    """Keep an answer to replay; answers older than the window are dropped on the way."""
+    now = timezone.now()
+    IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                organization_id=token.organization_id,
+                token=token,
+                key=key,
+                request_hash=request_hash,
+                status=status,
+                body=body,
+                created_at=now,
+            )
+    except IntegrityError:
+        # A concurrent request with the same key stored its answer first; the
+        # ingestion itself is idempotent, so both answers describe the same data.
+        pass
+
+
+# -- deletions --------------------------------------------------------------------------
+
+
+def _refuse_closed(objective: Objective, field: str) -> None:
+    if objective.cycle.is_closed:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"{objective.cycle.name} is closed: its objectives and scores are kept.",
+                    code="closed",
+                )
+            }
+        )
+
+
+def objective_delete(*, objective: Objective, by: User | None, source: str = Source.API) -> None:
+    """Delete an objective of an open cycle with its key results, check-ins and initiatives.
+
+    Closed cycles keep their objectives: their scores are the record of the quarter.
+    """
+    _refuse_closed(objective, "cycle")
+    with transaction.atomic():
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="objective.delete",
+            target=objective,
+            before=snapshot(objective),
+            source=source,
+        )
+        objective.delete()
+
+
+def key_result_delete(*, key_result: KeyResult, by: User | None, source: str = Source.API) -> None:
+    objective = key_result.objective
+    _refuse_closed(objective, "objective")
+    with transaction.atomic():
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="key_result.delete",
+            target=key_result,
+            before=snapshot(key_result),
+            source=source,
+        )
+        key_result.delete()
+        objective_recompute(objective=objective)
+
+
+def initiative_delete(*, initiative: Initiative, by: User | None, source: str = Source.API) -> None:
+    with transaction.atomic():
+        audit_record(
+            organization=initiative.organization,
+            actor=by,
+            action="initiative.delete",
+            target=initiative,
+            before=snapshot(initiative),
+            source=source,
+        )
+        initiative.delete()
