@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 
 from tandem.accounts.models import Role, Team
 from tandem.api import services as api_services
@@ -87,7 +87,7 @@ def kpi_read(request: HttpRequest, kpi_id: int, response: HttpResponse) -> KPI:
 
 
 @router.post("/kpis", response={201: KpiOut, **WRITE_ERRORS}, tags=["KPIs"])
-def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> tuple[int, KPI]:
+def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> Status[KPI]:
     who = caller(request, Need.WRITE)
     require_manage_kpis(who.membership)
     org = who.organization
@@ -116,7 +116,7 @@ def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> tup
         source=AuditSource.API,
     )
     with_etag(response, kpi.version)
-    return 201, kpi_selectors.kpi_get(organization=org, pk=kpi.pk)
+    return Status(201, kpi_selectors.kpi_get(organization=org, pk=kpi.pk))
 
 
 @router.patch(
@@ -192,7 +192,7 @@ def _date(field: str, text: str) -> dt.date:
 )
 def measurement_new(
     request: HttpRequest, kpi_id: int, payload: MeasurementIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Record a KPI's value for a period (201), or correct it (200, ``updated``: the old
     value is kept in its history). The same value again is ``unchanged``."""
     who = caller(request, Need.MEASURE)
@@ -207,10 +207,9 @@ def measurement_new(
         by=who.user,
         source=Source.API,
     )
-    return (201 if outcome == "created" else 200), {
-        "outcome": outcome,
-        "measurement": measurement,
-    }
+    return Status(
+        201 if outcome == "created" else 200, {"outcome": outcome, "measurement": measurement}
+    )
 
 
 @router.post(
@@ -260,7 +259,7 @@ def measurement_bulk(
                     errors=[{"field": "Idempotency-Key", "message": message}],
                 )
             response["Idempotent-Replayed"] = "true"
-            return seen.status, seen.body
+            return Status(seen.status, seen.body)
     _check_may_record(who, rows)
     try:
         result = measurements_ingest(
@@ -281,7 +280,7 @@ def measurement_bulk(
         api_services.idempotency_store(
             token=who.token, key=key, request_hash=request_hash, status=200, body=body
         )
-    return 200, body
+    return Status(200, body)
 
 
 def _check_may_record(who: Any, rows: list[dict[str, Any]]) -> None:

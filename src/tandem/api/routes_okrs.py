@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 
 from tandem.accounts.models import Team
 from tandem.api import services as api_services
@@ -110,7 +110,7 @@ def objective_read(request: HttpRequest, objective_id: int, response: HttpRespon
 @router.post("/objectives", response={201: ObjectiveOut, **WRITE_ERRORS}, tags=["objectives"])
 def objective_new(
     request: HttpRequest, payload: ObjectiveIn, response: HttpResponse
-) -> tuple[int, Objective]:
+) -> Status[Objective]:
     who = _editor(request)
     org = who.organization
     objective = okrs.objective_create(
@@ -129,7 +129,7 @@ def objective_new(
         source=Source.API,
     )
     with_etag(response, objective.version)
-    return 201, objective
+    return Status(201, objective)
 
 
 @router.patch(
@@ -173,12 +173,12 @@ def objective_change(
 @router.delete(
     "/objectives/{objective_id}", response={204: None, **DELETE_ERRORS}, tags=["objectives"]
 )
-def objective_remove(request: HttpRequest, objective_id: int) -> tuple[int, None]:
+def objective_remove(request: HttpRequest, objective_id: int) -> Status[None]:
     """Delete an objective of an open cycle, with its key results and check-ins."""
     who = _editor(request)
     objective = selectors.objective_get(organization=who.organization, pk=objective_id)
     api_services.objective_delete(objective=objective, by=who.user, source=Source.API)
-    return 204, None
+    return Status(204, None)
 
 
 # -- key results ----------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResp
 @router.post("/key-results", response={201: KeyResultOut, **WRITE_ERRORS}, tags=["key results"])
 def key_result_new(
     request: HttpRequest, payload: KeyResultIn, response: HttpResponse
-) -> tuple[int, KeyResult]:
+) -> Status[KeyResult]:
     who = _editor(request)
     org = who.organization
     objective = ref(
@@ -244,7 +244,7 @@ def key_result_new(
         source=Source.API,
     )
     with_etag(response, kr.version)
-    return 201, kr
+    return Status(201, kr)
 
 
 @router.patch(
@@ -276,12 +276,12 @@ def key_result_change(
 @router.delete(
     "/key-results/{key_result_id}", response={204: None, **DELETE_ERRORS}, tags=["key results"]
 )
-def key_result_remove(request: HttpRequest, key_result_id: int) -> tuple[int, None]:
+def key_result_remove(request: HttpRequest, key_result_id: int) -> Status[None]:
     """Delete a key result of an open cycle, with its check-ins."""
     who = _editor(request)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
     api_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
-    return 204, None
+    return Status(204, None)
 
 
 # -- check-ins --------------------------------------------------------------------------------
@@ -306,9 +306,7 @@ def checkin_list(
     response={201: CheckInOut, **WRITE_ERRORS},
     tags=["check-ins"],
 )
-def checkin_new(
-    request: HttpRequest, key_result_id: int, payload: CheckInIn
-) -> tuple[int, CheckIn]:
+def checkin_new(request: HttpRequest, key_result_id: int, payload: CheckInIn) -> Status[CheckIn]:
     """Check in: a value (metric) or done (milestone), a confidence from 1 to 10, a note."""
     who = caller(request, Need.WRITE)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
@@ -324,7 +322,7 @@ def checkin_new(
         at=payload.at,
         source=Source.API,
     )
-    return 201, checkin
+    return Status(201, checkin)
 
 
 # -- initiatives ------------------------------------------------------------------------------
@@ -365,7 +363,7 @@ def initiative_read(request: HttpRequest, initiative_id: int) -> Initiative:
 
 
 @router.post("/initiatives", response={201: InitiativeOut, **WRITE_ERRORS}, tags=["initiatives"])
-def initiative_new(request: HttpRequest, payload: InitiativeIn) -> tuple[int, Initiative]:
+def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initiative]:
     who = _editor(request)
     org = who.organization
     objective = ref(
@@ -382,7 +380,7 @@ def initiative_new(request: HttpRequest, payload: InitiativeIn) -> tuple[int, In
         by=who.user,
         source=Source.API,
     )
-    return 201, initiative
+    return Status(201, initiative)
 
 
 @router.patch(
@@ -408,7 +406,7 @@ def initiative_change(
 @router.delete(
     "/initiatives/{initiative_id}", response={204: None, **DELETE_ERRORS}, tags=["initiatives"]
 )
-def initiative_remove(request: HttpRequest, initiative_id: int) -> tuple[int, None]:
+def initiative_remove(request: HttpRequest, initiative_id: int) -> Status[None]:
     who = _editor(request)
     initiative = get_object_or_404(
         Initiative.objects.select_related("organization"),
@@ -416,7 +414,7 @@ def initiative_remove(request: HttpRequest, initiative_id: int) -> tuple[int, No
         pk=initiative_id,
     )
     api_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
-    return 204, None
+    return Status(204, None)
 
 
 # -- alignments -------------------------------------------------------------------------------
@@ -452,7 +450,7 @@ def alignment_read(request: HttpRequest, alignment_id: int) -> Alignment:
 
 
 @router.post("/alignments", response={201: AlignmentOut, **WRITE_ERRORS}, tags=["alignments"])
-def alignment_new(request: HttpRequest, payload: AlignmentIn) -> tuple[int, Alignment]:
+def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignment]:
     who = _editor(request)
     objectives = _objectives(who).select_related("organization")
     objective = ref(objectives, "objective", payload.objective, "objective")
@@ -466,14 +464,14 @@ def alignment_new(request: HttpRequest, payload: AlignmentIn) -> tuple[int, Alig
         by=who.user,
         source=Source.API,
     )
-    return 201, alignment
+    return Status(201, alignment)
 
 
 @router.delete(
     "/alignments/{alignment_id}", response={204: None, **DELETE_ERRORS}, tags=["alignments"]
 )
-def alignment_remove(request: HttpRequest, alignment_id: int) -> tuple[int, None]:
+def alignment_remove(request: HttpRequest, alignment_id: int) -> Status[None]:
     who = _editor(request)
     alignment = selectors.alignment_get(organization=who.organization, pk=alignment_id)
     okrs.alignment_remove(alignment=alignment, by=who.user, source=Source.API)
-    return 204, None
+    return Status(204, None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from tandem.accounts.models import Membership, Team
 from tandem.api.auth import Need, caller
@@ -88,7 +88,7 @@ def cycle_read(request: HttpRequest, cycle_id: int) -> Cycle:
 
 
 @router.post("/cycles", response={201: CycleOut, **WRITE_ERRORS}, tags=["cycles"])
-def cycle_new(request: HttpRequest, payload: CycleIn) -> tuple[int, Cycle]:
+def cycle_new(request: HttpRequest, payload: CycleIn) -> Status[Cycle]:
     who = caller(request, Need.WRITE)
     require_manage_cycles(who.membership)
     parent = ref(
@@ -105,4 +105,4 @@ def cycle_new(request: HttpRequest, payload: CycleIn) -> tuple[int, Cycle]:
         by=who.user,
         source=Source.API,
     )
-    return 201, cycle
+    return Status(201, cycle)

@@ -107,11 +107,7 @@ class Command(BaseCommand):
                 )
         else:
             wanted = options["name"].strip()
-            matches = [
-                t
-                for t in tokens
-                if t.name == wanted or wanted.startswith(t.display_prefix)
-            ]
+            matches = [t for t in tokens if t.name == wanted or wanted.startswith(t.display_prefix)]
             if not matches:
                 raise CommandError(f"--name: {user.email} has no token “{wanted}”.")
             if len(matches) > 1:
