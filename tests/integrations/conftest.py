@@ -59,3 +59,19 @@ def churn(cast: Cast) -> KPI:
         direction="lower_is_better",
         by=cast.owner,
     )
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    """An Excel workbook with ``rows`` on its first sheet, as a person would save it."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

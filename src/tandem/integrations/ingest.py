@@ -369,6 +369,17 @@ def _create_measurements(
     return events
 
 
+def measurements_validate(
+    *,
+    organization: Organization,
+    rows: Sequence[Mapping[str, Any]],
+    today: dt.date | None = None,
+) -> None:
+    """Check a batch as :func:`measurements_ingest` would, and write nothing: raise
+    :class:`IngestError` listing every bad row."""
+    _validate(organization, rows, today or _org_today(organization))
+
+
 def measurements_ingest(
     *,
     organization: Organization,
