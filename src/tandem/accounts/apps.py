@@ -5,3 +5,7 @@ class AccountsConfig(AppConfig):
     name = "tandem.accounts"
     label = "accounts"
     verbose_name = "Organisations and people"
+
+    def ready(self) -> None:
+        # Connect the sign-in signal receivers (timeouts and failed-login counting).
+        from tandem.accounts import security  # noqa: F401

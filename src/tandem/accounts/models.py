@@ -234,3 +234,25 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}{' (lead)' if self.is_lead else ''}"
+
+
+class LoginAttempt(models.Model):
+    """A failed sign-in, kept a day so that every app server counts the same failures.
+
+    The e-mail is stored as typed (lower-cased), whether or not an account has it: a
+    lockout then says nothing about which addresses have accounts.
+    """
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "at"], name="login_attempt_email_at"),
+            models.Index(fields=["ip", "at"], name="login_attempt_ip_at"),
+            models.Index(fields=["at"], name="login_attempt_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip or 'unknown'} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,242 @@
+"""Sign-in security: session timeouts, and refusing password guessing.
+
+Sessions end after ``TANDEM_SESSION_IDLE_SECONDS`` without a request (8 hours by
+default) and ``TANDEM_SESSION_AGE_SECONDS`` after the sign-in (14 days), however
+active the session is. Both are checked on the server by
+:class:`SessionTimeoutMiddleware`, from times kept in the session itself.
+
+Failed sign-ins are rows of :class:`~tandem.accounts.models.LoginAttempt`, so that
+several app servers count the same failures. After ``TANDEM_LOGIN_MAX_FAILURES``
+failures (5) for one e-mail address within ``TANDEM_LOGIN_LOCKOUT_SECONDS`` (15
+minutes), signing in with that address is refused for that long, even with the right
+password; after ``TANDEM_LOGIN_MAX_FAILURES_PER_IP`` (50) failures from one network
+address, every sign-in from it is. Refused attempts are not counted, so a lock ends
+on time. The refusal reads the same whether or not the address has an account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import ValidationError
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from tandem.accounts.models import LoginAttempt, User
+
+SESSION_SIGNED_IN_AT = "tandem_signed_in_at"
+SESSION_SEEN_AT = "tandem_seen_at"
+# Writing the session on every request would cost a database write per page; a
+# minute of precision on an eight-hour timeout is plenty.
+SEEN_PRECISION_SECONDS = 60
+KEEP_ATTEMPTS = dt.timedelta(days=1)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def idle_seconds() -> int:
+    return _setting("TANDEM_SESSION_IDLE_SECONDS", 8 * 3600)
+
+
+def absolute_seconds() -> int:
+    return int(settings.SESSION_COOKIE_AGE)
+
+
+def lockout() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("TANDEM_LOGIN_LOCKOUT_SECONDS", 15 * 60))
+
+
+# -- session timeouts ---------------------------------------------------------------------
+
+
+def session_expiry(
+    session: Any, *, now: float, idle: int | None = None, absolute: int | None = None
+) -> str | None:
+    """Why the session has ended at ``now`` (a Unix time): "idle", "absolute" or ``None``."""
+    idle = idle_seconds() if idle is None else idle
+    absolute = absolute_seconds() if absolute is None else absolute
+    signed_in_at = session.get(SESSION_SIGNED_IN_AT)
+    seen_at = session.get(SESSION_SEEN_AT)
+    if signed_in_at is not None and now - float(signed_in_at) > absolute:
+        return "absolute"
+    if seen_at is not None and now - float(seen_at) > idle:
+        return "idle"
+    return None
+
+
+def _hours(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+EXPIRY_MESSAGES = {
+    "idle": "You were signed out after {} without activity. Please sign in again.",
+    "absolute": "Your session ended {} after you signed in. Please sign in again.",
+}
+
+
+class SessionTimeoutMiddleware:
+    """End sessions that were idle too long or began too long ago (after authentication)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            session = request.session
+            now = time.time()
+            reason = session_expiry(session, now=now)
+            if reason is not None:
+                logout(request)
+                limit = idle_seconds() if reason == "idle" else absolute_seconds()
+                messages.info(request, EXPIRY_MESSAGES[reason].format(_hours(limit)))
+            else:
+                # A session opened before these checks existed starts its clock now.
+                session.setdefault(SESSION_SIGNED_IN_AT, now)
+                seen_at = session.get(SESSION_SEEN_AT)
+                if seen_at is None or now - float(seen_at) >= SEEN_PRECISION_SECONDS:
+                    session[SESSION_SEEN_AT] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="tandem_session_signed_in")
+def _signed_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **_: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_SIGNED_IN_AT] = now
+        request.session[SESSION_SEEN_AT] = now
+    # Someone who knows the password starts afresh: earlier typos no longer count.
+    email = getattr(user, "email", "")
+    if email:
+        LoginAttempt.objects.filter(email=email.lower()).delete()
+
+
+# -- login rate limiting ------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address a request came from.
+
+    Behind a reverse proxy every request comes from the proxy; with
+    ``TANDEM_TRUST_X_FORWARDED_FOR`` the last address the proxy appended is used
+    instead (the earlier ones are whatever the client claimed).
+    """
+    if request is None:
+        return None
+    if getattr(settings, "TANDEM_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _locked_until(times: list[dt.datetime], limit: int, window: dt.timedelta) -> dt.datetime | None:
+    """``times`` are the latest failures, newest first: locked when ``limit`` of them
+    fell within ``window``, for ``window`` after the last one."""
+    if len(times) < limit:
+        return None
+    newest, oldest = times[0], times[limit - 1]
+    if newest - oldest <= window:
+        return newest + window
+    return None
+
+
+def _latest_failures(*, limit: int, now: dt.datetime, **where: Any) -> list[dt.datetime]:
+    return list(
+        LoginAttempt.objects.filter(at__lte=now, **where)
+        .order_by("-at")
+        .values_list("at", flat=True)[:limit]
+    )
+
+
+def login_refusal(*, email: str, ip: str | None, now: dt.datetime) -> str | None:
+    """The reason signing in with ``email`` from ``ip`` is refused at ``now``, if it is."""
+    window = lockout()
+    per_account = _setting("TANDEM_LOGIN_MAX_FAILURES", 5)
+    per_ip = _setting("TANDEM_LOGIN_MAX_FAILURES_PER_IP", 50)
+    checks: list[tuple[str, int, dict[str, Any]]] = []
+    if ip:
+        checks.append(("from your network address", per_ip, {"ip": ip}))
+    if email:
+        checks.append(("for this e-mail address", per_account, {"email": email.strip().lower()}))
+    for what, limit, where in checks:
+        until = _locked_until(_latest_failures(limit=limit, now=now, **where), limit, window)
+        if until is not None and until > now:
+            minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+            return (
+                f"Too many failed sign-ins {what}. For your security, signing in is paused: "
+                f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+    return None
+
+
+def login_failure_record(*, email: str, ip: str | None, now: dt.datetime) -> LoginAttempt:
+    LoginAttempt.objects.filter(at__lt=now - KEEP_ATTEMPTS).delete()
+    return LoginAttempt.objects.create(email=email.strip().lower()[:254], ip=ip, at=now)
+
+
+@receiver(user_login_failed, dispatch_uid="tandem_login_failed")
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    email = str(credentials.get("username") or credentials.get("email") or "")
+    login_failure_record(email=email, ip=client_ip(request), now=timezone.now())
+
+
+class LoginRefused(ValidationError):
+    """Raised by the backend while a sign-in is locked.
+
+    Django's ``authenticate`` turns ``PermissionDenied`` into a plain "wrong password",
+    which would hide the reason; a ``ValidationError`` passes through it, and the
+    sign-in forms (ours and the admin's) show its message above the fields.
+    """
+
+
+class RateLimitedBackend(ModelBackend):
+    """Django's e-mail and password check, refused while the address or network is locked."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        email = username if username is not None else kwargs.get("email")
+        refusal = login_refusal(email=email or "", ip=client_ip(request), now=timezone.now())
+        if refusal is not None:
+            raise LoginRefused(refusal, code="locked")
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    async def aauthenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        # Django's async check skips ``authenticate``: route it through the lock too.
+        return await sync_to_async(self.authenticate)(
+            request, username=username, password=password, **kwargs
+        )
