@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 # -- people and teams ---------------------------------------------------------------------
 
@@ -308,10 +308,11 @@ class MeasurementWritten(Schema):
     measurement: MeasurementOut
 
 
-class BulkRow(Schema):
+class BulkRow(BaseModel):
     """One value. Rows are checked by the ingestion itself, so every bad row of a batch
     is reported at once; unknown fields are reported, not ignored."""
 
+    # A plain pydantic model: Ninja's Schema drops unknown fields, which must be reported.
     model_config = ConfigDict(extra="allow")
 
     kpi: int | str = Field(description="The KPI's id, or its key.")
