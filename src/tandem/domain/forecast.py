@@ -1,0 +1,576 @@
+"""Forecasts: where a key result will end its cycle, how sure that is, and the odds of the target.
+
+Everything is computed in *progress units* and *cycle time*: a value ``v`` becomes
+``p = (v - baseline) / (target - baseline)`` and an instant becomes the elapsed
+fraction ``t`` of the cycle (0 at its start, 1 at its end). The baseline is the
+point ``(t=0, p=0)``, the target is ``p = 1`` whatever the direction, so "reaching
+the target" is ``p >= 1``: for a decrease key result that is ``value <= target``.
+
+Method (``ForecastMethod.TREND``, two or more check-ins):
+
+1. The points are the baseline at the cycle's start plus every check-in up to
+   ``now`` (check-ins before the start count as at the start).
+2. Two robust paces are measured with Theil-Sen lines (the median of the slopes
+   between every pair of points, so one odd check-in cannot swing them): the
+   *overall* pace through every point, and the *recent* pace through the points of
+   the latest ``RECENT_SHARE`` (30%) of the elapsed time, at least the last
+   ``MIN_RECENT_POINTS`` (3).
+3. The pace carried forward is the *slower* of the two when they agree in direction,
+   and none when they disagree: a key result that stalled recently is expected to
+   stay put, one that surged recently is not trusted to keep surging, and one that
+   turned around is not extrapolated either way.
+4. The level today is the mean of the latest value and the recent line's value at
+   the latest check-in (``LEVEL_WEIGHT``), which smooths a noisy last reading.
+5. The forecast is ``level + pace * (1 - exp(-k h)) / k`` with the horizon ``h = 1 -
+   t_last`` and ``k = DAMPING`` (6): the pace fades as it is carried forward, half of
+   it gone after about a ninth of the cycle (ten days of a quarter). Paces seen
+   during a cycle slow down (plateaus, stalls) more often than they hold, and the
+   backtest confirms that a fading pace beats both a constant one and none. A path
+   that is plainly straight fades less: with at least four check-ins, ``k`` is
+   scaled by the root-mean-square distance of the points from the overall line
+   divided by 1% (``STRAIGHT``) of the distance covered (capped at 1), so check-ins
+   exactly on a line forecast that line's end.
+6. The spread is a normal error whose standard deviation adds up, in quadrature:
+   the scatter of the points around the overall line (1.4826 x the median absolute
+   residual: the noise of the readings plus how far the path bends), a share
+   (``PACE_SPREAD``) of the faster pace times the horizon (the pace itself may
+   change: a late push, a stall), and a floor growing with the square root of the
+   horizon, ``FLOOR_SPREAD * (1 + |forecast progress|)``: measured from the baseline,
+   so that it means the same whatever the target (an easier target then never gets a
+   lower probability). With few points it is inflated by ``1 + 2 / (n - 2)``, as a small-sample
+   t quantile would be. ``PACE_SPREAD`` and ``FLOOR_SPREAD`` were set so that the
+   80% band holds the true end value about 80% of the time on the generated
+   histories of ``tandem forecast_backtest`` (docs/insights.md gives the numbers).
+7. The probability of reaching the target is ``P(p_end >= 1)`` under that normal
+   error.
+
+Fewer check-ins fall back:
+
+* no check-in (``NO_DATA``): nothing is known about the pace. The forecast is the
+  baseline (no change), the band runs from the baseline to the target, and the
+  probability is the base rate ``BASE_RATE`` (the share of key results that reach
+  their target at all in practice; a prior, not a measurement of this one).
+* one check-in (``PACE_RANGE``): the band runs from "no further change" (the latest
+  value) to "the straight-line pace from the baseline through it, continued to the
+  end of the cycle". The forecast is the middle of the band. The probability mixes
+  the share of that band past the target with the base rate, half and half. It is a
+  plausible range, not a statistical interval.
+* the cycle is over (``ENDED``): the latest value is the result; the probability is
+  1 or 0.
+
+Milestone key results are not forecast from values: :func:`milestone_forecast`
+turns the owner's latest confidence (1-10) into a probability, 1 once done.
+
+An objective's forecast (:func:`objective_forecast`) is the weighted mean of its key
+results' forecast progress clamped to [0, 1] (the same roll-up as progress). Its band
+is the weighted mean of the clamped band ends, which assumes the key results err
+together: a cautious (wide) band. ``probability_all`` is the product of the
+probabilities (the key results treated as independent) and ``expected_share`` the
+weighted mean of the probabilities: the share of the key results expected to reach
+their target ("most" when it is over a half).
+
+:func:`backtest` measures the method against two naive baselines on histories with a
+known end: the last value carried forward, and the straight-line pace from the
+baseline through the last value. Floats are used inside the statistical model;
+results are returned as ``Decimal`` rounded to the precision Tandem stores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from statistics import median
+
+from tandem.domain.progress import (
+    RAW_PROGRESS_LIMIT,
+    SameBaselineAndTarget,
+    clamp,
+    quantize,
+)
+
+LEVEL = Decimal("0.8")
+_Z = 1.2815515655446004  # the 90th percentile of the standard normal: an 80% band
+BASE_RATE = 0.35
+DAMPING = 6.0
+RECENT_SHARE = 0.3
+MIN_RECENT_POINTS = 3
+LEVEL_WEIGHT = 0.5
+STRAIGHT = 0.01
+STRAIGHT_POINTS = 5
+# Spread terms, in progress units (see step 6); set by the backtest's calibration.
+SCATTER_SPREAD = 1.0
+PACE_SPREAD = 0.4
+FLOOR_SPREAD = 0.07
+# A forecast far past the target says nothing more than "far past it"; extrapolating a
+# burst of the first days over a whole cycle must not produce absurd numbers.
+FORECAST_LIMIT = 5.0
+VALUE_QUANTUM = Decimal("0.0001")
+PROBABILITY_QUANTUM = Decimal("0.01")
+
+
+class ForecastMethod(StrEnum):
+    TREND = "trend"
+    PACE_RANGE = "pace_range"
+    NO_DATA = "no_data"
+    ENDED = "ended"
+    MILESTONE = "milestone"
+
+    @property
+    def label(self) -> str:
+        return {
+            ForecastMethod.TREND: "Recent trend",
+            ForecastMethod.PACE_RANGE: "Between no change and the pace so far",
+            ForecastMethod.NO_DATA: "No check-in yet",
+            ForecastMethod.ENDED: "Cycle over",
+            ForecastMethod.MILESTONE: "Owner's confidence",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One value of a key result at an instant (a check-in or a KPI measurement)."""
+
+    at: datetime
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """A key result's expected end of cycle.
+
+    ``value``, ``low`` and ``high`` are in the key result's unit, ``low <= value <=
+    high`` numerically (for a decrease key result the better end is ``low``).
+    ``progress*`` are the same in raw progress. ``probability`` is the chance of
+    reaching the target, in [0, 1]; ``level`` is the band's coverage (0.8).
+    ``observations`` counts the check-ins used.
+    """
+
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    progress: Decimal | None
+    progress_low: Decimal | None
+    progress_high: Decimal | None
+    probability: Decimal
+    method: ForecastMethod
+    observations: int
+    level: Decimal = LEVEL
+
+    @property
+    def likely(self) -> bool:
+        return self.probability >= Decimal("0.5")
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """A forecast in progress units, before rounding."""
+
+    point: float
+    low: float
+    high: float
+    probability: float
+    method: ForecastMethod
+
+
+def _utc_seconds(moment: datetime) -> float:
+    if moment.utcoffset() is None:
+        raise ValueError("forecasts need timezone-aware datetimes")
+    return moment.astimezone(UTC).timestamp()
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _bounded(value: float) -> float:
+    return max(-FORECAST_LIMIT, min(FORECAST_LIMIT, value))
+
+
+def _theil_sen(ts: Sequence[float], ps: Sequence[float]) -> tuple[float, float]:
+    slopes = [
+        (ps[j] - ps[i]) / (ts[j] - ts[i])
+        for i in range(len(ts))
+        for j in range(i + 1, len(ts))
+        if ts[j] - ts[i] > 1e-9
+    ]
+    slope = median(slopes) if slopes else 0.0
+    intercept = median(p - slope * t for t, p in zip(ts, ps, strict=True))
+    return slope, intercept
+
+
+def _damped(horizon: float, rate: float) -> float:
+    """How far a pace carries over ``horizon`` when it fades: ``(1 - exp(-k h)) / k``."""
+    if rate <= 1e-9:
+        return horizon
+    return (1.0 - math.exp(-rate * horizon)) / rate
+
+
+def _recent(ts: Sequence[float]) -> int:
+    """Index of the first recent point: the latest ``RECENT_SHARE`` of the elapsed time,
+    and at least the last ``MIN_RECENT_POINTS``."""
+    since = ts[-1] * (1.0 - RECENT_SHARE)
+    first = next(i for i, t in enumerate(ts) if t >= since)
+    return min(first, max(0, len(ts) - MIN_RECENT_POINTS))
+
+
+def _slower(overall: float, recent: float) -> float:
+    """The slower of two paces that agree in direction; none when they disagree."""
+    if recent * overall <= 0:
+        return 0.0
+    return recent if abs(recent) < abs(overall) else overall
+
+
+def _probability(point: float, sigma: float) -> float:
+    if sigma <= 0:
+        return 1.0 if point >= 1 else 0.0
+    return 1.0 - _normal_cdf((1.0 - point) / sigma)
+
+
+def _trend(ts: Sequence[float], ps: Sequence[float]) -> _Model:
+    """Steps 2-7 of the module's method on points that include the baseline (0, 0)."""
+    n = len(ts)
+    t_last, p_last = ts[-1], ps[-1]
+    horizon = max(0.0, 1.0 - t_last)
+    overall, overall_intercept = _theil_sen(ts, ps)
+    first = _recent(ts)
+    recent, recent_intercept = _theil_sen(ts[first:], ps[first:])
+    level = LEVEL_WEIGHT * p_last + (1.0 - LEVEL_WEIGHT) * (recent_intercept + recent * t_last)
+    # The scatter around the overall line measures both the noise of the readings and
+    # how far the path bends away from a straight line.
+    scatter = 1.4826 * median(
+        abs(p - overall_intercept - overall * t) for t, p in zip(ts, ps, strict=True)
+    )
+    covered = abs(overall) * t_last
+    rms = math.sqrt(
+        sum((p - overall_intercept - overall * t) ** 2 for t, p in zip(ts, ps, strict=True)) / n
+    )
+    bend = min(1.0, rms / (STRAIGHT * covered)) if covered > 1e-12 and n >= STRAIGHT_POINTS else 1.0
+    point = level + _slower(overall, recent) * _damped(horizon, DAMPING * bend)
+    # Few points know little: the spread is inflated as a small-sample t quantile would.
+    small_sample = 1.0 + 2.0 / max(1, n - 2)
+    sigma = small_sample * math.sqrt(
+        (SCATTER_SPREAD * scatter) ** 2
+        + (PACE_SPREAD * max(abs(overall), abs(recent)) * horizon) ** 2
+        + (FLOOR_SPREAD * (1.0 + abs(point))) ** 2 * horizon
+    )
+    # The probability uses the unbounded point, so that it stays monotonic in the target.
+    bounded = _bounded(point)
+    return _Model(
+        point=bounded,
+        low=bounded - _Z * sigma,
+        high=bounded + _Z * sigma,
+        probability=_probability(point, sigma),
+        method=ForecastMethod.TREND,
+    )
+
+
+def _pace_range(t_last: float, p_last: float) -> _Model:
+    pace_end = _bounded(p_last / t_last) if t_last > 1e-9 else p_last
+    low, high = sorted((p_last, pace_end))
+    point = (low + high) / 2
+    if high > low:
+        beyond = (high - max(low, min(high, 1.0))) / (high - low)
+    else:
+        beyond = 1.0 if low >= 1 else 0.0
+    return _Model(
+        point=point,
+        low=low,
+        high=high,
+        probability=0.5 * beyond + 0.5 * BASE_RATE,
+        method=ForecastMethod.PACE_RANGE,
+    )
+
+
+def _model(points: Sequence[tuple[float, float]], *, t_now: float) -> _Model:
+    """The forecast in progress units from ``points`` (cycle time, progress), oldest first."""
+    if t_now >= 1.0 and points:
+        p_end = points[-1][1]
+        return _Model(p_end, p_end, p_end, 1.0 if p_end >= 1 else 0.0, ForecastMethod.ENDED)
+    if not points:
+        return _Model(0.0, 0.0, 1.0, BASE_RATE, ForecastMethod.NO_DATA)
+    if len(points) == 1:
+        return _pace_range(*points[-1])
+    ts = [0.0] + [t for t, _ in points]
+    ps = [0.0] + [p for _, p in points]
+    return _trend(ts, ps)
+
+
+def _cycle_points(
+    history: Iterable[Observation],
+    *,
+    baseline: Decimal,
+    target: Decimal,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[list[tuple[float, float]], float]:
+    if target == baseline:
+        raise SameBaselineAndTarget("the target must differ from the baseline")
+    t0, t1, tn = _utc_seconds(start), _utc_seconds(end), _utc_seconds(now)
+    if t1 <= t0:
+        raise ValueError("a cycle must end after it starts")
+    span = float(target - baseline)
+    points = []
+    for observation in sorted(history, key=lambda o: _utc_seconds(o.at)):
+        at = _utc_seconds(observation.at)
+        if at > tn:
+            continue  # not known yet at ``now`` (a backdated "now" in a backtest)
+        t = min(1.0, max(0.0, (at - t0) / (t1 - t0)))
+        points.append((t, float(observation.value - baseline) / span))
+    return points, max(0.0, min(1.0, (tn - t0) / (t1 - t0)))
+
+
+def _to_value(progress: float, *, baseline: Decimal, target: Decimal) -> Decimal:
+    value = baseline + Decimal(repr(progress)) * (target - baseline)
+    return value.quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _to_progress(progress: float) -> Decimal:
+    limit = float(RAW_PROGRESS_LIMIT)
+    return quantize(Decimal(repr(max(-limit, min(limit, progress)))))
+
+
+def _to_probability(probability: float) -> Decimal:
+    bounded = max(0.0, min(1.0, probability))
+    return Decimal(repr(bounded)).quantize(PROBABILITY_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def forecast_key_result(
+    *,
+    history: Iterable[Observation],
+    baseline: Decimal,
+    target: Decimal,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> Forecast:
+    """Forecast a metric (or KPI-backed) key result's value at ``end`` (see the module).
+
+    ``history`` holds its check-ins or measurements in any order; those after ``now``
+    are ignored. All instants must be timezone-aware.
+    """
+    points, t_now = _cycle_points(
+        history, baseline=baseline, target=target, start=start, end=end, now=now
+    )
+    model = _model(points, t_now=t_now)
+    values = sorted(_to_value(p, baseline=baseline, target=target) for p in (model.low, model.high))
+    return Forecast(
+        value=_to_value(model.point, baseline=baseline, target=target),
+        low=values[0],
+        high=values[1],
+        progress=_to_progress(model.point),
+        progress_low=_to_progress(model.low),
+        progress_high=_to_progress(model.high),
+        probability=_to_probability(model.probability),
+        method=model.method,
+        observations=len(points),
+    )
+
+
+def milestone_forecast(*, done: bool, confidence: int | None) -> Forecast:
+    """A milestone's chance of being done by the end: its owner's confidence out of 10.
+
+    Done is certain; without a confidence the base rate applies. No value band: a
+    milestone is done or not.
+    """
+    if confidence is not None and not (1 <= confidence <= 10):
+        raise ValueError(f"confidence is on the 1-10 scale, got {confidence}")
+    if done:
+        probability = 1.0
+    elif confidence is None:
+        probability = BASE_RATE
+    else:
+        probability = confidence / 10
+    progress = None if not done else quantize(Decimal(1))
+    return Forecast(
+        value=None,
+        low=None,
+        high=None,
+        progress=progress,
+        progress_low=progress,
+        progress_high=progress,
+        probability=_to_probability(probability),
+        method=ForecastMethod.MILESTONE,
+        observations=0,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedForecast:
+    forecast: Forecast
+    weight: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveForecast:
+    """An objective's forecast progress (clamped roll-up), its band and its odds."""
+
+    progress: Decimal
+    progress_low: Decimal
+    progress_high: Decimal
+    probability_all: Decimal
+    expected_share: Decimal
+
+    @property
+    def most_likely(self) -> bool:
+        """Whether more than half of the key results (by weight) are expected to make it."""
+        return self.expected_share > Decimal("0.5")
+
+
+def objective_forecast(items: Iterable[WeightedForecast]) -> ObjectiveForecast | None:
+    """Roll key results' forecasts up into their objective's (see the module).
+
+    A milestone without a forecast progress counts as its probability (its expected
+    progress). ``None`` for an objective without key results.
+    """
+    total_weight = Decimal(0)
+    point = low = high = share = Decimal(0)
+    probability_all = 1.0
+    for item in items:
+        if item.weight <= 0:
+            raise ValueError(f"weight must be positive, got {item.weight}")
+        f = item.forecast
+        expected = f.probability
+        total_weight += item.weight
+        point += clamp(f.progress if f.progress is not None else expected) * item.weight
+        low += clamp(f.progress_low if f.progress_low is not None else expected) * item.weight
+        high += clamp(f.progress_high if f.progress_high is not None else expected) * item.weight
+        share += f.probability * item.weight
+        probability_all *= float(f.probability)
+    if total_weight == 0:
+        return None
+    return ObjectiveForecast(
+        progress=quantize(point / total_weight),
+        progress_low=quantize(low / total_weight),
+        progress_high=quantize(high / total_weight),
+        probability_all=_to_probability(probability_all),
+        expected_share=quantize(share / total_weight),
+    )
+
+
+# -- backtest ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A key result's whole cycle: its check-ins and the value it really ended at."""
+
+    baseline: Decimal
+    target: Decimal
+    start: datetime
+    end: datetime
+    observations: tuple[Observation, ...]
+    end_value: Decimal
+
+
+class BacktestMethod(StrEnum):
+    FORECAST = "forecast"
+    LAST_VALUE = "last_value"
+    STRAIGHT_LINE = "straight_line"
+
+    @property
+    def label(self) -> str:
+        return {
+            BacktestMethod.FORECAST: "Tandem forecast",
+            BacktestMethod.LAST_VALUE: "Last value carried forward",
+            BacktestMethod.STRAIGHT_LINE: "Straight-line pace from the baseline",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodScore:
+    """One method's errors over a backtest.
+
+    ``mae``: mean absolute error of the end progress (1.0 is the whole distance from
+    baseline to target). ``coverage``: share of true ends inside the 80% band (only
+    the forecast has a band). ``brier``: mean squared error of the probability of
+    reaching the target; a baseline's probability is 1 when its point reaches the
+    target and 0 otherwise.
+    """
+
+    method: BacktestMethod
+    mae: Decimal
+    coverage: Decimal | None
+    brier: Decimal
+    forecasts: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestReport:
+    scores: tuple[MethodScore, ...]
+    histories: int
+    cuts: tuple[Decimal, ...]
+
+    def score(self, method: BacktestMethod) -> MethodScore:
+        return next(s for s in self.scores if s.method is method)
+
+    @property
+    def beats_baselines(self) -> bool:
+        """Whether the forecast's MAE is below both naive baselines'."""
+        ours = self.score(BacktestMethod.FORECAST).mae
+        return all(s.mae > ours for s in self.scores if s.method is not BacktestMethod.FORECAST)
+
+
+DEFAULT_CUTS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"))
+
+
+def _rounded(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(VALUE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def backtest(
+    histories: Iterable[History], *, cuts: Sequence[Decimal] = DEFAULT_CUTS
+) -> BacktestReport:
+    """Forecast each history's end from its check-ins up to each cut (a share of the
+    cycle), and score the forecast and the two baselines against the true end."""
+    errors: dict[BacktestMethod, list[float]] = {m: [] for m in BacktestMethod}
+    briers: dict[BacktestMethod, list[float]] = {m: [] for m in BacktestMethod}
+    inside: list[bool] = []
+    count = 0
+    for history in histories:
+        count += 1
+        span = float(history.target - history.baseline)
+        truth = float(history.end_value - history.baseline) / span
+        reached = 1.0 if truth >= 1 else 0.0
+        t0, t1 = _utc_seconds(history.start), _utc_seconds(history.end)
+        for cut in cuts:
+            now = datetime.fromtimestamp(t0 + float(cut) * (t1 - t0), tz=UTC)
+            points, t_now = _cycle_points(
+                history.observations,
+                baseline=history.baseline,
+                target=history.target,
+                start=history.start,
+                end=history.end,
+                now=now,
+            )
+            model = _model(points, t_now=t_now)
+            t_last, p_last = points[-1] if points else (0.0, 0.0)
+            straight = _bounded(p_last / t_last) if t_last > 1e-9 else p_last
+            predictions = {
+                BacktestMethod.FORECAST: (model.point, model.probability),
+                BacktestMethod.LAST_VALUE: (p_last, 1.0 if p_last >= 1 else 0.0),
+                BacktestMethod.STRAIGHT_LINE: (straight, 1.0 if straight >= 1 else 0.0),
+            }
+            for method, (point, probability) in predictions.items():
+                errors[method].append(abs(point - truth))
+                briers[method].append((probability - reached) ** 2)
+            inside.append(model.low <= truth <= model.high)
+    if not inside:
+        raise ValueError("a backtest needs at least one history")
+    scores = tuple(
+        MethodScore(
+            method=method,
+            mae=_rounded(sum(errors[method]) / len(errors[method])),
+            coverage=(
+                _rounded(sum(inside) / len(inside)) if method is BacktestMethod.FORECAST else None
+            ),
+            brier=_rounded(sum(briers[method]) / len(briers[method])),
+            forecasts=len(errors[method]),
+        )
+        for method in BacktestMethod
+    )
+    return BacktestReport(scores=scores, histories=count, cuts=tuple(cuts))
