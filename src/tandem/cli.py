@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 import sys
 
+# Words people type for commands whose Python names cannot be them: ``import`` is a
+# keyword, and Django would look for a module named ``import``.
+ALIASES = {"import": "importfile", "export": "exportfile"}
+
 
 def _make_data_dir() -> None:
     """SQLite cannot create the folder its file lives in: a first ``tandem migrate`` on a
@@ -29,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "tandem"
+    if len(args) > 1:
+        args[1] = ALIASES.get(args[1], args[1])
     _make_data_dir()
     execute_from_command_line(args)
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tandem.web",
     "tandem.bench",
     "tandem.api",
+    "tandem.integrations",
     "ninja",  # serves its Swagger UI files from here, never from a CDN
 ]
 

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from tandem.integrations.ingest import (
     measurements_ingest,
     measurements_validate,
 )
-from tandem.kpis.models import KPI
+from tandem.kpis.models import KPI, Measurement
 from tandem.kpis.models import Source as MeasurementSource
 from tandem.kpis.selectors import org_today
 from tandem.okrs.models import CheckIn, Cycle, KeyResult, Objective
@@ -44,6 +44,7 @@ CHECKIN_COLUMNS = ("key_result", "objective", "value", "done", "confidence", "no
 # The first data row of a spreadsheet: row 1 holds the header.
 FIRST_ROW = 2
 MAX_ROWS = 10_000
+PROGRESS_EVERY = 500
 _YES = {"yes", "y", "true", "1", "done", "x"}
 _NO = {"no", "n", "false", "0", "not done", ""}
 
@@ -459,8 +460,13 @@ def checkins_import(
     table: Table,
     by: User,
     today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckInResult:
-    """Check in every row, oldest date first, in one transaction: all or nothing."""
+    """Check in every row, oldest date first, in one transaction: all or nothing.
+
+    ``progress(done, total)`` is called every few hundred rows: each check-in goes
+    through the service one by one.
+    """
     rows = _checkin_rows(organization=organization, table=table, by=by, today=today)
     result = CheckInResult()
     # Undated rows are check-ins made now: they come after any dated one.
@@ -496,4 +502,29 @@ def checkins_import(
                     ]
                 ) from None
             result.created += 1
+            done = result.created + result.unchanged
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(ordered)):
+                progress(done, len(ordered))
     return result
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+def measurements_export(
+    *, organization: Organization, since: dt.date | None = None
+) -> Iterator[list[str]]:
+    """The organisation's measurements as CSV rows (header first), in the columns an
+    import reads: a file exported here imports again unchanged."""
+    yield list(MEASUREMENT_COLUMNS)
+    rows = Measurement.objects.filter(organization=organization)
+    if since is not None:
+        rows = rows.filter(period_start__gte=since)
+    for key, period, value, note in (
+        rows.order_by("kpi__key", "period_start")
+        .values_list("kpi__key", "period_start", "value", "note")
+        .iterator(chunk_size=2000)
+    ):
+        text = f"{value:f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        yield [key, period.isoformat(), text, note]
