@@ -230,7 +230,9 @@ def test_moving_every_value_by_the_same_amount_moves_the_limits_and_keeps_the_si
     assert after.signals == before.signals
     assert after.verdict is before.verdict
     if before.centre is not None:
-        assert after.centre == before.centre + offset
+        assert after.centre is not None
+        # Both centres are rounded to four places, so they may differ by one in the last.
+        assert abs(after.centre - (before.centre + offset)) <= D("0.0001")
 
 
 @given(values)
