@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("tandem.web.urls_health")),
     path("", include("tandem.web.urls_kpis")),
     path("", include("tandem.web.urls_audit")),
+    path("", include("tandem.web.urls_import")),
 ]
