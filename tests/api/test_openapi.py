@@ -42,7 +42,7 @@ def _api_routes() -> set[tuple[str, str]]:
 
 
 def test_openapi_document_is_valid() -> None:
-    validate(_document())  # type: ignore[arg-type]
+    validate(_document())
 
 
 def test_openapi_document_lists_every_route_of_the_api() -> None:
