@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tandem.bench.forecast_backtest import generate_histories, generate_history
+from tandem.bench.forecast_backtest import generate_histories, generate_history, run, table
 from tandem.domain.forecast import (
     BacktestMethod,
     Forecast,
@@ -382,3 +384,26 @@ def test_the_generator_is_reproducible_and_makes_decrease_key_results():
     assert generate_history(random.Random(1), "stalled") != generate_history(
         random.Random(1), "burst"
     )
+
+
+def test_the_backtest_table_names_each_method_and_the_verdict():
+    text = table(run(histories=40, seed=2))
+    assert "40 generated histories (seed 2), cut at 25%, 50%, 75% of the cycle" in text
+    for method in BacktestMethod:
+        assert method.label in text
+    assert "Forecast beats both baselines on MAE" in text
+
+
+def test_the_backtest_command_prints_a_table_per_seed_and_passes():
+    out = io.StringIO()
+    call_command("forecast_backtest", "--histories", "60", "--seed", "1", "--seed", "2", stdout=out)
+    assert out.getvalue().count("Forecast beats both baselines on MAE") == 2
+    assert "(seed 1)" in out.getvalue()
+    assert "(seed 2)" in out.getvalue()
+
+
+def test_the_backtest_command_fails_when_the_forecast_loses():
+    # On one history (seed 3) a naive baseline happens to be closer; the command must
+    # fail then, so that CI hears about it.
+    with pytest.raises(CommandError, match="does not beat both baselines"):
+        call_command("forecast_backtest", "--histories", "1", "--seed", "3", stdout=io.StringIO())
