@@ -35,21 +35,24 @@ Method (``ForecastMethod.TREND``, two or more check-ins):
    residual: the noise of the readings plus how far the path bends), a share
    (``PACE_SPREAD``) of the faster pace times the horizon (the pace itself may
    change: a late push, a stall), and a floor growing with the square root of the
-   horizon, ``FLOOR_SPREAD * (1 + |forecast progress|)``: measured from the baseline,
-   so that it means the same whatever the target (an easier target then never gets a
-   lower probability). With few points it is inflated by ``1 + 2 / (n - 2)``, as a small-sample
-   t quantile would be. ``PACE_SPREAD`` and ``FLOOR_SPREAD`` were set so that the
-   80% band holds the true end value about 80% of the time on the generated
-   histories of ``tandem forecast_backtest`` (docs/insights.md gives the numbers).
+   horizon, ``FLOOR_SPREAD * (1 + |forecast progress|)``: measured from the
+   baseline, so that it means the same whatever the target (an easier target then
+   never gets a lower probability). With ``n`` points (the baseline included) it is
+   inflated by ``1 + 2 / (n - 2)``, as a small-sample t quantile would be.
+   ``PACE_SPREAD`` and ``FLOOR_SPREAD`` were set so that the 80% band holds the true
+   end value about 80% of the time on the generated histories of ``tandem
+   forecast_backtest`` (docs/insights.md gives the numbers).
 7. The probability of reaching the target is ``P(p_end >= 1)`` under that normal
-   error.
+   error. The reported forecast is capped at ``FORECAST_LIMIT`` (5) times the
+   distance from baseline to target either way: a burst in the first days, carried
+   over a whole cycle, must not produce absurd numbers.
 
 Fewer check-ins fall back:
 
 * no check-in (``NO_DATA``): nothing is known about the pace. The forecast is the
   baseline (no change), the band runs from the baseline to the target, and the
-  probability is the base rate ``BASE_RATE`` (the share of key results that reach
-  their target at all in practice; a prior, not a measurement of this one).
+  probability is the base rate ``BASE_RATE`` (35%: Tandem assumes about a third of
+  key results reach their target; a prior, not a measurement of this one).
 * one check-in (``PACE_RANGE``): the band runs from "no further change" (the latest
   value) to "the straight-line pace from the baseline through it, continued to the
   end of the cycle". The forecast is the middle of the band. The probability mixes
