@@ -55,7 +55,7 @@ LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 IF_MATCH = Header(None, alias="If-Match", description="The ETag read with GET.")
 
 
-@router.get("/kpis", response={200: KpiPage, **READ_ERRORS}, tags=["KPIs"])
+@router.get("/kpis", response={200: KpiPage, **READ_ERRORS}, tags=["kpis"])
 def kpi_list(
     request: HttpRequest,
     cursor: str | None = None,
@@ -77,7 +77,7 @@ def kpi_list(
     return paginate(rows, cursor=cursor, limit=limit)
 
 
-@router.get("/kpis/{kpi_id}", response={200: KpiOut, **READ_ERRORS}, tags=["KPIs"])
+@router.get("/kpis/{kpi_id}", response={200: KpiOut, **READ_ERRORS}, tags=["kpis"])
 def kpi_read(request: HttpRequest, kpi_id: int, response: HttpResponse) -> KPI:
     """One KPI; its ``ETag`` header (and ``version``) guards a later update."""
     who = caller(request, Need.READ_KPIS)
@@ -86,7 +86,7 @@ def kpi_read(request: HttpRequest, kpi_id: int, response: HttpResponse) -> KPI:
     return kpi
 
 
-@router.post("/kpis", response={201: KpiOut, **WRITE_ERRORS}, tags=["KPIs"])
+@router.post("/kpis", response={201: KpiOut, **WRITE_ERRORS}, tags=["kpis"])
 def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> Status[KPI]:
     who = caller(request, Need.WRITE)
     require_manage_kpis(who.membership)
@@ -122,7 +122,7 @@ def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> Sta
 @router.patch(
     "/kpis/{kpi_id}",
     response={200: KpiOut, **WRITE_ERRORS, 400: Problem, 428: Problem},
-    tags=["KPIs"],
+    tags=["kpis"],
 )
 def kpi_change(
     request: HttpRequest,
