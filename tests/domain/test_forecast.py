@@ -203,6 +203,13 @@ def test_after_the_cycle_the_latest_value_is_the_result():
     assert result.probability == D(1)
 
 
+def test_a_key_result_never_checked_in_by_the_end_ended_at_its_baseline():
+    result = forecast([], now=END + timedelta(days=1))
+    assert result.method is ForecastMethod.ENDED
+    assert result.value == D("0.0000")
+    assert result.probability == D(0)
+
+
 # -- uncertainty ---------------------------------------------------------------------------
 
 

@@ -58,8 +58,8 @@ Fewer check-ins fall back:
   end of the cycle". The forecast is the middle of the band. The probability mixes
   the share of that band past the target with the base rate, half and half. It is a
   plausible range, not a statistical interval.
-* the cycle is over (``ENDED``): the latest value is the result; the probability is
-  1 or 0.
+* the cycle is over (``ENDED``): the latest value (or the baseline, without any) is
+  the result; the probability is 1 or 0.
 
 Milestone key results are not forecast from values: :func:`milestone_forecast`
 turns the owner's latest confidence (1-10) into a probability, 1 once done.
@@ -135,7 +135,11 @@ class ForecastMethod(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """One value of a key result at an instant (a check-in or a KPI measurement)."""
+    """One value of a key result at an instant.
+
+    A check-in is at the instant it was made; a KPI measurement is at the end of the
+    period it measures, when its value became known.
+    """
 
     at: datetime
     value: Decimal
@@ -290,8 +294,9 @@ def _pace_range(t_last: float, p_last: float) -> _Model:
 
 def _model(points: Sequence[tuple[float, float]], *, t_now: float) -> _Model:
     """The forecast in progress units from ``points`` (cycle time, progress), oldest first."""
-    if t_now >= 1.0 and points:
-        p_end = points[-1][1]
+    if t_now >= 1.0:
+        # Nothing reported by the end means the key result ended at its baseline.
+        p_end = points[-1][1] if points else 0.0
         return _Model(p_end, p_end, p_end, 1.0 if p_end >= 1 else 0.0, ForecastMethod.ENDED)
     if not points:
         return _Model(0.0, 0.0, 1.0, BASE_RATE, ForecastMethod.NO_DATA)
@@ -432,7 +437,7 @@ def objective_forecast(items: Iterable[WeightedForecast]) -> ObjectiveForecast |
     """
     total_weight = Decimal(0)
     point = low = high = share = Decimal(0)
-    probability_all = 1.0
+    probability_all = Decimal(1)
     for item in items:
         if item.weight <= 0:
             raise ValueError(f"weight must be positive, got {item.weight}")
@@ -443,14 +448,14 @@ def objective_forecast(items: Iterable[WeightedForecast]) -> ObjectiveForecast |
         low += clamp(f.progress_low if f.progress_low is not None else expected) * item.weight
         high += clamp(f.progress_high if f.progress_high is not None else expected) * item.weight
         share += f.probability * item.weight
-        probability_all *= float(f.probability)
+        probability_all *= f.probability
     if total_weight == 0:
         return None
     return ObjectiveForecast(
         progress=quantize(point / total_weight),
         progress_low=quantize(low / total_weight),
         progress_high=quantize(high / total_weight),
-        probability_all=_to_probability(probability_all),
+        probability_all=probability_all.quantize(PROBABILITY_QUANTUM, rounding=ROUND_HALF_UP),
         expected_share=quantize(share / total_weight),
     )
 
