@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tandem.accounts.models import Membership
 from tandem.audit.models import AuditEvent, Source
 from tandem.okrs import services as okrs
 from tests.conftest import Cast
@@ -100,7 +101,7 @@ def test_an_object_that_still_exists_is_linked_and_a_deleted_one_is_not(cast: Ca
     okrs.alignment_remove(alignment=alignment, by=cast.owner)
     page = client_for(cast.owner).get("/audit/").content.decode()
     assert f'href="/objectives/{cast.objective.pk}/"' in page
-    assert f"(alignment #{alignment_id})" in page
+    assert f"(Alignment #{alignment_id})" in page
 
 
 @pytest.mark.parametrize(
@@ -215,3 +216,29 @@ def test_the_csv_export_of_a_large_log_streams(cast: Cast, client_for):
     response = client_for(cast.owner).get("/audit/export.csv")
     assert response.streaming
     assert len(_lines(response)) == AuditEvent.objects.filter(organization=cast.org).count()
+
+
+def test_the_filters_offer_readable_kinds_of_object(cast: Cast, client_for):
+    form = client_for(cast.owner).get("/audit/").context["form"]
+    kinds = dict(form.fields["target_type"].choices)
+    assert kinds["keyresult"] == "Key result"
+    assert kinds["objective"] == "Objective"
+
+
+def test_someone_who_left_can_still_be_picked_in_the_log(cast: Cast, client_for):
+    _check_ins(cast, 1)
+    Membership.objects.filter(organization=cast.org, user=cast.member).delete()
+    client = client_for(cast.owner)
+    people = dict(client.get("/audit/").context["form"].fields["actor"].choices)
+    assert people[str(cast.member.pk)] == "Member Person"
+    assert str(cast.outsider.pk) not in people
+    entries = client.get(f"/audit/?actor={cast.member.pk}").context["page"].entries
+    assert [e.event.action for e in entries] == ["checkin.create"]
+
+
+def test_picking_a_person_of_another_organisation_shows_nothing_of_theirs(cast: Cast, client_for):
+    response = client_for(cast.owner).get(f"/audit/?actor={cast.outsider.pk}")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert all(e.event.organization_id == cast.org.pk for e in response.context["page"].entries)
+    assert all(e.event.actor_id != cast.outsider.pk for e in response.context["page"].entries)

@@ -263,6 +263,15 @@ def test_restoring_beside_the_original_shifts_taken_ids_and_keeps_every_link(cas
     # The audit history points at the copy's objects.
     event = AuditEvent.objects.get(organization=copy, action="key_result.create")
     assert event.target_id == kr.pk
+    # New rows get fresh ids after the shifted ones (PostgreSQL's sequences were moved on).
+    later = okrs.objective_create(
+        organization=copy,
+        cycle=kr.objective.cycle,
+        owner_team=kr.objective.owner_team,
+        by=cast.owner,
+        title="Written after the restore",
+    )
+    assert later.pk > kr.objective.pk
 
 
 def test_a_file_that_is_not_a_backup_is_refused_clearly(db, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -20,7 +21,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from tandem.accounts.models import Organization
+from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -66,6 +67,10 @@ class Entry:
     event: AuditEvent
     changes: list[Change]
     url: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return target_type_label(self.event.target_type)
 
 
 @dataclass(frozen=True)
@@ -214,13 +219,31 @@ def audit_page(
     )
 
 
-def audit_target_types(*, organization: Organization) -> list[str]:
-    return sorted(
+@functools.cache
+def target_type_label(target_type: str) -> str:
+    """``keyresult`` → "Key result": the model's own name for the kind of object."""
+    for model in apps.get_models():
+        if model._meta.model_name == target_type:
+            name = str(model._meta.verbose_name)
+            return name[:1].upper() + name[1:]
+    return target_type
+
+
+def audit_target_types(*, organization: Organization) -> list[tuple[str, str]]:
+    """The kinds of object the organisation's history mentions, with readable names."""
+    kinds = (
         AuditEvent.objects.filter(organization=organization)
         .order_by()
         .values_list("target_type", flat=True)
         .distinct()
     )
+    return sorted(((k, target_type_label(k)) for k in kinds), key=lambda pair: pair[1])
+
+
+def audit_actors(*, organization: Organization) -> QuerySet[User]:
+    """Everyone who changed something in the organisation, former members included."""
+    acted = AuditEvent.objects.filter(organization=organization).values("actor_id")
+    return User.objects.filter(pk__in=acted).order_by("full_name", "email")
 
 
 def audit_rows(*, organization: Organization, filters: AuditFilters) -> Iterator[AuditEvent]:

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 from tandem.accounts.models import Membership, Organization, Role
 from tandem.audit import selectors
 from tandem.audit.models import AuditEvent, Source
-from tandem.okrs import selectors as okr_selectors
 from tandem.web.decorators import org_view
 
 AUDIT_ROLES = {Role.OWNER, Role.ADMIN}
@@ -56,12 +55,13 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = okr_selectors.people_of(organization=organization)
+        people = selectors.audit_actors(organization=organization)
         self.fields["actor"].choices = [("", "Anyone")] + [  # type: ignore[attr-defined]
             (str(p.pk), p.full_name or p.email) for p in people
         ]
-        self.fields["target_type"].choices = [("", "Any")] + [  # type: ignore[attr-defined]
-            (t, t) for t in selectors.audit_target_types(organization=organization)
+        self.fields["target_type"].choices = [  # type: ignore[attr-defined]
+            ("", "Any"),
+            *selectors.audit_target_types(organization=organization),
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class _Echo:
         return value
 
 
-def _csv_lines(organization: Organization, events: Iterator[AuditEvent]) -> Iterator[str]:
+def _csv_lines(events: Iterator[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(
         [
@@ -177,7 +177,7 @@ def audit_export(
     require_audit(membership)
     filters = _filters(_form(request, org))
     events = selectors.audit_rows(organization=org, filters=filters)
-    response = StreamingHttpResponse(_csv_lines(org, events), content_type="text/csv")
+    response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv")
     stamp = timezone.now().astimezone(org.tz).strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-audit-{stamp}.csv"'
     return response
