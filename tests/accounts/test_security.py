@@ -222,6 +222,20 @@ def test_a_session_used_within_eight_hours_stays_and_its_clock_moves(cast: Cast)
     assert time.time() - client.session[SESSION_SEEN_AT] < 60
 
 
+def test_an_htmx_request_of_an_idle_session_sends_the_whole_page_to_sign_in(cast: Cast):
+    client = signed_in(cast)
+    set_clock(client, seen=8 * 3600 + 1)
+    response = client.post(
+        f"/key-results/{cast.kr.pk}/check-in/",
+        {"value": "10", "confidence": "7"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/teams/sales/"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/?next=")
+    assert "teams/sales" in response["HX-Redirect"]
+    assert not cast.kr.checkins.exists()
+
+
 def test_an_active_session_still_ends_fourteen_days_after_signing_in(cast: Cast):
     client = signed_in(cast)
     set_clock(client, signed_in=14 * 24 * 3600 + 1, seen=10)

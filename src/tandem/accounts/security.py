@@ -29,6 +29,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -38,9 +39,10 @@ from tandem.accounts.models import LoginAttempt, User
 
 SESSION_SIGNED_IN_AT = "tandem_signed_in_at"
 SESSION_SEEN_AT = "tandem_seen_at"
-# Writing the session on every request would cost a database write per page; a
-# minute of precision on an eight-hour timeout is plenty.
-SEEN_PRECISION_SECONDS = 60
+# Writing the session on every request would cost a database write per page. The
+# last-seen time is refreshed when it is a twentieth of the idle timeout old (at
+# most 5 minutes): a session may end that much early, never late.
+SEEN_PRECISION_SECONDS = 300
 KEEP_ATTEMPTS = dt.timedelta(days=1)
 
 
@@ -110,11 +112,20 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 limit = idle_seconds() if reason == "idle" else absolute_seconds()
                 messages.info(request, EXPIRY_MESSAGES[reason].format(_hours(limit)))
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx request would swap the sign-in page into a fragment of
+                    # the old page: send the whole browser there instead.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = redirect_to_login(
+                        request.headers.get("HX-Current-URL") or request.get_full_path()
+                    )["Location"]
+                    return response
             else:
                 # A session opened before these checks existed starts its clock now.
                 session.setdefault(SESSION_SIGNED_IN_AT, now)
                 seen_at = session.get(SESSION_SEEN_AT)
-                if seen_at is None or now - float(seen_at) >= SEEN_PRECISION_SECONDS:
+                precision = min(SEEN_PRECISION_SECONDS, idle_seconds() // 20)
+                if seen_at is None or now - float(seen_at) >= precision:
                     session[SESSION_SEEN_AT] = now
         return self.get_response(request)
 
