@@ -73,49 +73,48 @@ def test_generated_client_creates_an_objective_with_key_results_and_posts_measur
         organization=cast.org, name="Churn rate", key="churn-rate", frequency="weekly", by=None
     )
     models = _module("models")
-    client = generated.AuthenticatedClient(
-        base_url=live_server.url, token=token_for(cast.editor, cast.org)
-    )
-
-    objective_new = _module("api.objectives.objective_new")
-    objective = objective_new.sync(
-        client=client,
-        body=models.ObjectiveIn(
-            cycle=cast.cycle.pk, title="Keep every customer", owner_team=cast.team.pk
-        ),
-    )
-    assert isinstance(objective, models.ObjectiveOut), objective
-    key_result_new = _module("api.key_results.key_result_new")
-    for title, target in (("Cut churn to 2%", "2"), ("Call every account", "120")):
-        kr = key_result_new.sync(
+    token = token_for(cast.editor, cast.org)
+    # Closed before the server stops: a connection kept alive would outlive the test.
+    with generated.AuthenticatedClient(base_url=live_server.url, token=token) as client:
+        objective_new = _module("api.objectives.objective_new")
+        objective = objective_new.sync(
             client=client,
-            body=models.KeyResultIn(
-                objective=objective.id, title=title, baseline="5", target=target
+            body=models.ObjectiveIn(
+                cycle=cast.cycle.pk, title="Keep every customer", owner_team=cast.team.pk
             ),
         )
-        assert isinstance(kr, models.KeyResultOut), kr
-    stale = _module("api.objectives.objective_change").sync(
-        client=client,
-        objective_id=objective.id,
-        body=models.ObjectivePatch(title="Changed", version=objective.version + 1),
-    )
-    assert isinstance(stale, models.Problem)
-    assert stale.status == 409
+        assert isinstance(objective, models.ObjectiveOut), objective
+        key_result_new = _module("api.key_results.key_result_new")
+        for title, target in (("Cut churn to 2%", "2"), ("Call every account", "120")):
+            kr = key_result_new.sync(
+                client=client,
+                body=models.KeyResultIn(
+                    objective=objective.id, title=title, baseline="5", target=target
+                ),
+            )
+            assert isinstance(kr, models.KeyResultOut), kr
+        stale = _module("api.objectives.objective_change").sync(
+            client=client,
+            objective_id=objective.id,
+            body=models.ObjectivePatch(title="Changed", version=objective.version + 1),
+        )
+        assert isinstance(stale, models.Problem)
+        assert stale.status == 409
 
-    bulk = _module("api.measurements.measurement_bulk")
-    rows = [
-        models.BulkRow(kpi=kpi.key, period_start=str(this_week(cast.org, n)), value=f"{n}.5")
-        for n in (1, 2, 3)
-    ]
-    answer = bulk.sync(client=client, body=models.BulkIn(rows=rows), idempotency_key="gen-1")
-    assert isinstance(answer, models.BulkOut), answer
-    assert (answer.created, answer.updated, answer.unchanged) == (3, 0, 0)
-    single = _module("api.measurements.measurement_new").sync(
-        client=client,
-        kpi_id=kpi.pk,
-        body=models.MeasurementIn(period_start=this_week(cast.org, 4), value="0.1"),
-    )
-    assert isinstance(single, models.MeasurementWritten), single
+        bulk = _module("api.measurements.measurement_bulk")
+        rows = [
+            models.BulkRow(kpi=kpi.key, period_start=str(this_week(cast.org, n)), value=f"{n}.5")
+            for n in (1, 2, 3)
+        ]
+        answer = bulk.sync(client=client, body=models.BulkIn(rows=rows), idempotency_key="gen-1")
+        assert isinstance(answer, models.BulkOut), answer
+        assert (answer.created, answer.updated, answer.unchanged) == (3, 0, 0)
+        single = _module("api.measurements.measurement_new").sync(
+            client=client,
+            kpi_id=kpi.pk,
+            body=models.MeasurementIn(period_start=this_week(cast.org, 4), value="0.1"),
+        )
+        assert isinstance(single, models.MeasurementWritten), single
 
     created = Objective.objects.get(pk=objective.id)
     assert created.title == "Keep every customer"
