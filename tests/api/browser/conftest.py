@@ -1,0 +1,3 @@
+"""The browser tests' Chromium and log-in, for the API's pages."""
+
+from tests.browser.conftest import browser, log_in, page  # noqa: F401
