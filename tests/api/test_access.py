@@ -1,0 +1,153 @@
+"""Every operation of the API, checked for who may call it: another organisation's
+objects are 404 everywhere, a read token writes nowhere, a measurements token reads
+only KPIs, and a viewer changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tandem.api.api import api as api_v1
+from tandem.audit.models import AuditEvent
+from tandem.kpis.models import KPI
+from tandem.okrs import services as okrs
+from tests.api.conftest import Api, Tokens, assert_problem, this_week
+from tests.conftest import Cast
+
+
+def _operations() -> list[tuple[str, str]]:
+    document = api_v1.get_openapi_schema()
+    return sorted(
+        (m, p.removeprefix("/api/v1")) for p, ops in document["paths"].items() for m in ops
+    )
+
+
+OPERATIONS = _operations()
+
+
+@pytest.fixture
+def ids(cast: Cast, kpi: KPI) -> dict[str, int]:
+    child = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_user=cast.member, title="Child", by=None
+    )
+    return {
+        "team_id": cast.team.pk,
+        "user_id": cast.member.pk,
+        "cycle_id": cast.cycle.pk,
+        "objective_id": cast.objective.pk,
+        "key_result_id": cast.kr.pk,
+        "initiative_id": okrs.initiative_create(objective=cast.objective, title="Plan", by=None).pk,
+        "alignment_id": okrs.alignment_add(
+            objective=child, parent_objective=cast.objective, by=None
+        ).pk,
+        "kpi_id": kpi.pk,
+    }
+
+
+def _body(cast: Cast, method: str, path: str) -> Any:
+    """A body that would succeed for the cast's own owner."""
+    week = str(this_week(cast.org, 1))
+    bodies: dict[tuple[str, str], Any] = {
+        ("post", "/cycles"): {"name": "Next", "start_date": "2030-01-01", "end_date": "2030-03-31"},
+        ("post", "/objectives"): {
+            "cycle": cast.cycle.pk,
+            "title": "New",
+            "owner_team": cast.team.pk,
+        },
+        ("patch", "/objectives/{objective_id}"): {"title": "Changed", "version": 1},
+        ("post", "/key-results"): {
+            "objective": cast.objective.pk,
+            "title": "New",
+            "kind": "milestone",
+        },
+        ("patch", "/key-results/{key_result_id}"): {"title": "Changed", "version": 1},
+        ("post", "/key-results/{key_result_id}/check-ins"): {"value": 5, "confidence": 7},
+        ("post", "/initiatives"): {"objective": cast.objective.pk, "title": "New"},
+        ("patch", "/initiatives/{initiative_id}"): {"status": "done"},
+        ("post", "/alignments"): {
+            "objective": cast.objective.pk,
+            "parent_key_result": None,
+            "parent_objective": None,
+        },
+        ("post", "/kpis"): {"name": "New KPI"},
+        ("patch", "/kpis/{kpi_id}"): {"name": "Changed", "version": 1},
+        ("post", "/kpis/{kpi_id}/measurements"): {"period_start": week, "value": 1},
+        ("post", "/measurements/bulk"): {
+            "rows": [{"kpi": "churn-rate", "period_start": week, "value": 1}]
+        },
+    }
+    return bodies.get((method, path))
+
+
+def _call(api: Api, method: str, path: str, ids: dict[str, int], token: str, body: Any) -> Any:
+    return api.call(method, path.format(**ids), as_=token, body=body)
+
+
+def test_every_operation_is_listed_here() -> None:
+    assert len(OPERATIONS) == 35
+
+
+@pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if "{" in op[1]])
+def test_another_organisations_object_is_404_for_every_operation(
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+) -> None:
+    before = AuditEvent.objects.count()
+    response = _call(api, method, path, ids, tokens.outsider, _body(cast, method, path))
+    assert_problem(response, 404)
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if op[0] != "get"])
+def test_read_token_writes_nowhere(
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+) -> None:
+    before = AuditEvent.objects.count()
+    response = _call(api, method, path, ids, tokens.reader, _body(cast, method, path))
+    assert_problem(response, 403)
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if op[0] != "get"])
+def test_viewer_changes_nothing(
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+) -> None:
+    before = AuditEvent.objects.count()
+    response = _call(api, method, path, ids, tokens.viewer, _body(cast, method, path))
+    assert_problem(response, 403)
+    assert AuditEvent.objects.count() == before
+
+
+MEASUREMENT_SCOPE = {
+    ("get", "/kpis"),
+    ("get", "/kpis/{kpi_id}"),
+    ("get", "/kpis/{kpi_id}/measurements"),
+    ("post", "/kpis/{kpi_id}/measurements"),
+    ("post", "/measurements/bulk"),
+}
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_measurements_token_reaches_only_kpis_and_measurements(
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+) -> None:
+    response = _call(api, method, path, ids, tokens.measurer, _body(cast, method, path))
+    if (method, path) in MEASUREMENT_SCOPE:
+        assert response.status_code in {200, 201}, response.content
+    else:
+        assert_problem(response, 403)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_owner_with_write_token_succeeds_everywhere(
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+) -> None:
+    body = _body(cast, method, path)
+    if (method, path) == ("post", "/alignments"):
+        body = {"objective": cast.objective.pk, "parent_objective": None, "parent_key_result": None}
+        child = okrs.objective_create(
+            organization=cast.org, cycle=cast.cycle, owner_team=cast.team, title="C", by=None
+        )
+        body = {"objective": child.pk, "parent_objective": cast.objective.pk}
+    response = _call(api, method, path, ids, tokens.owner, body)
+    assert response.status_code in {200, 201, 204}, response.content
