@@ -178,6 +178,26 @@ def test_a_whole_instance_backup_holds_every_organisation_and_account(cast: Cast
     assert len(data["users"]) == User.objects.count()
 
 
+def test_a_backup_file_is_readable_by_its_owner_only(cast: Cast, tmp_path):
+    path = tmp_path / "acme.json.gz"
+    path.write_text("an older file anyone could read")
+    path.chmod(0o644)
+    backup(path, "--org", cast.org.slug)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["acme.json.gz"]
+
+
+def test_a_whole_instance_backup_restores_over_itself_with_replace(cast: Cast, tmp_path):
+    okrs.key_result_check_in(key_result=cast.kr, value=Decimal(9), confidence=6, by=cast.member)
+    ids = [cast.org.pk, cast.other_org.pk]
+    before = rows_of(ids)
+    path = tmp_path / "all.json"
+    backup(path, "--all")
+    okrs.objective_update(objective=cast.objective, by=cast.owner, title="Changed after")
+    restore(path, "--replace")
+    assert rows_of(ids) == before
+
+
 def test_backing_up_an_unknown_organisation_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="no organisation has the slug “nope”"):
         call_command("backup", "--org", "nope", "-o", str(tmp_path / "x.json"))

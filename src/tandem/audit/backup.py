@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -212,10 +213,31 @@ def _open(path: Path, mode: str) -> IO[str]:
 def backup_write(
     *, path: Path, organizations: Sequence[Organization] | None = None
 ) -> dict[str, Any]:
+    """Write the archive readable by its owner only: it holds password hashes.
+
+    It is written beside ``path`` and renamed into place, so a failed backup never
+    leaves a truncated file where the last good one was.
+    """
     data = backup_data(organizations=organizations)
-    with _open(path, "w") as out:
-        json.dump(data, out, default=_jsonable, ensure_ascii=False)
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as raw:
+            os.fchmod(raw.fileno(), 0o600)  # an existing file keeps its mode otherwise
+            if path.suffix == ".gz":
+                with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw) as packed:
+                    packed.write(_encode(data))
+            else:
+                raw.write(_encode(data))
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return data
+
+
+def _encode(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, default=_jsonable, ensure_ascii=False).encode()
 
 
 def backup_read(path: Path) -> dict[str, Any]:
