@@ -156,6 +156,10 @@ def test_new_items_without_keys_are_created_and_may_align_to_each_other(planned:
             lambda d: d["objectives"][1]["key_results"][0].update(target=1000),
             "objectives[1].key_results[0].target",
         ),
+        (
+            lambda d: d["objectives"][1]["key_results"][1].update(weight=0),
+            "objectives[1].key_results[1].weight",
+        ),
         (lambda d: d["objectives"][0].update(owner_team="nope"), "objectives[0].owner_team"),
         (lambda d: d["objectives"][1].update(kind="bold"), "objectives[1].kind"),
         (lambda d: d["objectives"][1].update(guardrails=["nope"]), "objectives[1].guardrails[0]"),

@@ -532,8 +532,10 @@ class _Importer:
             "baseline": self.amount(data, "baseline", path),
             "target": self.amount(data, "target", path),
             "owner": self.person(data, "owner", path),
-            "weight": self.amount(data, "weight", path) or Decimal(1),
+            "weight": self.amount(data, "weight", path),
         }
+        if wanted["weight"] is None and data.get("weight") in (None, ""):
+            wanted["weight"] = Decimal(1)
         if kind == KeyResult.Kind.MILESTONE:
             wanted["baseline"] = wanted["target"] = None
         link = data.get("kpi")
