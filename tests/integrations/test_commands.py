@@ -45,6 +45,7 @@ def test_import_of_a_measurements_csv_guesses_its_kind_and_reports_counts(
     )
     assert "2 values created, 0 corrected, 0 unchanged." in out
     assert "read 2 rows" in err
+    assert "checking and writing 2 values" in err
     assert Measurement.objects.filter(kpi=revenue, source="import").count() == 2
 
 

@@ -73,6 +73,8 @@ class Command(BaseCommand):
                     files.measurements_check(organization=organization, table=table)
                     self.stdout.write(f"{len(table.rows)} values are right; nothing written.")
                     return
+                # One batch, checked whole then written at once: say so before the wait.
+                progress.say(f"{path.name}: checking and writing {len(table.rows)} values…")
                 result = files.measurements_import(
                     organization=organization, table=table, by=membership.user
                 )
