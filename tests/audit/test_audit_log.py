@@ -242,3 +242,31 @@ def test_picking_a_person_of_another_organisation_shows_nothing_of_theirs(cast: 
     assert "Select a valid choice" in response.content.decode()
     assert all(e.event.organization_id == cast.org.pk for e in response.context["page"].entries)
     assert all(e.event.actor_id != cast.outsider.pk for e in response.context["page"].entries)
+
+
+def test_times_are_shown_in_the_organisations_time_zone(cast: Cast, client_for):
+    _check_ins(cast, 1)
+    event = AuditEvent.objects.get(organization=cast.org, action="checkin.create")
+    AuditEvent._base_manager.filter(pk=event.pk).update(
+        at=dt.datetime(2026, 3, 3, 22, 30, tzinfo=dt.UTC),
+        after={"created_at": "2026-03-03T22:30:00+00:00", "note": ""},
+    )
+    page = client_for(cast.owner).get("/audit/?action=checkin.").content.decode()
+    assert 'datetime="2026-03-03T23:30:00+01:00"' in page  # Paris is UTC+1 in March
+    assert "<ins>3 Mar 2026 23:30</ins>" in page
+
+
+def test_a_creation_shows_each_value_once_and_a_deletion_strikes_them(cast: Cast, client_for):
+    parent = okrs.objective_create(
+        organization=cast.org,
+        cycle=cast.cycle,
+        owner_team=cast.company,
+        by=cast.owner,
+        title="Grow",
+    )
+    alignment = okrs.alignment_add(objective=cast.objective, parent_objective=parent, by=cast.owner)
+    okrs.alignment_remove(alignment=alignment, by=cast.owner)
+    page = client_for(cast.owner).get("/audit/?target_type=objective").content.decode()
+    assert "title</span>: Grow</li>" in page
+    page = client_for(cast.owner).get("/audit/?action=alignment.delete").content.decode()
+    assert f"parent objective</span>: <del>{parent.pk}</del>" in page

@@ -60,6 +60,9 @@ class Change:
     field: str
     before: str
     after: str
+    # "set" when the event created the value, "unset" when it removed it (a creation
+    # or a deletion): the page then shows the one value, not "— → value".
+    kind: str = "change"
 
 
 @dataclass
@@ -101,29 +104,50 @@ def _label(name: str) -> str:
     return name.replace("_", " ")
 
 
-def format_value(value: Any) -> str:
+def _moment(text: str, tz: dt.tzinfo) -> str | None:
+    """A snapshot's ISO time, as people read it in the organisation's time zone."""
+    if len(text) < 19 or text[10] != "T":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(tz).strftime("%d %b %Y %H:%M").lstrip("0")
+
+
+def format_value(value: Any, tz: dt.tzinfo | None = None) -> str:
+    """A snapshot value for people; with ``tz``, ISO times are shown in that zone."""
     if value is None or value == "":
         return "—"
     if value is True:
         return "yes"
     if value is False:
         return "no"
+    if isinstance(value, str) and tz is not None:
+        moment = _moment(value, tz)
+        if moment is not None:
+            return moment
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _LONG_VALUE else text[: _LONG_VALUE - 1] + "…"
 
 
-def changes_of(event: AuditEvent) -> list[Change]:
-    """The fields an event touched, old → new; a creation shows — → value."""
+def changes_of(event: AuditEvent, tz: dt.tzinfo | None = None) -> list[Change]:
+    """The fields an event touched, old → new (a creation or deletion has one side)."""
     before: Mapping[str, Any] = event.before if isinstance(event.before, dict) else {}
     after: Mapping[str, Any] = event.after if isinstance(event.after, dict) else {}
     names = [k for k in after if k not in _HIDDEN_FIELDS]
     names += [k for k in before if k not in after and k not in _HIDDEN_FIELDS]
+    kind = "set" if event.before is None else "unset" if event.after is None else "change"
     changes = []
     for name in names:
         old, new = before.get(name), after.get(name)
         if name in before and name in after and old == new:
             continue
-        changes.append(Change(_label(name), format_value(old), format_value(new)))
+        changes.append(
+            Change(_label(name), format_value(old, tz), format_value(new, tz), kind=kind)
+        )
     return changes
 
 
@@ -150,7 +174,11 @@ def _links(organization: Organization, events: Iterable[AuditEvent]) -> dict[tup
 def _entries(organization: Organization, events: list[AuditEvent]) -> list[Entry]:
     urls = _links(organization, events)
     return [
-        Entry(event, changes_of(event), urls.get((event.target_type, event.target_id)))
+        Entry(
+            event,
+            changes_of(event, organization.tz),
+            urls.get((event.target_type, event.target_id)),
+        )
         for event in events
     ]
 
@@ -276,7 +304,7 @@ def activity_for(
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
-    return [Entry(event, changes_of(event)) for event in events]
+    return [Entry(event, changes_of(event, organization.tz)) for event in events]
 
 
 def objective_activity(*, organization: Organization, objective: Any) -> list[Entry]:
