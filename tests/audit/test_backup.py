@@ -357,3 +357,23 @@ def test_the_tandem_command_restores_into_a_fresh_database_with_the_same_ids(cas
     copy = json.loads(again.read_text())
     assert copy["tables"] == data["tables"]
     assert copy["users"] == data["users"]
+
+
+def test_a_copy_whose_api_token_would_clash_is_refused_and_writes_nothing(cast: Cast, tmp_path):
+    from tandem.api.services import api_token_create
+
+    api_token_create(
+        user=cast.owner,
+        organization=cast.org,
+        name="BI",
+        scope="read",
+        expires_on=None,
+        by=cast.owner,
+    )
+    path = tmp_path / "acme.json"
+    backup(path, "--org", cast.org.slug)
+    Organization.objects.filter(pk=cast.org.pk).update(slug="acme-original")
+    organizations = Organization.objects.count()
+    with pytest.raises(CommandError, match="does not fit into this database"):
+        restore(path)
+    assert Organization.objects.count() == organizations
