@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export TANDEM_DATA_DIR ?= $(CURDIR)/var
+# Test processes: the suite runs in parallel, one process per core by default.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo install test lint typecheck pytest chromium bench clean
 
@@ -34,7 +36,7 @@ typecheck: install
 	$(BIN)/mypy src tests
 
 pytest: install chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 
