@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Header, Query, Router, Status
 
 from tandem.accounts.models import Team
-from tandem.api import services as api_services
 from tandem.api.auth import Caller, Need, caller
 from tandem.api.common import (
     DEFAULT_LIMIT,
@@ -44,6 +43,7 @@ from tandem.api.schemas import (
 from tandem.audit.models import Source
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
+from tandem.okrs import services as okrs_services
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 from tandem.web.permissions import require_check_in, require_edit
 
@@ -177,7 +177,7 @@ def objective_remove(request: HttpRequest, objective_id: int) -> Status[None]:
     """Delete an objective of an open cycle, with its key results and check-ins."""
     who = _editor(request)
     objective = selectors.objective_get(organization=who.organization, pk=objective_id)
-    api_services.objective_delete(objective=objective, by=who.user, source=Source.API)
+    okrs_services.objective_delete(objective=objective, by=who.user, source=Source.API)
     return Status(204, None)
 
 
@@ -280,7 +280,7 @@ def key_result_remove(request: HttpRequest, key_result_id: int) -> Status[None]:
     """Delete a key result of an open cycle, with its check-ins."""
     who = _editor(request)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
-    api_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
+    okrs_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
     return Status(204, None)
 
 
@@ -413,7 +413,7 @@ def initiative_remove(request: HttpRequest, initiative_id: int) -> Status[None]:
         organization=who.organization,
         pk=initiative_id,
     )
-    api_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
+    okrs_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
     return Status(204, None)
 
 

@@ -23,8 +23,6 @@ from tandem.accounts.models import Membership, Organization, User
 from tandem.api.models import ApiToken, IdempotencyRecord, Scope
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
-from tandem.okrs.models import Initiative, KeyResult, Objective
-from tandem.okrs.services import objective_recompute
 
 TOKEN_PREFIX = "tdm_"
 _ALPHABET = string.ascii_letters + string.digits
@@ -179,62 +177,3 @@ def idempotency_store(
 
 
 # -- deletions --------------------------------------------------------------------------
-
-
-def _refuse_closed(objective: Objective, field: str) -> None:
-    if objective.cycle.is_closed:
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    f"{objective.cycle.name} is closed: its objectives and scores are kept.",
-                    code="closed",
-                )
-            }
-        )
-
-
-def objective_delete(*, objective: Objective, by: User | None, source: str = Source.API) -> None:
-    """Delete an objective of an open cycle with its key results, check-ins and initiatives.
-
-    Closed cycles keep their objectives: their scores are the record of the quarter.
-    """
-    _refuse_closed(objective, "cycle")
-    with transaction.atomic():
-        audit_record(
-            organization=objective.organization,
-            actor=by,
-            action="objective.delete",
-            target=objective,
-            before=snapshot(objective),
-            source=source,
-        )
-        objective.delete()
-
-
-def key_result_delete(*, key_result: KeyResult, by: User | None, source: str = Source.API) -> None:
-    objective = key_result.objective
-    _refuse_closed(objective, "objective")
-    with transaction.atomic():
-        audit_record(
-            organization=objective.organization,
-            actor=by,
-            action="key_result.delete",
-            target=key_result,
-            before=snapshot(key_result),
-            source=source,
-        )
-        key_result.delete()
-        objective_recompute(objective=objective)
-
-
-def initiative_delete(*, initiative: Initiative, by: User | None, source: str = Source.API) -> None:
-    with transaction.atomic():
-        audit_record(
-            organization=initiative.organization,
-            actor=by,
-            action="initiative.delete",
-            target=initiative,
-            before=snapshot(initiative),
-            source=source,
-        )
-        initiative.delete()

@@ -831,3 +831,65 @@ def cycle_create_quarters_for_year(
             for number in range(1, 5)
         ]
     return fiscal_year, quarters
+
+
+# -- deletions --------------------------------------------------------------------------
+
+
+def _refuse_closed(objective: Objective, field: str) -> None:
+    if objective.cycle.is_closed:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"{objective.cycle.name} is closed: its objectives and scores are kept.",
+                    code="closed",
+                )
+            }
+        )
+
+
+def objective_delete(*, objective: Objective, by: User | None, source: str = Source.API) -> None:
+    """Delete an objective of an open cycle with its key results, check-ins and initiatives.
+
+    Closed cycles keep their objectives: their scores are the record of the quarter.
+    """
+    _refuse_closed(objective, "cycle")
+    with transaction.atomic():
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="objective.delete",
+            target=objective,
+            before=snapshot(objective),
+            source=source,
+        )
+        objective.delete()
+
+
+def key_result_delete(*, key_result: KeyResult, by: User | None, source: str = Source.API) -> None:
+    objective = key_result.objective
+    _refuse_closed(objective, "objective")
+    with transaction.atomic():
+        audit_record(
+            organization=objective.organization,
+            actor=by,
+            action="key_result.delete",
+            target=key_result,
+            before=snapshot(key_result),
+            source=source,
+        )
+        key_result.delete()
+        objective_recompute(objective=objective)
+
+
+def initiative_delete(*, initiative: Initiative, by: User | None, source: str = Source.API) -> None:
+    with transaction.atomic():
+        audit_record(
+            organization=initiative.organization,
+            actor=by,
+            action="initiative.delete",
+            target=initiative,
+            before=snapshot(initiative),
+            source=source,
+        )
+        initiative.delete()
