@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Organization, Team, TeamMembership, User
+from tandem.domain import health as health_maths
+from tandem.domain import periods
+from tandem.kpis.models import Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 
 
@@ -328,3 +332,94 @@ def key_results_of(
     for kr in rows:
         found.setdefault(kr.objective_id, []).append(kr)
     return found
+
+
+# -- insights: forecasts and the quality coach (tandem.web.insights) ---------------------
+
+
+def checkin_histories(
+    *, organization: Organization, cycle: Cycle, key_results: Iterable[KeyResult]
+) -> dict[int, list[tuple[dt.datetime, Decimal]]]:
+    """Per metric key result id, its values over ``cycle``, oldest first, for forecasts.
+
+    A key result checked in by hand reads its check-ins (one query for all of them);
+    a KPI-backed one reads its KPI's values within the cycle (one more query), each
+    rolled up the way the key result rolls them (latest, running sum or running
+    average) and dated at the end of its period, or when it was recorded if sooner:
+    a backfilled history keeps its shape, a value typed mid-week counts from then.
+    """
+    metric = [kr for kr in key_results if kr.kind == KeyResult.Kind.METRIC]
+    manual = [kr.pk for kr in metric if kr.kpi_id is None]
+    backed = [kr for kr in metric if kr.kpi_id is not None]
+    found: dict[int, list[tuple[dt.datetime, Decimal]]] = {kr.pk: [] for kr in metric}
+    if manual:
+        rows = (
+            CheckIn.objects.filter(
+                organization=organization, key_result_id__in=manual, value__isnull=False
+            )
+            .order_by("created_at", "id")
+            .values_list("key_result_id", "created_at", "value")
+        )
+        for key_result_id, created_at, value in rows:
+            if value is not None:
+                found[key_result_id].append((created_at, value))
+    if backed:
+        measurements = (
+            Measurement.objects.filter(
+                organization=organization,
+                kpi_id__in={kr.kpi_id for kr in backed},
+                period_start__gte=cycle.start_date,
+                period_start__lte=cycle.end_date,
+            )
+            .select_related("kpi")
+            .order_by("period_start")
+        )
+        by_kpi: dict[int, list[Any]] = {}
+        for m in measurements:
+            by_kpi.setdefault(m.kpi_id, []).append(m)
+        tz = organization.tz
+        for kr in backed:
+            assert kr.kpi_id is not None
+            seen: list[Decimal] = []
+            for m in by_kpi.get(kr.kpi_id, []):
+                seen.append(m.value)
+                following = periods.period_end(
+                    periods.Frequency(m.kpi.frequency),
+                    m.period_start,
+                    week_start=organization.week_start,
+                    fiscal_year_start_month=organization.fiscal_year_start_month,
+                ) + dt.timedelta(days=1)
+                period_over = dt.datetime.combine(following, dt.time.min, tzinfo=tz)
+                value = health_maths.kr_value_from_measurements(
+                    seen, health_maths.Aggregation(kr.kpi_aggregation)
+                )
+                if value is not None:
+                    found[kr.pk].append((min(period_over, m.recorded_at), value))
+    return found
+
+
+def owner_objective_counts(*, organization: Organization, cycle: Cycle) -> dict[str, int]:
+    """How many objectives (dropped ones aside) each owner holds in ``cycle``, keyed
+    ``team:<id>`` or ``user:<id>``, for the coach's "too many objectives" rule."""
+    rows = (
+        Objective.objects.filter(organization=organization, cycle=cycle)
+        .exclude(state=Objective.State.DROPPED)
+        .order_by()
+        .values("owner_team_id", "owner_user_id")
+        .annotate(count=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = (
+            f"team:{row['owner_team_id']}"
+            if row["owner_team_id"] is not None
+            else f"user:{row['owner_user_id']}"
+        )
+        counts[key] = counts.get(key, 0) + row["count"]
+    return counts
+
+
+def coach_objectives(*, organization: Organization, cycle: Cycle) -> list[Objective]:
+    """Every objective of ``cycle`` (dropped ones aside) with its owner and key results,
+    for the coach's report: a fixed number of queries however many there are."""
+    return list(_objectives(organization=organization, cycle=cycle))

@@ -32,6 +32,16 @@ class Point:
     value: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class ForecastBand:
+    """A forecast drawn from the latest check-in to the cycle's end, with its band."""
+
+    start: Point
+    value: Decimal
+    low: Decimal
+    high: Decimal
+
+
 def _label(value: Decimal) -> str:
     text = f"{value.normalize():,f}"
     if "." in text:
@@ -49,13 +59,17 @@ def progress_chart(
     title: str,
     now: dt.datetime | None = None,
     chart_id: str = "chart",
+    forecast: ForecastBand | None = None,
 ) -> SafeString:
     """Value over time against the pace line from ``baseline`` at ``start`` to ``target``
-    at ``end``. The value line starts at the baseline: no check-in means no change."""
+    at ``end``. The value line starts at the baseline: no check-in means no change.
+    A ``forecast`` is a dashed line from its start to ``end``, in its shaded band."""
     first = min([start, *(p.at for p in points)])
     last = max([end, *(p.at for p in points)])
     span = (last - first).total_seconds() or 1.0
     values = [baseline, target, *(p.value for p in points)]
+    if forecast is not None:
+        values += [forecast.start.value, forecast.low, forecast.high]
     low, high = float(min(values)), float(max(values))
     pad = (high - low) * 0.08 or 1.0
     low, high = low - pad, high + pad
@@ -145,6 +159,28 @@ def progress_chart(
             y(target),
         )
     )
+    if forecast is not None:
+        # Presentation attributes rather than the style sheet: the chart also goes
+        # into e-mails and PDFs without it.
+        x0, y0 = x(forecast.start.at), y(forecast.start.value)
+        parts.append(
+            format_html(
+                '<polygon class="chart__forecast-band" points="{},{} {},{} {},{}" '
+                'fill="currentColor" fill-opacity="0.12" stroke="none"/>'
+                '<line class="chart__forecast" x1="{}" y1="{}" x2="{}" y2="{}" '
+                'stroke="currentColor" stroke-width="2" stroke-dasharray="6 4"/>',
+                x0,
+                y0,
+                x(end),
+                y(forecast.high),
+                x(end),
+                y(forecast.low),
+                x0,
+                y0,
+                x(end),
+                y(forecast.value),
+            )
+        )
     if points:
         line = [(x(start), y(baseline))] if points[0].at > start else []
         line += [(x(p.at), y(p.value)) for p in points]

@@ -34,7 +34,7 @@ from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web import charts, permissions
+from tandem.web import charts, insights, permissions
 from tandem.web.decorators import org_view
 from tandem.web.forms import (
     AlignmentForm,
@@ -196,6 +196,7 @@ def team_detail(
             team_ids=selectors.team_ids_of(organization=org, user=request.user),  # type: ignore[arg-type]
             expected=_expected(cycle, org),
         )
+        _forecast(objectives, org=org, cycle=cycle)
     return render(
         request,
         "web/team.html",
@@ -211,6 +212,17 @@ def team_detail(
             "next_url": request.get_full_path(),
         },
     )
+
+
+def _forecast(objectives: list[Objective], *, org: Organization, cycle: Cycle) -> None:
+    """Attach the forecasts of ``objectives`` (all in ``cycle``) for the templates."""
+    cycle.organization = org
+    histories = selectors.checkin_histories(
+        organization=org,
+        cycle=cycle,
+        key_results=[kr for o in objectives for kr in o.key_results.all()],
+    )
+    insights.attach_forecasts(objectives, cycle=cycle, histories=histories, now=timezone.now())
 
 
 # -- check-in ---------------------------------------------------------------------------
@@ -238,6 +250,7 @@ def _render_kr_row(
         team_ids=team_ids,
         expected=_expected(objective.cycle, org),
     )
+    _forecast([objective], org=org, cycle=objective.cycle)
     context = {
         "kr": kr,
         "objective": objective,
@@ -305,6 +318,17 @@ def key_result_check_in(
 
 
 def _history_chart(kr: KeyResult, cycle: Cycle, now: dt.datetime) -> dict[str, Any]:
+    forecast: insights.KeyResultForecast | None = getattr(kr, "forecast", None)
+    band = None
+    if forecast is not None and forecast.forecast.value is not None and now < cycle.bounds()[1]:
+        assert forecast.forecast.low is not None
+        assert forecast.forecast.high is not None
+        band = charts.ForecastBand(
+            start=charts.Point(forecast.start_at, forecast.start_value),
+            value=forecast.forecast.value,
+            low=forecast.forecast.low,
+            high=forecast.forecast.high,
+        )
     checkins = list(kr.checkins.all())
     start, end = cycle.bounds()
     if kr.is_metric:
@@ -328,6 +352,7 @@ def _history_chart(kr: KeyResult, cycle: Cycle, now: dt.datetime) -> dict[str, A
         now=now,
         title=f"{kr.title}: value over time against the pace line",
         chart_id=f"kr-{kr.pk}-chart",
+        forecast=band,
     )
     return {"kr": kr, "svg": svg, "checkins": checkins}
 
@@ -353,6 +378,14 @@ def _objective_page(
         team_ids=selectors.team_ids_of(organization=org, user=user),
         expected=objective.cycle.expected_progress(now),
     )
+    _forecast([objective], org=org, cycle=objective.cycle)
+    findings = insights.coach_findings(
+        objective,
+        cycle=objective.cycle,
+        owner_counts=selectors.owner_objective_counts(organization=org, cycle=objective.cycle),
+        aligned=bool(objective.alignments_up.all()),
+        now=now,
+    )
     key_results = list(objective.key_results.all())
     can_edit = permissions.can_edit(membership)
     if can_edit:
@@ -376,6 +409,7 @@ def _objective_page(
             ),
             "initiatives": list(objective.initiatives.all()),
             "signals": objective_signals(organization=org, objectives=[objective]),
+            "findings": findings,
             "activity": objective_activity(organization=org, objective=objective),
             "can_edit": can_edit,
             "initiative_form": initiative_form,
