@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("tandem.web.urls_kpis")),
     path("", include("tandem.web.urls_audit")),
     path("", include("tandem.web.urls_import")),
+    path("", include("tandem.web.urls_coach")),
 ]
