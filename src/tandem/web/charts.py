@@ -216,6 +216,8 @@ class TrendPoint:
     value: Decimal | None
     health: str
     thresholds: health_maths.Thresholds | None = None
+    # The XmR signals this value carries ("outside the limits"), empty for none.
+    signal: str = ""
 
 
 def _spread(values: Sequence[float]) -> tuple[float, float]:
@@ -479,6 +481,18 @@ def kpi_trend_chart(
                     point.health.replace("_", " "),
                 )
             )
+            if point.signal:
+                parts.append(
+                    format_html(
+                        '<circle class="chart__signal" cx="{}" cy="{}" r="8" fill="none" '
+                        'stroke="currentColor" stroke-width="1.5"><title>{}: signal ({})</title>'
+                        "</circle>",
+                        centre(i),
+                        y(point.value, open_end=bottom),
+                        point.label,
+                        point.signal,
+                    )
+                )
     parts.append(mark_safe("</svg>"))
     # Every part above came out of format_html, which escaped the data it inserted.
     return mark_safe("".join(parts))

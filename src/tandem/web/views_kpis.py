@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.models import Membership, Organization, User
 from tandem.audit.selectors import kpi_activity
 from tandem.domain import periods as pm
+from tandem.domain import spc
 from tandem.domain.health import Health
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
@@ -98,6 +99,9 @@ class Line:
     editable: bool
     spark: SafeString
     note: str = ""
+    # The XmR verdict when the row's latest value carries a signal ("Real shift up"),
+    # else empty: a shift is worth a look even while the colour stays the same.
+    shift: str = ""
     error: str = ""
     post_url: str = ""
     url: str = ""
@@ -151,6 +155,7 @@ def _lines(
                 healths=[c.health.value for c in row.cells],
             ),
             note=_frequency_note(row.kpi, board.granularity),
+            shift=_latest_shift(row, board.labels),
             post_url=post_url.format(row.kpi.pk),
             url=page_url.format(row.kpi.pk),
         )
@@ -159,6 +164,37 @@ def _lines(
         line.cells_html = _cells_html(line, csrf_input)
         lines.append(line)
     return lines
+
+
+def _xmr(cells: list[selectors.Cell], labels: list[str]) -> spc.XmRChart:
+    """The XmR chart of the periods that have a value: a missing period is left out,
+    not counted as zero."""
+    shown = [
+        (c.value, label) for c, label in zip(cells, labels, strict=True) if c.value is not None
+    ]
+    return spc.xmr_chart([v for v, _ in shown], labels=[label for _, label in shown])
+
+
+def _latest_shift(row: selectors.Row, labels: list[str]) -> str:
+    """The verdict when the row's latest value carries a signal, from the columns the
+    scorecard already shows (too few values give none)."""
+    if not row.cells or row.cells[-1].value is None:
+        return ""
+    chart = _xmr(row.cells, labels)
+    if not chart.points or not chart.points[-1].rules:
+        return ""
+    return _verdict(chart, _valued_labels(row.cells, labels))
+
+
+def _valued_labels(cells: list[selectors.Cell], labels: list[str]) -> list[str]:
+    return [label for c, label in zip(cells, labels, strict=True) if c.value is not None]
+
+
+def _verdict(chart: spc.XmRChart, labels: list[str]) -> str:
+    """ "Real shift up since 2026-W40", "Routine variation" or "Not enough data"."""
+    if chart.since is None:
+        return chart.verdict.label
+    return f"{chart.verdict.label} since {labels[chart.since]}"
 
 
 def _cells_html(line: Line, csrf_input: str) -> SafeString:
@@ -400,12 +436,20 @@ def _kpi_page(
     history = selectors.History(kpi, detail["targets"], {})
     first = next((i for i, c in enumerate(row.cells) if c.value is not None), len(row.cells))
     shown = max(0, min(first, len(row.cells) - TREND_MIN_PERIODS))
+    xmr = _xmr(row.cells, labels)
+    valued = _valued_labels(row.cells, labels)
+    signals = {
+        valued[p.index]: ", ".join(sorted(r.label.lower() for r in p.rules))
+        for p in xmr.points
+        if p.rules
+    }
     points = [
         charts.TrendPoint(
             label=label,
             value=cell.value,
             health=cell.health.value,
             thresholds=target.thresholds if (target := history.target_at(cell.start)) else None,
+            signal=signals.get(label, "") if cell.value is not None else "",
         )
         for cell, label in list(zip(row.cells, labels, strict=True))[shown:]
     ]
@@ -443,6 +487,8 @@ def _kpi_page(
                 chart_id=f"kpi-{kpi.pk}-chart",
             ),
             "points": points,
+            "xmr": xmr,
+            "verdict": _verdict(xmr, valued),
             "measurements": measurement_lines,
             "targets": list(reversed(detail["targets"])),
             "key_results": detail["key_results"],
