@@ -8,6 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tandem.domain.forecast import Observation, forecast_key_result
+from tandem.domain.periods import Frequency, last_n_periods
+from tandem.kpis import selectors as kpi_selectors
+from tandem.kpis import services as kpis
 from tandem.okrs import services as okrs
 from tandem.okrs.models import CheckIn
 from tandem.web.templatetags.tandem import percent, with_unit
@@ -114,3 +117,59 @@ def test_the_team_pages_forecasts_take_the_same_queries_for_3_or_30_objectives(
     with django_assert_max_num_queries(len(small)):
         response = client.get(url)
     assert response.content.decode().count("data-kr-forecast") == 30
+
+
+def _kpi_backed(cast: Cast, title: str, values: list[int]) -> int:
+    """A KPI-backed key result of ``cast.objective``; how many KPI values it got."""
+    kpi = kpis.kpi_create(
+        organization=cast.org, name=f"KPI for {title}", owner_team=cast.team, by=cast.owner
+    )
+    kr = okrs.key_result_create(
+        objective=cast.objective,
+        title=title,
+        baseline=Decimal(0),
+        target=Decimal(100),
+        owner=cast.member,
+        by=cast.owner,
+    )
+    kpis.key_result_link_kpi(key_result=kr, kpi=kpi, by=cast.owner)
+    today = kpi_selectors.org_today(cast.org)
+    starts = [s for s in last_n_periods(Frequency.WEEKLY, today, 3) if s >= cast.cycle.start_date]
+    for start, value in zip(starts, values, strict=False):
+        kpis.measurement_record(kpi=kpi, period_start=start, value=Decimal(value), by=None)
+    return min(len(starts), len(values))
+
+
+def test_a_kpi_backed_key_result_is_forecast_from_its_kpis_values(cast: Cast, client_for):
+    recorded = _kpi_backed(cast, "Tickets solved a week", [40, 50, 60])
+    response = client_for(cast.member).get(reverse("objective", args=[cast.objective.pk]))
+    backed = next(kr for kr in response.context["key_results"] if kr.kpi_id is not None)
+    assert recorded > 0
+    assert backed.forecast.forecast.observations == recorded
+    assert f'id="kr-{backed.pk}-chart-title"' in response.content.decode()
+
+
+def test_the_objective_pages_forecasts_take_the_same_queries_with_more_key_results(
+    cast: Cast, client_for, django_assert_max_num_queries
+):
+    client = client_for(cast.member)
+    url = reverse("objective", args=[cast.objective.pk])
+    _check_in_three_times(cast)
+    _kpi_backed(cast, "Backed 0", [10, 20])
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for i in range(1, 5):
+        _kpi_backed(cast, f"Backed {i}", [10, 20, 30])
+        kr = okrs.key_result_create(
+            objective=cast.objective,
+            title=f"Metric {i}",
+            baseline=Decimal(0),
+            target=Decimal(10),
+            owner=cast.member,
+            by=cast.owner,
+        )
+        okrs.key_result_check_in(key_result=kr, value="4", confidence=6, by=cast.member)
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(url)
+    assert len(response.context["key_results"]) == 10
+    assert response.content.decode().count("data-kr-forecast") == 10
