@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tandem.accounts.models import User
 from tandem.api.models import ApiToken
 from tandem.api.services import hash_secret
 from tests.conftest import Cast
+
+pytestmark = pytest.mark.browser
 
 
 def test_person_creates_a_token_and_copies_it_once(
