@@ -27,11 +27,11 @@ from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
 from tandem.audit.services import snapshot
 from tandem.kpis.models import KPI, Measurement, MeasurementRevision, Source
+from tandem.kpis.selectors import org_today
 from tandem.kpis.services import (
-    _AUDIT_SOURCE,
-    _org_today,
-    _stored_value,
+    AUDIT_SOURCE,
     kpi_refresh,
+    stored_value,
     validate_period,
 )
 
@@ -176,7 +176,7 @@ def _validate(
             bad(index, "period_start", _message(e))
         value = None
         try:
-            value = _stored_value(row.get("value"))
+            value = stored_value(row.get("value"))
         except ValidationError as e:
             bad(index, "value", _message(e))
         note = row.get("note") or ""
@@ -406,7 +406,7 @@ def measurements_validate(
 ) -> None:
     """Check a batch as :func:`measurements_ingest` would, and write nothing: raise
     :class:`IngestError` listing every bad row."""
-    _validate(organization, rows, today or _org_today(organization))
+    _validate(organization, rows, today or org_today(organization))
 
 
 def measurements_ingest(
@@ -435,11 +435,11 @@ def measurements_ingest(
                 }
             ]
         )
-    plan = _validate(organization, rows, today or _org_today(organization))
+    plan = _validate(organization, rows, today or org_today(organization))
     result = IngestResult()
     if not plan.rows:
         return result
-    audit_source = _AUDIT_SOURCE[Source(source)]
+    audit_source = AUDIT_SOURCE[Source(source)]
     now = timezone.now()
     with transaction.atomic():
         periods = [r.period_start for r in plan.rows]

@@ -35,6 +35,7 @@ from tandem.kpis.models import (
     Source,
     Unit,
 )
+from tandem.kpis.selectors import org_today
 from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.okrs.services import (
     key_result_create,
@@ -62,7 +63,7 @@ Outcome = Literal["created", "updated", "unchanged"]
 # measurement.
 FUTURE_PERIODS_ALLOWED = 0
 
-_AUDIT_SOURCE = {
+AUDIT_SOURCE = {
     Source.MANUAL: AuditSource.WEB,
     Source.IMPORT: AuditSource.IMPORT,
     Source.API: AuditSource.API,
@@ -290,10 +291,6 @@ def kpi_set_target(
 # -- measurements -----------------------------------------------------------------------
 
 
-def _org_today(organization: Organization) -> dt.date:
-    return timezone.now().astimezone(organization.tz).date()
-
-
 def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
     org = kpi.organization
     frequency = periods.Frequency(kpi.frequency)
@@ -330,7 +327,7 @@ def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
         )
 
 
-def _stored_value(value: Decimal | str | None) -> Decimal:
+def stored_value(value: Decimal | str | None) -> Decimal:
     """``value`` as it will be stored (four decimals), so that entering the same number
     again compares equal to the stored one."""
     amount = decimal_field("value", value)
@@ -359,11 +356,11 @@ def measurement_record(
     A second value for the same period is a correction: the measurement takes the new
     value and the old one is kept as a revision. The same value again changes nothing.
     """
-    amount = _stored_value(value)
+    amount = stored_value(value)
     if source not in Source.values:
         raise ValidationError({"source": f"“{source}” is not one of {', '.join(Source.values)}."})
-    validate_period(kpi, period_start, today=today or _org_today(kpi.organization))
-    audit_source = _AUDIT_SOURCE[Source(source)]
+    validate_period(kpi, period_start, today=today or org_today(kpi.organization))
+    audit_source = AUDIT_SOURCE[Source(source)]
     now = timezone.now()
     with transaction.atomic():
         existing = (
@@ -574,7 +571,7 @@ def _number(value: Decimal) -> str:
 def _goal(kpi: KPI, latest: Decimal, cycle: Cycle) -> Decimal | None:
     """What a promoted KPI's key result aims at: the target in force when the cycle's work
     starts (today, or the cycle's start if it lies ahead); for a range, its nearer end."""
-    day = max(_org_today(kpi.organization), cycle.start_date)
+    day = max(org_today(kpi.organization), cycle.start_date)
     targets = list(kpi.targets.order_by("effective_from"))
     in_force = [t for t in targets if t.effective_from <= day]
     current = in_force[-1] if in_force else (targets[0] if targets else None)
