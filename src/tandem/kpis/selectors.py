@@ -183,15 +183,17 @@ def load_histories(
     kpis: Iterable[KPI], *, since: dt.date, organization: Organization
 ) -> dict[int, History]:
     """Targets (one query) and measurements from ``since`` on (one query) for ``kpis``."""
-    kpi_list_ = list(kpis)
+    kpi_list_ = [k for k in kpis if k.organization_id == organization.pk]
     ids = [k.pk for k in kpi_list_]
     targets: dict[int, list[KPITarget]] = defaultdict(list)
     for target in KPITarget.objects.filter(organization=organization, kpi_id__in=ids):
         targets[target.kpi_id].append(target)
     values: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
-    rows = Measurement.objects.filter(
-        organization=organization, kpi_id__in=ids, period_start__gte=since
-    ).values_list("kpi_id", "period_start", "value")
+    # ``kpis`` are this organisation's already; an organisation filter here would lead
+    # SQLite to walk all its measurements instead of the (kpi, period_start) index.
+    rows = Measurement.objects.filter(kpi_id__in=ids, period_start__gte=since).values_list(
+        "kpi_id", "period_start", "value"
+    )
     for kpi_id, start, value in rows:
         values[kpi_id][start] = value
     return {k.pk: History(k, targets[k.pk], values[k.pk]) for k in kpi_list_}

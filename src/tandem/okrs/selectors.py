@@ -187,7 +187,7 @@ def objective_children_through_key_results(*, objective: Objective) -> QuerySet[
 def key_result_history(*, key_result: KeyResult) -> list[CheckIn]:
     """The check-ins of ``key_result``, oldest first."""
     return list(
-        CheckIn.objects.filter(organization_id=key_result.organization_id, key_result=key_result)
+        CheckIn.objects.filter(key_result=key_result)
         .select_related("author")
         .order_by("created_at", "id")
     )
@@ -354,9 +354,10 @@ def checkin_histories(
     found: dict[int, list[tuple[dt.datetime, Decimal]]] = {kr.pk: [] for kr in metric}
     if manual:
         rows = (
-            CheckIn.objects.filter(
-                organization=organization, key_result_id__in=manual, value__isnull=False
-            )
+            # The key results are this organisation's already. Filtering by organisation
+            # as well leads SQLite (without ANALYZE statistics) to walk every check-in of
+            # the organisation instead of the (key_result, created_at) index.
+            CheckIn.objects.filter(key_result_id__in=manual, value__isnull=False)
             .order_by("created_at", "id")
             .values_list("key_result_id", "created_at", "value")
         )
@@ -366,7 +367,6 @@ def checkin_histories(
     if backed:
         measurements = (
             Measurement.objects.filter(
-                organization=organization,
                 kpi_id__in={kr.kpi_id for kr in backed},
                 period_start__gte=cycle.start_date,
                 period_start__lte=cycle.end_date,
