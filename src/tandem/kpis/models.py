@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from tandem.accounts.models import Organization, Team
 from tandem.domain import health
+from tandem.okrs.models import KeyResult
 
 
 class Direction(models.TextChoices):
@@ -38,10 +39,8 @@ class Aggregation(models.TextChoices):
     MAX = "max", "Maximum"
 
 
-class Unit(models.TextChoices):
-    NUMBER = "number", "Number"
-    PERCENT = "percent", "Percent"
-    CURRENCY = "currency", "Currency"
+# A KPI speaks the units of a key result, so that it can back one.
+Unit = KeyResult.Unit
 
 
 class Source(models.TextChoices):
