@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -141,6 +142,10 @@ class Organization(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> datetime.date:
+        """The organisation's calendar day now: periods and expiries follow its time zone."""
+        return timezone.now().astimezone(self.tz).date()
 
     @property
     def status_thresholds(self) -> StatusThresholds:

@@ -66,7 +66,7 @@ class ApiToken(models.Model):
     def is_expired(self, today: dt.date | None = None) -> bool:
         if self.expires_on is None:
             return False
-        day = today or timezone.now().astimezone(self.organization.tz).date()
+        day = today or self.organization.today()
         return day > self.expires_on
 
     @property

@@ -65,7 +65,7 @@ def api_token_create(
         errors["name"] = "Keep the name under 100 characters."
     if scope not in Scope.values:
         errors["scope"] = f"“{scope}” is not a scope; choose one of {', '.join(Scope.values)}."
-    today = timezone.now().astimezone(organization.tz).date()
+    today = organization.today()
     if expires_on is not None and expires_on < today:
         errors["expires_on"] = f"{expires_on} has passed; choose today or a later day."
     if not Membership.objects.filter(organization=organization, user=user).exists():

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from tandem.accounts.models import Organization, Team
 from tandem.domain import health as hm
@@ -40,7 +39,7 @@ def calendar(organization: Organization) -> dict[str, int]:
 
 
 def org_today(organization: Organization) -> dt.date:
-    return timezone.now().astimezone(organization.tz).date()
+    return organization.today()
 
 
 def kpi_list(
