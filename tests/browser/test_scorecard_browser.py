@@ -114,3 +114,43 @@ def test_tab_and_enter_save_cell_after_cell_and_enter_moves_down(
     values = dict(Measurement.objects.filter(kpi=first).values_list("period_start", "value"))
     assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85), w[-1]: Decimal(91)}
     assert Measurement.objects.get(kpi=second).value == Decimal(60)
+
+
+def test_keys_typed_while_the_row_is_redrawn_stay_in_the_cell_being_typed(
+    page, live_server, cast: Cast, log_in
+):
+    kpi = _kpi(cast)
+    w = weeks(cast)
+    log_in(cast.editor)
+    page.goto(f"{live_server.url}/scorecard/")
+
+    # Hold the first save's answer until the next cell is half typed, as on a slow link.
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(rf".*/kpis/{kpi.pk}/measurements/$"), hold_first)
+    page.locator(f"#{_cell_id(kpi, w[-3])}").fill("70")
+    page.keyboard.press("Tab")
+    page.keyboard.type("8")
+    page.wait_for_function("() => document.querySelector('.sc-input--pending') !== null")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, w[-3])})")).to_have_class(
+        re.compile(r"\bsc-cell--saved\b")
+    )
+    # The row was redrawn under the caret; the next key still lands in the same cell.
+    page.keyboard.type("5")
+    field = page.locator(f"#{_cell_id(kpi, w[-2])}")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("85")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, w[-2])})")).to_have_class(
+        re.compile(r"\bsc-cell--yellow\b")
+    )
+    values = dict(Measurement.objects.filter(kpi=kpi).values_list("period_start", "value"))
+    assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85)}

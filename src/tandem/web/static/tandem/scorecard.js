@@ -136,11 +136,15 @@
     }
   });
 
-  // Leaving a changed cell saves it: Tab, a click elsewhere, an arrow key.
+  // Leaving a changed cell saves it: Tab, a click elsewhere, an arrow key. A cell that
+  // loses the focus because its row is being redrawn is not left: what was typed moves to
+  // the redrawn cell (below), which is saved when the person really leaves it.
   document.addEventListener("focusout", function (event) {
     var input = event.target;
     if (!input.classList || !input.classList.contains("sc-input") || !window.htmx) return;
-    if (document.body.contains(input) && isDirty(input)) enqueue(input);
+    Promise.resolve().then(function () {
+      if (input.isConnected && isDirty(input)) enqueue(input);
+    });
   });
 
   // Without JavaScript Enter posts the cell's form; with it, the keydown above already
@@ -155,7 +159,10 @@
 
   // Keep what is being typed in other cells of a row that is redrawn, and bring the
   // person back to a cell whose value was refused.
+  // The cell being typed in keeps the focus and the caret too, so keys pressed while the
+  // answer for another cell of the row arrives still land in it.
   var kept = {};
+  var focused = {};
   document.addEventListener("htmx:beforeSwap", function (event) {
     var row = event.detail.target;
     if (!row || !row.classList || !row.classList.contains("sc-row")) return;
@@ -164,6 +171,12 @@
       if (input.id !== sending[row.id] && isDirty(input)) values[input.id] = input.value;
     });
     kept[row.id] = values;
+    var active = document.activeElement;
+    if (active && active.classList && active.classList.contains("sc-input") && row.contains(active)) {
+      focused[row.id] = { id: active.id, start: active.selectionStart, end: active.selectionEnd };
+    } else {
+      delete focused[row.id];
+    }
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -177,7 +190,17 @@
       if (input) input.value = values[cellId];
     });
     var wrong = row.querySelector(".sc-input[aria-invalid='true']");
-    if (wrong && wrong.id === sending[id]) focusCell(wrong);
+    var caret = focused[id];
+    delete focused[id];
+    if (wrong && wrong.id === sending[id]) {
+      focusCell(wrong);
+    } else if (caret) {
+      var again = document.getElementById(caret.id);
+      if (again && document.activeElement !== again) {
+        again.focus();
+        if (again.setSelectionRange && caret.start !== null) again.setSelectionRange(caret.start, caret.end);
+      }
+    }
   });
 
   // The newest period is on the right: start there on a narrow window.
