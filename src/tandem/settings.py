@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "tandem.bench",
     "tandem.api",
     "tandem.integrations",
+    "tandem.jobs",
+    "tandem.webhooks",
+    "tandem.notifications",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves its Swagger UI files from here, never from a CDN
 ]
 
@@ -203,6 +208,43 @@ if env_bool("TANDEM_HTTPS", default=False):
     SECURE_HSTS_SECONDS = env_int("TANDEM_HSTS_SECONDS", 0, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TANDEM_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("TANDEM_HSTS_PRELOAD", default=True)
+
+# Background work (tandem.jobs): tasks are rows in the database, run by ``tandem worker``.
+# ``immediate`` runs each task inside the request that enqueued it: only for trying
+# Tandem out without a worker.
+_TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env_str("TANDEM_TASKS_BACKEND", "database")
+if _tasks_backend not in _TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TANDEM_TASKS_BACKEND={_tasks_backend!r} is not a task backend; use "
+        + " or ".join(sorted(_TASKS_BACKENDS))
+        + "."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": _TASKS_BACKENDS[_tasks_backend],
+        "QUEUES": ["default", "webhooks", "pulls", "mail"],
+    }
+}
+
+# Outgoing e-mail (invitations, password resets, reminders and digests). Without a host,
+# messages are written to the console log, which is enough for a trial.
+TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = env_str("TANDEM_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("TANDEM_EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("TANDEM_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("TANDEM_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("TANDEM_EMAIL_STARTTLS", default=False)
+    EMAIL_USE_SSL = env_bool("TANDEM_EMAIL_SSL", default=False)
+    EMAIL_TIMEOUT = env_int("TANDEM_EMAIL_TIMEOUT_SECONDS", 20, minimum=1)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("TANDEM_EMAIL_FROM", "Tandem <tandem@localhost>")
 
 LOG_LEVEL = env_str("TANDEM_LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tandem.kpis import services
 from tandem.kpis.models import KPI, Measurement
@@ -125,7 +125,7 @@ def test_keys_typed_while_the_row_is_redrawn_stay_in_the_cell_being_typed(
     page.goto(f"{live_server.url}/scorecard/")
 
     # Hold the first save's answer until the next cell is half typed, as on a slow link.
-    held = []
+    held: list[Route] = []
 
     def hold_first(route):
         if held:

@@ -1,0 +1,89 @@
+"""``tandem worker``: run background tasks and the periodic schedule.
+
+Run one (or more, on other machines) next to the web server::
+
+    tandem worker                # until stopped with Ctrl+C or SIGTERM
+    tandem worker --once         # what is due now, then exit (for cron or a test)
+
+Each round asks the periodic jobs (KPI pulls, reminders, ...) what has come due, then runs
+every task that is ready, one after the other, and sleeps ``--interval`` seconds when
+there is nothing left. A task that is running when the worker is told to stop finishes
+first; a second Ctrl+C stops it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from tandem.jobs import schedule
+
+
+class Command(BaseCommand):
+    help = "Run Tandem's background work: webhooks, KPI pulls, reminders."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Enqueue what is due, run every ready task, then exit.",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=5.0,
+            help="Seconds to wait when there is nothing to do (default: 5).",
+        )
+        parser.add_argument(
+            "--queue",
+            default="*",
+            help="The queues to work on, separated by commas (default: all).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval: float = options["interval"]
+        if not interval >= 0:
+            raise CommandError(f"--interval must be 0 or more seconds, not {interval}.")
+        verbosity: int = options["verbosity"]
+        self._configure_logging(verbosity)
+        worker = Worker(
+            queue_names=[q.strip() for q in options["queue"].split(",") if q.strip()],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        if not options["once"]:
+            worker.configure_signals()
+            self.stdout.write(f"Tandem worker {worker.worker_id[:8]} started; Ctrl+C stops it.")
+        while True:
+            close_old_connections()
+            counts = schedule.tick()
+            for name, count in counts.items():
+                if count and verbosity >= 1:
+                    what = "failed" if count < 0 else f"enqueued {count}"
+                    self.stdout.write(f"{name}: {what}")
+            before = worker._run_tasks
+            worker.run()  # every ready task, then back here
+            ran = worker._run_tasks - before
+            if ran and verbosity >= 1:
+                self.stdout.write(f"ran {ran} task{'s' if ran != 1 else ''}")
+            if options["once"] or not worker.running:
+                return
+            if not ran:
+                time.sleep(interval)
+
+    def _configure_logging(self, verbosity: int) -> None:
+        level = logging.WARNING if verbosity == 0 else logging.INFO
+        for name in ("tandem.jobs", "django_tasks", "django_tasks_db"):
+            logging.getLogger(name).setLevel(level)

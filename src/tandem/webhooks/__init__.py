@@ -1,0 +1,1 @@
+"""Outgoing webhooks: an organisation's subscriptions to events, signed deliveries, retries."""
