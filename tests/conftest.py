@@ -10,8 +10,13 @@ to ``cast.org``; ``cast.outsider`` is the owner of ``cast.other_org``. ``cast.te
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 
 import pytest
 
@@ -113,3 +118,53 @@ def cast(db: None) -> Cast:
         objective=objective,
         kr=kr,
     )
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server on 127.0.0.1 received: one parsed message per delivery."""
+
+    messages: list[EmailMessage]
+    envelopes: list[tuple[str, list[str]]]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None, "the message has no plain-text part"
+        return str(part.get_content())
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[Mailbox]:
+    """An aiosmtpd server on a free local port, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox(messages=[], envelopes=[])
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            box.messages.append(
+                email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            )
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield box
+    finally:
+        controller.stop()
