@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tandem.jobs",
     "tandem.webhooks",
     "tandem.notifications",
+    "tandem.reports",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves its Swagger UI files from here, never from a CDN

@@ -5,4 +5,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tandem.api.urls")),
     path("", include("tandem.web.urls")),
+    path("", include("tandem.accounts.urls")),
+    path("", include("tandem.integrations.urls")),
+    path("", include("tandem.webhooks.urls")),
+    path("", include("tandem.notifications.urls")),
+    path("", include("tandem.reports.urls")),
 ]

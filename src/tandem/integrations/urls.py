@@ -1,0 +1,5 @@
+"""Pages of integrations; included from tandem.urls."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
