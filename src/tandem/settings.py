@@ -8,6 +8,7 @@
 | TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
+| TANDEM_OUTBOUND_ALLOWED_HOSTS | non-public hosts or networks KPI pulls and webhooks may call | none |
 
 A variable set to nothing counts as not set (see tandem.conf).
 """
@@ -161,6 +162,9 @@ TANDEM_LOGIN_MAX_FAILURES = env_int("TANDEM_LOGIN_MAX_FAILURES", 5, minimum=1)
 TANDEM_LOGIN_MAX_FAILURES_PER_IP = env_int("TANDEM_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
 TANDEM_LOGIN_LOCKOUT_SECONDS = env_int("TANDEM_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 TANDEM_TRUST_X_FORWARDED_FOR = env_bool("TANDEM_TRUST_X_FORWARDED_FOR", default=False)
+# Hosts (names, addresses or networks) that KPI pulls and webhooks may call although they
+# are not public addresses, e.g. an internal reporting server (see tandem.integrations.outbound).
+TANDEM_OUTBOUND_ALLOWED_HOSTS = env_list("TANDEM_OUTBOUND_ALLOWED_HOSTS", [])
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
