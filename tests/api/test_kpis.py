@@ -365,3 +365,23 @@ def test_another_tokens_idempotency_key_is_its_own(
     rows[0]["value"] = 5
     second = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.measurer, headers=headers)
     assert second.json() == {"created": 0, "updated": 1, "unchanged": 0}
+
+
+def test_a_kpi_says_which_period_a_value_measured_today_belongs_to(
+    api: Api, cast: Cast, tokens: Tokens, kpi: KPI
+) -> None:
+    monthly = kpis.kpi_create(
+        organization=cast.org, name="Revenue", key="revenue", frequency="monthly", by=cast.owner
+    )
+    weekly = api.get(f"/kpis/{kpi.pk}", as_=tokens.reader).json()
+    assert weekly["current_period_start"] == this_week(cast.org).isoformat()
+    today = cast.org.today()
+    month = api.get(f"/kpis/{monthly.pk}", as_=tokens.reader).json()
+    assert month["current_period_start"] == today.replace(day=1).isoformat()
+    # What it names is accepted as a period start.
+    response = api.post(
+        f"/kpis/{kpi.pk}/measurements",
+        {"period_start": weekly["current_period_start"], "value": 3},
+        as_=tokens.measurer,
+    )
+    assert response.status_code == 201

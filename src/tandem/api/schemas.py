@@ -235,12 +235,20 @@ class KpiOut(Schema):
     is_active: bool
     latest_period: dt.date | None
     latest_value: Decimal | None
+    current_period_start: dt.date = Field(
+        description="The period a value measured today belongs to, in the organisation's "
+        "time zone: what to send as ``period_start`` for “now”."
+    )
     tags: list[str]
     version: int
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
         return [tag.name for tag in obj.tags.all()]
+
+    @staticmethod
+    def resolve_current_period_start(obj: Any) -> dt.date:
+        return obj.period_containing(obj.organization.today())
 
 
 Direction = Literal["higher_is_better", "lower_is_better", "within_range"]

@@ -7,6 +7,7 @@ Health maths lives in :mod:`tandem.domain.health` and periods in
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from tandem.accounts.models import Organization, Team
-from tandem.domain import health
+from tandem.domain import health, periods
 from tandem.okrs.models import KeyResult
 
 
@@ -123,6 +124,17 @@ class KPI(models.Model):
     @property
     def owner_name(self) -> str:
         return str(self.owner_team or self.owner_user or "")
+
+    def period_containing(self, day: datetime.date) -> datetime.date:
+        """The first day of this KPI's period that ``day`` falls in, by the organisation's
+        week start and fiscal year."""
+        org = self.organization
+        return periods.period_start(
+            periods.Frequency(self.frequency),
+            day,
+            week_start=org.week_start,
+            fiscal_year_start_month=org.fiscal_year_start_month,
+        )
 
 
 class KPITarget(models.Model):

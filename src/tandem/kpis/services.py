@@ -294,12 +294,7 @@ def kpi_set_target(
 def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
     org = kpi.organization
     frequency = periods.Frequency(kpi.frequency)
-    expected = periods.period_start(
-        frequency,
-        period_start,
-        week_start=org.week_start,
-        fiscal_year_start_month=org.fiscal_year_start_month,
-    )
+    expected = kpi.period_containing(period_start)
     if expected != period_start:
         raise ValidationError(
             {
