@@ -24,8 +24,8 @@ FRIDAY, MONDAY, SUNDAY = 5, 1, 7
 TEN = dt.time(10)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_friday_ten_in_berlin_is_eight_utc_in_summer_and_nine_in_winter():
