@@ -178,6 +178,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A password-reset link works for an hour after its e-mail is sent (Django: 3 days).
+PASSWORD_RESET_TIMEOUT = 3600
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

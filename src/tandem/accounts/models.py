@@ -261,3 +261,100 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip or 'unknown'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Invitation(models.Model):
+    """An e-mail asking someone to join an organisation with a role (and maybe teams).
+
+    The link's token is never stored: the row keeps a random ``token_salt`` and the
+    SHA-256 of the token. The token itself is an HMAC of the salt under the server's
+    secret key, so the mail task recomputes it when it sends the e-mail and neither the
+    database nor the task queue holds a usable link. Changing ``TANDEM_SECRET_KEY``
+    therefore voids pending invitations, as it voids password-reset links.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    teams: models.ManyToManyField[Team, InvitationTeam] = models.ManyToManyField(
+        Team, through="InvitationTeam", blank=True, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    token_salt = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+            # Re-inviting an address replaces its open invitation: one link works at a time.
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} as {self.role}"
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        """Where the invitation stands: accepted, revoked, expired or pending."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if (now or timezone.now()) >= self.expires_at:
+            return "expired"
+        return "pending"
+
+
+class InvitationTeam(models.Model):
+    """A team the invited person joins on accepting."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "team"], name="invitation_team_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation} in {self.team}"
+
+
+class PasswordResetRequest(models.Model):
+    """A "forgot your password" request, counted to limit the e-mails one address gets.
+
+    Recorded whether or not an account has the address, so that the limit says
+    nothing about which addresses have accounts. Kept a day.
+    """
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "at"], name="password_reset_email_at"),
+            models.Index(fields=["ip", "at"], name="password_reset_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip or 'unknown'} at {self.at:%Y-%m-%d %H:%M:%S}"

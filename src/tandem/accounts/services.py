@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.text import slugify
 
-from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
+from tandem.accounts.models import (
+    Invitation,
+    InvitationTeam,
+    Membership,
+    Organization,
+    PasswordResetRequest,
+    Role,
+    Team,
+    TeamMembership,
+    User,
+)
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
 
@@ -203,3 +222,366 @@ def user_create_hashed(*, email: str, full_name: str, password_hash: str) -> Use
         user.password = password_hash
         user.save(update_fields=["password"])
     return user
+
+
+# -- people management: roles, removal, invitations ---------------------------------------
+
+INVITATION_LIFETIME = dt.timedelta(days=7)
+PEOPLE_MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+_INVITATION_AUDIT_FIELDS = [
+    "email",
+    "role",
+    "invited_by",
+    "expires_at",
+    "accepted_at",
+    "accepted_by",
+    "revoked_at",
+]
+INVITATION_STATE_MESSAGES = {
+    "accepted": "This invitation has already been used.",
+    "revoked": "This invitation was withdrawn.",
+    "expired": "This invitation has expired.",
+}
+
+
+def require_manage_people(membership: Membership | None) -> Membership:
+    """Owners and admins manage people; everyone else is refused with a sentence why."""
+    if membership is None or membership.role not in PEOPLE_MANAGER_ROLES:
+        raise PermissionDenied("Only owners and admins can manage the people of an organisation.")
+    return membership
+
+
+def _manager(organization: Organization, by: User) -> Membership:
+    return require_manage_people(
+        Membership.objects.filter(organization=organization, user=by).first()
+    )
+
+
+def _owner_only(manager: Membership, sentence: str) -> None:
+    if manager.role != Role.OWNER:
+        raise ValidationError({"role": sentence})
+
+
+def _check_not_last_owner(membership: Membership, field: str, sentence: str) -> None:
+    """Refuse when ``membership`` is its organisation's only owner.
+
+    The owners are locked first, so two owners demoting each other at the same moment
+    cannot both succeed and leave the organisation without one.
+    """
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if owners == [membership.pk]:
+        raise ValidationError(
+            {field: sentence.format(person=membership.user, org=membership.organization)}
+        )
+
+
+def membership_set_role(
+    *, membership: Membership, role: str, by: User, source: str = Source.WEB
+) -> Membership:
+    """Give a member another role. Only owners make or unmake owners; one owner stays."""
+    organization = membership.organization
+    manager = _manager(organization, by)
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
+    if role == membership.role:
+        return membership
+    if Role.OWNER in (role, membership.role):
+        _owner_only(manager, "Only an owner can make someone an owner or change an owner's role.")
+    with transaction.atomic():
+        if membership.role == Role.OWNER:
+            _check_not_last_owner(
+                membership,
+                "role",
+                "{person} is the last owner of {org}: make someone else an owner first.",
+            )
+        before = snapshot(membership, ["role"])
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="membership.update",
+            target=membership,
+            before=before,
+            after=snapshot(membership, ["role"]),
+            source=source,
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, by: User, source: str = Source.WEB) -> None:
+    """End a person's membership: their teams in the organisation and API tokens go too.
+
+    What they wrote stays: objectives, key results, check-ins and measurements refer to
+    the person, not to the membership, so history still names who did what.
+    """
+    from tandem.api.models import ApiToken
+    from tandem.api.services import api_token_revoke
+
+    organization = membership.organization
+    manager = _manager(organization, by)
+    if membership.role == Role.OWNER and manager.role != Role.OWNER:
+        raise ValidationError({"membership": "Only an owner can remove an owner."})
+    with transaction.atomic():
+        if membership.role == Role.OWNER:
+            _check_not_last_owner(
+                membership,
+                "membership",
+                "{person} is the last owner of {org}: make someone else an owner before "
+                "removing them.",
+            )
+        for tm in TeamMembership.objects.filter(
+            organization=organization, user_id=membership.user_id
+        ).select_related("team", "user"):
+            audit_record(
+                organization=organization,
+                actor=by,
+                action="team.member_remove",
+                target=tm,
+                before=snapshot(tm),
+                source=source,
+            )
+            tm.delete()
+        # A token would work again if the person were ever invited back.
+        for token in ApiToken.objects.filter(
+            organization=organization, user_id=membership.user_id, revoked_at__isnull=True
+        ):
+            api_token_revoke(token=token, by=by, source=source)
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="membership.delete",
+            target=membership,
+            before=snapshot(membership),
+            source=source,
+        )
+        membership.delete()
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret of the invitation's link, recomputed from its salt and the server's key."""
+    return _token_for_salt(invitation.token_salt)
+
+
+def _token_for_salt(salt: str) -> str:
+    return salted_hmac(
+        "tandem.accounts.invitation", salt, secret=settings.SECRET_KEY, algorithm="sha256"
+    ).hexdigest()
+
+
+def invitation_token_hash(token: str) -> str:
+    # The token is 256 bits of HMAC output: a fast hash is enough to look it up.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *,
+    organization: Organization,
+    email: str,
+    role: str,
+    by: User,
+    teams: Iterable[Team] = (),
+    source: str = Source.WEB,
+) -> Invitation:
+    """Invite ``email`` to join with ``role``; the e-mail leaves through the ``mail`` queue.
+
+    An open invitation to the same address is withdrawn: its link stops working and only
+    the new one does. The task is enqueued in the same transaction, so an invitation
+    that is rolled back never sends an e-mail, and one that is saved always does.
+    """
+    from tandem.accounts.tasks import send_invitation
+
+    manager = _manager(organization, by)
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
+    if role == Role.OWNER:
+        _owner_only(manager, "Only an owner can invite another owner.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization}."})
+    team_list = list(teams)
+    if any(team.organization_id != organization.pk for team in team_list):
+        raise ValidationError({"teams": "Not found in this organisation."})
+    now = timezone.now()
+    salt = get_random_string(32)
+    with transaction.atomic():
+        for open_invitation in Invitation.objects.select_for_update().filter(
+            organization=organization,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ):
+            _invitation_revoke(open_invitation, by=by, now=now, source=source)
+        invitation = Invitation.objects.create(
+            organization=organization,
+            email=email,
+            role=role,
+            invited_by=by,
+            token_salt=salt,
+            token_hash=invitation_token_hash(_token_for_salt(salt)),
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+        InvitationTeam.objects.bulk_create(
+            InvitationTeam(organization=organization, invitation=invitation, team=team)
+            for team in team_list
+        )
+        audit_record(
+            organization=organization,
+            actor=by,
+            action="invitation.create",
+            target=invitation,
+            after={
+                **snapshot(invitation, _INVITATION_AUDIT_FIELDS),
+                "teams": [team.pk for team in team_list],
+            },
+            source=source,
+        )
+        send_invitation.enqueue(invitation_id=invitation.pk)
+    return invitation
+
+
+def _invitation_revoke(
+    invitation: Invitation, *, by: User | None, now: dt.datetime, source: str
+) -> None:
+    before = snapshot(invitation, ["revoked_at"])
+    invitation.revoked_at = now
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        organization=invitation.organization,
+        actor=by,
+        action="invitation.revoke",
+        target=invitation,
+        before=before,
+        after=snapshot(invitation, ["revoked_at"]),
+        source=source,
+    )
+
+
+def invitation_revoke(*, invitation: Invitation, by: User, source: str = Source.WEB) -> Invitation:
+    """Withdraw an invitation: its link says so from now on."""
+    _manager(invitation.organization, by)
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if current.accepted_at is not None:
+            raise ValidationError({"invitation": f"{current.email} has already accepted."})
+        if current.revoked_at is None:
+            _invitation_revoke(current, by=by, now=timezone.now(), source=source)
+    return current
+
+
+def invitation_accept(
+    *, invitation: Invitation, user: User, source: str = Source.WEB
+) -> Membership:
+    """Make ``user`` (whose address the invitation names) a member with its role and teams."""
+    with transaction.atomic():
+        # Locked, so that a link opened twice at once joins once.
+        current = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=invitation.pk)
+        )
+        state = current.state()
+        if state != "pending":
+            raise ValidationError({"invitation": INVITATION_STATE_MESSAGES[state]})
+        if user.email.lower() != current.email.lower():
+            raise ValidationError(
+                {
+                    "email": f"This invitation is for {current.email}; you are logged in as "
+                    f"{user.email}. Log out, then open the link again."
+                }
+            )
+        organization = current.organization
+        if Membership.objects.filter(organization=organization, user=user).exists():
+            raise ValidationError({"invitation": f"You are already a member of {organization}."})
+        membership = membership_add(
+            organization=organization, user=user, role=current.role, by=user, source=source
+        )
+        for team in current.teams.all():
+            team_add_member(team=team, user=user, by=user, source=source)
+        before = snapshot(current, ["accepted_at", "accepted_by"])
+        current.accepted_at = timezone.now()
+        current.accepted_by = user
+        current.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            organization=organization,
+            actor=user,
+            action="invitation.accept",
+            target=current,
+            before=before,
+            after=snapshot(current, ["accepted_at", "accepted_by"]),
+            source=source,
+        )
+    invitation.accepted_at = current.accepted_at
+    return membership
+
+
+def invitation_accept_new_user(
+    *,
+    invitation: Invitation,
+    full_name: str,
+    password: str,
+    source: str = Source.WEB,
+) -> User:
+    """Create the invited person's account with their name and password, and join."""
+    full_name = full_name.strip()
+    if not full_name:
+        raise ValidationError({"full_name": "Enter your name as colleagues will see it."})
+    state = invitation.state()
+    if state != "pending":
+        raise ValidationError({"invitation": INVITATION_STATE_MESSAGES[state]})
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(
+            {"email": f"{invitation.email} already has an account: log in to accept."}
+        )
+    try:
+        validate_password(password, user=User(email=invitation.email, full_name=full_name))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    with transaction.atomic():
+        user = user_create(email=invitation.email, full_name=full_name, password=password)
+        invitation_accept(invitation=invitation, user=user, source=source)
+    return user
+
+
+# -- password resets ----------------------------------------------------------------------
+
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+_KEEP_RESET_REQUESTS = dt.timedelta(days=1)
+
+
+def _reset_limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def password_reset_request(*, email: str, ip: str | None, now: dt.datetime) -> bool:
+    """Ask for a reset e-mail to ``email``; answer whether one is on its way.
+
+    The task looks the address up, not this request, so asking for a known and an
+    unknown address does the same work here and answers in the same time. At most
+    ``TANDEM_PASSWORD_RESET_MAX_PER_HOUR`` (3) requests per address and
+    ``TANDEM_PASSWORD_RESET_MAX_PER_IP`` (20) per network address go out in an hour;
+    refused ones are not counted, so the limit ends on time.
+    """
+    from tandem.accounts.tasks import send_password_reset
+
+    email = email.strip().lower()[:254]
+    since = now - PASSWORD_RESET_WINDOW
+    recent = PasswordResetRequest.objects.filter(at__gt=since, at__lte=now)
+    if recent.filter(email=email).count() >= _reset_limit("TANDEM_PASSWORD_RESET_MAX_PER_HOUR", 3):
+        return False
+    if ip and recent.filter(ip=ip).count() >= _reset_limit("TANDEM_PASSWORD_RESET_MAX_PER_IP", 20):
+        return False
+    with transaction.atomic():
+        PasswordResetRequest.objects.filter(at__lt=now - _KEEP_RESET_REQUESTS).delete()
+        PasswordResetRequest.objects.create(email=email, ip=ip, at=now)
+        send_password_reset.enqueue(email=email)
+    return True
