@@ -1,5 +1,25 @@
 """Pages of webhooks; included from tandem.urls."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tandem.webhooks import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("settings/webhooks/", views.subscription_list, name="webhooks"),
+    path("settings/webhooks/<int:pk>/", views.subscription_detail, name="webhook"),
+    path("settings/webhooks/<int:pk>/ping/", views.subscription_ping, name="webhook_ping"),
+    path("settings/webhooks/<int:pk>/pause/", views.subscription_pause, name="webhook_pause"),
+    path("settings/webhooks/<int:pk>/resume/", views.subscription_resume, name="webhook_resume"),
+    path("settings/webhooks/<int:pk>/rotate/", views.subscription_rotate, name="webhook_rotate"),
+    path("settings/webhooks/<int:pk>/delete/", views.subscription_delete, name="webhook_delete"),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/",
+        views.delivery_detail,
+        name="webhook_delivery",
+    ),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        views.delivery_redeliver,
+        name="webhook_redeliver",
+    ),
+]

@@ -1,0 +1,281 @@
+"""The events Tandem sends to webhook subscriptions, and the one way to send them: :func:`emit`.
+
+:func:`emit` writes a :class:`~tandem.webhooks.models.Delivery` per active subscription
+that wants the event and enqueues its delivery task, both in the caller's transaction
+(an outbox): a check-in that rolls back sends nothing, and a committed one is delivered
+even if the server stops right after. The services call the small helpers below; each
+costs one query when nobody subscribes to its event.
+
+Statuses and colours are the ones the pages show: an objective's live status from
+:mod:`tandem.domain.status` at the cycle's pace, a KPI's current health from
+:mod:`tandem.kpis.selectors` (stale and no data included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from tandem.accounts.models import Organization
+from tandem.webhooks.models import Delivery, Event, Subscription
+
+if TYPE_CHECKING:
+    from tandem.kpis.models import KPI
+    from tandem.okrs.models import CheckIn, Cycle, KeyResult, Objective
+
+
+def url(path: str) -> str:
+    return f"{settings.TANDEM_BASE_URL}{path}"
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def subscribers(organization_id: int, event: str) -> list[Subscription]:
+    """The active subscriptions of the organisation that want ``event``."""
+    # The events are a JSON list: filtered here, not in SQL (SQLite has no JSON "contains").
+    candidates = Subscription.objects.filter(organization_id=organization_id, is_active=True)
+    return [s for s in candidates if s.wants(event)]
+
+
+def payload(
+    *, organization: Organization, event: str, data: dict[str, Any], event_id: uuid.UUID
+) -> dict[str, Any]:
+    return {
+        "id": str(event_id),
+        "type": event,
+        "created_at": timezone.now().isoformat(),
+        "organization": {"id": organization.pk, "name": organization.name},
+        "data": data,
+    }
+
+
+def enqueue(delivery: Delivery, *, at: dt.datetime | None = None) -> None:
+    """Queue the next attempt of ``delivery`` (now, or at ``at``) in the current transaction."""
+    from django.db import transaction
+
+    from tandem.webhooks.tasks import deliver
+
+    attempt = delivery.attempts + 1
+    backend = deliver.get_backend()
+    if not backend.supports_defer:
+        # The immediate backend (a trial without a worker) would send before the caller
+        # commits, and cannot wait for a retry: send after the commit, once.
+        transaction.on_commit(lambda: deliver.enqueue(delivery.pk, attempt))
+        return
+    task = deliver.using(run_after=at) if at is not None else deliver
+    task.enqueue(delivery.pk, attempt)
+
+
+def emit(
+    *,
+    organization: Organization,
+    event: str,
+    data: dict[str, Any],
+    to: Sequence[Subscription] | None = None,
+) -> list[Delivery]:
+    """Send ``event`` with ``data`` to every active subscription that wants it (or to ``to``).
+
+    Call it inside the transaction of the change: the deliveries commit or roll back
+    with it.
+    """
+    targets = list(to) if to is not None else subscribers(organization.pk, event)
+    if not targets:
+        return []
+    event_id = uuid.uuid4()
+    body = payload(organization=organization, event=event, data=data, event_id=event_id)
+    deliveries = []
+    for subscription in targets:
+        delivery = Delivery.objects.create(
+            organization=organization,
+            subscription=subscription,
+            event_id=event_id,
+            event=event,
+            payload=body,
+        )
+        enqueue(delivery)
+        deliveries.append(delivery)
+    return deliveries
+
+
+# -- what the services call ---------------------------------------------------------------
+
+
+def _objective(objective: Objective) -> dict[str, Any]:
+    return {
+        "id": objective.pk,
+        "title": objective.title,
+        "kind": objective.kind,
+        "owner": objective.owner_name,
+        "progress": _number(objective.progress),
+        "url": url(f"/objectives/{objective.pk}/"),
+    }
+
+
+def checkin_created(*, checkin: CheckIn, key_result: KeyResult) -> None:
+    """A check-in was recorded on ``key_result`` (refreshed by it)."""
+    organization = key_result.objective.organization
+    targets = subscribers(organization.pk, Event.CHECKIN_CREATED)
+    if not targets:
+        return
+    author = checkin.author
+    emit(
+        organization=organization,
+        event=Event.CHECKIN_CREATED,
+        to=targets,
+        data={
+            "checkin": {
+                "id": checkin.pk,
+                "value": _number(checkin.value),
+                "done": checkin.done,
+                "confidence": checkin.confidence,
+                "note": checkin.note,
+                "created_at": checkin.created_at.isoformat(),
+                "source": checkin.source,
+                "author": {"id": author.pk, "name": str(author)} if author else None,
+            },
+            "key_result": {
+                "id": key_result.pk,
+                "title": key_result.title,
+                "kind": key_result.kind,
+                "unit": key_result.unit,
+                "baseline": _number(key_result.baseline),
+                "target": _number(key_result.target),
+                "current": _number(key_result.current),
+                "done": key_result.done,
+                "progress": _number(key_result.progress),
+            },
+            "objective": _objective(key_result.objective),
+        },
+    )
+
+
+def _live_status(objective: Objective) -> str | None:
+    """The objective's live status now, or ``None`` when it has none (not active, or its
+    cycle is not running)."""
+    from tandem.okrs.models import Cycle, Objective
+
+    cycle = objective.cycle
+    if objective.state != Objective.State.ACTIVE or cycle.state != Cycle.State.ACTIVE:
+        return None
+    return str(objective.status(expected=cycle.expected_progress(timezone.now())))
+
+
+def objective_status_before(objective: Objective) -> str | None:
+    """Call before the objective's progress is recomputed; pass the answer to
+    :func:`objective_status_changed` afterwards."""
+    if not subscribers(objective.organization_id, Event.OBJECTIVE_STATUS_CHANGED):
+        return None
+    return _live_status(objective)
+
+
+def objective_status_changed(*, objective: Objective, before: str | None) -> None:
+    if before is None:
+        return
+    after = _live_status(objective)
+    if after is None or after == before:
+        return
+    cycle = objective.cycle
+    emit(
+        organization=objective.organization,
+        event=Event.OBJECTIVE_STATUS_CHANGED,
+        data={
+            "objective": {
+                **_objective(objective),
+                "cycle": {"id": cycle.pk, "name": cycle.name},
+            },
+            "old_status": before,
+            "new_status": after,
+            "expected_progress": str(cycle.expected_progress(timezone.now())),
+        },
+    )
+
+
+def _kpi_health(kpi: KPI, period: dt.date | None, value: Decimal | None) -> str:
+    from tandem.domain.health import Health
+    from tandem.kpis.selectors import History, calendar
+
+    if period is None or value is None:
+        return str(Health.NO_DATA)
+    organization = kpi.organization
+    history = History(kpi, list(kpi.targets.all()), {period: value})
+    return str(history.current_health(organization.today(), calendar(organization)))
+
+
+def kpi_health_before(kpi: KPI) -> str | None:
+    """Call before the KPI's latest value is refreshed; pass the answer to
+    :func:`kpi_health_changed` afterwards."""
+    from tandem.kpis.models import KPI
+
+    if not subscribers(kpi.organization_id, Event.KPI_HEALTH_CHANGED):
+        return None
+    # The caller's copy may already carry the new value: read the stored one.
+    period, value = KPI.objects.values_list("latest_period", "latest_value").get(pk=kpi.pk)
+    return _kpi_health(kpi, period, value)
+
+
+def kpi_health_changed(*, kpi: KPI, before: str | None) -> None:
+    if before is None:
+        return
+    after = _kpi_health(kpi, kpi.latest_period, kpi.latest_value)
+    if after == before:
+        return
+    emit(
+        organization=kpi.organization,
+        event=Event.KPI_HEALTH_CHANGED,
+        data={
+            "kpi": {
+                "id": kpi.pk,
+                "key": kpi.key,
+                "name": kpi.name,
+                "unit": kpi.unit,
+                "direction": kpi.direction,
+                "frequency": kpi.frequency,
+                "latest_period": kpi.latest_period.isoformat() if kpi.latest_period else None,
+                "latest_value": _number(kpi.latest_value),
+                "url": url(f"/kpis/{kpi.pk}/"),
+            },
+            "old_health": before,
+            "new_health": after,
+        },
+    )
+
+
+def cycle_closed(*, cycle: Cycle, objectives: Sequence[Objective]) -> None:
+    """``cycle`` was closed and ``objectives`` were scored by the close."""
+    targets = subscribers(cycle.organization_id, Event.CYCLE_CLOSED)
+    if not targets:
+        return
+    emit(
+        organization=cycle.organization,
+        event=Event.CYCLE_CLOSED,
+        to=targets,
+        data={
+            "cycle": {
+                "id": cycle.pk,
+                "name": cycle.name,
+                "start_date": cycle.start_date.isoformat(),
+                "end_date": cycle.end_date.isoformat(),
+                "closed_at": cycle.closed_at.isoformat() if cycle.closed_at else None,
+                "url": url(f"/cycles/{cycle.pk}/review/"),
+            },
+            "objectives": [
+                {
+                    "id": o.pk,
+                    "title": o.title,
+                    "kind": o.kind,
+                    "score": _number(o.score),
+                    "computed_score": _number(o.computed_score),
+                    "url": url(f"/objectives/{o.pk}/"),
+                }
+                for o in objectives
+            ],
+        },
+    )
