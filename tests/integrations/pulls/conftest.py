@@ -56,7 +56,7 @@ def server() -> Iterator[Server]:
     state = Server(host="127.0.0.1", port=0)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
@@ -70,3 +70,12 @@ def server() -> Iterator[Server]:
 def allowed_server(server: Server, settings) -> Server:
     settings.TANDEM_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     return server
+
+
+@pytest.fixture
+def sources_dir(tmp_path, settings):
+    """Where SQLite sources must live: ``<TANDEM_DATA_DIR>/sources``."""
+    settings.DATA_DIR = tmp_path
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    return folder
