@@ -1,6 +1,7 @@
 """The ``tandem`` command: Django's management commands plus Tandem's own.
 
-``tandem serve``, ``tandem migrate``, ``tandem demo``, ``tandem createuser`` and every
+``tandem serve``, ``tandem migrate``, ``tandem demo``, ``tandem createuser``, ``tandem push``
+(a client of a remote server, see :mod:`tandem.client`) and every
 other management command (``tandem help`` lists them).
 """
 
@@ -11,7 +12,7 @@ import sys
 
 # Words people type for commands whose Python names cannot be them: ``import`` is a
 # keyword, and Django would look for a module named ``import``.
-ALIASES = {"import": "importfile", "export": "exportfile"}
+ALIASES = {"import": "importfile", "export": "exportfile", "bench-data": "bench_data"}
 
 
 def _make_data_dir() -> None:
@@ -33,6 +34,11 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "tandem"
+    if len(args) > 1 and args[1] == "push":
+        # A client of a remote server: no database, no settings needed on this machine.
+        from tandem import client
+
+        sys.exit(client.main(args[2:]))
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     _make_data_dir()

@@ -63,9 +63,10 @@ def kpi_list(
     team: int | None = None,
     owner: int | None = None,
     tag: str | None = None,
+    key: str | None = None,
     include_archived: bool = False,
 ) -> dict[str, Any]:
-    """KPIs; filter by owning ``team``, owning person (``owner``) or ``tag``."""
+    """KPIs; filter by owning ``team``, owning person (``owner``), ``tag`` or ``key``."""
     who = caller(request, Need.READ_KPIS)
     rows = kpi_selectors.kpi_list(
         organization=who.organization, tag=tag, include_archived=include_archived
@@ -74,6 +75,8 @@ def kpi_list(
         rows = rows.filter(owner_team_id=team)
     if owner is not None:
         rows = rows.filter(owner_user_id=owner)
+    if key is not None:
+        rows = rows.filter(key=key)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
