@@ -157,11 +157,16 @@ def test_a_closed_cycle_is_not_offered_for_new_objectives(cast: Cast, client_for
     assert "cycle" in response.context["form"].errors
 
 
-def test_viewers_and_members_cannot_create_objectives(cast: Cast, client_for):
-    for user in (cast.viewer, cast.member):
-        response = client_for(user).post("/objectives/new/", objective_data(cast))
-        assert response.status_code == 403
-        assert client_for(user).get("/objectives/new/").status_code == 403
+def test_viewers_cannot_create_objectives_and_members_only_for_their_own_teams(
+    cast: Cast, client_for
+):
+    viewer = client_for(cast.viewer)
+    assert viewer.post("/objectives/new/", objective_data(cast)).status_code == 403
+    assert viewer.get("/objectives/new/").status_code == 403
+    # The member belongs to Sales, not to the company team.
+    member = client_for(cast.member)
+    company = objective_data(cast, owner=f"team:{cast.company.pk}")
+    assert member.post("/objectives/new/", company).status_code == 403
     assert not Objective.objects.filter(title="Delight our biggest customers").exists()
 
 
@@ -308,8 +313,14 @@ def test_a_stale_key_result_edit_shows_the_conflict(cast: Cast, client_for):
     assert "Someone else changed" in response.content.decode()
 
 
-def test_a_member_cannot_edit_a_key_result_even_their_own(cast: Cast, client_for):
-    assert client_for(cast.member).get(f"/key-results/{cast.kr.pk}/edit/").status_code == 403
+def test_a_member_edits_their_teams_key_results_but_not_another_teams(cast: Cast, client_for):
+    member = client_for(cast.member)
+    assert member.get(f"/key-results/{cast.kr.pk}/edit/").status_code == 200
+    company = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_team=cast.company, title="C", by=cast.owner
+    )
+    kr = okrs.key_result_create(objective=company, title="K", kind="milestone", by=cast.owner)
+    assert member.get(f"/key-results/{kr.pk}/edit/").status_code == 403
 
 
 def test_editing_another_organisations_key_result_is_404(cast: Cast, client_for):

@@ -195,7 +195,7 @@ def test_viewers_cannot_align_and_outsiders_cannot_remove(cast: Cast, client_for
     )
     assert response.status_code == 403
     alignment = okrs.alignment_add(objective=cast.objective, parent_objective=parent, by=cast.owner)
-    assert client_for(cast.member).post(f"/alignments/{alignment.pk}/remove/").status_code == 403
+    assert client_for(cast.viewer).post(f"/alignments/{alignment.pk}/remove/").status_code == 403
     assert client_for(cast.outsider).post(f"/alignments/{alignment.pk}/remove/").status_code == 404
     assert Alignment.objects.count() == 1
 

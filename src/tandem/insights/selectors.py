@@ -40,6 +40,7 @@ from tandem.kpis.models import KPI, KPITarget, ObjectiveKPI, Promotion
 from tandem.kpis.selectors import Cell, Row
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.web.permissions import Viewer, visible_objectives
 
 # A KPI's current health needs its values from the current period and the two before
 # it: with the one period of grace of ``health.is_stale``, an older latest value is stale.
@@ -332,11 +333,13 @@ def company_health(
     organization: Organization,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
+    viewer: Viewer | None = None,
 ) -> CompanyHealth:
     """Everything the company health page shows, in a fixed number of queries.
 
     The KPI lists come from the scorecard's rows (which carry the promotion and
     demotion rules); the watermelons are those of the current cycle's objectives.
+    Promotions and watermelons of private objectives ``viewer`` may not see are left out.
     """
     day, moment = _moment(organization, today, now)
     cal = kpi_selectors.calendar(organization)
@@ -358,14 +361,18 @@ def company_health(
             report.promote.append(line)
         if row.demote:
             report.demote.append(line)
-    promotions = Promotion.objects.filter(organization=organization).select_related(
+    promotions = visible_objectives(
+        Promotion.objects.filter(organization=organization), viewer, "objective__"
+    ).select_related(
         "kpi", "objective__cycle", "objective__owner_team", "promoted_by", "demoted_by"
     )
     report.open_promotions = list(promotions.filter(demoted_at__isnull=True))
     report.history = list(promotions.order_by("-promoted_at", "-id")[:HISTORY_LIMIT])
     cycle = report.cycle
     if cycle is not None and not cycle.is_closed:
-        objectives = okr_selectors.cycle_objectives(organization=organization, cycle=cycle)
+        objectives = okr_selectors.cycle_objectives(
+            organization=organization, cycle=cycle, viewer=viewer
+        )
         for objective in objectives:
             objective.cycle = cycle
         signals = objective_signals(

@@ -16,6 +16,17 @@ from tandem.domain import health as health_maths
 from tandem.domain import periods
 from tandem.kpis.models import Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.web.permissions import (
+    Viewer,
+    private_visibility,
+    sees_every_private,
+    visible_objectives,
+)
+
+# Every selector that returns objectives, or rows that belong to one, takes the
+# ``viewer`` and leaves out the private objectives that person may not see (a direct
+# read answers 404). ``viewer=None`` is the operator or a background job acting for
+# the whole organisation; pages and the API always pass the person.
 
 
 def cycle_list(*, organization: Organization) -> QuerySet[Cycle]:
@@ -46,18 +57,29 @@ def team_get(*, organization: Organization, slug: str) -> Team:
     return get_object_or_404(Team, organization=organization, slug=slug)
 
 
-def objective_get(*, organization: Organization, pk: int | str) -> Objective:
+def objective_get(
+    *, organization: Organization, pk: int | str, viewer: Viewer | None = None
+) -> Objective:
     return get_object_or_404(
-        Objective.objects.select_related("cycle", "organization", "owner_team", "owner_user"),
+        visible_objectives(
+            Objective.objects.select_related("cycle", "organization", "owner_team", "owner_user"),
+            viewer,
+        ),
         organization=organization,
         pk=pk,
     )
 
 
-def key_result_get(*, organization: Organization, pk: int | str) -> KeyResult:
+def key_result_get(
+    *, organization: Organization, pk: int | str, viewer: Viewer | None = None
+) -> KeyResult:
     return get_object_or_404(
-        KeyResult.objects.select_related(
-            "objective__cycle", "objective__organization", "organization", "owner"
+        visible_objectives(
+            KeyResult.objects.select_related(
+                "objective__cycle", "objective__organization", "organization", "owner"
+            ),
+            viewer,
+            "objective__",
         ),
         organization=organization,
         pk=pk,
@@ -76,9 +98,11 @@ def _key_results_prefetch() -> Prefetch:
     )
 
 
-def _objectives(*, organization: Organization, cycle: Cycle) -> QuerySet[Objective]:
+def _objectives(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None
+) -> QuerySet[Objective]:
     return (
-        Objective.objects.filter(organization=organization, cycle=cycle)
+        visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .exclude(state=Objective.State.DROPPED)
         .select_related("organization", "cycle", "owner_team", "owner_user")
         .prefetch_related(_key_results_prefetch())
@@ -86,27 +110,39 @@ def _objectives(*, organization: Organization, cycle: Cycle) -> QuerySet[Objecti
     )
 
 
-def objectives_for_team(*, organization: Organization, team: Team, cycle: Cycle) -> list[Objective]:
+def objectives_for_team(
+    *, organization: Organization, team: Team, cycle: Cycle, viewer: Viewer | None = None
+) -> list[Objective]:
     """The team's objectives in ``cycle``, with their key results and owners."""
-    return list(_objectives(organization=organization, cycle=cycle).filter(owner_team=team))
+    return list(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(owner_team=team)
+    )
 
 
-def objectives_for_user(*, organization: Organization, user: User, cycle: Cycle) -> list[Objective]:
+def objectives_for_user(
+    *, organization: Organization, user: User, cycle: Cycle, viewer: Viewer | None = None
+) -> list[Objective]:
     """Objectives ``user`` owns, and objectives holding a key result ``user`` owns."""
     ids = (
         Objective.objects.filter(organization=organization, cycle=cycle)
         .filter(Q(owner_user=user) | Q(key_results__owner=user))
         .values("id")
     )
-    return list(_objectives(organization=organization, cycle=cycle).filter(id__in=ids))
+    return list(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(id__in=ids)
+    )
 
 
 def objectives_for_teams_of(
-    *, organization: Organization, user: User, cycle: Cycle
+    *, organization: Organization, user: User, cycle: Cycle, viewer: Viewer | None = None
 ) -> list[Objective]:
     """Objectives owned by the teams ``user`` belongs to."""
     teams = TeamMembership.objects.filter(organization=organization, user=user).values("team_id")
-    return list(_objectives(organization=organization, cycle=cycle).filter(owner_team__in=teams))
+    return list(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(
+            owner_team__in=teams
+        )
+    )
 
 
 def team_ids_of(*, organization: Organization, user: User) -> set[int]:
@@ -132,9 +168,11 @@ def people_of(*, organization: Organization) -> QuerySet[User]:
     )
 
 
-def objective_page(*, organization: Organization, pk: int | str) -> Objective:
+def objective_page(
+    *, organization: Organization, pk: int | str, viewer: Viewer | None = None
+) -> Objective:
     """One objective with everything its page shows: key results with their check-ins,
-    initiatives, and the alignments up and down."""
+    initiatives, and the alignments up and down (to objectives ``viewer`` may see)."""
     queryset = Objective.objects.select_related(
         "organization", "cycle__organization", "owner_team", "owner_user"
     ).prefetch_related(
@@ -157,28 +195,50 @@ def objective_page(*, organization: Organization, pk: int | str) -> Objective:
         ),
         Prefetch(
             "alignments_up",
-            queryset=Alignment.objects.select_related(
+            queryset=_visible_alignments(Alignment.objects.all(), viewer)
+            .select_related(
                 "parent_objective__owner_team",
                 "parent_objective__owner_user",
                 "parent_key_result__objective",
-            ).order_by("id"),
+            )
+            .order_by("id"),
         ),
         Prefetch(
             "alignments_down",
-            queryset=Alignment.objects.select_related(
-                "objective__owner_team", "objective__owner_user"
-            ).order_by("id"),
+            queryset=_visible_alignments(Alignment.objects.all(), viewer)
+            .select_related("objective__owner_team", "objective__owner_user")
+            .order_by("id"),
         ),
     )
-    return get_object_or_404(queryset, organization=organization, pk=pk)
+    return get_object_or_404(visible_objectives(queryset, viewer), organization=organization, pk=pk)
 
 
-def objective_children_through_key_results(*, objective: Objective) -> QuerySet[Alignment]:
+def _visible_alignments(
+    queryset: QuerySet[Alignment], viewer: Viewer | None
+) -> QuerySet[Alignment]:
+    """Alignments whose both ends ``viewer`` may see: a link to a private objective
+    would tell its title."""
+    if viewer is None or sees_every_private(viewer.membership):
+        return queryset
+    unseen = (
+        Objective.objects.filter(organization_id=viewer.organization_id, is_private=True)
+        .exclude(private_visibility(viewer))
+        .values("pk")
+    )
+    return (
+        queryset.exclude(objective_id__in=unseen)
+        .exclude(parent_objective_id__in=unseen)
+        .exclude(parent_key_result__objective_id__in=unseen)
+    )
+
+
+def objective_children_through_key_results(
+    *, objective: Objective, viewer: Viewer | None = None
+) -> QuerySet[Alignment]:
     """Alignments of objectives that contribute to one of ``objective``'s key results."""
     return (
-        Alignment.objects.filter(
-            organization_id=objective.organization_id, parent_key_result__objective=objective
-        )
+        _visible_alignments(Alignment.objects.all(), viewer)
+        .filter(organization_id=objective.organization_id, parent_key_result__objective=objective)
         .select_related("objective__owner_team", "objective__owner_user", "parent_key_result")
         .order_by("id")
     )
@@ -193,14 +253,19 @@ def key_result_history(*, key_result: KeyResult) -> list[CheckIn]:
     )
 
 
-def alignment_candidates(*, objective: Objective) -> list[Objective]:
+def alignment_candidates(*, objective: Objective, viewer: Viewer | None = None) -> list[Objective]:
     """Objectives ``objective`` may contribute to: those of its cycle and of the cycle
     around it (a quarter's objectives align to the year's), with their key results."""
     cycles = [objective.cycle_id]
     if objective.cycle.parent_id is not None:
         cycles.append(objective.cycle.parent_id)
     return list(
-        Objective.objects.filter(organization_id=objective.organization_id, cycle_id__in=cycles)
+        visible_objectives(
+            Objective.objects.filter(
+                organization_id=objective.organization_id, cycle_id__in=cycles
+            ),
+            viewer,
+        )
         .exclude(pk=objective.pk)
         .exclude(state=Objective.State.DROPPED)
         .select_related("owner_team", "owner_user")
@@ -211,9 +276,13 @@ def alignment_candidates(*, objective: Objective) -> list[Objective]:
     )
 
 
-def alignment_get(*, organization: Organization, pk: int | str) -> Alignment:
+def alignment_get(
+    *, organization: Organization, pk: int | str, viewer: Viewer | None = None
+) -> Alignment:
     return get_object_or_404(
-        Alignment.objects.select_related("objective", "organization"),
+        _visible_alignments(Alignment.objects.all(), viewer).select_related(
+            "objective", "organization"
+        ),
         organization=organization,
         pk=pk,
     )
@@ -229,11 +298,14 @@ def open_cycles(*, organization: Organization) -> QuerySet[Cycle]:
 # from the stored progress (tandem.okrs.tree), never by walking the database.
 
 
-def cycle_objective_stats(*, organization: Organization) -> dict[int, tuple[int, Decimal]]:
+def cycle_objective_stats(
+    *, organization: Organization, viewer: Viewer | None = None
+) -> dict[int, tuple[int, Decimal]]:
     """Per cycle id: how many objectives it holds (dropped ones aside) and the sum of
-    their progress (an objective without key results adds 0), for the cycles list."""
+    their progress (an objective without key results adds 0), for the cycles list.
+    A private objective counts only for those who may see it."""
     rows = (
-        Objective.objects.filter(organization=organization)
+        visible_objectives(Objective.objects.filter(organization=organization), viewer)
         .exclude(state=Objective.State.DROPPED)
         .order_by()
         .values("cycle_id")
@@ -274,12 +346,18 @@ CYCLE_OBJECTIVE_FIELDS = (
 
 
 def cycle_objectives(
-    *, organization: Organization, cycle: Cycle, with_key_results: bool = False
+    *,
+    organization: Organization,
+    cycle: Cycle,
+    with_key_results: bool = False,
+    viewer: Viewer | None = None,
 ) -> list[Objective]:
     """The objectives of ``cycle`` (dropped ones aside) with their owners, in the
-    order the cycle lists them; with their key results when asked."""
+    order the cycle lists them; with their key results when asked. The tree and its
+    roll-ups are built from this list, so a private objective the viewer may not see
+    counts in none of them."""
     queryset = (
-        Objective.objects.filter(organization=organization, cycle=cycle)
+        visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .exclude(state=Objective.State.DROPPED)
         .select_related("owner_team", "owner_user")
         # Thousands of rows: read only what these pages show (parsing the rest,
@@ -398,11 +476,13 @@ def checkin_histories(
     return found
 
 
-def owner_objective_counts(*, organization: Organization, cycle: Cycle) -> dict[str, int]:
+def owner_objective_counts(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None = None
+) -> dict[str, int]:
     """How many objectives (dropped ones aside) each owner holds in ``cycle``, keyed
     ``team:<id>`` or ``user:<id>``, for the coach's "too many objectives" rule."""
     rows = (
-        Objective.objects.filter(organization=organization, cycle=cycle)
+        visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .exclude(state=Objective.State.DROPPED)
         .order_by()
         .values("owner_team_id", "owner_user_id")
@@ -419,7 +499,9 @@ def owner_objective_counts(*, organization: Organization, cycle: Cycle) -> dict[
     return counts
 
 
-def coach_objectives(*, organization: Organization, cycle: Cycle) -> list[Objective]:
+def coach_objectives(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None = None
+) -> list[Objective]:
     """Every objective of ``cycle`` (dropped ones aside) with its owner and key results,
     for the coach's report: a fixed number of queries however many there are."""
-    return list(_objectives(organization=organization, cycle=cycle))
+    return list(_objectives(organization=organization, cycle=cycle, viewer=viewer))

@@ -1,31 +1,230 @@
-"""Who may change what, for the web pages.
+"""Who may see and change what in Tandem: every rule, in one module.
 
-The rules are deliberately few and live here alone so that the full rules (a later
-issue) replace one module: viewers read only; members check in on their own key
-results and on those of objectives owned by their teams or by themselves; editors,
-admins and owners may do everything. Refusals raise ``PermissionDenied`` with a
-sentence saying why, which the 403 page shows.
+Pages, the API, imports and the command line all ask this module; nothing else
+decides. The rules (docs/security.md has the table):
+
+- **owner** and **admin** do everything; admins also run people, teams, settings and
+  integrations (owners too);
+- **editor** changes every OKR and KPI it can see;
+- **member** creates and changes the objectives owned by themselves or by a team they
+  belong to, and the key results, initiatives and alignments of those; checks in on
+  what they own or contribute to (a key result they own); enters the values of the
+  KPIs they or their teams own;
+- **viewer** reads and changes nothing;
+- a **team lead** (``TeamMembership.is_lead``), whatever their role above viewer,
+  manages the team's OKRs, promotes and demotes the team's KPIs, and adjusts the
+  scores of the team's objectives.
+
+**Private objectives** are seen only by the person who owns one, the leads of the
+team that owns one, and admins and owners. Everyone else never meets them: not in a
+list, a tree, a roll-up, a count, an export or the API, and a direct address answers
+404 (never 403, so that their existence does not leak). Editors included: "every
+OKR" means every OKR they can see.
+
+Refusals raise ``PermissionDenied`` with a sentence saying why, which the 403 page
+and the API's problem JSON show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 
-from tandem.accounts.models import Membership, Role
+from tandem.accounts.models import Membership, Role, Team, TeamMembership, User
 from tandem.kpis.models import KPI
 from tandem.okrs.models import KeyResult, Objective
 
 VIEWER_REFUSAL = "Viewers can read everything but change nothing; ask an admin for a member role."
+ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+EDIT_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
+
+M = TypeVar("M", bound=Model)
+
+
+# -- the person asking ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A person in one organisation: their role and the teams they belong to and lead.
+
+    Built once per request (:func:`viewer_of`) and handed to the selectors, which
+    return only what this person may see.
+    """
+
+    membership: Membership
+    team_ids: frozenset[int]
+    lead_team_ids: frozenset[int]
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+    @property
+    def organization_id(self) -> int:
+        return self.membership.organization_id
+
+
+def viewer_of(membership: Membership) -> Viewer:
+    """The membership with its teams, read in one query."""
+    teams: set[int] = set()
+    leads: set[int] = set()
+    rows = TeamMembership.objects.filter(
+        organization_id=membership.organization_id, user_id=membership.user_id
+    ).values_list("team_id", "is_lead")
+    for team_id, is_lead in rows:
+        teams.add(team_id)
+        if is_lead:
+            leads.add(team_id)
+    return Viewer(membership=membership, team_ids=frozenset(teams), lead_team_ids=frozenset(leads))
+
+
+# -- organisation-wide roles --------------------------------------------------------------
+
+
+def can_administer(membership: Membership) -> bool:
+    """May run people, teams, invitations, settings, integrations (webhooks, data
+    sources) and read the audit log."""
+    return membership.role in ADMIN_ROLES
+
+
+def require_administer(membership: Membership) -> None:
+    if not can_administer(membership):
+        raise PermissionDenied(
+            "Only admins and owners manage people, teams, settings and integrations."
+        )
 
 
 def can_edit(membership: Membership) -> bool:
-    """May create and edit objectives, key results, alignments and initiatives."""
-    return membership.role in {Role.OWNER, Role.ADMIN, Role.EDITOR}
+    """May create and change every (visible) objective, key result, alignment and initiative."""
+    return membership.role in EDIT_ROLES
+
+
+def require_edit(membership: Membership) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_edit(membership):
+        raise PermissionDenied(
+            "Only editors, admins and owners can do this; members change the objectives "
+            "they or their teams own."
+        )
+
+
+# -- private objectives -------------------------------------------------------------------
+
+
+def sees_every_private(membership: Membership) -> bool:
+    return membership.role in ADMIN_ROLES
+
+
+def private_visibility(viewer: Viewer, prefix: str = "") -> Q:
+    """The objectives ``viewer`` may see, as a filter on objectives (or, with
+    ``prefix`` such as ``"objective__"``, on rows that belong to one)."""
+    if sees_every_private(viewer.membership):
+        return Q()
+    return (
+        Q(**{f"{prefix}is_private": False})
+        | Q(**{f"{prefix}owner_user_id": viewer.user_id})
+        | Q(**{f"{prefix}owner_team_id__in": sorted(viewer.lead_team_ids)})
+    )
+
+
+def visible_objectives(
+    queryset: QuerySet[M], viewer: Viewer | None, prefix: str = ""
+) -> QuerySet[M]:
+    """``queryset`` without the private objectives ``viewer`` may not see.
+
+    ``None`` is the operator or a background job acting for the whole organisation
+    (``tandem export`` without ``--as``): it sees everything. Pages and the API always
+    pass the person.
+    """
+    if viewer is None:
+        return queryset
+    condition = private_visibility(viewer, prefix)
+    return queryset.filter(condition) if condition else queryset
+
+
+def can_see_objective(viewer: Viewer | None, objective: Objective) -> bool:
+    if viewer is None or not objective.is_private or sees_every_private(viewer.membership):
+        return True
+    return objective.owner_user_id == viewer.user_id or (
+        objective.owner_team_id is not None and objective.owner_team_id in viewer.lead_team_ids
+    )
+
+
+def require_see_objective(viewer: Viewer | None, objective: Objective) -> None:
+    """A private objective the person may not see does not exist for them: 404."""
+    if not can_see_objective(viewer, objective):
+        raise Http404("No such objective.")
+
+
+# -- objectives and key results -------------------------------------------------------------
+
+
+def may_own(viewer: Viewer, *, owner_team_id: int | None, owner_user_id: int | None) -> bool:
+    """May create (or hand over to) an objective owned by this team or person."""
+    if can_edit(viewer.membership):
+        return True
+    if viewer.role == Role.VIEWER:
+        return False
+    return owner_user_id == viewer.user_id or (
+        owner_team_id is not None and owner_team_id in viewer.team_ids
+    )
+
+
+def can_create_objectives(membership: Membership) -> bool:
+    """May create objectives at all (for themselves at least): shows the "New" link."""
+    return membership.role != Role.VIEWER
+
+
+def require_create_objective(
+    viewer: Viewer, *, owner_team: Team | None, owner_user: User | None
+) -> None:
+    if viewer.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not may_own(
+        viewer,
+        owner_team_id=owner_team.pk if owner_team is not None else None,
+        owner_user_id=owner_user.pk if owner_user is not None else None,
+    ):
+        raise PermissionDenied(
+            f"Members create objectives for themselves and for the teams they belong to; "
+            f"“{owner_team or owner_user}” is neither."
+        )
+
+
+def can_edit_objective(viewer: Viewer, objective: Objective) -> bool:
+    """May change the objective and its key results, initiatives and alignments."""
+    if not can_see_objective(viewer, objective):
+        return False
+    return may_own(
+        viewer, owner_team_id=objective.owner_team_id, owner_user_id=objective.owner_user_id
+    )
+
+
+def require_edit_objective(viewer: Viewer, objective: Objective) -> None:
+    require_see_objective(viewer, objective)
+    if viewer.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_edit_objective(viewer, objective):
+        raise PermissionDenied(
+            f"Members change the objectives they or their teams own; “{objective}” belongs "
+            f"to {objective.owner_name}."
+        )
 
 
 def can_check_in(membership: Membership, key_result: KeyResult, team_ids: Collection[int]) -> bool:
+    """Editors and up; members on key results they own, or whose objective they or one
+    of their teams own."""
     if can_edit(membership):
         return True
     if membership.role != Role.MEMBER:
@@ -36,16 +235,6 @@ def can_check_in(membership: Membership, key_result: KeyResult, team_ids: Collec
         or objective.owner_user_id == membership.user_id
         or (objective.owner_team_id is not None and objective.owner_team_id in team_ids)
     )
-
-
-def require_edit(membership: Membership) -> None:
-    if membership.role == Role.VIEWER:
-        raise PermissionDenied(VIEWER_REFUSAL)
-    if not can_edit(membership):
-        raise PermissionDenied(
-            "Only editors, admins and owners can change objectives and key results; "
-            "members check in on their own key results."
-        )
 
 
 def require_check_in(
@@ -60,7 +249,7 @@ def require_check_in(
         )
 
 
-# -- cycles and scores (tandem.web.views_cycles) ------------------------------------------
+# -- cycles and scores ----------------------------------------------------------------------
 
 
 def can_manage_cycles(membership: Membership) -> bool:
@@ -100,7 +289,7 @@ def require_adjust_score(
         )
 
 
-# -- KPIs and the scorecard (tandem.web.views_kpis) --------------------------------------
+# -- KPIs and the scorecard ---------------------------------------------------------------
 
 
 def can_manage_kpis(membership: Membership) -> bool:
@@ -115,6 +304,25 @@ def require_manage_kpis(membership: Membership) -> None:
         raise PermissionDenied(
             "Only editors, admins and owners can create and change KPIs and their targets; "
             "members enter the values of the KPIs they own."
+        )
+
+
+def can_manage_kpi(membership: Membership, kpi: KPI, lead_team_ids: Collection[int]) -> bool:
+    """Editors and up, and the leads of the KPI's owner team, promote and demote it."""
+    if can_edit(membership):
+        return True
+    if membership.role == Role.VIEWER:
+        return False
+    return kpi.owner_team_id is not None and kpi.owner_team_id in lead_team_ids
+
+
+def require_manage_kpi(membership: Membership, kpi: KPI, lead_team_ids: Collection[int]) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_manage_kpi(membership, kpi, lead_team_ids):
+        owner = f"the leads of {kpi.owner_team}" if kpi.owner_team_id else "no team lead"
+        raise PermissionDenied(
+            f"Editors, admins, owners and {owner} can promote “{kpi}” to an OKR or demote it."
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -118,6 +118,15 @@ def _cycle_from_query(request: HttpRequest, organization: Organization) -> Cycle
     return selectors.current_cycle(organization=organization)
 
 
+def _editable_objective(org: Organization, membership: Membership, pk: int) -> Objective:
+    """The objective at ``pk`` once this person may change it: 404 when they may not
+    see it, 403 when they may see but not change it."""
+    viewer = permissions.viewer_of(membership)
+    objective = selectors.objective_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, objective)
+    return objective
+
+
 # -- organisation -----------------------------------------------------------------------
 
 
@@ -141,23 +150,28 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
 @org_view
 def home(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    viewer = permissions.viewer_of(membership)
     cycle = selectors.current_cycle(organization=org)
     mine: list[Objective] = []
     teams: list[Objective] = []
     if cycle is not None:
-        mine = selectors.objectives_for_user(organization=org, user=user, cycle=cycle)
+        mine = selectors.objectives_for_user(
+            organization=org, user=user, cycle=cycle, viewer=viewer
+        )
         shown = {o.pk for o in mine}
         # An objective appears once on the page: its rows carry element ids.
         teams = [
             o
-            for o in selectors.objectives_for_teams_of(organization=org, user=user, cycle=cycle)
+            for o in selectors.objectives_for_teams_of(
+                organization=org, user=user, cycle=cycle, viewer=viewer
+            )
             if o.pk not in shown
         ]
         _annotate(
             [*mine, *teams],
             organization=org,
             membership=membership,
-            team_ids=selectors.team_ids_of(organization=org, user=user),
+            team_ids=set(viewer.team_ids),
             expected=_expected(cycle, org),
         )
     return render(
@@ -167,7 +181,7 @@ def home(request: HttpRequest, *, org: Organization, membership: Membership) -> 
             "cycle": cycle,
             "my_objectives": mine,
             "team_objectives": teams,
-            "can_edit": permissions.can_edit(membership),
+            "can_edit": permissions.can_create_objectives(membership),
             "next_url": request.get_full_path(),
         },
     )
@@ -185,15 +199,18 @@ def team_detail(
     request: HttpRequest, slug: str, *, org: Organization, membership: Membership
 ) -> HttpResponse:
     team = selectors.team_get(organization=org, slug=slug)
+    viewer = permissions.viewer_of(membership)
     cycle = _cycle_from_query(request, org)
     objectives: list[Objective] = []
     if cycle is not None:
-        objectives = selectors.objectives_for_team(organization=org, team=team, cycle=cycle)
+        objectives = selectors.objectives_for_team(
+            organization=org, team=team, cycle=cycle, viewer=viewer
+        )
         _annotate(
             objectives,
             organization=org,
             membership=membership,
-            team_ids=selectors.team_ids_of(organization=org, user=request.user),  # type: ignore[arg-type]
+            team_ids=set(viewer.team_ids),
             expected=_expected(cycle, org),
         )
         _forecast(objectives, org=org, cycle=cycle)
@@ -208,7 +225,7 @@ def team_detail(
             "cycles": selectors.cycle_list(organization=org),
             "objectives": objectives,
             "signals": objective_signals(organization=org, objectives=objectives),
-            "can_edit": permissions.can_edit(membership),
+            "can_edit": permissions.may_own(viewer, owner_team_id=team.pk, owner_user_id=None),
             "next_url": request.get_full_path(),
         },
     )
@@ -239,6 +256,7 @@ def _render_kr_row(
     saved: bool,
     status: int,
 ) -> HttpResponse:
+    # The key result was read for this person already: its objective is one they see.
     objective = selectors.objective_get(organization=org, pk=kr.objective_id)
     kr.objective = objective
     # One key result, read fresh, in place of the prefetched list the templates iterate.
@@ -269,9 +287,10 @@ def _render_kr_row(
 def key_result_check_in(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    kr = selectors.key_result_get(organization=org, pk=pk)
+    viewer = permissions.viewer_of(membership)
+    kr = selectors.key_result_get(organization=org, pk=pk, viewer=viewer)
     user: User = request.user  # type: ignore[assignment]
-    team_ids = selectors.team_ids_of(organization=org, user=user)
+    team_ids = set(viewer.team_ids)
     permissions.require_check_in(membership, kr, team_ids)
     form = CheckInForm(request.POST)
     saved = False
@@ -367,32 +386,34 @@ def _objective_page(
     alignment_form: AlignmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    objective = selectors.objective_page(organization=org, pk=pk)
-    user: User = request.user  # type: ignore[assignment]
+    viewer = permissions.viewer_of(membership)
+    objective = selectors.objective_page(organization=org, pk=pk, viewer=viewer)
     now = timezone.now()
     objective.cycle.organization = org
     _annotate(
         [objective],
         organization=org,
         membership=membership,
-        team_ids=selectors.team_ids_of(organization=org, user=user),
+        team_ids=set(viewer.team_ids),
         expected=objective.cycle.expected_progress(now),
     )
     _forecast([objective], org=org, cycle=objective.cycle)
     findings = insights.coach_findings(
         objective,
         cycle=objective.cycle,
-        owner_counts=selectors.owner_objective_counts(organization=org, cycle=objective.cycle),
+        owner_counts=selectors.owner_objective_counts(
+            organization=org, cycle=objective.cycle, viewer=viewer
+        ),
         aligned=bool(objective.alignments_up.all()),
         now=now,
     )
     key_results = list(objective.key_results.all())
-    can_edit = permissions.can_edit(membership)
+    can_edit = permissions.can_edit_objective(viewer, objective)
     if can_edit:
         people = list(selectors.people_of(organization=org))
         initiative_form = initiative_form or InitiativeForm(key_results=key_results, people=people)
         alignment_form = alignment_form or AlignmentForm(
-            candidates=selectors.alignment_candidates(objective=objective)
+            candidates=selectors.alignment_candidates(objective=objective, viewer=viewer)
         )
     return render(
         request,
@@ -405,7 +426,7 @@ def _objective_page(
             "alignments_up": list(objective.alignments_up.all()),
             "alignments_down": list(objective.alignments_down.all()),
             "alignments_through_krs": list(
-                selectors.objective_children_through_key_results(objective=objective)
+                selectors.objective_children_through_key_results(objective=objective, viewer=viewer)
             ),
             "initiatives": list(objective.initiatives.all()),
             "signals": objective_signals(organization=org, objectives=[objective]),
@@ -433,8 +454,7 @@ def objective_detail(
 def initiative_create(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = selectors.objective_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    objective = _editable_objective(org, membership, pk)
     form = InitiativeForm(
         request.POST,
         key_results=list(objective.key_results.all()),
@@ -463,10 +483,12 @@ def initiative_create(
 def alignment_add(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = selectors.objective_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    objective = selectors.objective_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, objective)
     form = AlignmentForm(
-        request.POST, candidates=selectors.alignment_candidates(objective=objective)
+        request.POST,
+        candidates=selectors.alignment_candidates(objective=objective, viewer=viewer),
     )
     if form.is_valid():
         parent_objective, parent_key_result = form.cleaned_data["parent"]
@@ -500,8 +522,9 @@ def alignment_add(
 def alignment_remove(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    alignment = selectors.alignment_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    alignment = selectors.alignment_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, alignment.objective)
     objective_pk = alignment.objective_id
     okrs.alignment_remove(alignment=alignment, by=request.user)  # type: ignore[arg-type]
     messages.success(request, "Alignment removed.")
@@ -535,7 +558,8 @@ def _objective_form_kwargs(
 def objective_create(
     request: HttpRequest, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    permissions.require_edit(membership)
+    if not permissions.can_create_objectives(membership):
+        raise PermissionDenied(permissions.VIEWER_REFUSAL)
     kwargs = _objective_form_kwargs(org)
     people = kwargs["people"]
     user: User = request.user  # type: ignore[assignment]
@@ -544,6 +568,10 @@ def objective_create(
         formset = KeyResultFormSet(request.POST, prefix="kr", form_kwargs={"people": people})
         formset_valid = formset.is_valid()
         if form.is_valid():
+            owner_team, owner_user = form.cleaned_data["owner"]
+            permissions.require_create_objective(
+                permissions.viewer_of(membership), owner_team=owner_team, owner_user=owner_user
+            )
             # Even when a key result is malformed the others go through the services
             # (and are rolled back), so that every error shows on the first submit.
             objective = _create_objective_with_key_results(
@@ -621,14 +649,19 @@ def _create_objective_with_key_results(
 def objective_edit(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = selectors.objective_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    objective = selectors.objective_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, objective)
     kwargs = _objective_form_kwargs(org, include_cycle=objective.cycle_id)
     if request.method == "POST":
         form = ObjectiveForm(request.POST, **kwargs)
         if form.is_valid():
             data = form.cleaned_data
             owner_team, owner_user = data["owner"]
+            # Handing the objective over: the new owner must be one this person may choose.
+            permissions.require_create_objective(
+                viewer, owner_team=owner_team, owner_user=owner_user
+            )
             try:
                 okrs.objective_update(
                     objective=objective,
@@ -678,8 +711,7 @@ def objective_edit(
 def key_result_create(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = selectors.objective_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    objective = _editable_objective(org, membership, pk)
     people = list(selectors.people_of(organization=org))
     if request.method == "POST":
         form = KeyResultForm(request.POST, people=people)
@@ -712,8 +744,9 @@ def key_result_create(
 def key_result_edit(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    kr = selectors.key_result_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    kr = selectors.key_result_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, kr.objective)
     people = list(selectors.people_of(organization=org))
     if request.method == "POST":
         form = KeyResultForm(request.POST, people=people)

@@ -18,7 +18,7 @@ from tandem.accounts.models import Membership, Organization
 from tandem.domain.coach import Finding
 from tandem.okrs import selectors
 from tandem.okrs.models import Objective
-from tandem.web import insights
+from tandem.web import insights, permissions
 from tandem.web.decorators import org_view
 
 
@@ -42,7 +42,9 @@ def cycle_coach(
     cycle = selectors.cycle_get(organization=org, pk=pk)
     cycle.organization = org
     now = timezone.now()
-    objectives = selectors.coach_objectives(organization=org, cycle=cycle)
+    objectives = selectors.coach_objectives(
+        organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
+    )
     histories = selectors.checkin_histories(
         organization=org,
         cycle=cycle,

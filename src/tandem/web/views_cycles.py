@@ -347,7 +347,12 @@ def _render_cycles(
         request,
         "web/cycle_list.html",
         {
-            "lines": _cycle_lines(cycles, selectors.cycle_objective_stats(organization=org)),
+            "lines": _cycle_lines(
+                cycles,
+                selectors.cycle_objective_stats(
+                    organization=org, viewer=permissions.viewer_of(membership)
+                ),
+            ),
             "current": current,
             "can_manage": permissions.can_manage_cycles(membership),
             "form": form or CycleForm(years=years),
@@ -443,8 +448,14 @@ TREE_PAGE_BUDGET = 150
 GROUP_KEY = re.compile(r"(?:team|person)-\d+")
 
 
-def _forest(org: Organization, cycle: Cycle) -> tuple[list[Objective], Forest[Objective]]:
-    objectives = selectors.cycle_objectives(organization=org, cycle=cycle)
+def _forest(
+    org: Organization, cycle: Cycle, membership: Membership
+) -> tuple[list[Objective], Forest[Objective]]:
+    # Built from the objectives this person sees: a private one they may not see is
+    # in no branch and no roll-up, and its children show as roots.
+    objectives = selectors.cycle_objectives(
+        organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
+    )
     parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
     forest = build_tree(
         [
@@ -485,7 +496,7 @@ def _tree_page(
     cycles = list(selectors.cycle_list(organization=org))
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
-    objectives, forest = _forest(org, cycle)
+    objectives, forest = _forest(org, cycle, membership)
     groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
     roots_by_group: dict[str, list[Node[Objective]]] = {}
     for root in forest.roots:
@@ -553,7 +564,7 @@ def cycle_tree_branch(
     (for the page to insert when a branch is opened), or, without JavaScript, a page
     of its own with the objective at the top."""
     cycle = _cycle_or_404(org, pk)
-    _, forest = _forest(org, cycle)
+    _, forest = _forest(org, cycle, membership)
     node = forest.nodes.get(objective_pk)
     if node is None:
         raise Http404("No such objective in this cycle.")
@@ -599,7 +610,7 @@ def cycle_tree_group(
     cycle = _cycle_or_404(org, pk)
     if not GROUP_KEY.fullmatch(key):
         raise Http404("No such group.")
-    objectives, forest = _forest(org, cycle)
+    objectives, forest = _forest(org, cycle, membership)
     roots = [root for root in forest.roots if _group_key(root.item) == key]
     if not roots:
         raise Http404("No objectives of this team are roots of the tree.")
@@ -628,9 +639,15 @@ def cycle_tree_group(
 
 
 def _review_context(
-    *, org: Organization, cycle: Cycle, can_adjust: Callable[[Objective], bool] | None = None
+    *,
+    org: Organization,
+    cycle: Cycle,
+    membership: Membership,
+    can_adjust: Callable[[Objective], bool] | None = None,
 ) -> dict[str, Any]:
-    objectives = selectors.cycle_objectives(organization=org, cycle=cycle)
+    objectives = selectors.cycle_objectives(
+        organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
+    )
     cards = _cards(objectives, organization=org, cycle=cycle, can_adjust=can_adjust)
     by_objective = {card.objective.pk: card for card in cards}
     groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
@@ -669,7 +686,11 @@ def cycle_close(
             "with a reason.",
         )
         return redirect("cycle_review", pk=cycle.pk)
-    return render(request, "web/cycle_close.html", _review_context(org=org, cycle=cycle))
+    return render(
+        request,
+        "web/cycle_close.html",
+        _review_context(org=org, cycle=cycle, membership=membership),
+    )
 
 
 @require_GET
@@ -685,7 +706,7 @@ def cycle_review(
     def can_adjust(objective: Objective) -> bool:
         return permissions.can_adjust_score(membership, objective, lead_team_ids)
 
-    context = _review_context(org=org, cycle=cycle, can_adjust=can_adjust)
+    context = _review_context(org=org, cycle=cycle, membership=membership, can_adjust=can_adjust)
     context["can_manage"] = permissions.can_manage_cycles(membership)
     return render(request, "web/cycle_review.html", context)
 
@@ -695,12 +716,9 @@ def cycle_review(
 def objective_score(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = selectors.objective_get(organization=org, pk=pk)
-    permissions.require_adjust_score(
-        membership,
-        objective,
-        selectors.lead_team_ids_of(organization=org, user=_user(request)),
-    )
+    viewer = permissions.viewer_of(membership)
+    objective = selectors.objective_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_adjust_score(membership, objective, viewer.lead_team_ids)
     cycle = objective.cycle
     computed = (
         objective.computed_score

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -170,25 +170,10 @@ def _lead_team_ids(request: HttpRequest, org: Organization, membership: Membersh
     return okr_selectors.lead_team_ids_of(organization=org, user=_user(request))
 
 
-def can_manage_kpi(membership: Membership, kpi: KPI, lead_team_ids: set[int]) -> bool:
-    """Editors and up, and the leads of the KPI's owner team, promote and demote it."""
-    if permissions.can_edit(membership):
-        return True
-    if membership.role == Role.VIEWER:
-        return False
-    return kpi.owner_team_id is not None and kpi.owner_team_id in lead_team_ids
-
-
 def _require_manage_kpi(
     request: HttpRequest, org: Organization, membership: Membership, kpi: KPI
 ) -> None:
-    if membership.role == Role.VIEWER:
-        raise PermissionDenied(permissions.VIEWER_REFUSAL)
-    if not can_manage_kpi(membership, kpi, _lead_team_ids(request, org, membership)):
-        owner = f"the leads of {kpi.owner_team}" if kpi.owner_team_id else "no team lead"
-        raise PermissionDenied(
-            f"Editors, admins, owners and {owner} can promote “{kpi}” to an OKR or demote it."
-        )
+    permissions.require_manage_kpi(membership, kpi, _lead_team_ids(request, org, membership))
 
 
 # -- the health page ----------------------------------------------------------------------
@@ -197,7 +182,7 @@ def _require_manage_kpi(
 @require_GET
 @org_view
 def health(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
-    report = insights.company_health(organization=org)
+    report = insights.company_health(organization=org, viewer=permissions.viewer_of(membership))
     return render(
         request,
         "web/health.html",
@@ -355,8 +340,9 @@ def _objective_kpis_page(
 def objective_link_kpi(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    objective = okr_selectors.objective_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    objective = okr_selectors.objective_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, objective)
     if request.method != "POST":
         return _objective_kpis_page(request, org=org, objective=objective)
     kpis = insights.kpi_choices(organization=org)
@@ -385,7 +371,8 @@ def objective_unlink_kpi(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
     link = insights.objective_kpi_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    permissions.require_edit_objective(viewer, link.objective)
     objective_id, kpi = link.objective_id, link.kpi
     kpi_services.objective_unlink_kpi(link=link, by=_user(request))
     messages.success(request, f"“{kpi}” is no longer linked to this objective.")
@@ -397,8 +384,9 @@ def objective_unlink_kpi(
 def key_result_link_kpi(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    kr = okr_selectors.key_result_get(organization=org, pk=pk)
-    permissions.require_edit(membership)
+    viewer = permissions.viewer_of(membership)
+    kr = okr_selectors.key_result_get(organization=org, pk=pk, viewer=viewer)
+    permissions.require_edit_objective(viewer, kr.objective)
     kpis = insights.kpi_choices(organization=org)
     form = _key_result_form(kr, kpis, request.POST)
     if form.is_valid():

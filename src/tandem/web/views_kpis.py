@@ -463,9 +463,15 @@ def _kpi_page(
             m.period_start, (pm.period_label(frequency, m.period_start, **cal), Health.NO_DATA)
         )
         measurement_lines.append(MeasurementLine(measurement=m, label=label, health=health))
-    team_ids = okr_selectors.team_ids_of(organization=org, user=_user(request))
+    viewer = permissions.viewer_of(membership)
+    team_ids = set(viewer.team_ids)
     can_manage = permissions.can_manage_kpis(membership)
     can_record = permissions.can_record_measurement(membership, kpi, team_ids)
+
+    def seen(rows: list[Any]) -> list[Any]:
+        # Key results, links and promotions of private objectives this person may not see.
+        return [r for r in rows if permissions.can_see_objective(viewer, r.objective)]
+
     if can_manage and target_form is None:
         target_form = TargetForm(initial={"effective_from": row.cells[-1].start})
     open_promotion = row.open_promotion
@@ -491,9 +497,9 @@ def _kpi_page(
             "verdict": _verdict(xmr, valued),
             "measurements": measurement_lines,
             "targets": list(reversed(detail["targets"])),
-            "key_results": detail["key_results"],
-            "objective_links": detail["objective_links"],
-            "promotions": detail["promotions"],
+            "key_results": seen(detail["key_results"]),
+            "objective_links": seen(detail["objective_links"]),
+            "promotions": seen(detail["promotions"]),
             "open_promotion": open_promotion,
             "activity": kpi_activity(organization=org, kpi=kpi),
             "can_manage": can_manage,
