@@ -1,5 +1,15 @@
 """Pages of notifications; included from tandem.urls."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tandem.notifications import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("settings/reminders/", views.reminder_settings, name="reminder_settings"),
+    path("settings/reminders/test/", views.reminder_test, name="reminder_test"),
+    path(
+        "settings/notifications/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
+]

@@ -13,9 +13,10 @@ first; a second Ctrl+C stops it at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,6 +25,16 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from tandem.jobs import schedule
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        raise ArgumentTypeError(f"{text!r} has no time zone (add Z or +01:00)")
+    return moment
 
 
 class Command(BaseCommand):
@@ -42,6 +53,13 @@ class Command(BaseCommand):
             help="Seconds to wait when there is nothing to do (default: 5).",
         )
         parser.add_argument(
+            "--now",
+            type=_instant,
+            default=None,
+            help="Tick the periodic jobs as if it were this ISO 8601 instant (with its "
+            "time zone): for tests and for replaying a missed moment.",
+        )
+        parser.add_argument(
             "--queue",
             default="*",
             help="The queues to work on, separated by commas (default: all).",
@@ -51,6 +69,8 @@ class Command(BaseCommand):
         interval: float = options["interval"]
         if not interval >= 0:
             raise CommandError(f"--interval must be 0 or more seconds, not {interval}.")
+        if options["now"] is not None and not options["once"]:
+            raise CommandError("--now goes with --once: a running worker ticks at the real time.")
         verbosity: int = options["verbosity"]
         self._configure_logging(verbosity)
         worker = Worker(
@@ -68,7 +88,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Tandem worker {worker.worker_id[:8]} started; Ctrl+C stops it.")
         while True:
             close_old_connections()
-            counts = schedule.tick()
+            counts = schedule.tick(options["now"])
             for name, count in counts.items():
                 if count and verbosity >= 1:
                     what = "failed" if count < 0 else f"enqueued {count}"

@@ -1,0 +1,209 @@
+"""The messages themselves: e-mails (plain text with an HTML alternative) and the
+Slack-compatible JSON of a channel digest.
+
+Every send goes through :func:`deliver`, which claims the ledger row first: the message
+is sent only by whoever inserted that row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tandem.accounts.models import Organization, User
+from tandem.domain.kpi_rules import WatermelonKind
+from tandem.integrations import outbound
+from tandem.notifications import services
+from tandem.notifications.selectors import Digest, Owed
+from tandem.okrs.models import KeyResult, Objective
+
+logger = logging.getLogger("tandem.notifications")
+
+CHANNEL_TIMEOUT = 10.0
+
+
+def link(path: str) -> str:
+    return f"{settings.TANDEM_BASE_URL}{path}"
+
+
+def checkin_link(kr: KeyResult) -> str:
+    """The key result's row on its objective's page, where the check-in form is."""
+    return link(reverse("objective", args=[kr.objective_id])) + f"#kr-{kr.pk}"
+
+
+def objective_link(objective: Objective) -> str:
+    return link(reverse("objective", args=[objective.pk]))
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def deliver(
+    *,
+    organization: Organization,
+    kind: str,
+    period: str,
+    user: User | None,
+    subject: str,
+    send: Callable[[], None],
+) -> bool:
+    """Claim the ledger row, then send; answer whether this call sent the message."""
+    claimed = services.notification_claim(
+        organization=organization, kind=kind, period=period, user=user, subject=subject
+    )
+    if claimed is None:
+        return False
+    try:
+        send()
+    except Exception as error:
+        logger.warning("Sending %s to %s failed: %s", kind, claimed.recipient, error)
+        services.notification_finish(notification=claimed, error=str(error) or repr(error))
+        return False
+    services.notification_finish(notification=claimed)
+    return True
+
+
+def email(*, to: User, subject: str, template: str, context: dict[str, Any]) -> Callable[[], None]:
+    """A sender of ``template``'s ``.txt`` and ``.html`` to ``to``."""
+    full = {
+        "base_url": settings.TANDEM_BASE_URL,
+        "settings_url": link(reverse("notification_preferences")),
+        "recipient": to,
+        **context,
+    }
+    text = render_to_string(f"notifications/email/{template}.txt", full)
+    html = render_to_string(f"notifications/email/{template}.html", full)
+
+    def send() -> None:
+        message = EmailMultiAlternatives(subject=subject, body=text, to=[to.email])
+        message.attach_alternative(html, "text/html")
+        message.send(fail_silently=False)
+
+    return send
+
+
+# -- subjects ---------------------------------------------------------------------------------
+
+
+def reminder_subject(owed: list[Owed]) -> str:
+    verb = "waits" if len(owed) == 1 else "wait"
+    return f"{plural(len(owed), 'key result', 'key results')} {verb} for this week's check-in"
+
+
+def escalation_subject(people: int) -> str:
+    who = plural(people, "person in your team", "people in your teams")
+    return f"{who} missed check-ins: a nudge would help"
+
+
+def digest_subject(digest: Digest) -> str:
+    parts = []
+    if digest.red_kpis:
+        parts.append(plural(len(digest.red_kpis), "red KPI", "red KPIs"))
+    if digest.key_results:
+        parts.append(plural(len(digest.key_results), "key result behind", "key results behind"))
+    if digest.watermelons:
+        parts.append(plural(len(digest.watermelons), "watermelon", "watermelons"))
+    return "This week: " + ", ".join(parts)
+
+
+def watermelon_text(kind: WatermelonKind) -> str:
+    return kind.label
+
+
+def digest_context(digest: Digest) -> dict[str, Any]:
+    return {
+        "red_kpis": [
+            {"name": k.name, "owner": k.owner_name, "url": link(reverse("kpi", args=[k.pk]))}
+            for k in digest.red_kpis
+        ],
+        "key_results": [
+            {
+                "title": kr.title,
+                "objective": kr.objective.title,
+                "owner": str(kr.owner or ""),
+                "status": status.label.lower(),
+                "url": checkin_link(kr),
+            }
+            for kr, status in digest.key_results
+        ],
+        "watermelons": [
+            {
+                "title": o.title,
+                "owner": o.owner_name,
+                "why": watermelon_text(w),
+                "url": objective_link(o),
+            }
+            for o, w in digest.watermelons
+        ],
+    }
+
+
+# -- the channel digest ------------------------------------------------------------------------
+
+
+def channel_payload(*, organization: Organization, digest: Digest, week: str) -> dict[str, Any]:
+    """Slack's incoming-webhook JSON: ``text`` for notifications and clients without
+    blocks, ``blocks`` (mrkdwn sections) for the message itself."""
+    context = digest_context(digest)
+    title = f"{organization.name}, week {week}: " + (
+        digest_subject(digest).removeprefix("This week: ") if not digest.empty else "all clear"
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
+    ]
+
+    def section(heading: str, lines: list[str]) -> None:
+        if lines:
+            body = f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}})
+
+    def esc(text: str) -> str:
+        # Slack's mrkdwn reads <, > and & as markup.
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    section(
+        "Red KPIs",
+        [f"<{k['url']}|{esc(k['name'])}> ({esc(k['owner'])})" for k in context["red_kpis"]],
+    )
+    section(
+        "Key results behind",
+        [
+            f"<{k['url']}|{esc(k['title'])}>: {k['status']} ({esc(k['owner'])})"
+            for k in context["key_results"]
+        ],
+    )
+    section(
+        "Watermelons",
+        [f"<{w['url']}|{esc(w['title'])}>: {w['why']}" for w in context["watermelons"]],
+    )
+    return {"text": title, "blocks": blocks}
+
+
+def channel_sender(*, url: str, payload: dict[str, Any]) -> Callable[[], None]:
+    def send() -> None:
+        try:
+            response = outbound.fetch(
+                url,
+                method="POST",
+                headers={"Content-Type": "application/json"},
+                content=json.dumps(payload).encode(),
+                timeout=CHANNEL_TIMEOUT,
+                max_bytes=64 * 1024,
+            )
+        except ValidationError as error:
+            raise RuntimeError(" ".join(error.messages)) from None
+        if response.status_code >= 300:
+            raise RuntimeError(
+                f"the webhook answered {response.status_code}: {response.text[:200]}"
+            )
+
+    return send

@@ -1,0 +1,220 @@
+"""The background tasks (queue ``mail``) that send reminders, escalations and digests.
+
+Each task gets the occurrence it is for as an ISO instant and reads everything "as of"
+it, then sends through :func:`messages.deliver`, which inserts the ledger row first: a
+task that runs twice, or two workers, send once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+from tandem.accounts.models import Organization, User
+from tandem.domain import schedule
+from tandem.notifications import messages, selectors
+from tandem.notifications.models import Notification
+
+
+def _when(occurrence: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(occurrence)
+    if timezone.is_naive(moment):
+        raise ValueError(f"the occurrence {occurrence!r} has no time zone")
+    return moment
+
+
+def _week(organization: Organization, moment: dt.datetime) -> str:
+    return schedule.iso_week(selectors.local_day(organization, moment))
+
+
+@task(queue_name="mail")
+def send_checkin_reminder(organization_id: int, user_id: int, occurrence: str) -> bool:
+    """Remind one person of the key results still waiting for this week's check-in.
+
+    Read again when the task runs: a check-in made since the tick, or an opt-out, means
+    no e-mail.
+    """
+    organization = Organization.objects.get(pk=organization_id)
+    user = User.objects.get(pk=user_id)
+    moment = _when(occurrence)
+    if selectors.opted_out(organization=organization, user_ids={user.pk}, what="email_reminders"):
+        return False
+    owed = selectors.key_results_owed(
+        organization=organization, moment=moment, user_ids={user.pk}
+    ).get(user.pk, [])
+    if not owed:
+        return False
+    subject = messages.reminder_subject(owed)
+    context = {
+        "organization": organization,
+        "items": [
+            {
+                "title": o.key_result.title,
+                "objective": o.key_result.objective.title,
+                "url": messages.checkin_link(o.key_result),
+                "weeks_missed": o.weeks_missed,
+            }
+            for o in owed
+        ],
+    }
+    return messages.deliver(
+        organization=organization,
+        kind=Notification.Kind.CHECKIN_REMINDER,
+        period=_week(organization, moment),
+        user=user,
+        subject=subject,
+        send=messages.email(to=user, subject=subject, template="reminder", context=context),
+    )
+
+
+@task(queue_name="mail")
+def send_escalation(organization_id: int, lead_id: int, occurrence: str, weeks: int) -> bool:
+    """Tell a team lead which of their people missed ``weeks`` or more check-ins in a row."""
+    organization = Organization.objects.get(pk=organization_id)
+    lead = User.objects.get(pk=lead_id)
+    moment = _when(occurrence)
+    if selectors.opted_out(organization=organization, user_ids={lead.pk}, what="email_reminders"):
+        return False
+    mine = _people_led(organization, lead) - {lead.pk}
+    owed = selectors.key_results_owed(organization=organization, moment=moment, user_ids=mine)
+    late = {
+        user_id: [o for o in items if o.weeks_missed >= weeks] for user_id, items in owed.items()
+    }
+    late = {user_id: items for user_id, items in late.items() if items}
+    if not late:
+        return False
+    names = {u.pk: u for u in User.objects.filter(pk__in=late)}
+    subject = messages.escalation_subject(len(late))
+    context = {
+        "organization": organization,
+        "weeks": weeks,
+        "people": [
+            {
+                "name": str(names[user_id]),
+                "email": names[user_id].email,
+                "items": [
+                    {
+                        "title": o.key_result.title,
+                        "url": messages.checkin_link(o.key_result),
+                        "weeks_missed": o.weeks_missed,
+                    }
+                    for o in items
+                ],
+            }
+            for user_id, items in sorted(late.items(), key=lambda kv: str(names[kv[0]]))
+        ],
+    }
+    return messages.deliver(
+        organization=organization,
+        kind=Notification.Kind.ESCALATION,
+        period=_week(organization, moment),
+        user=lead,
+        subject=subject,
+        send=messages.email(to=lead, subject=subject, template="escalation", context=context),
+    )
+
+
+def _people_led(organization: Organization, lead: User) -> set[int]:
+    from tandem.accounts.models import TeamMembership
+
+    teams = TeamMembership.objects.filter(
+        organization=organization, user=lead, is_lead=True
+    ).values("team_id")
+    return set(
+        TeamMembership.objects.filter(organization=organization, team_id__in=teams).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+@task(queue_name="mail")
+def send_digests(organization_id: int, occurrence: str) -> int:
+    """The weekly digest of one organisation: an e-mail to each person with something
+    red in their part of it, and the company's digest to its channel; answer how many
+    went out.
+
+    One task per organisation, not per person: what is red is read once, then cut down
+    to each reader.
+    """
+    organization = Organization.objects.get(pk=organization_id)
+    moment = _when(occurrence)
+    week = _week(organization, moment)
+    found = selectors.org_digest(organization=organization, moment=moment)
+    readers = selectors.digest_readers(organization=organization)
+    quiet = selectors.opted_out(
+        organization=organization, user_ids={u.pk for u, _ in readers}, what="email_digest"
+    )
+    sent = 0
+    for user, whole_company in readers:
+        if user.pk in quiet:
+            continue
+        digest = found.company if whole_company else found.for_user(user.pk)
+        if digest.empty:
+            continue
+        subject = messages.digest_subject(digest)
+        context = {
+            "organization": organization,
+            "week": week,
+            "whole_company": whole_company,
+            **messages.digest_context(digest),
+        }
+        sent += messages.deliver(
+            organization=organization,
+            kind=Notification.Kind.DIGEST,
+            period=week,
+            user=user,
+            subject=subject,
+            send=messages.email(to=user, subject=subject, template="digest", context=context),
+        )
+    settings = selectors.settings_of(organization=organization)
+    if settings is not None and settings.channel_webhook_url:
+        payload = messages.channel_payload(
+            organization=organization, digest=found.company, week=week
+        )
+        sent += messages.deliver(
+            organization=organization,
+            kind=Notification.Kind.CHANNEL_DIGEST,
+            period=week,
+            user=None,
+            subject=payload["text"],
+            send=messages.channel_sender(url=settings.channel_webhook_url, payload=payload),
+        )
+    return sent
+
+
+@task(queue_name="mail")
+def send_test_reminder(organization_id: int, user_id: int, requested_at: str) -> bool:
+    """What a check-in reminder looks like, to the admin who asked, with their own key
+    results when they have some."""
+    organization = Organization.objects.get(pk=organization_id)
+    user = User.objects.get(pk=user_id)
+    moment = _when(requested_at)
+    owed = selectors.key_results_owed(
+        organization=organization, moment=moment, user_ids={user.pk}
+    ).get(user.pk, [])
+    subject = "Test: " + (
+        messages.reminder_subject(owed) if owed else "this is how Tandem's check-in reminders look"
+    )
+    context = {
+        "organization": organization,
+        "test": True,
+        "items": [
+            {
+                "title": o.key_result.title,
+                "objective": o.key_result.objective.title,
+                "url": messages.checkin_link(o.key_result),
+                "weeks_missed": o.weeks_missed,
+            }
+            for o in owed
+        ],
+    }
+    return messages.deliver(
+        organization=organization,
+        kind=Notification.Kind.TEST,
+        period=requested_at,
+        user=user,
+        subject=subject,
+        send=messages.email(to=user, subject=subject, template="reminder", context=context),
+    )
