@@ -90,6 +90,7 @@ from tandem.kpis.models import Unit as KPIUnit
 from tandem.kpis.selectors import calendar
 from tandem.okrs import services as okrs
 from tandem.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.reports.demo import demo_plan
 
 DEMO_NAME = "Northwind IT"
 DEMO_SLUG = "northwind"
@@ -1583,6 +1584,7 @@ def demo_build(*, password: str = DEMO_PASSWORD, now: datetime | None = None) ->
         builder.objectives_in(quarter, CURRENT_OBJECTIVES, live=True)
         builder.kpi_histories()
         builder.kpi_links()
+        demo_plan(organization=organization, by=builder.people["eleanor"], kpis=builder.kpis)
     kpi_pk = {key: kpi.pk for key, kpi in builder.kpis.items()}
     return DemoSummary(
         organization=organization,

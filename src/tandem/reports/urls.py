@@ -1,5 +1,22 @@
 """Pages of reports; included from tandem.urls."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, re_path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tandem.reports import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("plan/", views.plan, name="plan"),
+    path("plan/edit/", views.plan_edit, name="plan_edit"),
+    path("plan.pdf", views.plan_pdf, name="plan_pdf"),
+    re_path(
+        r"^cycles/(?P<pk>[0-9]+)/review\.(?P<kind>pdf|csv|xlsx)$",
+        views.cycle_review_export,
+        name="cycle_review_export",
+    ),
+    re_path(
+        r"^scorecard\.(?P<kind>pdf|csv|xlsx)$",
+        views.scorecard_export,
+        name="scorecard_export",
+    ),
+    path("present/", views.present, name="present"),
+]

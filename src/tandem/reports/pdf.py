@@ -1,0 +1,343 @@
+"""Print-ready PDFs of the reports, drawn in Python with fpdf2: no browser, no system font.
+
+The text is set in DejaVu Sans, shipped in ``fonts/`` with its licence, because the
+PDF core fonts only know Latin-1: “quotes”, €, dashes and names such as Łukasz or Zoë
+print as typed. Every page carries the organisation, the report, the date it was
+made and its page number. Colours are always doubled by a word (green, at risk…),
+so a black-and-white print still tells them apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+from tandem.accounts.models import Organization
+from tandem.kpis.selectors import Scorecard
+from tandem.reports import formats
+from tandem.reports.selectors import PlanReport, Priorities, ReviewReport
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+# fontTools reports every glyph it keeps when fpdf2 subsets the font: not for our logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+FAMILY = "DejaVu"
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+HEADING_FILL = (233, 236, 239)
+# Columns per table of the scorecard: more periods continue in a table below.
+SCORECARD_COLUMNS_PER_TABLE = 13
+
+
+def rgb(colour: str) -> tuple[int, int, int] | None:
+    hexa = formats.FILLS.get(colour)
+    if hexa is None:
+        return None
+    return (int(hexa[0:2], 16), int(hexa[2:4], 16), int(hexa[4:6], 16))
+
+
+class ReportPDF(FPDF):
+    def __init__(self, *, organization: Organization, title: str, landscape: bool = False) -> None:
+        super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
+        self.organization_name = organization.name
+        self.report_title = title
+        self.made_on = organization.today()
+        self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_title(f"{title} · {organization.name}")
+        self.set_author(organization.name)
+        self.set_creator("Tandem")
+        self.set_margins(14, 14, 14)
+        self.set_auto_page_break(auto=True, margin=16)
+        self.set_text_color(*INK)
+        self.add_page()
+
+    def header(self) -> None:
+        self.set_font(FAMILY, "B", 9)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, self.organization_name, new_x=XPos.LMARGIN, new_y=YPos.TOP)
+        self.set_font(FAMILY, "", 9)
+        self.cell(
+            0,
+            5,
+            f"{self.report_title} · {formats.long_date(self.made_on)}",
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        self.ln(3)
+        self.set_text_color(*INK)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 6, f"Page {self.page_no()} of {{nb}} · Tandem", align="C")
+        self.set_text_color(*INK)
+
+    # Building blocks ------------------------------------------------------------------
+
+    def title_line(self, text: str, subtitle: str = "") -> None:
+        self.set_font(FAMILY, "B", 18)
+        self.multi_cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if subtitle:
+            self.set_font(FAMILY, "", 10)
+            self.set_text_color(*MUTED)
+            self.multi_cell(0, 5, subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_text_color(*INK)
+        self.ln(3)
+
+    def heading(self, text: str) -> None:
+        # A heading alone at the foot of a page reads badly: start a new page instead.
+        if self.get_y() > self.h - 40:
+            self.add_page()
+        self.ln(2)
+        self.set_font(FAMILY, "B", 12)
+        self.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def paragraph(self, text: str, *, size: float = 10, muted: bool = False) -> None:
+        self.set_font(FAMILY, "", size)
+        if muted:
+            self.set_text_color(*MUTED)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(1)
+
+    def bullets(self, items: Sequence[str], *, size: float = 10) -> None:
+        self.set_font(FAMILY, "", size)
+        for item in items:
+            self.set_x(self.l_margin + 2)
+            self.multi_cell(0, size * 0.5, f"• {item}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def grid(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        widths: Sequence[float],
+        fills: Sequence[Sequence[str | None]] | None = None,
+        size: float = 8.5,
+        align_right_from: int | None = None,
+    ) -> None:
+        """A table; ``fills`` names each cell's colour (``green``, ``red``…) or None."""
+        self.set_font(FAMILY, "", size)
+        with self.table(
+            col_widths=tuple(widths),
+            width=self.epw,
+            headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+            cell_fill_mode=TableCellFillMode.NONE,
+            line_height=size * 0.5,
+            text_align="LEFT",
+            padding=1 if size >= 8 else 0.6,
+        ) as table:
+            heading = table.row()
+            for index, text in enumerate(headings):
+                right = align_right_from is not None and index >= align_right_from
+                heading.cell(text, align="RIGHT" if right else "LEFT")
+            for number, values in enumerate(rows):
+                row = table.row()
+                for index, text in enumerate(values):
+                    colour = fills[number][index] if fills is not None else None
+                    fill = rgb(colour) if colour else None
+                    right = align_right_from is not None and index >= align_right_from
+                    row.cell(
+                        text,
+                        align="RIGHT" if right else "LEFT",
+                        style=FontFace(fill_color=fill) if fill is not None else None,
+                    )
+        self.ln(2)
+
+    def render(self) -> bytes:
+        return bytes(self.output())
+
+
+# -- the one-page strategic plan ---------------------------------------------------------
+
+
+def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
+    if found.cycle is None:
+        pdf.heading(title)
+        pdf.paragraph("No cycle runs today.", muted=True)
+        return
+    pdf.heading(f"{title}: {found.cycle.name}")
+    if not found.cards:
+        pdf.paragraph("No company objectives in this cycle yet.", muted=True)
+        return
+    rows, fills = [], []
+    for card in found.cards:
+        status = formats.status_text(card.status)
+        rows.append(
+            [
+                card.objective.title,
+                card.objective.owner_name,
+                formats.percent(card.progress),
+                status,
+            ]
+        )
+        fills.append([None, None, None, formats.status_colour(card.status)])
+    pdf.grid(
+        ["Objective", "Owner", "Progress", "Status"],
+        rows,
+        widths=(100, 38, 20, 24),
+        fills=fills,
+        size=9,
+    )
+    if found.more:
+        pdf.paragraph(f"And {found.more} more in {found.cycle.name}.", size=9, muted=True)
+
+
+def plan_pdf(report: PlanReport) -> bytes:
+    pdf = ReportPDF(organization=report.organization, title="Strategic plan")
+    plan = report.plan
+    pdf.title_line(f"{report.organization.name}: strategic plan", "One page: where we go and why.")
+    if plan is None:
+        pdf.paragraph("No strategic plan yet: owners and admins write it in Tandem.", muted=True)
+    else:
+        pdf.heading("Purpose")
+        pdf.paragraph(plan.purpose)
+        if plan.values:
+            pdf.heading("Values")
+            pdf.bullets(plan.values)
+        if plan.bhag:
+            pdf.heading(f"BHAG{f' (by {plan.bhag_year})' if plan.bhag_year else ''}")
+            pdf.paragraph(plan.bhag)
+        if plan.long_term_targets or plan.long_term_date:
+            when = f" (by {formats.long_date(plan.long_term_date)})" if plan.long_term_date else ""
+            pdf.heading(f"3-5 year target{when}")
+            pdf.bullets(plan.long_term_targets)
+        if plan.annual_targets:
+            pdf.heading("This year's targets")
+            pdf.bullets(plan.annual_targets)
+        if plan.profit_per_x:
+            pdf.heading("Profit per X")
+            pdf.paragraph(plan.profit_per_x)
+    _priorities(pdf, "This year's priorities", report.year)
+    _priorities(pdf, "This quarter's priorities", report.quarter)
+    if report.kpis:
+        pdf.heading("Key KPIs")
+        pdf.grid(
+            ["KPI", "Owner", "Latest", "Target", "Health"],
+            [
+                [
+                    line.kpi.name,
+                    line.kpi.owner_name or formats.EMPTY,
+                    formats.kpi_value(line.kpi.latest_value, line.kpi),
+                    formats.target_text(line.kpi, line.target),
+                    line.health.label,
+                ]
+                for line in report.kpis
+            ],
+            widths=(70, 38, 28, 24, 22),
+            fills=[[None, None, None, None, line.health.value] for line in report.kpis],
+            size=9,
+        )
+    return pdf.render()
+
+
+# -- the cycle review --------------------------------------------------------------------
+
+
+def review_pdf(report: ReviewReport) -> bytes:
+    cycle = report.cycle
+    pdf = ReportPDF(organization=report.organization, title=f"Review of {cycle.name}")
+    state = "closed" if cycle.is_closed else "still open: projected scores"
+    start, end = formats.long_date(cycle.start_date), formats.long_date(cycle.end_date)
+    pdf.title_line(
+        f"Review of {cycle.name}",
+        f"{start} {formats.DASH} {end} · {state} · "
+        f"{report.count} objective{'s' if report.count != 1 else ''}",
+    )
+    overall = report.overall.overall
+    d = formats.DASH
+    pdf.paragraph(
+        f"Mean score {formats.score(overall.mean)}. "
+        f"Green {report.bands[formats.Band.GREEN]}, yellow {report.bands[formats.Band.YELLOW]}, "
+        f"red {report.bands[formats.Band.RED]}. Bands: 0.0{d}0.3 red, 0.4{d}0.6 yellow, "
+        f"0.7{d}1.0 green; a committed objective is green only at 1.0."
+    )
+    pdf.heading("Calibration by team")
+    rows = formats.calibration_rows(report)
+    pdf.grid(
+        ["Team", "Objectives", "Mean", "At 1.0", "Share at 1.0", "Below 0.3", "Share below 0.3"],
+        [[str(cell) for cell in formats.calibration_text(row)] for row in rows],
+        widths=(58, 20, 16, 16, 24, 18, 30),
+        size=8.5,
+        align_right_from=1,
+    )
+    for group in report.groups:
+        if not group.cards:
+            continue
+        pdf.heading(group.title)
+        pdf.grid(
+            ["Objective", "Owner", "Kind", "Progress", "Score", "Band"],
+            [
+                [
+                    card.objective.title,
+                    card.objective.owner_name,
+                    card.objective.get_kind_display(),
+                    formats.percent(card.progress),
+                    formats.score(card.shown) + (" (adjusted)" if card.adjusted else ""),
+                    card.band.value,
+                ]
+                for card in group.cards
+            ],
+            widths=(70, 32, 24, 18, 24, 14),
+            fills=[[None] * 4 + [card.band.value] * 2 for card in group.cards],
+            size=8.5,
+        )
+    return pdf.render()
+
+
+# -- the scorecard -----------------------------------------------------------------------
+
+
+def scorecard_pdf(
+    board: Scorecard, *, organization: Organization, subtitle: str, today: dt.date
+) -> bytes:
+    pdf = ReportPDF(organization=organization, title="Scorecard", landscape=True)
+    pdf.title_line("Scorecard", subtitle)
+    if not board.rows:
+        pdf.paragraph("No KPI to show.", muted=True)
+        return pdf.render()
+    chunk = SCORECARD_COLUMNS_PER_TABLE
+    for first in range(0, len(board.columns), chunk):
+        labels = board.labels[first : first + chunk]
+        rows, fills = [], []
+        for row in board.rows:
+            cells = row.cells[first : first + chunk]
+            rows.append(
+                [
+                    row.kpi.name,
+                    row.kpi.owner_name or formats.EMPTY,
+                    formats.target_text(row.kpi, row.target),
+                    row.health.label,
+                    *[formats.cell_text(cell) for cell in cells],
+                ]
+            )
+            fills.append(
+                [None, None, None, row.health.value, *[formats.cell_colour(c) for c in cells]]
+            )
+        period_width = Decimal(160) / max(len(labels), 1)
+        pdf.grid(
+            ["KPI", "Owner", "Target", "Now", *labels],
+            rows,
+            widths=(52, 28, 16, 13, *[float(period_width)] * len(labels)),
+            fills=fills,
+            size=6.5,
+            align_right_from=4,
+        )
+    pdf.paragraph(
+        "Cells: green on target, yellow close, red off target, grey no value; "
+        "white and empty where the KPI owes no value in that column.",
+        size=8,
+        muted=True,
+    )
+    return pdf.render()
