@@ -115,6 +115,11 @@ class Organization(models.Model):
     demote_after_green_periods = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1)]
     )
+    # The organisation's words for the concepts (tandem.terms): only those it renamed,
+    # as {"objective": {"singular": "rock", "plural": "rocks"}, ...}.
+    terminology = models.JSONField(default=dict, blank=True)
+    # Quality-coach rules the organisation switched off (tandem.domain.coach.RuleId).
+    coach_disabled_rules = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
