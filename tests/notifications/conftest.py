@@ -126,6 +126,7 @@ class Hook:
     """A local HTTP server standing in for a chat's incoming webhook."""
 
     url: str
+    stop: Callable[[], None] = lambda: None
     received: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
 
@@ -152,11 +153,20 @@ def chat_webhook(settings) -> Iterator[Hook]:
     thread.start()
     settings.TANDEM_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     hook.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/B000"
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            server.shutdown()
+            server.server_close()
+            stopped = True
+
+    hook.stop = stop
     try:
         yield hook
     finally:
-        server.shutdown()
-        server.server_close()
+        stop()
 
 
 @pytest.fixture
