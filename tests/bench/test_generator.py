@@ -12,8 +12,11 @@ from django.db import transaction
 
 from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
 from tandem.bench.generator import Sizes, Summary, generate
+from tandem.domain import health
 from tandem.domain import progress as maths
 from tandem.domain.scoring import score as score_of
+from tandem.kpis import services as kpis_services
+from tandem.kpis.models import KPI, KPITarget, Measurement
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective
 
@@ -103,7 +106,8 @@ def test_three_cycles_are_closed_and_the_quarter_around_today_is_active(bench):
 
 
 def test_every_key_result_stores_what_its_latest_check_in_says(bench):
-    krs = KeyResult.objects.filter(organization_id=bench.organization_id)
+    # A KPI-backed key result reads its KPI instead (checked with the KPIs below).
+    krs = KeyResult.objects.filter(organization_id=bench.organization_id, kpi__isnull=True)
     for kr in krs:
         checkins = list(kr.checkins.order_by("created_at", "id"))
         assert len(checkins) == 10
@@ -261,6 +265,18 @@ def _snapshot(summary: Summary) -> dict[str, list[Any]]:
                 "parent_key_result__position",
             )
         ),
+        "kpis": list(
+            KPI.objects.filter(organization_id=org)
+            .order_by("key")
+            .values_list(
+                "key", "name", "frequency", "direction", "owner_team__slug", "latest_value"
+            )
+        ),
+        "measurements": list(
+            Measurement.objects.filter(organization_id=org)
+            .order_by("kpi__key", "period_start")
+            .values_list("kpi__key", "period_start", "value", "recorded_at")
+        ),
     }
 
 
@@ -292,3 +308,81 @@ def test_bench_data_command_reports_what_it_made(db):
     call_command("bench_data", scale=SCALE, seed=2, stdout=out, skip_checks=True)
     assert "20 objectives, 80 key results, 800 check-ins" in out.getvalue()
     assert Organization.objects.filter(name="Bench Corp").exists()
+
+
+# -- KPIs and measurements --------------------------------------------------------------
+
+
+def test_full_scale_has_two_thousand_kpis_and_a_million_measurements():
+    sizes = Sizes.at(1.0)
+    assert (sizes.kpis, sizes.measurements) == (2_000, 1_000_000)
+
+
+def test_generated_kpis_and_measurements_match_the_scale(bench):
+    sizes = Sizes.at(SCALE)
+    kpis = KPI.objects.filter(organization_id=bench.organization_id)
+    assert kpis.count() == sizes.kpis == bench.kpis == 4
+    measurements = Measurement.objects.filter(organization_id=bench.organization_id)
+    assert measurements.count() == sizes.measurements == bench.measurements
+    assert set(kpis.values_list("frequency", flat=True)) == {"weekly", "monthly"}
+    assert all(k.targets.exists() for k in kpis)
+    assert all(k.tags.count() == 1 for k in kpis)
+
+
+def test_every_target_is_a_valid_one_with_a_yellow_threshold_or_a_range(bench):
+    for target in KPITarget.objects.filter(organization_id=bench.organization_id).select_related(
+        "kpi"
+    ):
+        direction = health.Direction(target.kpi.direction)
+        assert health.threshold_errors(target.thresholds, direction) == {}
+        if direction is health.Direction.WITHIN_RANGE:
+            assert target.tolerance is not None
+        else:
+            assert target.yellow is not None
+
+
+def test_measurements_are_what_the_service_would_store_for_their_periods(bench):
+    org = org_of(bench)
+    for kpi in KPI.objects.filter(organization=org).select_related("organization"):
+        rows = list(kpi.measurements.order_by("period_start"))
+        assert rows
+        for m in rows[:5] + rows[-5:]:
+            assert m.value == kpis_services.stored_value(str(m.value))
+            kpis_services.validate_period(kpi, m.period_start, today=TODAY)
+            assert m.recorded_at <= dt.datetime.now(dt.UTC)
+        # Entered once the period is over: the current one has no value yet.
+        assert rows[-1].period_start < kpi.period_containing(TODAY)
+
+
+def test_kpi_refresh_changes_nothing_on_generated_data(bench):
+    org = org_of(bench)
+    kpis = KPI.objects.filter(organization=org).select_related("organization")
+    backed = KeyResult.objects.filter(organization=org, kpi__isnull=False)
+    assert backed.count() == 1
+    objectives = Objective.objects.filter(key_results__in=backed)
+
+    def state() -> tuple[Any, ...]:
+        return (
+            sorted(kpis.values_list("pk", "latest_period", "latest_value")),
+            sorted(backed.values_list("pk", "current", "last_checkin_at", "progress")),
+            sorted(objectives.values_list("pk", "progress", "last_checkin_at")),
+        )
+
+    stored = state()
+    assert all(latest is not None for _, latest, _ in stored[0])
+    assert all(current is not None for _, current, _, _ in stored[1])
+    for kpi in kpis:
+        kpis_services.kpi_refresh(kpi=kpi)
+    assert state() == stored
+
+
+def test_a_value_through_the_service_works_on_generated_kpis(bench):
+    kpi = KPI.objects.filter(organization_id=bench.organization_id, frequency="weekly").first()
+    assert kpi is not None
+    week = kpi.period_containing(TODAY)
+    _, outcome = kpis_services.measurement_record(
+        kpi=kpi, period_start=week, value="42", by=None, today=TODAY
+    )
+    assert outcome == "created"
+    kpi.refresh_from_db()
+    assert (kpi.latest_period, kpi.latest_value) == (week, 42)

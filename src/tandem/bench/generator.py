@@ -36,8 +36,10 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
+from tandem.bench import kpis as bench_kpis
 from tandem.domain import progress as maths
 from tandem.domain.scoring import score as score_of
+from tandem.kpis.models import KPI, Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective
 
 # Full-scale sizes (scale 1.0), from issue 7.
@@ -257,6 +259,7 @@ class Sizes:
     teams: int
     departments: int
     objectives: int
+    scale: float = 1.0
 
     @classmethod
     def at(cls, scale: float) -> Sizes:
@@ -269,6 +272,7 @@ class Sizes:
             teams=teams,
             departments=departments,
             objectives=max(CYCLES, round(FULL_OBJECTIVES * scale)),
+            scale=scale,
         )
 
     @property
@@ -278,6 +282,14 @@ class Sizes:
     @property
     def checkins(self) -> int:
         return self.key_results * CHECKINS_PER_KEY_RESULT
+
+    @property
+    def kpis(self) -> int:
+        return sum(bench_kpis.kpi_counts(self.scale))
+
+    @property
+    def measurements(self) -> int:
+        return bench_kpis.measurement_count(self.scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +310,10 @@ class Summary:
     alignments: int
     current_cycle_id: int
     seconds: float
+    kpis: int = 0
+    measurements: int = 0
+    # Of ``seconds``, the time spent on the KPIs and their measurements.
+    kpi_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -783,6 +799,18 @@ class _Generator:
                     leads=leads,
                 )
                 progress(f"{cycle.name}: {count} objectives, {self.checkin_count} check-ins so far")
+            kpis_began = time.perf_counter()
+            kpi_generator = bench_kpis.KpiGenerator(
+                org=org,
+                scale=self.scale,
+                seed=self.seed,
+                now=self.now,
+                owner_teams=[*departments, *teams],
+                people=[user for people in writers.values() for user in people],
+                current_cycle=cycles[-1],
+            )
+            kpi_count = kpi_generator.run(progress)
+            kpi_seconds = time.perf_counter() - kpis_began
         if connection.vendor == "postgresql":
             # A production PostgreSQL analyses new tables by itself (autovacuum) soon
             # after a bulk load; do it now so plans match a settled database.
@@ -803,6 +831,9 @@ class _Generator:
             alignments=self.alignment_count,
             current_cycle_id=cycles[-1].pk,
             seconds=time.perf_counter() - began,
+            kpis=kpi_count,
+            measurements=kpi_generator.measurements,
+            kpi_seconds=kpi_seconds,
         )
 
 
@@ -857,4 +888,7 @@ def summarize(organization: Organization, *, scale: float, seed: int) -> Summary
         alignments=Alignment.objects.filter(organization=organization).count(),
         current_cycle_id=current.pk,
         seconds=math.nan,
+        kpis=KPI.objects.filter(organization=organization).count(),
+        measurements=Measurement.objects.filter(organization=organization).count(),
+        kpi_seconds=math.nan,
     )

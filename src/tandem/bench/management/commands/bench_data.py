@@ -16,7 +16,8 @@ from tandem.bench.generator import ORGANIZATION_NAME, Sizes, generate
 class Command(BaseCommand):
     help = (
         "Generate a large, realistic organisation for benchmarks "
-        "(scale 1.0: 10,000 people, 10,000 objectives, 400,000 check-ins)."
+        "(scale 1.0: 10,000 people, 10,000 objectives, 400,000 check-ins, 2,000 KPIs, "
+        "1,000,000 measurements)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,7 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Generating {name} at scale {scale} (seed {seed}): {sizes.people:,} people, "
             f"{sizes.teams:,} teams, {sizes.objectives:,} objectives, "
-            f"{sizes.key_results:,} key results, {sizes.checkins:,} check-ins."
+            f"{sizes.key_results:,} key results, {sizes.checkins:,} check-ins, "
+            f"{sizes.kpis:,} KPIs, {sizes.measurements:,} measurements."
         )
         try:
             summary = generate(
@@ -56,6 +58,8 @@ class Command(BaseCommand):
                 f"{summary.name}: {summary.people:,} people, {summary.teams:,} teams, "
                 f"{summary.cycles} cycles, {summary.objectives:,} objectives, "
                 f"{summary.key_results:,} key results, {summary.checkins:,} check-ins, "
-                f"{summary.alignments:,} alignments in {summary.seconds:.1f} s."
+                f"{summary.alignments:,} alignments, {summary.kpis:,} KPIs, "
+                f"{summary.measurements:,} measurements in {summary.seconds:.1f} s "
+                f"(KPIs {summary.kpi_seconds:.1f} s)."
             )
         )
