@@ -29,6 +29,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -325,7 +326,7 @@ class KpiGenerator:
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
         sources = [Source.IMPORT, Source.API, Source.MANUAL, Source.PULL]
-        pending: list[tuple[object, ...]] = []
+        pending: list[tuple[Any, ...]] = []
         with connection.cursor() as cursor:
             for series in all_series:
                 kpi = series.kpi
