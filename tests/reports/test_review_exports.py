@@ -184,3 +184,9 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_exports(cast: Cast, cl
     cells = [row[1] for row in scores.iter_rows(min_row=2)]
     formula = next(cell for cell in cells if "HYPERLINK" in str(cell.value))
     assert formula.data_type == "s"
+
+
+def test_review_page_links_its_files(cast: Cast, closed_review: Review, client_for):
+    html = client_for(cast.viewer).get(f"/cycles/{cast.cycle.pk}/review/").content.decode()
+    for kind in ("pdf", "csv", "xlsx"):
+        assert f'href="{url(cast, kind)}"' in html
