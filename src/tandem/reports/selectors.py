@@ -3,18 +3,19 @@
 The reports show what the pages show. The review's cards and groups come from
 :mod:`tandem.web.views_cycles` and the scorecard from :mod:`tandem.kpis.selectors`,
 so a PDF or a spreadsheet never tells another story than the page it comes from.
-Objectives are read through :mod:`tandem.okrs.selectors`, then private ones are kept
-for the people who may see them (:func:`visible_objectives`).
+Objectives are read through :mod:`tandem.okrs.selectors` with the viewer, so a private
+objective appears only for the people who may see it, and counts in no figure for
+the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tandem.accounts.models import Membership, Organization, Role, Team
+from tandem.accounts.models import Membership, Organization, Team
 from tandem.domain.health import Health
 from tandem.domain.kpi_rules import WatermelonKind
 from tandem.domain.scoring import Band, Kind
@@ -22,41 +23,16 @@ from tandem.insights import selectors as insights
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis.models import KPI, KPITarget
 from tandem.okrs import selectors as okr_selectors
-from tandem.okrs.models import Cycle, Objective
+from tandem.okrs.models import Cycle
 from tandem.okrs.tree import KindSummaries, summarize_scores
 from tandem.reports.models import PlanKPI, StrategicPlan
 
 # The review's own builders: the exports reuse them rather than redo the scores.
+from tandem.web.permissions import viewer_of
 from tandem.web.views_cycles import Card, Group, _cards, _groups, _with_summaries
 
 # A slide or a one-page plan holds this many objectives before it says "and N more".
 PRIORITIES_SHOWN = 7
-
-
-def visible_objectives(
-    objectives: Iterable[Objective], *, membership: Membership, team_ids: set[int] | None = None
-) -> list[Objective]:
-    """``objectives`` without the private ones ``membership`` may not see.
-
-    Owners and admins see every objective; others see a private objective when they
-    own it or belong to the team that owns it.
-    """
-    if membership.role in {Role.OWNER, Role.ADMIN}:
-        return list(objectives)
-    found = list(objectives)
-    if not any(objective.is_private for objective in found):
-        return found
-    if team_ids is None:
-        team_ids = okr_selectors.team_ids_of(
-            organization=membership.organization, user=membership.user
-        )
-    return [
-        objective
-        for objective in found
-        if not objective.is_private
-        or objective.owner_user_id == membership.user_id
-        or (objective.owner_team_id is not None and objective.owner_team_id in team_ids)
-    ]
 
 
 # -- the strategic plan ------------------------------------------------------------------
@@ -125,9 +101,8 @@ def priorities(
     nothing above them (the tops of the tree)."""
     if cycle is None:
         return Priorities(cycle=None)
-    objectives = visible_objectives(
-        okr_selectors.cycle_objectives(organization=organization, cycle=cycle),
-        membership=membership,
+    objectives = okr_selectors.cycle_objectives(
+        organization=organization, cycle=cycle, viewer=viewer_of(membership)
     )
     company = _company_team_ids(list(okr_selectors.team_list(organization=organization)))
     chosen = [o for o in objectives if o.owner_team_id in company]
@@ -213,9 +188,8 @@ def review_report(
 ) -> ReviewReport:
     """The review of ``cycle`` as its page shows it, private objectives left to those
     who may see them."""
-    objectives = visible_objectives(
-        okr_selectors.cycle_objectives(organization=organization, cycle=cycle),
-        membership=membership,
+    objectives = okr_selectors.cycle_objectives(
+        organization=organization, cycle=cycle, viewer=viewer_of(membership)
     )
     cards = _cards(objectives, organization=organization, cycle=cycle)
     by_objective = {card.objective.pk: card for card in cards}
@@ -260,9 +234,8 @@ def presentation(*, organization: Organization, membership: Membership) -> Prese
     cycle = health.cycle
     groups: list[Group] = []
     if cycle is not None:
-        objectives = visible_objectives(
-            okr_selectors.cycle_objectives(organization=organization, cycle=cycle),
-            membership=membership,
+        objectives = okr_selectors.cycle_objectives(
+            organization=organization, cycle=cycle, viewer=viewer_of(membership)
         )
         cards = {
             card.objective.pk: card
