@@ -300,6 +300,8 @@ class CompanyHealth:
     stale: list[KPILine] = field(default_factory=list)
     # Active KPIs that never had a value.
     no_data: list[KPILine] = field(default_factory=list)
+    # KPIs whose scheduled pull failed or went stale.
+    sync: list[KPILine] = field(default_factory=list)
     promote: list[KPILine] = field(default_factory=list)
     demote: list[KPILine] = field(default_factory=list)
     open_promotions: list[Promotion] = field(default_factory=list)
@@ -357,6 +359,8 @@ def company_health(
             report.stale.append(line)
         elif line.health == Health.NO_DATA and row.kpi.latest_period is None:
             report.no_data.append(line)
+        if row.sync:
+            report.sync.append(line)
         if row.promote:
             report.promote.append(line)
         if row.demote:

@@ -26,6 +26,7 @@ reason and a ``code``: ``scheme``, ``host``, ``resolve``, ``blocked`` (from both
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import socket
 import time
@@ -187,9 +188,14 @@ def fetch(
     host_header = (
         shown_host if parsed.port in (None, default_port) else f"{shown_host}:{parsed.port}"
     )
-    # Connect to the address that was checked, not to a second lookup of the name.
-    pinned = parsed.copy_with(host=str(address))
+    # Connect to the address that was checked, not to a second lookup of the name. A user
+    # and password in the URL travel as a header instead, so that no log line that
+    # prints the URL (httpx logs each request) carries the password.
+    pinned = parsed.copy_with(host=str(address), username=None, password=None)
     send_headers = {**(headers or {}), "Host": host_header}
+    if parsed.userinfo:
+        pair = f"{parsed.username}:{parsed.password}".encode()
+        send_headers.setdefault("Authorization", f"Basic {base64.b64encode(pair).decode()}")
     extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
     deadline = time.monotonic() + timeout
     try:
@@ -232,5 +238,5 @@ def fetch(
         response.status_code,
         headers=kept,
         content=bytes(body),
-        request=httpx.Request(method, url, headers=send_headers),
+        request=httpx.Request(method, parsed.copy_with(username=None, password=None)),
     )

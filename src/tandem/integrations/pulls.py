@@ -651,6 +651,46 @@ def _validate(source: DataSource) -> None:
         raise ValidationError(errors)
 
 
+def _build(current: DataSource | None, kpi: KPI, data: dict[str, Any]) -> DataSource:
+    data = _keep_secrets(current, data)
+    item = current or DataSource(organization=kpi.organization, kpi=kpi)
+    item.organization = kpi.organization
+    item.kpi = kpi
+    for name in CONFIG_FIELDS:
+        if name in data:
+            value = data[name]
+            if isinstance(value, str) and name != "query":
+                value = value.strip()
+            setattr(item, name, value)
+    _coerce_minutes(item)
+    _validate(item)
+    return item
+
+
+def _coerce_minutes(item: DataSource) -> None:
+    """Whole minutes from a form, the API or a script, or a field error."""
+    errors = {}
+    for name in ("interval_minutes", "stale_after_minutes"):
+        value = getattr(item, name)
+        if value is None or value == "":
+            setattr(item, name, None)
+            continue
+        try:
+            setattr(item, name, int(value))
+        except (TypeError, ValueError):
+            errors[name] = f"“{value}” is not a whole number of minutes."
+    if errors:
+        raise ValidationError(errors)
+
+
+def data_source_draft(*, kpi: KPI, data: dict[str, Any]) -> DataSource:
+    """The source ``data`` describes, checked and not saved: what the "Test" button tries."""
+    current = DataSource.objects.filter(kpi=kpi).first()
+    if current is not None:
+        current.kpi = kpi
+    return _build(current, kpi, data)
+
+
 def data_source_save(
     *, kpi: KPI, by: User, data: dict[str, Any], source: AuditSource | str = AuditSource.WEB
 ) -> DataSource:
@@ -660,20 +700,8 @@ def data_source_save(
     """
     with transaction.atomic():
         current = DataSource.objects.select_for_update().filter(kpi=kpi).first()
-        data = _keep_secrets(current, data)
-        item = current or DataSource(organization=kpi.organization, kpi=kpi)
         before = audit_snapshot(current) if current else None
-        item.organization = kpi.organization
-        item.kpi = kpi
-        for name in CONFIG_FIELDS:
-            if name in data:
-                value = data[name]
-                setattr(
-                    item,
-                    name,
-                    value.strip() if isinstance(value, str) and name != "query" else value,
-                )
-        _validate(item)
+        item = _build(current, kpi, data)
         item.next_run_at = timezone.now()
         item.save()
         audit_record(

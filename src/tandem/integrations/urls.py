@@ -1,5 +1,11 @@
 """Pages of integrations; included from tandem.urls."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tandem.integrations import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("kpis/<int:pk>/source/", views.kpi_source, name="kpi_source"),
+    path("kpis/<int:pk>/source/pull/", views.kpi_source_pull, name="kpi_source_pull"),
+    path("kpis/<int:pk>/source/delete/", views.kpi_source_delete, name="kpi_source_delete"),
+]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -160,6 +161,8 @@ class Row:
     promote: bool = False
     open_promotion: Promotion | None = None
     demote: bool = False
+    # "sync failed" or "stale" when the KPI's scheduled pull is unwell (tandem.integrations).
+    sync: str = ""
 
     @property
     def sparkline(self) -> list[Decimal | None]:
@@ -172,6 +175,13 @@ class Scorecard:
     columns: list[dt.date]
     labels: list[str]
     rows: list[Row] = field(default_factory=list)
+
+
+def _sync_flag(kpi: KPI) -> str:
+    try:
+        return kpi.data_source.flag
+    except ObjectDoesNotExist:  # no scheduled pull: values come in by hand or by import
+        return ""
 
 
 def _coarser(a: pm.Frequency, b: pm.Frequency) -> bool:
@@ -279,7 +289,10 @@ def scorecard(
     cal = calendar(organization)
     columns = pm.last_n_periods(granularity, day, periods, **cal)
     labels = [pm.period_label(granularity, start, **cal) for start in columns]
-    kpis = list(kpi_list(organization=organization, team=team, tag=tag))
+    # The pull's status rides on the KPIs' query (a join), not one query per row.
+    kpis = list(
+        kpi_list(organization=organization, team=team, tag=tag).select_related("data_source")
+    )
     promotions = open_promotions(organization=organization, kpi_ids=[k.pk for k in kpis])
     since = min([columns[0], _lookback_start(kpis, day, organization, promotions, cal)])
     histories = load_histories(kpis, since=since, organization=organization)
@@ -292,6 +305,7 @@ def scorecard(
             cells=cells,
             target=history.target_at(day),
             health=history.current_health(day, cal),
+            sync=_sync_flag(kpi),
         )
         _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
         board.rows.append(row)
@@ -410,6 +424,7 @@ def scorecard_row(
         cells=[_cell(history, granularity, start, cal) for start in columns],
         target=history.target_at(day),
         health=history.current_health(day, cal),
+        sync=_sync_flag(kpi),
     )
     _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
     board.rows.append(row)

@@ -79,3 +79,16 @@ def sources_dir(tmp_path, settings):
     folder = tmp_path / "sources"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def client_for(cast):
+    """A test client logged in as one of the cast."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

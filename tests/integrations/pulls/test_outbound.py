@@ -102,3 +102,15 @@ def test_fetch_reports_a_closed_port_as_a_network_error(settings):
     with pytest.raises(ValidationError) as caught:
         fetch("http://127.0.0.1:9/", timeout=2)
     assert caught.value.code == "network"
+
+
+def test_a_password_in_the_url_travels_as_basic_auth_and_not_in_the_logged_url(
+    allowed_server: Server, caplog
+):
+    import logging
+
+    url = allowed_server.serve("/v.json", "{}").replace("http://", "http://reader:s3cr3t@")
+    with caplog.at_level(logging.DEBUG):
+        fetch(url)
+    assert allowed_server.requests[0]["Authorization"] == "Basic cmVhZGVyOnMzY3IzdA=="
+    assert "s3cr3t" not in caplog.text

@@ -1,0 +1,160 @@
+"""The page of a KPI's scheduled pull: admins and owners set it up, test it and pull now;
+editors see how it goes; other roles are refused; another organisation's KPI is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.accounts.models import Membership, Organization, Role, User
+from tandem.integrations.forms import DataSourceForm
+from tandem.integrations.models import DataSource
+from tandem.integrations.pulls import (
+    Preview,
+    PullError,
+    data_source_delete,
+    data_source_draft,
+    data_source_save,
+    pull_preview,
+    pull_run,
+)
+from tandem.kpis.models import KPI
+from tandem.kpis.selectors import kpi_get
+from tandem.web.decorators import org_view
+from tandem.web.forms import apply_service_errors
+from tandem.web.permissions import VIEWER_REFUSAL, can_edit
+
+MANAGERS = {Role.OWNER, Role.ADMIN}
+
+
+def can_manage_sources(membership: Membership) -> bool:
+    """A source holds a database password or an API token: admins and owners only."""
+    return membership.role in MANAGERS
+
+
+def _require_see(membership: Membership) -> None:
+    if membership.role == Role.VIEWER:
+        raise PermissionDenied(VIEWER_REFUSAL)
+    if not can_edit(membership):
+        raise PermissionDenied("Only editors, admins and owners can see how a KPI's pull goes.")
+
+
+def _require_manage(membership: Membership) -> None:
+    _require_see(membership)
+    if not can_manage_sources(membership):
+        raise PermissionDenied(
+            "Only admins and owners can set up a KPI's pull: it holds passwords and tokens."
+        )
+
+
+def _source(kpi: KPI) -> DataSource | None:
+    source = DataSource.objects.filter(kpi=kpi).first()
+    if source is not None:
+        source.kpi = kpi
+    return source
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    kpi: KPI,
+    membership: Membership,
+    form: DataSourceForm | None = None,
+    preview: Preview | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    source = _source(kpi)
+    manage = can_manage_sources(membership)
+    if manage and form is None:
+        form = DataSourceForm(source=source)
+    context: dict[str, Any] = {
+        "kpi": kpi,
+        "source": source,
+        "form": form if manage else None,
+        "can_manage": manage,
+        "preview": preview,
+    }
+    return render(request, "integrations/source.html", context, status=status)
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+@org_view
+def kpi_source(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kpi = kpi_get(organization=org, pk=pk)
+    if request.method == "GET":
+        _require_see(membership)
+        return _page(request, kpi=kpi, membership=membership)
+    _require_manage(membership)
+    form = DataSourceForm(request.POST, source=_source(kpi))
+    testing = "test" in request.POST
+    if form.is_valid():
+        try:
+            if testing:
+                draft = data_source_draft(kpi=kpi, data=form.cleaned_data)
+                return _page(
+                    request,
+                    kpi=kpi,
+                    membership=membership,
+                    form=form,
+                    preview=pull_preview(source=draft),
+                )
+            data_source_save(kpi=kpi, by=_user(request), data=form.cleaned_data)
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            messages.success(
+                request, f"The pull of “{kpi}” is saved; it runs at the worker's next turn."
+            )
+            return redirect("kpi_source", pk=kpi.pk)
+    return _page(request, kpi=kpi, membership=membership, form=form, status=422)
+
+
+@require_POST
+@org_view
+def kpi_source_pull(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    """Pull now, in the request, so the admin sees the outcome at once."""
+    kpi = kpi_get(organization=org, pk=pk)
+    _require_manage(membership)
+    source = _source(kpi)
+    if source is None:
+        messages.error(request, f"“{kpi}” has no pull to run yet.")
+        return redirect("kpi_source", pk=kpi.pk)
+    try:
+        result = pull_run(source=source, by=_user(request))
+    except PullError as e:
+        messages.error(request, f"The pull failed: {e}")
+    else:
+        messages.success(
+            request,
+            f"Pulled {result.total} value{'s' if result.total != 1 else ''}: {result.created} "
+            f"new, {result.updated} changed, {result.unchanged} unchanged.",
+        )
+    return redirect("kpi_source", pk=kpi.pk)
+
+
+@require_POST
+@org_view
+def kpi_source_delete(
+    request: HttpRequest, pk: int, *, org: Organization, membership: Membership
+) -> HttpResponse:
+    kpi = kpi_get(organization=org, pk=pk)
+    _require_manage(membership)
+    source = _source(kpi)
+    if source is not None:
+        data_source_delete(data_source=source, by=_user(request))
+        messages.success(request, f"“{kpi}” is no longer pulled; its values stay.")
+    return redirect("kpi", pk=kpi.pk)
