@@ -57,6 +57,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", action="append", default=[], help="run only this scenario key (repeatable)"
     )
     parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=10.0,
+        help="seconds per offered rate in the API throughput run (default 10)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also profile each scenario (cProfile) into the output directory",
@@ -121,7 +127,10 @@ def _organisation(
         say(f"Reusing {name} already in the database.")
         return summarize(existing, scale=scale, seed=seed)
     summary = generate(scale, seed, name=name, progress=lambda line: say(f"  {line}"))
-    say(f"Generated {name} in {summary.seconds:.1f} s.")
+    say(
+        f"Generated {name} in {summary.seconds:.1f} s "
+        f"(of which KPIs and measurements {summary.kpi_seconds:.1f} s)."
+    )
     return summary
 
 
@@ -184,7 +193,7 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
     import django
     from django.core.management import call_command
 
-    from bench import scenarios
+    from bench import kpi_scenarios, load, scenarios
     from tandem.bench.generator import Sizes
 
     load_before = os.getloadavg()
@@ -196,7 +205,7 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
     say(
         f"Bench Corp at scale {args.scale}: {sizes.people:,} people, {sizes.teams:,} teams, "
         f"{sizes.objectives:,} objectives, {sizes.key_results:,} key results, "
-        f"{sizes.checkins:,} check-ins."
+        f"{sizes.checkins:,} check-ins, {sizes.kpis:,} KPIs, {sizes.measurements:,} measurements."
     )
     big = _organisation("Bench Corp", args.scale, args.seed, reuse=args.reuse, say=say)
     tiny = _organisation(TINY_NAME, TINY_SCALE, args.seed, reuse=args.reuse, say=say)
@@ -223,6 +232,9 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
                 ),
             ),
         ],
+        [("scorecard", "scorecard", lambda: kpi_scenarios.scorecard_page(raw, big))],
+        [("ingest_service", "ingestion, service", lambda: kpi_scenarios.ingest_service(raw, big))],
+        [("ingest_api", "ingestion, HTTP API", lambda: kpi_scenarios.ingest_api(raw, big))],
     ]
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -233,6 +245,36 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
             say("Timing " + " and ".join(title for _, title, _ in wanted) + " ...")
             results += _measure(scenarios, wanted, args, output.parent)
 
+    if not args.only or "api_throughput" in args.only:
+        say(f"Timing API throughput ({args.load_seconds:g} s per rate) ...")
+        try:
+            results += load.throughput(
+                big,
+                data_dir=data_dir,
+                database_url=args.database_url,
+                seconds=args.load_seconds,
+            )
+        except Exception as exc:
+            results.append(
+                scenarios.new_result(
+                    "api_throughput",
+                    "API throughput",
+                    status="error",
+                    note=scenarios.describe(exc),
+                )
+            )
+
+    for r in results:
+        rows = r.extra.get("rows")
+        if rows and r.median_ms and r.baseline_median_ms:
+            r.extra["rows_per_s"] = round(rows / r.median_ms * 1000)
+            r.extra["baseline_rows_per_s"] = round(rows / r.baseline_median_ms * 1000)
+            share = r.baseline_median_ms / r.median_ms
+            r.extra["share_of_executemany_rate"] = round(share, 3)
+            r.note = (
+                f"{r.extra['rows_per_s']:,} rows/s, {share:.0%} of executemany's "
+                f"{r.extra['baseline_rows_per_s']:,} rows/s"
+            )
     by_key = {r.key: r for r in results}
     big_checkin, tiny_checkin = by_key.get("checkin"), by_key.get("checkin_tiny")
     for r in results:
@@ -285,10 +327,11 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     data = asdict(summary)
-    if data["seconds"] != data["seconds"]:  # NaN: reused data, generation not timed
-        data["seconds"] = None
-    else:
-        data["seconds"] = round(data["seconds"], 1)
+    for name in ("seconds", "kpi_seconds"):
+        if data[name] != data[name]:  # NaN: reused data, generation not timed
+            data[name] = None
+        else:
+            data[name] = round(data[name], 1)
     return data
 
 
@@ -310,13 +353,15 @@ def _measure(
         results.append(result)
     scenarios.measure(results, runs=args.runs, warmup=args.warmup)
     for result in results:
-        if result.status != "ok":
+        if result.status != "ok" or result.work is None:
             continue
         try:
-            result.queries = scenarios.count_queries(result.work)
+            result.queries = scenarios.count_queries(result.work, result.reset)
             if args.profile:
                 path = out_dir / f"{result.key}.prof"
-                top = scenarios.profile(result.work, runs=max(3, args.runs // 2), path=path)
+                top = scenarios.profile(
+                    result.work, runs=max(3, args.runs // 2), path=path, reset=result.reset
+                )
                 path.with_suffix(".txt").write_text(top)
         except Exception as exc:
             result.status, result.note = "error", scenarios.describe(exc)
