@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tandem.web import views
+from tandem.web import views, views_calibration
 from tandem.web.forms import LoginForm
 
 urlpatterns = [
@@ -42,4 +42,5 @@ urlpatterns = [
     path("", include("tandem.web.urls_audit")),
     path("", include("tandem.web.urls_import")),
     path("", include("tandem.web.urls_coach")),
+    path("calibration/", views_calibration.calibration, name="calibration"),
 ]
