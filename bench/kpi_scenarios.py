@@ -61,7 +61,7 @@ def scorecard_page(raw: Raw, summary: Summary) -> Result:
     ids = list(kpis.values_list("pk", flat=True))
     measured = Measurement.objects.filter(kpi_id__in=ids).count()
     result.size = (
-        f"{_n(shown)} KPIs × {SCORECARD_PERIODS} weeks (tag {SCORECARD_TAG}; "
+        f"{_n(shown)} KPIs x {SCORECARD_PERIODS} weeks (tag {SCORECARD_TAG}; "
         f"of {_n(summary.kpis)} KPIs, {_n(summary.measurements)} measurements)"
     )
     url = (

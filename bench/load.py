@@ -213,7 +213,7 @@ def throughput(
             easy = constant_rate(base + trivial, rate=rate, seconds=seconds, headers=headers)
             result = new_result("api_throughput", f"API: a team's objectives at {rate:g} req/s")
             result.size = (
-                f"{objectives} objectives of {picked.team.name}; gunicorn 2 workers × 4 threads; "
+                f"{objectives} objectives of {picked.team.name}; gunicorn 2 workers x 4 threads; "
                 f"{work.sent} requests, achieved {work.achieved_rate:.1f} req/s "
                 f"(baseline {easy.achieved_rate:.1f})"
             )
