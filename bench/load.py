@@ -204,7 +204,7 @@ def throughput(
         raise RuntimeError(f"GET {path} answered {answer.status_code}")
     objectives = len(answer.json().get("items", []))
     connection.close()  # the server's workers write beside us; hold no lock
-    results = []
+    results: list[object] = []
     with serve(data_dir=data_dir, database_url=database_url) as base:
         # A warm-up: every worker process imports and connects once before timing.
         constant_rate(base + path, rate=10, seconds=2, headers=headers)
