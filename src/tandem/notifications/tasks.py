@@ -26,7 +26,13 @@ def _when(occurrence: str) -> dt.datetime:
 
 
 def _week(organization: Organization, moment: dt.datetime) -> str:
-    return schedule.iso_week(selectors.local_day(organization, moment))
+    """The ledger's name of the organisation's week holding ``moment``: the ISO week of
+    its first day, so that an organisation whose weeks start on Sunday has one name per
+    week of its own, not two."""
+    first = schedule.week_start(
+        selectors.local_day(organization, moment), first_weekday=organization.week_start
+    )
+    return schedule.iso_week(first)
 
 
 @task(queue_name="mail")
