@@ -364,3 +364,22 @@ def test_a_postgres_query_runs_read_only(cast: Cast, revenue: KPI, settings):
     with pytest.raises(PullError, match="read-only"):
         pulls._postgres_rows(config, "CREATE TABLE tandem_pull_probe (x int)", cast.org)
     assert psycopg  # the driver is what Tandem itself uses
+
+
+def test_an_organisations_own_allowance_lets_its_pulls_call_an_internal_host(
+    cast: Cast, revenue: KPI, server: Server, settings
+):
+    from django.core.exceptions import ValidationError
+
+    from tandem.integrations.models import OutboundAllowance
+
+    settings.TANDEM_OUTBOUND_ALLOWED_HOSTS = []
+    url = server.serve("/v.json", json.dumps({"w": "2026-05-04", "v": 8}))
+    with pytest.raises(ValidationError, match="loopback"):
+        json_source(cast, revenue, url, period_path="w", value_path="v")
+    OutboundAllowance.objects.create(organization=cast.other_org, host="127.0.0.1")
+    with pytest.raises(ValidationError, match="loopback"):
+        json_source(cast, revenue, url, period_path="w", value_path="v")
+    OutboundAllowance.objects.create(organization=cast.org, host="127.0.0.0/8")
+    source = json_source(cast, revenue, url, period_path="w", value_path="v")
+    assert pull_run(source=source).created == 1
