@@ -202,3 +202,19 @@ def test_two_key_results_are_listed_in_one_email(crew, smtp_server: Mailbox):
     [mail] = smtp_server.to(c.mia.email)
     assert mail["Subject"] == "2 key results wait for this week's check-in"
     assert "Mia's demos" in Mailbox.text(mail)
+
+
+def test_moving_the_day_mid_week_does_not_send_a_second_reminder_that_week(
+    crew, smtp_server: Mailbox
+):
+    c = crew("Europe/Berlin")
+    notifications.reminder_settings_update(organization=c.org, by=c.owner, checkin_weekday=1)
+    run_worker(local("Europe/Berlin", dt.date(2026, 10, 26), 10))  # Monday
+    assert len(smtp_server.to(c.mia.email)) == 1
+
+    notifications.reminder_settings_update(organization=c.org, by=c.owner, checkin_weekday=5)
+    run_worker(local("Europe/Berlin", dt.date(2026, 10, 30), 10))  # Friday, same week
+
+    assert len(smtp_server.to(c.mia.email)) == 1
+    run_worker(local("Europe/Berlin", dt.date(2026, 11, 6), 10))  # next week's Friday
+    assert len(smtp_server.to(c.mia.email)) == 2
