@@ -147,3 +147,16 @@ def move_retries_forward() -> int:
     return DBTaskResult.objects.filter(
         queue_name="webhooks", status="READY", run_after__gt=past
     ).update(run_after=past)
+
+
+@pytest.fixture
+def client_for(cast: Cast):
+    """A test client logged in as one of the cast."""
+    from django.test import Client
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.models import Organization
@@ -38,11 +39,50 @@ def _number(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+class _Memo:
+    """The organisations' active subscriptions, read once per transaction.
+
+    A bulk ingestion refreshes hundreds of KPIs in one transaction, and a check-in asks
+    for two events: one query serves them all. The memo lives as long as a callback it
+    registered with ``on_commit`` is still waiting, that is until the transaction
+    commits or rolls back (or the savepoint it was made in rolls back).
+    """
+
+    def __init__(self) -> None:
+        self.active: dict[int, list[Subscription]] = {}
+
+    def __call__(self) -> None:  # the on_commit callback: nothing to do
+        pass
+
+
+def _memo() -> _Memo | None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    memo: _Memo | None = getattr(connection, "_tandem_webhooks_memo", None)
+    if memo is None or not any(entry[1] is memo for entry in connection.run_on_commit):
+        memo = _Memo()
+        transaction.on_commit(memo)
+        connection._tandem_webhooks_memo = memo
+    return memo
+
+
+def forget_subscribers() -> None:
+    """Called by every change to a subscription, so this transaction sees it."""
+    connection = transaction.get_connection()
+    connection._tandem_webhooks_memo = None
+
+
 def subscribers(organization_id: int, event: str) -> list[Subscription]:
     """The active subscriptions of the organisation that want ``event``."""
+    memo = _memo()
+    active = memo.active.get(organization_id) if memo is not None else None
+    if active is None:
+        active = list(Subscription.objects.filter(organization_id=organization_id, is_active=True))
+        if memo is not None:
+            memo.active[organization_id] = active
     # The events are a JSON list: filtered here, not in SQL (SQLite has no JSON "contains").
-    candidates = Subscription.objects.filter(organization_id=organization_id, is_active=True)
-    return [s for s in candidates if s.wants(event)]
+    return [s for s in active if s.wants(event)]
 
 
 def payload(
@@ -59,8 +99,6 @@ def payload(
 
 def enqueue(delivery: Delivery, *, at: dt.datetime | None = None) -> None:
     """Queue the next attempt of ``delivery`` (now, or at ``at``) in the current transaction."""
-    from django.db import transaction
-
     from tandem.webhooks.tasks import deliver
 
     attempt = delivery.attempts + 1

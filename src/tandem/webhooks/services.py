@@ -88,6 +88,7 @@ def subscription_create(
     assert clean_events is not None
     secret = new_secret()
     with transaction.atomic():
+        webhook_events.forget_subscribers()
         subscription = Subscription.objects.create(
             organization=organization,
             url=clean_url,
@@ -115,6 +116,7 @@ def subscription_set_active(
         current = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if current.is_active == active:
             return current
+        webhook_events.forget_subscribers()
         before = snapshot(current, AUDITED_FIELDS)
         current.is_active = active
         current.save(update_fields=["is_active"])
@@ -168,6 +170,7 @@ def subscription_delete(
             source=source,
         )
         subscription.delete()
+        webhook_events.forget_subscribers()
 
 
 def subscription_ping(
