@@ -218,3 +218,12 @@ def test_moving_the_day_mid_week_does_not_send_a_second_reminder_that_week(
     assert len(smtp_server.to(c.mia.email)) == 1
     run_worker(local("Europe/Berlin", dt.date(2026, 11, 6), 10))  # next week's Friday
     assert len(smtp_server.to(c.mia.email)) == 2
+
+
+def test_the_worker_replays_an_instant_only_once_and_only_with_its_time_zone(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--now goes with --once"):
+        call_command("worker", "--now", "2026-10-30T10:00:00+01:00")
+    with pytest.raises(CommandError, match="has no time zone"):
+        call_command("worker", "--once", "--now", "2026-10-30T10:00:00")
