@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tandem.web.context_processors.tandem",
             ],
+            # {% term "objectives" %}: the organisation's words, everywhere (tandem.terms).
+            "builtins": ["tandem.web.templatetags.terms"],
         },
     },
 ]

@@ -88,7 +88,7 @@ def _article(word: str) -> str:
 
 class Terms(dict[str, str]):
     """Every form of every concept's name, for templates: ``terms.key_results``,
-    ``terms.Key_results``, ``terms.a_key_result``."""
+    ``terms.Key_results``, ``terms.a_key_result``, ``terms.A_key_result``."""
 
     def __init__(self, overrides: Mapping[str, Any] | None = None) -> None:
         super().__init__()
@@ -103,6 +103,7 @@ class Terms(dict[str, str]):
             self[_capital(key)] = _capital(singular)
             self[_capital(plural_key)] = _capital(plural)
             self[f"a_{key}"] = f"{_article(singular)} {singular}"
+            self[f"A_{key}"] = f"{_capital(_article(singular))} {singular}"
 
 
 def _plural_key(key: str) -> str:

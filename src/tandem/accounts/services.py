@@ -585,3 +585,80 @@ def password_reset_request(*, email: str, ip: str | None, now: dt.datetime) -> b
         PasswordResetRequest.objects.create(email=email, ip=ip, at=now)
         send_password_reset.enqueue(email=email)
     return True
+
+
+ORGANIZATION_SETTINGS = [
+    "name",
+    "timezone",
+    "week_start",
+    "fiscal_year_start_month",
+    "status_on_track_gap",
+    "status_at_risk_gap",
+    "status_low_confidence",
+    "promote_after_red_periods",
+    "demote_after_green_periods",
+    "terminology",
+    "coach_disabled_rules",
+]
+
+
+def organization_update(
+    *,
+    organization: Organization,
+    by: User,
+    source: str = Source.WEB,
+    **changes: object,
+) -> Organization:
+    """Change an organisation's settings (owners and admins only); every field is
+    checked before anything is saved, and the change is audited."""
+    from tandem.domain.coach import RuleId
+    from tandem.terms import clean_terminology
+
+    manager = Membership.objects.filter(organization=organization, user=by).first()
+    if manager is None or manager.role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDenied("Only admins and owners change the organisation's settings.")
+    unknown = set(changes) - set(ORGANIZATION_SETTINGS)
+    if unknown:
+        raise ValidationError({name: "Not a setting of an organisation." for name in unknown})
+    errors: dict[str, list[str]] = {}
+    if "terminology" in changes:
+        raw = changes["terminology"]
+        if not isinstance(raw, dict):
+            errors["terminology"] = ["Give the words as {concept: {singular, plural}}."]
+        else:
+            try:
+                changes["terminology"] = clean_terminology(raw)
+            except ValidationError as error:
+                errors.update(error.message_dict)
+    if "coach_disabled_rules" in changes:
+        rules = changes["coach_disabled_rules"]
+        known = {rule.value for rule in RuleId}
+        if not isinstance(rules, list | tuple) or any(r not in known for r in rules):
+            errors["coach_disabled_rules"] = [
+                "Switch off only the coach's rules: " + ", ".join(sorted(known)) + "."
+            ]
+        else:
+            changes["coach_disabled_rules"] = sorted(set(rules))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = snapshot(locked, ORGANIZATION_SETTINGS)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        if "name" in changes:
+            locked.name = " ".join(str(locked.name).split())
+        locked.full_clean(exclude=["slug"])
+        locked.save(update_fields=list(changes) or None)
+        audit_record(
+            organization=locked,
+            actor=by,
+            action="organization.update",
+            target=locked,
+            before=before,
+            after=snapshot(locked, ORGANIZATION_SETTINGS),
+            source=source,
+        )
+    for name in changes:
+        setattr(organization, name, getattr(locked, name))
+    return locked

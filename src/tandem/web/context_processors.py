@@ -1,4 +1,5 @@
-"""What every page's layout needs: the organisation, the person's teams and organisations."""
+"""What every page's layout needs: the organisation, its words for the concepts, the
+person's teams and organisations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from tandem.accounts.models import Membership, Team
+from tandem.terms import terms_of
 
 
 def tandem(request: HttpRequest) -> dict[str, Any]:
@@ -17,6 +19,7 @@ def tandem(request: HttpRequest) -> dict[str, Any]:
         "membership": getattr(request, "membership", None),
         "nav_teams": Team.objects.none(),
         "nav_memberships": Membership.objects.none(),
+        "terms": terms_of(organization),
     }
     if organization is not None and user is not None and user.is_authenticated:
         # Querysets stay lazy: a page without the layout (an htmx fragment) never runs them.

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from tandem.accounts.models import Organization
 from tandem.domain import coach as coach_maths
 from tandem.domain.forecast import (
     Forecast,
@@ -127,8 +128,8 @@ def coach_findings(
     aligned: bool,
     now: dt.datetime,
 ) -> list[coach_maths.Finding]:
-    """The coach's findings about ``objective``, with every rule on (an organisation
-    cannot switch rules off yet). Reads ``objective.forecast`` when it was attached."""
+    """The coach's findings about ``objective``, by the rules its organisation keeps on.
+    Reads ``objective.forecast`` when it was attached."""
     start, end = cycle.bounds()
     forecast: ObjectiveForecast | None = getattr(objective, "forecast", None)
     drafts = tuple(
@@ -156,7 +157,15 @@ def coach_findings(
         days_into_cycle=max(0, (min(now, end) - start).days),
         forecast_progress=None if forecast is None else forecast.progress,
     )
-    return coach_maths.coach(draft)
+    return coach_maths.coach(draft, enabled=rules_of(cycle.organization))
+
+
+def rules_of(organization: Organization) -> frozenset[str]:
+    """The coach's rules ``organization`` keeps on (ids it no longer knows are ignored:
+    a rule retired in an upgrade must not break its pages)."""
+    known = {str(rule) for rule in coach_maths.RuleId}
+    off = [r for r in organization.coach_disabled_rules or [] if r in known]
+    return coach_maths.enabled_rules(off)
 
 
 def owner_counts_of(objectives: Iterable[Objective]) -> dict[str, int]:

@@ -1,0 +1,170 @@
+"""The organisation's settings page: calendar, status thresholds, words and coach rules."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from tandem.accounts.models import Organization
+from tandem.domain.coach import RULES
+from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS
+
+MONTHS = [
+    (1, "January"),
+    (2, "February"),
+    (3, "March"),
+    (4, "April"),
+    (5, "May"),
+    (6, "June"),
+    (7, "July"),
+    (8, "August"),
+    (9, "September"),
+    (10, "October"),
+    (11, "November"),
+    (12, "December"),
+]
+
+
+def _timezones() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    timezone = forms.ChoiceField(
+        help_text="Periods, due check-ins and reminders follow this clock."
+    )
+    week_start = forms.TypedChoiceField(
+        coerce=int, choices=Organization.Weekday.choices, label="Weeks start on"
+    )
+    fiscal_year_start_month = forms.TypedChoiceField(
+        coerce=int, choices=MONTHS, label="Fiscal year starts in"
+    )
+    status_on_track_gap = forms.DecimalField(
+        min_value=0,
+        max_value=1,
+        decimal_places=3,
+        label="On track while behind pace by at most",
+        help_text="A share of the way from baseline to target: 0.1 is 10 points.",
+    )
+    status_at_risk_gap = forms.DecimalField(
+        min_value=0,
+        max_value=1,
+        decimal_places=3,
+        label="At risk while behind pace by at most",
+        help_text="Further behind is off track.",
+    )
+    status_low_confidence = forms.IntegerField(
+        min_value=0,
+        max_value=10,
+        label="Confidence at or below this is at risk",
+    )
+    promote_after_red_periods = forms.IntegerField(
+        min_value=1, max_value=52, label="Suggest promoting a KPI red for this many periods"
+    )
+    demote_after_green_periods = forms.IntegerField(
+        min_value=1, max_value=52, label="Suggest demoting a promoted KPI green for"
+    )
+    preset = forms.ChoiceField(
+        required=False,
+        label="Start from",
+        choices=[("", "— keep the words below —")]
+        + [(key, label) for key, (label, _) in PRESETS.items()],
+        help_text="Fills the words below when saved; change any of them afterwards.",
+    )
+    coach_rules = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(rule.id.value, rule.title) for rule in RULES.values()],
+        label="The coach checks",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        timezone = self.fields["timezone"]
+        assert isinstance(timezone, forms.ChoiceField)
+        timezone.choices = _timezones()
+        for concept in CONCEPTS:
+            for form, default in (("singular", concept.singular), ("plural", concept.plural)):
+                self.fields[f"term_{concept.key}_{form}"] = forms.CharField(
+                    required=False,
+                    max_length=MAX_LENGTH,
+                    label=f"{concept.singular[:1].upper()}{concept.singular[1:]}, {form}",
+                    widget=forms.TextInput(attrs={"placeholder": default}),
+                )
+
+    def term_rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        return [
+            (concept, self[f"term_{concept.key}_singular"], self[f"term_{concept.key}_plural"])
+            for concept in CONCEPTS
+        ]
+
+    @classmethod
+    def initial_for(cls, org: Organization) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(org, name)
+            for name in (
+                "name",
+                "timezone",
+                "week_start",
+                "fiscal_year_start_month",
+                "status_on_track_gap",
+                "status_at_risk_gap",
+                "status_low_confidence",
+                "promote_after_red_periods",
+                "demote_after_green_periods",
+            )
+        }
+        disabled = set(org.coach_disabled_rules or [])
+        initial["coach_rules"] = [rule.value for rule in RULES if rule.value not in disabled]
+        for key, words in (org.terminology or {}).items():
+            initial[f"term_{key}_singular"] = words.get("singular", "")
+            initial[f"term_{key}_plural"] = words.get("plural", "")
+        return initial
+
+    def changes(self) -> dict[str, Any]:
+        """What to hand to ``organization_update``."""
+        data = self.cleaned_data
+        out = {
+            name: data[name]
+            for name in (
+                "name",
+                "timezone",
+                "week_start",
+                "fiscal_year_start_month",
+                "status_on_track_gap",
+                "status_at_risk_gap",
+                "status_low_confidence",
+                "promote_after_red_periods",
+                "demote_after_green_periods",
+            )
+        }
+        enabled = set(data.get("coach_rules") or [])
+        out["coach_disabled_rules"] = [r.value for r in RULES if r.value not in enabled]
+        preset = data.get("preset")
+        if preset:
+            out["terminology"] = {
+                key: {"singular": s, "plural": p} for key, (s, p) in PRESETS[preset][1].items()
+            }
+        else:
+            out["terminology"] = {
+                concept.key: {
+                    "singular": data.get(f"term_{concept.key}_singular", ""),
+                    "plural": data.get(f"term_{concept.key}_plural", ""),
+                }
+                for concept in CONCEPTS
+            }
+        return out
+
+    def service_field(self, name: str) -> str | None:
+        """The form field a service error names (``terminology.objective.plural``)."""
+        if name.startswith("terminology."):
+            parts = name.split(".")
+            if len(parts) == 3:
+                return f"term_{parts[1]}_{parts[2]}"
+            return None
+        if name == "coach_disabled_rules":
+            return "coach_rules"
+        return name if name in self.fields else None
