@@ -21,26 +21,43 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
-from tandem.audit.services import snapshot
 from tandem.kpis.models import KPI, Measurement, MeasurementRevision, Source
 from tandem.kpis.selectors import org_today
 from tandem.kpis.services import (
     AUDIT_SOURCE,
+    key_result_refresh_from_kpi,
     kpi_refresh,
     stored_value,
     validate_period,
 )
+from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.webhooks import events as webhook_events
+from tandem.webhooks.models import Event
 
 MAX_ROWS = 10_000
 ROW_FIELDS = ("kpi", "period_start", "value", "note")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Rows per INSERT/UPDATE statement (Django lowers it further to fit SQLite's limit on
-# parameters a statement).
-_BATCH = 500
+# Up to this many distinct periods, existing values are read by their periods; past
+# it, by the range of periods (SQLite caps the parameters of a statement).
+_PERIODS_BY_NAME = 500
+# What audit snapshots hold of a measurement, in this order.
+_SNAPSHOT_FIELDS = (
+    "id",
+    "organization_id",
+    "kpi_id",
+    "period_start",
+    "value",
+    "source",
+    "note",
+    "recorded_by_id",
+    "recorded_at",
+    "version",
+)
 
 
 @dataclass
@@ -110,7 +127,9 @@ def _message(error: ValidationError) -> str:
 def _find_kpis(organization: Organization, rows: Sequence[Mapping[str, Any]]) -> dict[str, KPI]:
     """The organisation's KPIs the rows name, by key and by id (as text), in one query."""
     wanted = {str(r.get("kpi")).strip() for r in rows if isinstance(r, Mapping) and r.get("kpi")}
-    ids = {int(w) for w in wanted if w.isdigit()}
+    # ASCII digits ("²" is a digit to isdigit() but not to int()), and few enough to be
+    # a database id: a longer number names no KPI and would overflow the query.
+    ids = {int(w) for w in wanted if w.isascii() and w.isdigit() and len(w) < 19}
     found: dict[str, KPI] = {}
     matches = KPI.objects.filter(organization=organization).filter(
         key__in=wanted
@@ -363,17 +382,24 @@ def _create_measurements(
     # the ORM's date converters cost more than the query itself.
     quote = connection.ops.quote_name
     kpi_ids = sorted({r.kpi_id for r in rows})
+    periods = sorted({r.period_start for r in rows})
+    # By the periods written, not their range: a backfill and this week's values
+    # would otherwise read back every value in between.
+    if len(periods) <= _PERIODS_BY_NAME:
+        which = f"{quote('period_start')} IN ({', '.join(['%s'] * len(periods))})"
+        period_params = [ops.adapt_datefield_value(p) for p in periods]
+    else:
+        which = f"{quote('period_start')} BETWEEN %s AND %s"
+        period_params = [
+            ops.adapt_datefield_value(periods[0]),
+            ops.adapt_datefield_value(periods[-1]),
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('id')}, {quote('kpi_id')}, {quote('period_start')} "
             f"FROM {quote(Measurement._meta.db_table)} "
-            f"WHERE {quote('kpi_id')} IN ({', '.join(['%s'] * len(kpi_ids))}) "
-            f"AND {quote('period_start')} BETWEEN %s AND %s",
-            [
-                *kpi_ids,
-                ops.adapt_datefield_value(min(r.period_start for r in rows)),
-                ops.adapt_datefield_value(max(r.period_start for r in rows)),
-            ],
+            f"WHERE {quote('kpi_id')} IN ({', '.join(['%s'] * len(kpi_ids))}) AND {which}",
+            [*kpi_ids, *period_params],
         )
         ids = {(kpi_id, str(period)): pk for pk, kpi_id, period in cursor.fetchall()}
     at = now.isoformat()
@@ -442,63 +468,183 @@ def measurements_ingest(
     audit_source = AUDIT_SOURCE[Source(source)]
     now = timezone.now()
     with transaction.atomic():
-        periods = [r.period_start for r in plan.rows]
-        existing: dict[tuple[int, dt.date], Measurement] = {
-            (m.kpi_id, m.period_start): m
-            for m in Measurement.objects.select_for_update().filter(
-                kpi_id__in=list(plan.kpis),
-                period_start__gte=min(periods),
-                period_start__lte=max(periods),
-            )
-        }
+        existing = _existing(plan)
         new: list[_Row] = []
-        changed: list[tuple[Measurement, dict[str, Any]]] = []
-        revisions: list[MeasurementRevision] = []
+        changed: list[tuple[_Row, tuple[Any, ...]]] = []
         touched: set[int] = set()
         for row in plan.rows:
             current = existing.get((row.kpi_id, row.period_start))
             if current is None:
                 new.append(row)
                 touched.add(row.kpi_id)
-            elif current.value == row.value and (not row.note or row.note == current.note):
+            elif current[4] == row.value and (not row.note or row.note == current[6]):
                 result.unchanged += 1
             else:
-                current.kpi = row.kpi
-                before = snapshot(current)
-                revisions.append(
-                    MeasurementRevision(
-                        organization=organization,
-                        measurement=current,
-                        value=current.value,
-                        source=current.source,
-                        note=current.note,
-                        recorded_by_id=current.recorded_by_id,
-                        recorded_at=current.recorded_at,
-                    )
-                )
-                current.value = row.value
-                current.source = source
-                current.note = row.note
-                current.recorded_by = by
-                current.recorded_at = now
-                current.version += 1
-                changed.append((current, before))
+                changed.append((row, current))
                 touched.add(row.kpi_id)
         if not touched:
             return result
         events = _create_measurements(organization, by, source, now, new)
-        MeasurementRevision.objects.bulk_create(revisions, batch_size=_BATCH)
-        Measurement.objects.bulk_update(
-            [m for m, _ in changed],
-            ["value", "source", "note", "recorded_by", "recorded_at", "version"],
-            batch_size=_BATCH,
-        )
-        events += [
-            ("measurement.correct", m.pk, str(m), before, snapshot(m)) for m, before in changed
-        ]
+        events += _correct_measurements(organization, by, source, now, changed)
         _insert_audit_events(organization, by, audit_source, now, events)
-        for kpi_id in sorted(touched):
-            kpi_refresh(kpi=plan.kpis[kpi_id])
+        _refresh_kpis(organization, [plan.kpis[kpi_id] for kpi_id in sorted(touched)])
     result.created = len(new)
     result.updated = len(changed)
     return result
+
+
+def _existing(plan: _Plan) -> dict[tuple[int, dt.date], tuple[Any, ...]]:
+    """The stored measurements of the batch's KPIs and periods, locked, as tuples of
+    :data:`_SNAPSHOT_FIELDS` (model instances cost more than the query)."""
+    periods = sorted({r.period_start for r in plan.rows})
+    rows = Measurement.objects.select_for_update().filter(kpi_id__in=list(plan.kpis))
+    if len(periods) <= _PERIODS_BY_NAME:
+        rows = rows.filter(period_start__in=periods)
+    else:
+        rows = rows.filter(period_start__gte=periods[0], period_start__lte=periods[-1])
+    return {(m[2], m[3]): m for m in rows.order_by().values_list(*_SNAPSHOT_FIELDS)}
+
+
+def _snapshot(values: tuple[Any, ...]) -> dict[str, Any]:
+    """What :func:`tandem.audit.services.snapshot` takes of a measurement."""
+    data = dict(zip(_SNAPSHOT_FIELDS, values, strict=True))
+    data["period_start"] = data["period_start"].isoformat()
+    data["value"] = str(data["value"])
+    data["recorded_at"] = data["recorded_at"].isoformat()
+    return data
+
+
+def _correct_measurements(
+    organization: Organization,
+    by: User | None,
+    source: str,
+    now: dt.datetime,
+    changed: list[tuple[_Row, tuple[Any, ...]]],
+) -> list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]]:
+    """Keep each corrected value as a revision, write the new one; return the audit events
+    (before and after, as :func:`~tandem.kpis.services.measurement_record` records them)."""
+    if not changed:
+        return []
+    ops = connection.ops
+    by_id = by.pk if by else None
+    at = ops.adapt_datetimefield_value(now)
+    revisions = []
+    updates = []
+    events: list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]] = []
+    for row, current in changed:
+        pk, _, _, period, value, old_source, note, recorded_by_id, recorded_at, version = current
+        revisions.append(
+            (
+                organization.pk,
+                pk,
+                value,
+                old_source,
+                note,
+                recorded_by_id,
+                ops.adapt_datetimefield_value(recorded_at),
+                at,
+            )
+        )
+        after = (*current[:4], row.value, source, row.note, by_id, now, version + 1)
+        updates.append((row.value, source, row.note, by_id, at, version + 1, pk))
+        events.append(
+            (
+                "measurement.correct",
+                pk,
+                f"{row.kpi} {period}: {row.value}",
+                _snapshot(current),
+                _snapshot(after),
+            )
+        )
+    _insert(
+        MeasurementRevision,
+        [
+            "organization",
+            "measurement",
+            "value",
+            "source",
+            "note",
+            "recorded_by",
+            "recorded_at",
+            "replaced_at",
+        ],
+        revisions,
+    )
+    _update(
+        Measurement,
+        ["value", "source", "note", "recorded_by", "recorded_at", "version"],
+        updates,
+    )
+    return events
+
+
+def _update(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Set ``fields`` of the rows whose id ends each tuple, in one statement (the ORM's
+    bulk_update builds a CASE per field and row, which costs more than the writes)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [_field(model, name) for name in fields]
+    pk = _field(model, "id")
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s", rows)
+            return
+        every = [*columns, pk]
+        arrays = ", ".join(f"%s::{f.db_type(connection) or 'text'}[]" for f in every)
+        aliases = ", ".join(f"c{i}" for i in range(len(every)))
+        sets = ", ".join(f"{quote(f.column)} = u.c{i}" for i, f in enumerate(columns))
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS u({aliases}) "
+            f"WHERE {table}.{quote(pk.column)} = u.c{len(columns)}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+
+
+def _refresh_kpis(organization: Organization, kpis: list[KPI]) -> None:
+    """What :func:`~tandem.kpis.services.kpi_refresh` does for each KPI, in a few queries
+    for all of them: their latest values, then their key results still in play.
+
+    An organisation listening for KPI health changes gets ``kpi_refresh`` itself, KPI
+    by KPI, which compares each KPI's colour before and after.
+    """
+    if webhook_events.subscribers(organization.pk, Event.KPI_HEALTH_CHANGED):
+        for kpi in kpis:
+            kpi_refresh(kpi=kpi)
+        return
+    newest = Measurement.objects.filter(kpi_id=OuterRef("pk")).order_by("-period_start")
+    latest = {
+        pk: (period, value)
+        for pk, period, value in KPI.objects.filter(pk__in=[k.pk for k in kpis])
+        .annotate(
+            newest_period=Subquery(newest.values("period_start")[:1]),
+            newest_value=Subquery(newest.values("value")[:1]),
+        )
+        .order_by()
+        .values_list("pk", "newest_period", "newest_value")
+    }
+    ops = connection.ops
+    updates = []
+    for kpi in kpis:
+        kpi.latest_period, kpi.latest_value = latest.get(kpi.pk, (None, None))
+        updates.append(
+            (
+                ops.adapt_datefield_value(kpi.latest_period),
+                kpi.latest_value,
+                kpi.pk,
+            )
+        )
+    _update(KPI, ["latest_period", "latest_value"], updates)
+    by_id = {kpi.pk: kpi for kpi in kpis}
+    backed = (
+        KeyResult.objects.filter(kpi_id__in=list(by_id))
+        .exclude(objective__cycle__state=Cycle.State.CLOSED)
+        .exclude(objective__state__in=[Objective.State.CLOSED, Objective.State.DROPPED])
+        .select_related("objective__cycle")
+        .order_by("kpi_id", "pk")
+    )
+    for kr in backed:
+        kr.kpi = by_id[kr.kpi_id]  # type: ignore[index]
+        key_result_refresh_from_kpi(key_result=kr)
