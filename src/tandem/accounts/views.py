@@ -201,8 +201,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         user = request.user
         if user.email.lower() != invitation.email.lower():
+            # Reading the page is harmless and says what to do; joining is refused.
             context["wrong_user"] = user
-            return render(request, "accounts/invitation.html", context, status=403)
+            status = 403 if request.method == "POST" else 200
+            return render(request, "accounts/invitation.html", context, status=status)
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=user)
