@@ -56,7 +56,7 @@ def _state(summary: Summary) -> dict[str, Any]:
     org = summary.organization_id
     events = []
     for e in AuditEvent.objects.filter(organization_id=org, action__startswith="measurement."):
-        after = {k: v for k, v in e.after.items() if k not in {"id", "recorded_at"}}
+        after = {k: v for k, v in (e.after or {}).items() if k not in {"id", "recorded_at"}}
         before = e.before and {k: v for k, v in e.before.items() if k != "id"}
         events.append((e.action, e.target_repr, e.source, e.actor_id, str(before), str(after)))
     return {
