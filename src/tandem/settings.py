@@ -7,6 +7,7 @@
 | TANDEM_ALLOWED_HOSTS | comma-separated host names | localhost,127.0.0.1 |
 | TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
+| TANDEM_REPLICA_DATABASE_URL | a read replica of DATABASE_URL for reads outside transactions | none |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
 | TANDEM_OUTBOUND_ALLOWED_HOSTS | non-public hosts or networks KPI pulls and webhooks may call | none |
 
@@ -154,6 +155,11 @@ def _database(url: str) -> dict[str, Any]:
 DATABASES = {
     "default": _database(env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tandem.sqlite3'}"))
 }
+# A read replica of the primary (docs/operations.md, "Scaling out"): reads made outside
+# a transaction go to it, everything else to the primary.
+if env_str("TANDEM_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = _database(env_str("TANDEM_REPLICA_DATABASE_URL", ""))
+    DATABASE_ROUTERS = ["tandem.dbrouter.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
