@@ -7,7 +7,7 @@
 | TANDEM_ALLOWED_HOSTS | comma-separated host names | localhost,127.0.0.1 |
 | TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
-| TANDEM_REPLICA_DATABASE_URL | a read replica of DATABASE_URL for reads outside transactions | none |
+| TANDEM_REPLICA_DATABASE_URL | a read replica for reads outside transactions | none |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
 | TANDEM_OUTBOUND_ALLOWED_HOSTS | non-public hosts or networks KPI pulls and webhooks may call | none |
 
