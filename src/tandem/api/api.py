@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -36,6 +37,13 @@ class DecimalParser(Parser):
 
 
 class TandemAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = errors.not_allowed_as_problem(pattern.callback)
+        return urls
+
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # Short, stable names (objective_new) make readable generated clients.
         return operation.view_func.__name__

@@ -8,13 +8,17 @@ object (404).
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -153,6 +157,9 @@ def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpRes
 
 
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja wraps the body parser's own refusal ("must be a JSON object") in a vaguer one.
+    if isinstance(exc.__cause__, ApiError):
+        return on_api_error(request, exc.__cause__)
     return problem(exc.status_code, str(exc))
 
 
@@ -164,6 +171,32 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem(404, "Not found in this organisation.")
 
 
+def not_allowed_as_problem(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """``view`` with Ninja's plain-text 405 answered as problem JSON, keeping ``Allow``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type") == PROBLEM_CONTENT_TYPE:
+            return response
+        allowed = response.get("Allow", "")
+        answer = problem(405, f"{request.method} is not allowed here; use {allowed}.")
+        answer["Allow"] = allowed
+        return answer
+
+    return wrapper
+
+
+@csrf_exempt
+def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any address under /api/v1 that is no operation: problem JSON, not the 404 page."""
+    return problem(
+        404, "There is no such address in the API; the operations are listed in /api/v1/docs."
+    )
+
+
 # Every operation documents these answers besides its success.
 READ_ERRORS: dict[int, type[Problem]] = {
     401: Problem,
@@ -171,4 +204,5 @@ READ_ERRORS: dict[int, type[Problem]] = {
     404: Problem,
     422: Problem,
 }
-WRITE_ERRORS: dict[int, type[Problem]] = {**READ_ERRORS, 409: Problem}
+# A body that is not a JSON object is refused with 400 before anything is validated.
+WRITE_ERRORS: dict[int, type[Problem]] = {**READ_ERRORS, 400: Problem, 409: Problem}
