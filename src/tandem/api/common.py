@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
+from pydantic import Field
 
 from tandem.accounts.models import Organization, User
 from tandem.api.errors import ApiError
@@ -16,6 +17,11 @@ from tandem.api.errors import ApiError
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 M = TypeVar("M", bound=Model)
+
+# Ids are 64-bit integers on every database Tandem runs on. A larger number names no
+# row, and must not reach the database: SQLite cannot even bind it (a 500, not a 404).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _encode(after: int) -> str:
@@ -28,7 +34,7 @@ def _decode(cursor: str) -> int:
         after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         after = None
-    if not isinstance(after, int) or isinstance(after, bool):
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_ID:
         raise ApiError(
             422,
             "cursor: this cursor was not given by Tandem; pass back the `next` of a page.",

@@ -16,7 +16,9 @@ from tandem.api import services as api_services
 from tandem.api.auth import Need, caller
 from tandem.api.common import (
     DEFAULT_LIMIT,
+    MAX_ID,
     MAX_LIMIT,
+    Id,
     expected_version,
     member,
     paginate,
@@ -60,8 +62,8 @@ def kpi_list(
     request: HttpRequest,
     cursor: str | None = None,
     limit: int = LIMIT,
-    team: int | None = None,
-    owner: int | None = None,
+    team: Id | None = None,
+    owner: Id | None = None,
     tag: str | None = None,
     key: str | None = None,
     include_archived: bool = False,
@@ -294,7 +296,8 @@ def _check_may_record(who: Any, rows: list[dict[str, Any]]) -> None:
     if who.membership.role == Role.VIEWER:
         raise PermissionDenied(VIEWER_REFUSAL)
     names = {str(r.get("kpi")).strip() for r in rows}
-    ids = {int(n) for n in names if n.isdigit()}
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    ids = {int(n) for n in names if n.isascii() and n.isdigit() and int(n) <= MAX_ID}
     found = KPI.objects.filter(organization=who.organization).filter(
         key__in=names
     ) | KPI.objects.filter(organization=who.organization, pk__in=ids)

@@ -13,6 +13,7 @@ from tandem.api.auth import Caller, Need, caller
 from tandem.api.common import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    Id,
     expected_version,
     member,
     paginate,
@@ -77,9 +78,9 @@ def objective_list(
     request: HttpRequest,
     cursor: str | None = None,
     limit: int = LIMIT,
-    cycle: int | None = None,
-    team: int | None = None,
-    owner: int | None = None,
+    cycle: Id | None = None,
+    team: Id | None = None,
+    owner: Id | None = None,
     state: str | None = None,
 ) -> dict[str, Any]:
     """Objectives; filter by ``cycle``, owning ``team``, owning person (``owner``), ``state``."""
@@ -189,9 +190,9 @@ def key_result_list(
     request: HttpRequest,
     cursor: str | None = None,
     limit: int = LIMIT,
-    objective: int | None = None,
-    cycle: int | None = None,
-    owner: int | None = None,
+    objective: Id | None = None,
+    cycle: Id | None = None,
+    owner: Id | None = None,
 ) -> dict[str, Any]:
     """Key results; filter by ``objective``, ``cycle`` or ``owner``."""
     who = caller(request, Need.READ)
@@ -333,9 +334,9 @@ def initiative_list(
     request: HttpRequest,
     cursor: str | None = None,
     limit: int = LIMIT,
-    objective: int | None = None,
-    key_result: int | None = None,
-    owner: int | None = None,
+    objective: Id | None = None,
+    key_result: Id | None = None,
+    owner: Id | None = None,
     status: str | None = None,
 ) -> dict[str, Any]:
     """Initiatives; filter by ``objective``, ``key_result``, ``owner``, ``status``."""
@@ -425,9 +426,9 @@ def alignment_list(
     request: HttpRequest,
     cursor: str | None = None,
     limit: int = LIMIT,
-    objective: int | None = None,
-    parent_objective: int | None = None,
-    parent_key_result: int | None = None,
+    objective: Id | None = None,
+    parent_objective: Id | None = None,
+    parent_key_result: Id | None = None,
 ) -> dict[str, Any]:
     """Which objective contributes to which parent objective or key result."""
     who = caller(request, Need.READ)

@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 
 from tandem.accounts.models import Membership, Team
 from tandem.api.auth import Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, paginate, ref
+from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate, ref
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
 from tandem.api.schemas import (
     CycleIn,
@@ -34,7 +34,7 @@ LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 @router.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["teams"])
 def team_list(
-    request: HttpRequest, cursor: str | None = None, limit: int = LIMIT, parent: int | None = None
+    request: HttpRequest, cursor: str | None = None, limit: int = LIMIT, parent: Id | None = None
 ) -> dict[str, Any]:
     """The organisation's teams, from the company down; filter by ``parent`` team."""
     org = caller(request, Need.READ).organization
@@ -63,7 +63,7 @@ def person_list(
 
 
 @router.get("/people/{user_id}", response={200: PersonOut, **READ_ERRORS}, tags=["people"])
-def person_read(request: HttpRequest, user_id: int) -> Membership:
+def person_read(request: HttpRequest, user_id: Id) -> Membership:
     org = caller(request, Need.READ).organization
     people = Membership.objects.select_related("user")
     return get_object_or_404(people, organization=org, user_id=user_id)
