@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 demo: install
 	TANDEM_DEBUG=1 $(BIN)/tandem migrate --noinput
 	TANDEM_DEBUG=1 $(BIN)/tandem demo
-	TANDEM_DEBUG=1 $(BIN)/tandem serve --host $(HOST) --port $(PORT)
+	TANDEM_DEBUG=1 $(BIN)/tandem serve --host $(HOST) --port $(PORT) --with-worker
 
 chromium:
 	@scripts/ensure-chromium

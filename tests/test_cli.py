@@ -590,7 +590,7 @@ def serve(data_dir: Path) -> Iterator[Callable[..., str]]:
     """Start ``tandem serve`` on a free port; yield a function that waits for a URL to answer."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(**extra: str) -> str:
+    def start(*flags: str, **extra: str) -> str:
         port = free_port()
         log = (data_dir / f"serve-{port}.log").open("wb")
         processes.append(
@@ -604,6 +604,7 @@ def serve(data_dir: Path) -> Iterator[Callable[..., str]]:
                     str(port),
                     "--workers",
                     "1",
+                    *flags,
                 ],
                 env=cli_env(data_dir, **extra),
                 stdout=log,
@@ -624,6 +625,7 @@ def serve(data_dir: Path) -> Iterator[Callable[..., str]]:
                 raise AssertionError((data_dir / f"serve-{port}.log").read_text())
             time.sleep(0.3)
 
+    start.processes = processes  # type: ignore[attr-defined]
     yield start
     for process in processes:
         process.terminate()
@@ -677,3 +679,44 @@ def test_serve_outside_debug_collects_static_files_and_serves_them(data_dir, ser
         assert response.status == 200
         assert len(response.read()) > 100
         assert "max-age" in response.headers.get("Cache-Control", "")
+
+
+def test_serve_with_worker_runs_background_tasks_and_stops_the_worker_with_it(data_dir, serve):
+    base = serve("--with-worker")
+    log = (data_dir / f"serve-{base.rsplit(':', 1)[1]}.log").read_text()
+    pid = int(re.search(r"tandem worker` \(pid (\d+)\)", log).group(1))  # type: ignore[union-attr]
+    enqueued = run(
+        data_dir,
+        "shell",
+        "-c",
+        "from tandem.jobs.tasks import prune_finished_tasks; "
+        "print(prune_finished_tasks.enqueue(days=3650).id)",
+    )
+    assert enqueued.returncode == 0, enqueued.stderr
+    task_id = enqueued.stdout.strip().splitlines()[-1].replace("-", "")
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline:
+        found = rows(
+            data_dir,
+            "SELECT status FROM django_tasks_database_dbtaskresult WHERE replace(id, '-', '') = ?",
+            task_id,
+        )
+        status = found[0][0] if found else None
+        if status == "SUCCESSFUL":
+            break
+        time.sleep(0.5)
+    assert status == "SUCCESSFUL"
+    os.kill(pid, 0)  # the worker is alive while the server runs
+    server = [p for p in serve.processes if p.poll() is None][-1]  # type: ignore[attr-defined]
+    server.terminate()
+    server.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the worker outlived the server")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import socket
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +76,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=4, help="Threads per worker process (default 4)."
         )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run `tandem worker` (webhooks, pulls, e-mail, reminders) beside the "
+            "server, stopped with it: for a demo or a one-machine install.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"].strip()
@@ -106,6 +114,24 @@ class Command(BaseCommand):
             )
         self.stdout.write("Open it in a browser; press Ctrl+C to stop.")
         self.stdout.flush()
+        background = None
+        if options["with_worker"]:
+            # A process of its own: gunicorn forks and handles signals in this one.
+            background = subprocess.Popen(
+                [sys.executable, "-m", "tandem.cli", "worker", "--interval", "5"]
+            )
+            self.stdout.write(f"Background work runs in `tandem worker` (pid {background.pid}).")
+        try:
+            self._serve(host, port, workers, threads)
+        finally:
+            if background is not None:
+                background.terminate()
+                try:
+                    background.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    background.kill()
+
+    def _serve(self, host: str, port: int, workers: int, threads: int) -> None:
         TandemServer(
             {
                 "bind": _bind_address(host, port),
