@@ -708,7 +708,7 @@ def test_serve_with_worker_runs_background_tasks_and_stops_the_worker_with_it(da
         time.sleep(0.5)
     assert status == "SUCCESSFUL"
     os.kill(pid, 0)  # the worker is alive while the server runs
-    server = [p for p in serve.processes if p.poll() is None][-1]  # type: ignore[attr-defined]
+    server = [p for p in serve.processes if p.poll() is None][-1]
     server.terminate()
     server.wait(timeout=30)
     deadline = time.monotonic() + 20
