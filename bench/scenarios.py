@@ -656,6 +656,8 @@ def checkin_pool(summary: Summary, size: int = 20) -> CheckInPool:
             objective__state=Objective.State.ACTIVE,
             kind=KeyResult.Kind.METRIC,
             owner__isnull=False,
+            # A KPI-backed key result takes measurements, not check-ins.
+            kpi__isnull=True,
         )
         .select_related("owner")
         .order_by("id")

@@ -9,7 +9,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = {"team_page", "tree", "home_page", "checkin", "checkin_tiny"}
+SCENARIOS = {
+    "team_page",
+    "tree",
+    "home_page",
+    "checkin",
+    "checkin_tiny",
+    "scorecard",
+    "ingest_service",
+    "ingest_api",
+    "api_throughput",
+}
 
 
 def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
@@ -23,6 +33,7 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
             "--scale=0.002",
             "--runs=2",
             "--warmup=1",
+            "--load-seconds=1",
             f"--output={output}",
             f"--data-dir={tmp_path / 'data'}",
         ],
@@ -40,8 +51,10 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     assert report["organizations"]["big"]["checkins"] == 800
     by_key = {s["key"]: s for s in report["scenarios"]}
     assert set(by_key) == SCENARIOS
-    for scenario in by_key.values():
+    for scenario in report["scenarios"]:
         assert scenario["status"] in {"ok", "pending", "error"}
+        if scenario["key"] == "api_throughput":
+            continue
         assert scenario["target"]
         if scenario["status"] == "ok":
             assert len(scenario["times_ms"]) == 2
@@ -55,5 +68,19 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     assert by_key["checkin"]["status"] == "ok"
     assert by_key["checkin_tiny"]["status"] == "ok"
     assert "<= 1.5x the tiny organisation" in by_key["checkin"]["target"]
+    # Ingestion goes through the service and the API, which exist: measured, with rates.
+    for key in ("ingest_service", "ingest_api"):
+        assert by_key[key]["status"] == "ok", by_key[key]["note"]
+        assert by_key[key]["rows_per_s"] > 0
+        assert by_key[key]["share_of_executemany_rate"] > 0
+    assert by_key["scorecard"]["status"] == "ok", by_key["scorecard"]["note"]
+    # Throughput: a row per offered rate, each with what it achieved beside its baseline.
+    throughput = [s for s in report["scenarios"] if s["key"] == "api_throughput"]
+    assert [s["offered_rate"] for s in throughput] == [25.0, 50.0, 100.0]
+    for scenario in throughput:
+        assert scenario["status"] == "ok", scenario["note"]
+        assert scenario["achieved_rate"] > 0
+        assert scenario["baseline_achieved_rate"] > 0
+        assert scenario["p99_ms"] >= scenario["median_ms"]
     assert output.with_suffix(".md").read_text().startswith("| scenario |")
     assert "check-in (Bench Corp)" in completed.stdout

@@ -1,0 +1,222 @@
+"""One world per test module for the security tests, and a rollback around each test.
+
+The isolation matrix makes about a thousand requests; building the cast for each
+would cost more than the requests. ``world`` builds it once per module inside an
+open transaction, and ``rolled_back`` wraps every test in a savepoint that is rolled
+back, so a request that deletes or archives something leaves the next test the
+same world. Nothing outlives the module: its transaction is rolled back too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.test import Client
+
+from tandem.accounts import services as accounts
+from tandem.accounts.models import Organization, Role, Team, User
+from tandem.api.models import ApiToken
+from tandem.api.services import api_token_create
+from tandem.kpis import services as kpis
+from tandem.kpis.models import KPI, ObjectiveKPI
+from tandem.okrs import services as okrs
+from tandem.okrs.models import Alignment, Cycle, Initiative, KeyResult, Objective
+from tests.conftest import make_user, quarter_around
+
+ROLES = ("owner", "admin", "editor", "member", "viewer")
+
+
+@dataclass
+class World:
+    """The cast of ``tests/conftest.py`` (same people, team and objective), plus one of
+    every object a route can name, a session and an API token per person."""
+
+    org: Organization
+    other_org: Organization
+    people: dict[str, User]
+    company: Team
+    team: Team
+    other_team: Team
+    cycle: Cycle
+    objective: Objective
+    kr: KeyResult
+    parent: Objective
+    alignment: Alignment
+    initiative: Initiative
+    kpi: KPI
+    link: ObjectiveKPI
+    sessions: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Objects other engineers' routes name (webhooks, invitations...) live in extra.
+        extra = self.__dict__.get("extra", {})
+        if name in extra:
+            return extra[name]
+        raise AttributeError(name)
+
+    @property
+    def owner(self) -> User:
+        return self.people["owner"]
+
+    @property
+    def member(self) -> User:
+        return self.people["member"]
+
+    def client(self, role: str) -> Client:
+        """A client logged in as ``role`` (``anonymous``: nobody); a fresh cookie jar."""
+        client = Client()
+        if role != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
+        return client
+
+
+def _session_for(user: User) -> str:
+    store = SessionStore()
+    store[AUTH_SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    assert store.session_key is not None
+    return store.session_key
+
+
+def _extras(world: World) -> None:
+    """Objects of the routes other engineers add; each only once its app has it."""
+    org, owner = world.org, world.owner
+    try:
+        from tandem.webhooks.models import Delivery, Subscription
+    except ImportError:  # pragma: no cover - before webhooks land
+        pass
+    else:
+        hook = Subscription.objects.create(
+            organization=org, url="https://hooks.acme.test/tandem", secret="s" * 40, events=[]
+        )
+        world.extra["webhook"] = hook
+        world.extra["delivery"] = Delivery.objects.create(
+            organization=org, subscription=hook, event="ping", payload={}
+        )
+    if hasattr(accounts, "invitation_create"):
+        invitation = accounts.invitation_create(
+            organization=org, email="newcomer@acme.test", role=Role.MEMBER, by=owner
+        )
+        world.extra["invitation"] = invitation
+        world.extra["invitation_token"] = accounts.invitation_token(invitation)
+    world.extra["viewer_membership"] = org.memberships.get(user=world.people["viewer"])
+    world.extra["member_token"] = ApiToken.objects.get(organization=org, user=world.member)
+    world.extra["parent_kr"] = okrs.key_result_create(
+        objective=world.parent, title="Open two offices", kind="milestone", by=owner
+    )
+    # The first day of this week (the organisation's weeks start on Monday): a weekly
+    # KPI's period.
+    today = org.today()
+    world.extra["week"] = (today - dt.timedelta(days=today.weekday())).isoformat()
+
+
+def build_world() -> World:
+    owner = make_user("olivia@acme.test", "Olivia Owner")
+    org = accounts.organization_create(name="Acme IT", owner=owner, timezone="Europe/Paris")
+    people: dict[str, User] = {"owner": owner}
+    for role in (Role.ADMIN, Role.EDITOR, Role.MEMBER, Role.VIEWER):
+        user = make_user(f"{role}@acme.test", f"{role.label} Person")
+        accounts.membership_add(organization=org, user=user, role=role, by=owner)
+        people[str(role)] = user
+    outsider = make_user("oscar@globex.test", "Oscar Outsider")
+    people["outsider"] = outsider
+    other_org = accounts.organization_create(name="Globex", owner=outsider)
+    company = accounts.team_create(
+        organization=org, name="Acme IT", kind=Team.Kind.COMPANY, by=owner
+    )
+    team = accounts.team_create(organization=org, name="Sales", parent=company, by=owner)
+    accounts.team_add_member(team=team, user=people["member"], by=owner)
+    accounts.team_add_member(team=team, user=people["editor"], is_lead=True, by=owner)
+    other_team = accounts.team_create(organization=other_org, name="Globex Sales", by=outsider)
+    start, end = quarter_around(dt.datetime.now(dt.UTC).date())
+    cycle = okrs.cycle_create(
+        organization=org,
+        name="This quarter",
+        start_date=start,
+        end_date=end,
+        state=Cycle.State.ACTIVE,
+        by=owner,
+    )
+    objective = okrs.objective_create(
+        organization=org,
+        cycle=cycle,
+        owner_team=team,
+        by=owner,
+        title="Become the go-to IT service provider in our region",
+    )
+    kr = okrs.key_result_create(
+        objective=objective,
+        title="Sign new recurring contracts",
+        baseline=Decimal(0),
+        target=Decimal(100),
+        owner=people["member"],
+        by=owner,
+    )
+    parent = okrs.objective_create(
+        organization=org, cycle=cycle, owner_team=company, by=owner, title="Grow the company"
+    )
+    alignment = okrs.alignment_add(objective=objective, parent_objective=parent, by=owner)
+    initiative = okrs.initiative_create(objective=objective, title="Call every lead", by=owner)
+    kpi = kpis.kpi_create(
+        organization=org, name="Revenue", key="revenue", owner_team=team, target="100", by=owner
+    )
+    link = kpis.objective_link_kpi(objective=objective, kpi=kpi, role="guardrail", by=owner)
+    world = World(
+        org=org,
+        other_org=other_org,
+        people=people,
+        company=company,
+        team=team,
+        other_team=other_team,
+        cycle=cycle,
+        objective=objective,
+        kr=kr,
+        parent=parent,
+        alignment=alignment,
+        initiative=initiative,
+        kpi=kpi,
+        link=link,
+    )
+    for name, user in people.items():
+        world.sessions[name] = _session_for(user)
+        _, secret = api_token_create(
+            user=user,
+            organization=other_org if name == "outsider" else org,
+            name=f"{name} token",
+            scope="write",
+            expires_on=None,
+            by=user,
+        )
+        world.tokens[name] = secret
+    _extras(world)
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def rolled_back(world: World, django_db_blocker: Any) -> Iterator[World]:
+    """``world``, with whatever the test writes undone after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield world
+        transaction.set_rollback(True)
