@@ -51,9 +51,13 @@ def test_anonymous_visitors_are_sent_to_log_in_before_the_audit_log(cast: Cast, 
     assert response["Location"].startswith("/login/")
 
 
-def test_the_navigation_links_the_audit_log_for_admins_only(cast: Cast, client_for):
-    assert 'href="/audit/"' in client_for(cast.admin).get("/").content.decode()
-    assert 'href="/audit/"' not in client_for(cast.editor).get("/").content.decode()
+def test_the_settings_navigation_links_the_audit_log_for_admins_only(cast: Cast, client_for):
+    admin = client_for(cast.admin)
+    assert 'href="/settings/organization/"' in admin.get("/").content.decode()
+    assert 'href="/audit/"' in admin.get("/settings/organization/").content.decode()
+    editor = client_for(cast.editor)
+    assert 'href="/settings/organization/"' not in editor.get("/").content.decode()
+    assert 'href="/audit/"' not in editor.get("/settings/tokens/").content.decode()
 
 
 def test_another_organisations_events_never_appear(cast: Cast, client_for):
