@@ -83,13 +83,24 @@ def test_editor_creates_an_objective_audited_as_api(api: Api, cast: Cast, tokens
     assert event.actor == cast.editor
 
 
-def test_member_cannot_create_an_objective(api: Api, cast: Cast, tokens: Tokens) -> None:
+def test_member_cannot_create_an_objective_for_a_team_they_are_not_in(
+    api: Api, cast: Cast, tokens: Tokens
+) -> None:
+    response = api.post(
+        "/objectives",
+        {"cycle": cast.cycle.pk, "title": "X", "owner_team": cast.company.pk},
+        as_=tokens.member,
+    )
+    assert_problem(response, 403)
+
+
+def test_member_creates_an_objective_for_their_team(api: Api, cast: Cast, tokens: Tokens) -> None:
     response = api.post(
         "/objectives",
         {"cycle": cast.cycle.pk, "title": "X", "owner_team": cast.team.pk},
         as_=tokens.member,
     )
-    assert_problem(response, 403)
+    assert response.status_code == 201
 
 
 def test_objective_without_title_is_422_naming_the_field(

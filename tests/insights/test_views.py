@@ -511,16 +511,27 @@ def test_linking_another_organisations_kpi_is_refused_on_the_form(cast: Cast, cl
     assert not ObjectiveKPI.objects.exists()
 
 
-def test_members_and_viewers_may_not_link_or_unlink_kpis(cast: Cast, client_for):
+def test_viewers_and_members_of_other_teams_may_not_link_or_unlink_kpis(cast: Cast, client_for):
     kpi = green_now(cast, "First-time fix rate")
-    link = kpis.objective_link_kpi(objective=cast.objective, kpi=kpi, by=cast.owner)
-    for user in (cast.member, cast.viewer):
+    # The member belongs to Sales, which owns cast.objective: the company's objective is
+    # not theirs to change; the viewer changes nothing.
+    company = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_team=cast.company, title="C", by=cast.owner
+    )
+    company_kr = okrs.key_result_create(
+        objective=company, title="K", baseline=0, target=10, by=cast.owner
+    )
+    for user, objective, kr in (
+        (cast.viewer, cast.objective, cast.kr),
+        (cast.member, company, company_kr),
+    ):
+        link = kpis.objective_link_kpi(objective=objective, kpi=kpi, by=cast.owner)
         client = client_for(user)
-        url = f"/objectives/{cast.objective.pk}/kpis/"
+        url = f"/objectives/{objective.pk}/kpis/"
         assert client.post(url, {"kpi": kpi.pk, "role": "indicator"}).status_code == 403
         assert client.post(f"/objective-kpis/{link.pk}/delete/").status_code == 403
-        assert client.post(f"/key-results/{cast.kr.pk}/kpi/").status_code == 403
-    assert ObjectiveKPI.objects.count() == 1
+        assert client.post(f"/key-results/{kr.pk}/kpi/").status_code == 403
+    assert ObjectiveKPI.objects.count() == 2
 
 
 def test_another_organisations_objective_and_link_are_404(cast: Cast, client_for):

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Header, Query, Router, Status
 
-from tandem.accounts.models import Team
+from tandem.accounts.models import Role, Team
 from tandem.api.auth import Caller, Need, caller
 from tandem.api.common import (
     DEFAULT_LIMIT,
@@ -46,7 +46,14 @@ from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs import services as okrs_services
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
-from tandem.web.permissions import require_check_in, require_edit
+from tandem.web.permissions import (
+    Viewer,
+    require_check_in,
+    require_create_objective,
+    require_edit_objective,
+    viewer_of,
+    visible_objectives,
+)
 
 router = Router()
 
@@ -56,18 +63,30 @@ PATCH_ERRORS = {**WRITE_ERRORS, 400: Problem, 428: Problem}
 DELETE_ERRORS = {**WRITE_ERRORS}
 
 
-def _objectives(who: Caller) -> Any:
-    return Objective.objects.filter(organization=who.organization)
+# Every read goes through the caller's visibility: a private objective the token's
+# person may not see is absent from lists and answers 404 when addressed, as are its
+# key results, check-ins, initiatives and alignments.
 
 
-def _key_results(who: Caller) -> Any:
-    return KeyResult.objects.filter(organization=who.organization)
+def _objectives(who: Caller, viewer: Viewer) -> Any:
+    return visible_objectives(Objective.objects.filter(organization=who.organization), viewer)
 
 
-def _editor(request: HttpRequest) -> Caller:
+def _key_results(who: Caller, viewer: Viewer) -> Any:
+    return visible_objectives(
+        KeyResult.objects.filter(organization=who.organization), viewer, "objective__"
+    )
+
+
+def _initiatives(who: Caller, viewer: Viewer) -> Any:
+    return visible_objectives(
+        Initiative.objects.filter(organization=who.organization), viewer, "objective__"
+    )
+
+
+def _writer(request: HttpRequest) -> tuple[Caller, Viewer]:
     who = caller(request, Need.WRITE)
-    require_edit(who.membership)
-    return who
+    return who, viewer_of(who.membership)
 
 
 # -- objectives -----------------------------------------------------------------------------
@@ -85,7 +104,7 @@ def objective_list(
 ) -> dict[str, Any]:
     """Objectives; filter by ``cycle``, owning ``team``, owning person (``owner``), ``state``."""
     who = caller(request, Need.READ)
-    rows = _objectives(who)
+    rows = _objectives(who, viewer_of(who.membership))
     if cycle is not None:
         rows = rows.filter(cycle_id=cycle)
     if team is not None:
@@ -103,7 +122,9 @@ def objective_list(
 def objective_read(request: HttpRequest, objective_id: int, response: HttpResponse) -> Objective:
     """One objective; its ``ETag`` header (and ``version``) guards a later update."""
     who = caller(request, Need.READ)
-    objective = selectors.objective_get(organization=who.organization, pk=objective_id)
+    objective = selectors.objective_get(
+        organization=who.organization, pk=objective_id, viewer=viewer_of(who.membership)
+    )
     with_etag(response, objective.version)
     return objective
 
@@ -112,18 +133,23 @@ def objective_read(request: HttpRequest, objective_id: int, response: HttpRespon
 def objective_new(
     request: HttpRequest, payload: ObjectiveIn, response: HttpResponse
 ) -> Status[Objective]:
-    who = _editor(request)
+    who, viewer = _writer(request)
     org = who.organization
+    owner_team = ref(
+        Team.objects.filter(organization=org), "owner_team", payload.owner_team, "team"
+    )
+    owner_user = member(org, "owner_user", payload.owner_user)
+    if owner_team is not None or owner_user is not None or viewer.role == Role.VIEWER:
+        # Without an owner the service names the missing field (422).
+        require_create_objective(viewer, owner_team=owner_team, owner_user=owner_user)
     objective = okrs.objective_create(
         organization=org,
         cycle=ref(Cycle.objects.filter(organization=org), "cycle", payload.cycle, "cycle"),  # type: ignore[arg-type]
         title=payload.title,
         description=payload.description,
         kind=payload.kind,
-        owner_team=ref(
-            Team.objects.filter(organization=org), "owner_team", payload.owner_team, "team"
-        ),
-        owner_user=member(org, "owner_user", payload.owner_user),
+        owner_team=owner_team,
+        owner_user=owner_user,
         is_private=payload.is_private,
         state=payload.state,
         by=who.user,
@@ -145,9 +171,10 @@ def objective_change(
 ) -> Objective:
     """Change some fields. Requires the version read (If-Match or ``version``): a stale
     one is refused with 409 and nothing changes."""
-    who = _editor(request)
+    who, viewer = _writer(request)
     org = who.organization
-    objective = selectors.objective_get(organization=org, pk=objective_id)
+    objective = selectors.objective_get(organization=org, pk=objective_id, viewer=viewer)
+    require_edit_objective(viewer, objective)
     changes = payload.model_dump(exclude_unset=True)
     version = expected_version(if_match, changes.pop("version", None))
     if "cycle" in changes:
@@ -164,6 +191,11 @@ def objective_change(
         changes["owner_user"] = None  # a team takes over from the person, not beside them
     if changes.get("owner_user") is not None and "owner_team" not in changes:
         changes["owner_team"] = None
+    if changes.get("owner_team") is not None or changes.get("owner_user") is not None:
+        # Handing the objective over: the new owner must be one this person may choose.
+        require_create_objective(
+            viewer, owner_team=changes.get("owner_team"), owner_user=changes.get("owner_user")
+        )
     updated = okrs.objective_update(
         objective=objective, by=who.user, version=version, source=Source.API, **changes
     )
@@ -176,8 +208,11 @@ def objective_change(
 )
 def objective_remove(request: HttpRequest, objective_id: int) -> Status[None]:
     """Delete an objective of an open cycle, with its key results and check-ins."""
-    who = _editor(request)
-    objective = selectors.objective_get(organization=who.organization, pk=objective_id)
+    who, viewer = _writer(request)
+    objective = selectors.objective_get(
+        organization=who.organization, pk=objective_id, viewer=viewer
+    )
+    require_edit_objective(viewer, objective)
     okrs_services.objective_delete(objective=objective, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -196,7 +231,7 @@ def key_result_list(
 ) -> dict[str, Any]:
     """Key results; filter by ``objective``, ``cycle`` or ``owner``."""
     who = caller(request, Need.READ)
-    rows = _key_results(who)
+    rows = _key_results(who, viewer_of(who.membership))
     if objective is not None:
         rows = rows.filter(objective_id=objective)
     if cycle is not None:
@@ -213,7 +248,9 @@ def key_result_list(
 )
 def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResponse) -> KeyResult:
     who = caller(request, Need.READ)
-    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    kr = selectors.key_result_get(
+        organization=who.organization, pk=key_result_id, viewer=viewer_of(who.membership)
+    )
     with_etag(response, kr.version)
     return kr
 
@@ -222,15 +259,16 @@ def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResp
 def key_result_new(
     request: HttpRequest, payload: KeyResultIn, response: HttpResponse
 ) -> Status[KeyResult]:
-    who = _editor(request)
+    who, viewer = _writer(request)
     org = who.organization
     objective = ref(
-        _objectives(who).select_related("cycle", "organization"),
+        _objectives(who, viewer).select_related("cycle", "organization"),
         "objective",
         payload.objective,
         "objective",
     )
     assert objective is not None
+    require_edit_objective(viewer, objective)
     kr = okrs.key_result_create(
         objective=objective,
         title=payload.title,
@@ -261,8 +299,9 @@ def key_result_change(
     if_match: str | None = IF_MATCH,
 ) -> KeyResult:
     """Change some fields; requires the version read, like objectives."""
-    who = _editor(request)
-    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    who, viewer = _writer(request)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
+    require_edit_objective(viewer, kr.objective)
     changes = payload.model_dump(exclude_unset=True)
     version = expected_version(if_match, changes.pop("version", None))
     if "owner" in changes:
@@ -279,8 +318,9 @@ def key_result_change(
 )
 def key_result_remove(request: HttpRequest, key_result_id: int) -> Status[None]:
     """Delete a key result of an open cycle, with its check-ins."""
-    who = _editor(request)
-    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
+    who, viewer = _writer(request)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
+    require_edit_objective(viewer, kr.objective)
     okrs_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -298,7 +338,7 @@ def checkin_list(
 ) -> dict[str, Any]:
     """A key result's check-ins, oldest first. Check-ins are never changed or deleted."""
     who = caller(request, Need.READ)
-    kr = get_object_or_404(KeyResult, organization=who.organization, pk=key_result_id)
+    kr = get_object_or_404(_key_results(who, viewer_of(who.membership)), pk=key_result_id)
     return paginate(CheckIn.objects.filter(key_result=kr), cursor=cursor, limit=limit)
 
 
@@ -309,10 +349,9 @@ def checkin_list(
 )
 def checkin_new(request: HttpRequest, key_result_id: int, payload: CheckInIn) -> Status[CheckIn]:
     """Check in: a value (metric) or done (milestone), a confidence from 1 to 10, a note."""
-    who = caller(request, Need.WRITE)
-    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id)
-    team_ids = selectors.team_ids_of(organization=who.organization, user=who.user)
-    require_check_in(who.membership, kr, team_ids)
+    who, viewer = _writer(request)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
+    require_check_in(who.membership, kr, viewer.team_ids)
     checkin = okrs.key_result_check_in(
         key_result=kr,
         by=who.user,
@@ -341,7 +380,7 @@ def initiative_list(
 ) -> dict[str, Any]:
     """Initiatives; filter by ``objective``, ``key_result``, ``owner``, ``status``."""
     who = caller(request, Need.READ)
-    rows = Initiative.objects.filter(organization=who.organization)
+    rows = _initiatives(who, viewer_of(who.membership))
     if objective is not None:
         rows = rows.filter(objective_id=objective)
     if key_result is not None:
@@ -360,21 +399,25 @@ def initiative_list(
 )
 def initiative_read(request: HttpRequest, initiative_id: int) -> Initiative:
     who = caller(request, Need.READ)
-    return get_object_or_404(Initiative, organization=who.organization, pk=initiative_id)
+    return get_object_or_404(_initiatives(who, viewer_of(who.membership)), pk=initiative_id)
 
 
 @router.post("/initiatives", response={201: InitiativeOut, **WRITE_ERRORS}, tags=["initiatives"])
 def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initiative]:
-    who = _editor(request)
+    who, viewer = _writer(request)
     org = who.organization
     objective = ref(
-        _objectives(who).select_related("organization"), "objective", payload.objective, "objective"
+        _objectives(who, viewer).select_related("organization"),
+        "objective",
+        payload.objective,
+        "objective",
     )
     assert objective is not None
+    require_edit_objective(viewer, objective)
     initiative = okrs.initiative_create(
         objective=objective,
         title=payload.title,
-        key_result=ref(_key_results(who), "key_result", payload.key_result, "key result"),
+        key_result=ref(_key_results(who, viewer), "key_result", payload.key_result, "key result"),
         owner=member(org, "owner", payload.owner),
         status=payload.status,
         due_date=payload.due_date,
@@ -393,12 +436,11 @@ def initiative_change(
     request: HttpRequest, initiative_id: int, payload: InitiativePatch
 ) -> Initiative:
     """Change an initiative's status (initiatives carry no version: the last status wins)."""
-    who = _editor(request)
+    who, viewer = _writer(request)
     initiative = get_object_or_404(
-        Initiative.objects.select_related("organization"),
-        organization=who.organization,
-        pk=initiative_id,
+        _initiatives(who, viewer).select_related("organization", "objective"), pk=initiative_id
     )
+    require_edit_objective(viewer, initiative.objective)
     return okrs.initiative_set_status(
         initiative=initiative, status=payload.status, by=who.user, source=Source.API
     )
@@ -408,12 +450,11 @@ def initiative_change(
     "/initiatives/{initiative_id}", response={204: None, **DELETE_ERRORS}, tags=["initiatives"]
 )
 def initiative_remove(request: HttpRequest, initiative_id: int) -> Status[None]:
-    who = _editor(request)
+    who, viewer = _writer(request)
     initiative = get_object_or_404(
-        Initiative.objects.select_related("organization"),
-        organization=who.organization,
-        pk=initiative_id,
+        _initiatives(who, viewer).select_related("organization", "objective"), pk=initiative_id
     )
+    require_edit_objective(viewer, initiative.objective)
     okrs_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -432,7 +473,9 @@ def alignment_list(
 ) -> dict[str, Any]:
     """Which objective contributes to which parent objective or key result."""
     who = caller(request, Need.READ)
-    rows = Alignment.objects.filter(organization=who.organization)
+    rows = selectors.visible_alignments(
+        Alignment.objects.filter(organization=who.organization), viewer_of(who.membership)
+    )
     if objective is not None:
         rows = rows.filter(objective_id=objective)
     if parent_objective is not None:
@@ -447,20 +490,26 @@ def alignment_list(
 )
 def alignment_read(request: HttpRequest, alignment_id: int) -> Alignment:
     who = caller(request, Need.READ)
-    return selectors.alignment_get(organization=who.organization, pk=alignment_id)
+    return selectors.alignment_get(
+        organization=who.organization, pk=alignment_id, viewer=viewer_of(who.membership)
+    )
 
 
 @router.post("/alignments", response={201: AlignmentOut, **WRITE_ERRORS}, tags=["alignments"])
 def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignment]:
-    who = _editor(request)
-    objectives = _objectives(who).select_related("organization")
+    who, viewer = _writer(request)
+    objectives = _objectives(who, viewer).select_related("organization")
     objective = ref(objectives, "objective", payload.objective, "objective")
     assert objective is not None
+    require_edit_objective(viewer, objective)
     alignment = okrs.alignment_add(
         objective=objective,
         parent_objective=ref(objectives, "parent_objective", payload.parent_objective, "objective"),
         parent_key_result=ref(
-            _key_results(who), "parent_key_result", payload.parent_key_result, "key result"
+            _key_results(who, viewer),
+            "parent_key_result",
+            payload.parent_key_result,
+            "key result",
         ),
         by=who.user,
         source=Source.API,
@@ -472,7 +521,10 @@ def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignmen
     "/alignments/{alignment_id}", response={204: None, **DELETE_ERRORS}, tags=["alignments"]
 )
 def alignment_remove(request: HttpRequest, alignment_id: int) -> Status[None]:
-    who = _editor(request)
-    alignment = selectors.alignment_get(organization=who.organization, pk=alignment_id)
+    who, viewer = _writer(request)
+    alignment = selectors.alignment_get(
+        organization=who.organization, pk=alignment_id, viewer=viewer
+    )
+    require_edit_objective(viewer, alignment.objective)
     okrs.alignment_remove(alignment=alignment, by=who.user, source=Source.API)
     return Status(204, None)

@@ -31,10 +31,9 @@ from tandem.kpis.models import KPI, Measurement
 from tandem.kpis.models import Source as MeasurementSource
 from tandem.kpis.selectors import org_today
 from tandem.okrs.models import CheckIn, Cycle, KeyResult, Objective
-from tandem.okrs.selectors import team_ids_of
 from tandem.okrs.services import key_result_check_in
 from tandem.validation import decimal_field
-from tandem.web.permissions import can_check_in
+from tandem.web.permissions import Viewer, can_check_in, viewer_of, visible_objectives
 
 MEASUREMENTS = "measurements"
 CHECKINS = "checkins"
@@ -288,12 +287,15 @@ class CheckInResult:
 
 
 def _key_result_finder(
-    organization: Organization, table: Table
+    organization: Organization, table: Table, viewer: Viewer | None
 ) -> Callable[[dict[str, str]], KeyResult | str]:
     """Find each row's key result in one query: by id, or by objective and key result
-    titles among the open cycles' objectives."""
+    titles among the open cycles' objectives that the importing person may see (a
+    private objective they may not see is unknown to their file)."""
     krs = list(
-        KeyResult.objects.filter(organization=organization)
+        visible_objectives(
+            KeyResult.objects.filter(organization=organization), viewer, "objective__"
+        )
         .exclude(objective__cycle__state=Cycle.State.CLOSED)
         .select_related("objective__cycle", "kpi")
     )
@@ -349,8 +351,9 @@ def _checkin_rows(
 ) -> list[CheckInRow]:
     _check_columns(table, CHECKIN_COLUMNS, ("key_result", "confidence"))
     membership = Membership.objects.filter(organization=organization, user=by).first()
-    team_ids: Collection[int] = team_ids_of(organization=organization, user=by)
-    find = _key_result_finder(organization, table)
+    viewer = viewer_of(membership) if membership is not None else None
+    team_ids: Collection[int] = viewer.team_ids if viewer is not None else set()
+    find = _key_result_finder(organization, table, viewer)
     today = today or org_today(organization)
     errors: list[dict[str, Any]] = []
     out: list[CheckInRow] = []

@@ -26,12 +26,14 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source
 from tandem.kpis.models import KPI, ObjectiveKPI
 from tandem.kpis.services import key_result_link_kpi, objective_link_kpi, objective_unlink_kpi
 from tandem.okrs.models import Alignment, Cycle, Initiative, KeyResult, Objective
+from tandem.okrs.selectors import visible_alignments
 from tandem.okrs.services import (
     alignment_add,
     alignment_remove,
@@ -43,6 +45,7 @@ from tandem.okrs.services import (
     objective_update,
 )
 from tandem.validation import decimal_field
+from tandem.web.permissions import Viewer, viewer_of, visible_objectives
 
 FORMAT_VERSION = 1
 _KEY = {"objective": "obj", "key_result": "kr", "initiative": "ini"}
@@ -117,16 +120,20 @@ def _initiative(initiative: Initiative) -> dict[str, Any]:
     return out
 
 
-def okrs_export(*, organization: Organization, cycle: Cycle) -> dict[str, Any]:
-    """The cycle's OKRs as plain data, ready for :func:`yaml.safe_dump`."""
+def okrs_export(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None = None
+) -> dict[str, Any]:
+    """The cycle's OKRs as plain data, ready for :func:`yaml.safe_dump`: those ``viewer``
+    may see (``None``, the operator acting as the owner: all of them)."""
     objectives = (
-        Objective.objects.filter(organization=organization, cycle=cycle)
+        visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .select_related("owner_team", "owner_user")
         .prefetch_related(
             "key_results__kpi",
             "key_results__owner",
             "initiatives__owner",
-            "alignments_up",
+            # A link to a private objective the viewer may not see would tell it exists.
+            Prefetch("alignments_up", queryset=visible_alignments(Alignment.objects.all(), viewer)),
             "kpi_links__kpi",
         )
         .order_by("position", "id")
@@ -191,8 +198,10 @@ def okrs_export(*, organization: Organization, cycle: Cycle) -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "cycle": cycle.name, "objectives": out}
 
 
-def okrs_export_yaml(*, organization: Organization, cycle: Cycle) -> str:
-    data = okrs_export(organization=organization, cycle=cycle)
+def okrs_export_yaml(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None = None
+) -> str:
+    data = okrs_export(organization=organization, cycle=cycle, viewer=viewer)
     header = (
         f"# Tandem OKRs of {organization.name}, {cycle.name}.\n"
         "# Edit and import with `tandem import`; items without a key are created.\n"
@@ -248,6 +257,12 @@ class _Importer:
             for m in Membership.objects.filter(organization=organization).select_related("user")
         }
         self.kpis = {k.key: k for k in KPI.objects.filter(organization=organization)}
+        # The importing person's rights apply: a private objective they may not see is
+        # unknown to the file, as it is to their pages. No person: the operator.
+        membership = (
+            Membership.objects.filter(organization=organization, user=by).first() if by else None
+        )
+        self.viewer = viewer_of(membership) if membership is not None else None
         # Items of the file by key: filled while checking, for alignments to refer to.
         self.labels: dict[str, tuple[str, str]] = {}
 
@@ -380,22 +395,26 @@ class _Importer:
         self.cycle = cycle
         stored = {
             o.pk: o
-            for o in Objective.objects.filter(organization=self.org, cycle=cycle).select_related(
-                "cycle", "organization", "owner_team", "owner_user"
-            )
+            for o in visible_objectives(
+                Objective.objects.filter(organization=self.org, cycle=cycle), self.viewer
+            ).select_related("cycle", "organization", "owner_team", "owner_user")
         }
         self.krs = {
             kr.pk: kr
-            for kr in KeyResult.objects.filter(organization=self.org).select_related(
-                "objective__cycle", "objective__organization", "kpi", "owner"
-            )
+            for kr in visible_objectives(
+                KeyResult.objects.filter(organization=self.org), self.viewer, "objective__"
+            ).select_related("objective__cycle", "objective__organization", "kpi", "owner")
         }
         self.initiatives = {
             i.pk: i
-            for i in Initiative.objects.filter(organization=self.org).select_related("owner")
+            for i in visible_objectives(
+                Initiative.objects.filter(organization=self.org), self.viewer, "objective__"
+            ).select_related("owner")
         }
         self.all_objectives = set(
-            Objective.objects.filter(organization=self.org).values_list("pk", flat=True)
+            visible_objectives(
+                Objective.objects.filter(organization=self.org), self.viewer
+            ).values_list("pk", flat=True)
         )
         steps: list[Callable[[], None]] = []
         self.links: list[tuple[str, dict[str, Any], list[str], list[str], list[str]]] = []
@@ -703,7 +722,11 @@ class _Importer:
         for path, objective, aligned, guardrails, indicators in self.pending_links:
             current = {
                 (a.parent_objective_id, a.parent_key_result_id): a
-                for a in Alignment.objects.filter(objective=objective)
+                # Links to objectives the importing person does not see are not theirs
+                # to keep or remove: the file could not name them.
+                for a in visible_alignments(
+                    Alignment.objects.filter(objective=objective), self.viewer
+                )
             }
             wanted = set()
             for j, ref in enumerate(aligned):

@@ -195,7 +195,7 @@ def objective_page(
         ),
         Prefetch(
             "alignments_up",
-            queryset=_visible_alignments(Alignment.objects.all(), viewer)
+            queryset=visible_alignments(Alignment.objects.all(), viewer)
             .select_related(
                 "parent_objective__owner_team",
                 "parent_objective__owner_user",
@@ -205,7 +205,7 @@ def objective_page(
         ),
         Prefetch(
             "alignments_down",
-            queryset=_visible_alignments(Alignment.objects.all(), viewer)
+            queryset=visible_alignments(Alignment.objects.all(), viewer)
             .select_related("objective__owner_team", "objective__owner_user")
             .order_by("id"),
         ),
@@ -213,9 +213,7 @@ def objective_page(
     return get_object_or_404(visible_objectives(queryset, viewer), organization=organization, pk=pk)
 
 
-def _visible_alignments(
-    queryset: QuerySet[Alignment], viewer: Viewer | None
-) -> QuerySet[Alignment]:
+def visible_alignments(queryset: QuerySet[Alignment], viewer: Viewer | None) -> QuerySet[Alignment]:
     """Alignments whose both ends ``viewer`` may see: a link to a private objective
     would tell its title."""
     if viewer is None or sees_every_private(viewer.membership):
@@ -237,7 +235,7 @@ def objective_children_through_key_results(
 ) -> QuerySet[Alignment]:
     """Alignments of objectives that contribute to one of ``objective``'s key results."""
     return (
-        _visible_alignments(Alignment.objects.all(), viewer)
+        visible_alignments(Alignment.objects.all(), viewer)
         .filter(organization_id=objective.organization_id, parent_key_result__objective=objective)
         .select_related("objective__owner_team", "objective__owner_user", "parent_key_result")
         .order_by("id")
@@ -280,7 +278,7 @@ def alignment_get(
     *, organization: Organization, pk: int | str, viewer: Viewer | None = None
 ) -> Alignment:
     return get_object_or_404(
-        _visible_alignments(Alignment.objects.all(), viewer).select_related(
+        visible_alignments(Alignment.objects.all(), viewer).select_related(
             "objective", "organization"
         ),
         organization=organization,

@@ -1,4 +1,9 @@
-"""``tandem export``: a cycle's OKRs as YAML, or KPI values as CSV."""
+"""``tandem export``: a cycle's OKRs as YAML, or KPI values as CSV.
+
+Whoever runs the command on the server acts as the organisation's owner and exports
+every objective, private ones included; ``--as EMAIL`` exports what that member may
+see instead (without the private objectives hidden from them).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tandem.integrations import files
-from tandem.integrations.management.commands._common import Progress, organization_named
+from tandem.integrations.management.commands._common import (
+    Progress,
+    membership_of,
+    organization_named,
+)
 from tandem.integrations.okr_yaml import okrs_export_yaml
 from tandem.okrs.models import Cycle
+from tandem.web.permissions import viewer_of
 
 PROGRESS_EVERY = 10_000
 
@@ -35,11 +45,21 @@ class Command(BaseCommand):
             help="With --kpis: only periods starting on or after this date (YYYY-MM-DD).",
         )
         parser.add_argument(
+            "--as",
+            dest="as_email",
+            help="Export only what this member may see (default: everything, as the owner).",
+        )
+        parser.add_argument(
             "-o", "--output", help="The file to write (default: standard output; CSV needs one)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_named(options["org"])
+        viewer = (
+            viewer_of(membership_of(organization, options["as_email"]))
+            if options["as_email"]
+            else None
+        )
         output = options["output"]
         if options["cycle"] is not None:
             cycle = Cycle.objects.filter(organization=organization, name=options["cycle"]).first()
@@ -48,7 +68,7 @@ class Command(BaseCommand):
                     Cycle.objects.filter(organization=organization).values_list("name", flat=True)
                 )
                 raise CommandError(f"--cycle: no cycle “{options['cycle']}” (there are: {names}).")
-            text = okrs_export_yaml(organization=organization, cycle=cycle)
+            text = okrs_export_yaml(organization=organization, cycle=cycle, viewer=viewer)
             if output:
                 Path(output).write_text(text, encoding="utf-8")
                 self.stderr.write(f"Wrote {cycle.name}'s OKRs to {output}.")
