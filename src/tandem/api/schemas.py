@@ -8,11 +8,30 @@ strings or as JSON numbers (read as decimals, never through a float).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+DECIMAL_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _decimal_text(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(DECIMAL_TEXT, value):
+        raise ValueError(f"“{value[:40]}” is not a number written like 12.5 or -3.")
+    return value
+
+
+# A decimal in a request: a JSON number, or a string holding one written plainly. The
+# document says which strings, so clients (and their generated code) know "abc" or
+# "1_000" is refused before they send it; the validator holds Tandem to the same rule.
+DecimalIn = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_TEXT}]}),
+]
 
 # -- people and teams ---------------------------------------------------------------------
 
@@ -131,10 +150,10 @@ class KeyResultIn(Schema):
     kind: Literal["metric", "milestone"] = "metric"
     unit: Literal["number", "percent", "currency"] = "number"
     currency: str = ""
-    baseline: Decimal | None = None
-    target: Decimal | None = None
+    baseline: DecimalIn | None = None
+    target: DecimalIn | None = None
     owner: int | None = None
-    weight: Decimal = Decimal(1)
+    weight: DecimalIn = Decimal(1)
 
 
 class KeyResultPatch(Schema):
@@ -142,10 +161,10 @@ class KeyResultPatch(Schema):
     kind: Literal["metric", "milestone"] | None = None
     unit: Literal["number", "percent", "currency"] | None = None
     currency: str | None = None
-    baseline: Decimal | None = None
-    target: Decimal | None = None
+    baseline: DecimalIn | None = None
+    target: DecimalIn | None = None
     owner: int | None = None
-    weight: Decimal | None = None
+    weight: DecimalIn | None = None
     position: int | None = None
     version: int | None = Field(None, description="The version read; If-Match works too.")
 
@@ -167,7 +186,7 @@ class CheckInOut(Schema):
 
 class CheckInIn(Schema):
     confidence: int = Field(description="1 (not at all) to 10 (certain).")
-    value: Decimal | None = Field(None, description="For a metric key result.")
+    value: DecimalIn | None = Field(None, description="For a metric key result.")
     done: bool | None = Field(None, description="For a milestone.")
     note: str = ""
     at: dt.datetime | None = Field(None, description="When it was true (default: now).")
@@ -268,11 +287,11 @@ class KpiIn(Schema):
     direction: Direction = "higher_is_better"
     frequency: Frequency = "weekly"
     aggregation: Aggregation = "last"
-    target: Decimal | None = None
-    yellow: Decimal | None = None
-    low: Decimal | None = None
-    high: Decimal | None = None
-    tolerance: Decimal | None = None
+    target: DecimalIn | None = None
+    yellow: DecimalIn | None = None
+    low: DecimalIn | None = None
+    high: DecimalIn | None = None
+    tolerance: DecimalIn | None = None
     effective_from: dt.date | None = None
     tags: list[str] = []
 
@@ -307,7 +326,7 @@ class MeasurementOut(Schema):
 
 class MeasurementIn(Schema):
     period_start: dt.date = Field(description="The first day of the KPI's period.")
-    value: Decimal
+    value: DecimalIn
     note: str = ""
 
 
