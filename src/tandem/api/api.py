@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -64,6 +67,25 @@ class TandemAPI(NinjaAPI):
         return schema
 
 
+def refuse_unknown_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A misspelt filter (``?cylce=3``) is refused with 422 naming it, instead of quietly
+    answering the whole unfiltered list as if it were what was asked for."""
+    known = set(inspect.signature(view).parameters)
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            raise errors.ApiError(
+                422,
+                f"{unknown[0]}: this operation takes no such parameter (see /api/v1/docs).",
+                errors=[{"field": name, "message": "Not a parameter."} for name in unknown],
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 api = TandemAPI(
     title="Tandem API",
     version="1",
@@ -81,6 +103,7 @@ api = TandemAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_decorator(refuse_unknown_query_parameters)
 api.exception_handler(errors.ApiError)(errors.on_api_error)
 api.exception_handler(NinjaValidationError)(errors.on_request_invalid)
 api.exception_handler(DjangoValidationError)(errors.on_service_invalid)
