@@ -24,6 +24,8 @@ from tandem.integrations import outbound
 from tandem.notifications import services
 from tandem.notifications.selectors import Digest, Owed
 from tandem.okrs.models import KeyResult, Objective
+from tandem.terms import DEFAULT as DEFAULT_TERMS
+from tandem.terms import Terms, terms_of
 
 logger = logging.getLogger("tandem.notifications")
 
@@ -94,9 +96,10 @@ def email(*, to: User, subject: str, template: str, context: dict[str, Any]) -> 
 # -- subjects ---------------------------------------------------------------------------------
 
 
-def reminder_subject(owed: list[Owed]) -> str:
+def reminder_subject(owed: list[Owed], words: Terms = DEFAULT_TERMS) -> str:
     verb = "waits" if len(owed) == 1 else "wait"
-    return f"{plural(len(owed), 'key result', 'key results')} {verb} for this week's check-in"
+    what = plural(len(owed), words["key_result"], words["key_results"])
+    return f"{what} {verb} for this week's {words['check_in']}"
 
 
 def escalation_subject(people: int) -> str:
@@ -104,12 +107,18 @@ def escalation_subject(people: int) -> str:
     return f"{who} missed check-ins: a nudge would help"
 
 
-def digest_subject(digest: Digest) -> str:
+def digest_subject(digest: Digest, words: Terms = DEFAULT_TERMS) -> str:
     parts = []
     if digest.red_kpis:
-        parts.append(plural(len(digest.red_kpis), "red KPI", "red KPIs"))
+        parts.append(plural(len(digest.red_kpis), f"red {words['kpi']}", f"red {words['kpis']}"))
     if digest.key_results:
-        parts.append(plural(len(digest.key_results), "key result behind", "key results behind"))
+        parts.append(
+            plural(
+                len(digest.key_results),
+                f"{words['key_result']} behind",
+                f"{words['key_results']} behind",
+            )
+        )
     if digest.watermelons:
         parts.append(plural(len(digest.watermelons), "watermelon", "watermelons"))
     return "This week: " + ", ".join(parts)
@@ -155,7 +164,9 @@ def channel_payload(*, organization: Organization, digest: Digest, week: str) ->
     blocks, ``blocks`` (mrkdwn sections) for the message itself."""
     context = digest_context(digest)
     title = f"{organization.name}, week {week}: " + (
-        digest_subject(digest).removeprefix("This week: ") if not digest.empty else "all clear"
+        digest_subject(digest, terms_of(organization)).removeprefix("This week: ")
+        if not digest.empty
+        else "all clear"
     )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}

@@ -16,6 +16,7 @@ from tandem.accounts.models import Organization, User
 from tandem.domain import schedule
 from tandem.notifications import messages, selectors
 from tandem.notifications.models import Notification
+from tandem.terms import terms_of
 
 
 def _when(occurrence: str) -> dt.datetime:
@@ -52,7 +53,7 @@ def send_checkin_reminder(organization_id: int, user_id: int, occurrence: str) -
     ).get(user.pk, [])
     if not owed:
         return False
-    subject = messages.reminder_subject(owed)
+    subject = messages.reminder_subject(owed, terms_of(organization))
     context = {
         "organization": organization,
         "items": [
@@ -159,7 +160,7 @@ def send_digests(organization_id: int, occurrence: str) -> int:
         digest = found.company if whole_company else found.for_user(user.pk)
         if digest.empty:
             continue
-        subject = messages.digest_subject(digest)
+        subject = messages.digest_subject(digest, terms_of(organization))
         context = {
             "organization": organization,
             "week": week,
@@ -201,7 +202,9 @@ def send_test_reminder(organization_id: int, user_id: int, requested_at: str) ->
         organization=organization, moment=moment, user_ids={user.pk}
     ).get(user.pk, [])
     subject = "Test: " + (
-        messages.reminder_subject(owed) if owed else "this is how Tandem's check-in reminders look"
+        messages.reminder_subject(owed, terms_of(organization))
+        if owed
+        else "this is how Tandem's check-in reminders look"
     )
     context = {
         "organization": organization,
