@@ -9,7 +9,7 @@
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
 | TANDEM_REPLICA_DATABASE_URL | a read replica for reads outside transactions | none |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
-| TANDEM_OUTBOUND_ALLOWED_HOSTS | non-public hosts or networks KPI pulls and webhooks may call | none |
+| TANDEM_OUTBOUND_ALLOWED_HOSTS | private hosts or networks pulls and webhooks may call | none |
 
 A variable set to nothing counts as not set (see tandem.conf).
 """
