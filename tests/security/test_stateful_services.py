@@ -454,6 +454,5 @@ def test_random_people_doing_random_things_keep_tandems_invariants() -> None:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
-    print(TALLY)
     assert TALLY["accepted"] > EXAMPLES, TALLY
     assert TALLY["refused"] > EXAMPLES, TALLY
