@@ -519,7 +519,7 @@ def test_viewers_and_members_of_other_teams_may_not_link_or_unlink_kpis(cast: Ca
         organization=cast.org, cycle=cast.cycle, owner_team=cast.company, title="C", by=cast.owner
     )
     company_kr = okrs.key_result_create(
-        objective=company, title="K", baseline=0, target=10, by=cast.owner
+        objective=company, title="K", baseline="0", target="10", by=cast.owner
     )
     for user, objective, kr in (
         (cast.viewer, cast.objective, cast.kr),
