@@ -198,3 +198,20 @@ def test_every_form_of_a_renamed_concept_reads_well():
     assert Terms()["a_objective"] == "an objective"
     assert Terms()["A_kpi"] == "A KPI"
     assert Terms()["Kpis"] == "KPIs"
+
+
+def test_reminder_and_digest_subjects_say_the_organisations_words(cast: Cast):
+    from tandem.notifications import messages
+    from tandem.terms import PRESETS, terms_of
+
+    cast.org.terminology = {
+        key: {"singular": s, "plural": p} for key, (s, p) in PRESETS["eos"][1].items()
+    }
+    words = terms_of(cast.org)
+    assert (
+        messages.reminder_subject([object(), object(), object()], words)  # type: ignore[list-item]
+        == "3 milestones wait for this week's update"
+    )
+    assert messages.reminder_subject([object()], terms_of(None)) == (  # type: ignore[list-item]
+        "1 key result waits for this week's check-in"
+    )
