@@ -10,6 +10,7 @@
 | TANDEM_REPLICA_DATABASE_URL | a read replica for reads outside transactions | none |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
 | TANDEM_OUTBOUND_ALLOWED_HOSTS | private hosts or networks pulls and webhooks may call | none |
+| TANDEM_OIDC_CLIENT_ID (and TANDEM_OIDC_*) | single sign-on through OpenID Connect | off |
 
 A variable set to nothing counts as not set (see tandem.conf).
 """
@@ -173,6 +174,39 @@ TANDEM_TRUST_X_FORWARDED_FOR = env_bool("TANDEM_TRUST_X_FORWARDED_FOR", default=
 # Hosts (names, addresses or networks) that KPI pulls and webhooks may call although they
 # are not public addresses, e.g. an internal reporting server (see tandem.integrations.outbound).
 TANDEM_OUTBOUND_ALLOWED_HOSTS = env_list("TANDEM_OUTBOUND_ALLOWED_HOSTS", [])
+# Single sign-on through OpenID Connect (tandem.accounts.oidc, docs/operations.md): off
+# unless a client id is set. Endpoints not given are read from the issuer's discovery
+# document at the first sign-in, never at start-up.
+TANDEM_OIDC_CLIENT_ID = env_str("TANDEM_OIDC_CLIENT_ID", "")
+if TANDEM_OIDC_CLIENT_ID:
+    TANDEM_OIDC_CLIENT_SECRET = env_str("TANDEM_OIDC_CLIENT_SECRET")
+    TANDEM_OIDC_ISSUER = env_str("TANDEM_OIDC_ISSUER", "").rstrip("/")
+    TANDEM_OIDC_AUTHORIZATION_ENDPOINT = env_str("TANDEM_OIDC_AUTHORIZATION_ENDPOINT", "")
+    TANDEM_OIDC_TOKEN_ENDPOINT = env_str("TANDEM_OIDC_TOKEN_ENDPOINT", "")
+    TANDEM_OIDC_USERINFO_ENDPOINT = env_str("TANDEM_OIDC_USERINFO_ENDPOINT", "")
+    TANDEM_OIDC_JWKS_ENDPOINT = env_str("TANDEM_OIDC_JWKS_ENDPOINT", "")
+    _endpoints = (
+        TANDEM_OIDC_AUTHORIZATION_ENDPOINT,
+        TANDEM_OIDC_TOKEN_ENDPOINT,
+        TANDEM_OIDC_USERINFO_ENDPOINT,
+        TANDEM_OIDC_JWKS_ENDPOINT,
+    )
+    if not TANDEM_OIDC_ISSUER and not all(_endpoints):
+        raise ImproperlyConfigured(
+            "Single sign-on needs TANDEM_OIDC_ISSUER, or all four of TANDEM_OIDC_"
+            "AUTHORIZATION_ENDPOINT, _TOKEN_ENDPOINT, _USERINFO_ENDPOINT and _JWKS_ENDPOINT."
+        )
+    TANDEM_OIDC_SCOPES = env_str("TANDEM_OIDC_SCOPES", "openid email profile")
+    if "openid" not in TANDEM_OIDC_SCOPES.split():
+        raise ImproperlyConfigured(f"TANDEM_OIDC_SCOPES={TANDEM_OIDC_SCOPES!r} lacks openid.")
+    TANDEM_OIDC_SIGN_ALGORITHM = env_str("TANDEM_OIDC_SIGN_ALGORITHM", "RS256")
+    if TANDEM_OIDC_SIGN_ALGORITHM.lower() == "none":
+        raise ImproperlyConfigured("TANDEM_OIDC_SIGN_ALGORITHM=none would accept unsigned tokens.")
+    TANDEM_OIDC_BUTTON_LABEL = env_str("TANDEM_OIDC_BUTTON_LABEL", "single sign-on")
+    TANDEM_OIDC_CREATE_USERS = env_bool("TANDEM_OIDC_CREATE_USERS", default=False)
+    TANDEM_OIDC_REQUIRE_VERIFIED_EMAIL = env_bool("TANDEM_OIDC_REQUIRE_VERIFIED_EMAIL", True)
+    TANDEM_OIDC_CA_BUNDLE = env_str("TANDEM_OIDC_CA_BUNDLE", "")
+    AUTHENTICATION_BACKENDS.insert(0, "tandem.accounts.oidc.OIDCBackend")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,3 +12,6 @@ urlpatterns = [
     path("", include("tandem.notifications.urls")),
     path("", include("tandem.reports.urls")),
 ]
+# Single sign-on (tandem.accounts.oidc): its routes exist only when it is configured.
+if settings.TANDEM_OIDC_CLIENT_ID:
+    urlpatterns.append(path("", include("tandem.accounts.oidc")))
