@@ -13,7 +13,10 @@ import base64
 import hashlib
 import importlib
 import json
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -508,3 +511,66 @@ def test_unreachable_provider_shows_a_page_not_an_error(configure, client, db):
     answer = client.get("/oidc/authenticate/")
     assert answer.status_code == 503
     assert b"could not reach the identity provider" in answer.content
+
+
+# -- settings from the environment ---------------------------------------------------------
+
+
+def read_settings(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import the real settings in a fresh interpreter with only these variables set."""
+    script = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.AUTHENTICATION_BACKENDS)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DJANGO_SETTINGS_MODULE": "tandem.settings",
+            "TANDEM_DEBUG": "1",
+            "TANDEM_DATA_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_settings_without_a_client_id_install_nothing(tmp_path):
+    result = read_settings(tmp_path, TANDEM_OIDC_ISSUER="https://idp.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['tandem.accounts.security.RateLimitedBackend']"
+
+
+def test_settings_with_an_issuer_put_the_sso_backend_first(tmp_path):
+    result = read_settings(
+        tmp_path,
+        TANDEM_OIDC_CLIENT_ID="tandem",
+        TANDEM_OIDC_CLIENT_SECRET="secret",
+        TANDEM_OIDC_ISSUER="https://idp.example.com/realms/acme/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "['tandem.accounts.oidc.OIDCBackend', 'tandem.accounts.security.RateLimitedBackend']"
+    )
+
+
+def test_settings_refuse_endpoints_missing_without_an_issuer(tmp_path):
+    result = read_settings(
+        tmp_path,
+        TANDEM_OIDC_CLIENT_ID="tandem",
+        TANDEM_OIDC_CLIENT_SECRET="secret",
+        TANDEM_OIDC_AUTHORIZATION_ENDPOINT="https://idp.example.com/authorize",
+    )
+    assert result.returncode != 0
+    assert "Single sign-on needs TANDEM_OIDC_ISSUER" in result.stderr
+
+
+def test_settings_refuse_a_client_id_without_its_secret(tmp_path):
+    result = read_settings(
+        tmp_path, TANDEM_OIDC_CLIENT_ID="tandem", TANDEM_OIDC_ISSUER="https://idp.example.com"
+    )
+    assert result.returncode != 0
+    assert "TANDEM_OIDC_CLIENT_SECRET must be set." in result.stderr
