@@ -53,7 +53,8 @@ def lead(cast: Cast) -> User:
 
 @pytest.fixture
 def secret(cast: Cast) -> Objective:
-    """A private objective of Sales, with a key result owned by the member."""
+    """A private objective of Sales, with a key result owned by the admin (the owner of
+    a key result sees its objective, so not one of the people it is hidden from)."""
     objective = okrs.objective_create(
         organization=cast.org,
         cycle=cast.cycle,
@@ -66,7 +67,7 @@ def secret(cast: Cast) -> Objective:
         objective=objective,
         title="Sign the letter of intent",
         kind=KeyResult.Kind.MILESTONE,
-        owner=cast.member,
+        owner=cast.admin,
         by=cast.owner,
     )
     return objective
@@ -248,6 +249,25 @@ def test_a_private_objective_owned_by_a_person_shows_to_that_person(cast: Cast):
     assert client_for(cast.member).get(f"/objectives/{mine.pk}/").status_code == 200
     assert "Learn Django" in client_for(cast.member).get("/").content.decode()
     assert client_for(cast.viewer).get(f"/objectives/{mine.pk}/").status_code == 404
+
+
+def test_the_owner_of_a_key_result_of_a_private_objective_sees_it_and_checks_in(
+    cast: Cast, secret: Objective
+):
+    kr = okrs.key_result_create(
+        objective=secret, title="Visit the site", kind=KeyResult.Kind.MILESTONE,
+        owner=cast.member, by=cast.owner,
+    )  # fmt: skip
+    client = client_for(cast.member)
+    assert client.get(f"/objectives/{secret.pk}/").status_code == 200
+    assert SECRET in client.get(f"/teams/{cast.team.slug}/").content.decode()
+    checked = client.post(f"/key-results/{kr.pk}/check-in/", {"done": "on", "confidence": "7"})
+    assert checked.status_code == 302
+    kr.refresh_from_db()
+    assert kr.last_checkin_at is not None
+    ids = [item["id"] for item in api(cast, cast.member).get("/api/v1/objectives").json()["items"]]
+    assert secret.pk in ids
+    assert client_for(cast.viewer).get(f"/objectives/{secret.pk}/").status_code == 404
 
 
 def test_a_private_objective_counts_in_no_roll_up_shown_to_others(cast: Cast, secret: Objective):

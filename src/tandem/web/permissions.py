@@ -16,7 +16,9 @@ decides. The rules (docs/security.md has the table):
   scores of the team's objectives.
 
 **Private objectives** are seen only by the person who owns one, the leads of the
-team that owns one, and admins and owners. Everyone else never meets them: not in a
+team that owns one, the owners of its key results (whoever hands someone a key
+result lets them see what it measures, check in on it and be reminded of it), and
+admins and owners. Everyone else never meets them: not in a
 list, a tree, a roll-up, a count, an export or the API, and a direct address answers
 404 (never 403, so that their existence does not leak). Editors included: "every
 OKR" means every OKR they can see.
@@ -131,10 +133,16 @@ def private_visibility(viewer: Viewer, prefix: str = "") -> Q:
     ``prefix`` such as ``"objective__"``, on rows that belong to one)."""
     if sees_every_private(viewer.membership):
         return Q()
+    # A subquery, not a join on key results: a join would repeat the objective once
+    # per key result, and it costs no extra query per request.
+    theirs = KeyResult.objects.filter(
+        organization_id=viewer.organization_id, owner_id=viewer.user_id
+    ).values("objective_id")
     return (
         Q(**{f"{prefix}is_private": False})
         | Q(**{f"{prefix}owner_user_id": viewer.user_id})
         | Q(**{f"{prefix}owner_team_id__in": sorted(viewer.lead_team_ids)})
+        | Q(**{f"{prefix}id__in": theirs})
     )
 
 
@@ -153,11 +161,26 @@ def visible_objectives(
     return queryset.filter(condition) if condition else queryset
 
 
-def can_see_objective(viewer: Viewer | None, objective: Objective) -> bool:
+def can_see_objective(
+    viewer: Viewer | None,
+    objective: Objective,
+    *,
+    key_result_owner_ids: Collection[int] | None = None,
+) -> bool:
+    """``key_result_owner_ids``: the owners of the objective's key results when the
+    caller has them at hand (a digest cut for many people), to spare a query each."""
     if viewer is None or not objective.is_private or sees_every_private(viewer.membership):
         return True
-    return objective.owner_user_id == viewer.user_id or (
+    if objective.owner_user_id == viewer.user_id or (
         objective.owner_team_id is not None and objective.owner_team_id in viewer.lead_team_ids
+    ):
+        return True
+    if key_result_owner_ids is not None:
+        return viewer.user_id in key_result_owner_ids
+    # Read only for the rare private objective the person neither owns nor leads.
+    return (
+        objective.pk is not None
+        and KeyResult.objects.filter(objective_id=objective.pk, owner_id=viewer.user_id).exists()
     )
 
 
