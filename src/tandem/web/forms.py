@@ -76,6 +76,11 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
     )
     owner = forms.ChoiceField(help_text="A team, or one person for an individual objective.")
     cycle = forms.ModelChoiceField(queryset=Cycle.objects.none(), empty_label=None)
+    is_private = forms.BooleanField(
+        required=False,
+        label="Private: only its owner, its team's leads and admins see it",
+        help_text="People who own one of its key results see it too.",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(

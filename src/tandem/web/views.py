@@ -538,6 +538,25 @@ class _Rollback(Exception):
     """Undo an objective whose key results did not all pass: all or nothing."""
 
 
+def _require_private_in_sight(
+    viewer: permissions.Viewer, data: dict[str, Any], *, pk: int | None = None
+) -> None:
+    """Refuse to mark private an objective its author would then no longer see (a plain
+    member of the owning team): it would vanish from their pages on saving."""
+    if not data["is_private"]:
+        return
+    owner_team, owner_user = data["owner"]
+    draft = Objective(pk=pk, is_private=True, owner_team=owner_team, owner_user=owner_user)
+    if not permissions.can_see_objective(viewer, draft):
+        raise ValidationError(
+            {
+                "is_private": f"You would no longer see it: a private objective of "
+                f"{owner_team or owner_user} is seen only by its owner, its team's leads, "
+                "the owners of its key results and admins."
+            }
+        )
+
+
 def _objective_form_kwargs(
     org: Organization, *, include_cycle: int | None = None
 ) -> dict[str, Any]:
@@ -569,13 +588,14 @@ def objective_create(
         formset_valid = formset.is_valid()
         if form.is_valid():
             owner_team, owner_user = form.cleaned_data["owner"]
+            viewer = permissions.viewer_of(membership)
             permissions.require_create_objective(
-                permissions.viewer_of(membership), owner_team=owner_team, owner_user=owner_user
+                viewer, owner_team=owner_team, owner_user=owner_user
             )
             # Even when a key result is malformed the others go through the services
             # (and are rolled back), so that every error shows on the first submit.
             objective = _create_objective_with_key_results(
-                form, formset, org=org, user=user, formset_valid=formset_valid
+                form, formset, org=org, user=user, viewer=viewer, formset_valid=formset_valid
             )
             if objective is not None:
                 messages.success(request, f"Objective “{objective.title}” created.")
@@ -606,11 +626,18 @@ def objective_create(
 
 
 def _create_objective_with_key_results(
-    form: ObjectiveForm, formset: Any, *, org: Organization, user: User, formset_valid: bool
+    form: ObjectiveForm,
+    formset: Any,
+    *,
+    org: Organization,
+    user: User,
+    viewer: permissions.Viewer,
+    formset_valid: bool,
 ) -> Objective | None:
     data = form.cleaned_data
     owner_team, owner_user = data["owner"]
     try:
+        _require_private_in_sight(viewer, data)
         with transaction.atomic():
             objective = okrs.objective_create(
                 organization=org,
@@ -620,6 +647,7 @@ def _create_objective_with_key_results(
                 kind=data["kind"],
                 owner_team=owner_team,
                 owner_user=owner_user,
+                is_private=data["is_private"],
                 by=user,
             )
             failed = not formset_valid
@@ -663,6 +691,7 @@ def objective_edit(
                 viewer, owner_team=owner_team, owner_user=owner_user
             )
             try:
+                _require_private_in_sight(viewer, data, pk=objective.pk)
                 okrs.objective_update(
                     objective=objective,
                     by=request.user,  # type: ignore[arg-type]
@@ -673,6 +702,7 @@ def objective_edit(
                     owner_team=owner_team,
                     owner_user=owner_user,
                     cycle=data["cycle"],
+                    is_private=data["is_private"],
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
@@ -693,6 +723,7 @@ def objective_edit(
                 "kind": objective.kind,
                 "owner": owner,
                 "cycle": objective.cycle_id,
+                "is_private": objective.is_private,
                 "version": objective.version,
             },
             **kwargs,
