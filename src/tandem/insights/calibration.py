@@ -16,6 +16,7 @@ from tandem.accounts.models import Organization, Team
 from tandem.domain.calibration import Calibration, calibrate
 from tandem.domain.scoring import Kind
 from tandem.okrs.models import Cycle, Objective
+from tandem.web.permissions import Viewer, visible_objectives
 
 # The trend covers this many of the most recent closed cycles.
 MAX_CYCLES = 8
@@ -47,12 +48,18 @@ class CalibrationReport:
     teams: list[GroupCalibration]
 
 
-def calibration_report(*, organization: Organization) -> CalibrationReport:
+def calibration_report(
+    *, organization: Organization, viewer: Viewer | None = None
+) -> CalibrationReport:
     """Calibration of the organisation's most recent closed cycles.
 
     An objective counts once it is closed with a score (the adjusted one when its owner
     changed it); dropped objectives do not. The company's rows hold every objective,
     personal ones included; a team's rows hold the objectives the team owns.
+
+    Only the objectives ``viewer`` may see count, as in the tree's roll-ups: a share
+    computed over a private objective would tell others something of its score (with
+    one objective in a team, all of it).
     """
     cycles = list(
         Cycle.objects.filter(organization=organization, state=Cycle.State.CLOSED).order_by(
@@ -60,10 +67,13 @@ def calibration_report(*, organization: Organization) -> CalibrationReport:
         )[:MAX_CYCLES]
     )
     cycles.reverse()
-    scored = Objective.objects.filter(
-        organization=organization,
-        cycle__in=[c.pk for c in cycles],
-        state=Objective.State.CLOSED,
+    scored = visible_objectives(
+        Objective.objects.filter(
+            organization=organization,
+            cycle__in=[c.pk for c in cycles],
+            state=Objective.State.CLOSED,
+        ),
+        viewer,
     ).values_list("cycle_id", "owner_team_id", "kind", "score", "computed_score")
     company: dict[int, list[tuple[Kind, Decimal]]] = defaultdict(list)
     by_team: dict[int, dict[int, list[tuple[Kind, Decimal]]]] = defaultdict(

@@ -1,6 +1,8 @@
 """The calibration page: were objectives set at the right height, cycle after cycle?
 
-Every member role may read it: it shows counts and shares, never an objective.
+Every member role may read it: it shows counts and shares, never an objective. The
+figures count only the objectives the reader may see: a private objective weighs in
+the shares of its owner, its team's leads, its key results' owners and admins alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tandem.domain import calibration as maths
 from tandem.insights.calibration import GroupCalibration, calibration_report
 from tandem.web.charts import sparkline
 from tandem.web.decorators import org_view
+from tandem.web.permissions import viewer_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ def _trend(group: GroupCalibration) -> Trend:
 @require_GET
 @org_view
 def calibration(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
-    report = calibration_report(organization=org)
+    report = calibration_report(organization=org, viewer=viewer_of(membership))
     return render(
         request,
         "web/calibration.html",
