@@ -20,6 +20,7 @@ from tandem.insights import selectors as insights
 from tandem.kpis.models import KPI
 from tandem.notifications.models import Notification, NotificationPreference, ReminderSettings
 from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.web.permissions import Viewer, can_see_objective
 
 LEDGER_LIMIT = 50
 
@@ -162,6 +163,24 @@ class Digest:
     def empty(self) -> bool:
         return not (self.red_kpis or self.key_results or self.watermelons)
 
+    def seen_by(self, viewer: Viewer | None) -> Digest:
+        """What ``viewer`` may read of it: no private objective, nor a key result of one,
+        they may not see. ``None`` (a chat channel, read by anyone in it) sees no
+        private objective at all."""
+
+        def shown(objective: Objective) -> bool:
+            if viewer is None:
+                return not objective.is_private
+            # The key results come prefetched with their objective: no query per person.
+            owners = {kr.owner_id for kr in objective.key_results.all() if kr.owner_id}
+            return can_see_objective(viewer, objective, key_result_owner_ids=owners)
+
+        return Digest(
+            red_kpis=list(self.red_kpis),
+            key_results=[(kr, s) for kr, s in self.key_results if shown(kr.objective)],
+            watermelons=[(o, w) for o, w in self.watermelons if shown(o)],
+        )
+
 
 @dataclass
 class OrgDigest:
@@ -169,8 +188,11 @@ class OrgDigest:
 
     company: Digest
     team_ids_of: dict[int, set[int]]
+    viewers: dict[int, Viewer] = field(default_factory=dict)
 
     def for_user(self, user_id: int) -> Digest:
+        """The person's part of the company's digest, without the private objectives
+        they may not see (a plain member of the team owning one, say)."""
         teams = self.team_ids_of.get(user_id, set())
 
         def kpi_is_mine(kpi: KPI) -> bool:
@@ -179,7 +201,7 @@ class OrgDigest:
         def objective_is_mine(objective: Objective) -> bool:
             return objective.owner_user_id == user_id or objective.owner_team_id in teams
 
-        return Digest(
+        mine = Digest(
             red_kpis=[k for k in self.company.red_kpis if kpi_is_mine(k)],
             key_results=[
                 (kr, status)
@@ -188,6 +210,7 @@ class OrgDigest:
             ],
             watermelons=[(o, w) for o, w in self.company.watermelons if objective_is_mine(o)],
         )
+        return mine.seen_by(self.viewers.get(user_id))
 
 
 def org_digest(*, organization: Organization, moment: dt.datetime) -> OrgDigest:
@@ -232,11 +255,24 @@ def org_digest(*, organization: Organization, moment: dt.datetime) -> OrgDigest:
         if found is not None and found.watermelon is not None:
             company.watermelons.append((objective, found.watermelon))
     team_ids_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, team_id in TeamMembership.objects.filter(organization=organization).values_list(
-        "user_id", "team_id"
-    ):
+    lead_team_ids_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id, is_lead in TeamMembership.objects.filter(
+        organization=organization
+    ).values_list("user_id", "team_id", "is_lead"):
         team_ids_of[user_id].add(team_id)
-    return OrgDigest(company=company, team_ids_of=dict(team_ids_of))
+        if is_lead:
+            lead_team_ids_of[user_id].add(team_id)
+    viewers = {
+        membership.user_id: Viewer(
+            membership=membership,
+            team_ids=frozenset(team_ids_of.get(membership.user_id, ())),
+            lead_team_ids=frozenset(lead_team_ids_of.get(membership.user_id, ())),
+        )
+        for membership in Membership.objects.filter(organization=organization).only(
+            "organization_id", "user_id", "role"
+        )
+    }
+    return OrgDigest(company=company, team_ids_of=dict(team_ids_of), viewers=viewers)
 
 
 def digest_readers(*, organization: Organization) -> list[tuple[User, bool]]:

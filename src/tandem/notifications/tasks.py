@@ -12,11 +12,12 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
-from tandem.accounts.models import Organization, User
+from tandem.accounts.models import Membership, Organization, User
 from tandem.domain import schedule
 from tandem.notifications import messages, selectors
 from tandem.notifications.models import Notification
 from tandem.terms import terms_of
+from tandem.web.permissions import can_see_objective, viewer_of
 
 
 def _when(occurrence: str) -> dt.datetime:
@@ -84,10 +85,21 @@ def send_escalation(organization_id: int, lead_id: int, occurrence: str, weeks: 
     moment = _when(occurrence)
     if selectors.opted_out(organization=organization, user_ids={lead.pk}, what="email_reminders"):
         return False
+    membership = Membership.objects.filter(organization=organization, user=lead).first()
+    if membership is None:  # left the organisation since the tick
+        return False
     mine = _people_led(organization, lead) - {lead.pk}
     owed = selectors.key_results_owed(organization=organization, moment=moment, user_ids=mine)
+    # A person the lead leads may own a key result of another team's private objective:
+    # the lead, who may not see it, is not told of it.
+    viewer = viewer_of(membership)
     late = {
-        user_id: [o for o in items if o.weeks_missed >= weeks] for user_id, items in owed.items()
+        user_id: [
+            o
+            for o in items
+            if o.weeks_missed >= weeks and can_see_objective(viewer, o.key_result.objective)
+        ]
+        for user_id, items in owed.items()
     }
     late = {user_id: items for user_id, items in late.items() if items}
     if not late:
@@ -177,8 +189,9 @@ def send_digests(organization_id: int, occurrence: str) -> int:
         )
     settings = selectors.settings_of(organization=organization)
     if settings is not None and settings.channel_webhook_url:
+        # A channel is read by whoever is in it: no private objective goes there.
         payload = messages.channel_payload(
-            organization=organization, digest=found.company, week=week
+            organization=organization, digest=found.company.seen_by(None), week=week
         )
         sent += messages.deliver(
             organization=organization,
