@@ -137,7 +137,10 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 if token not in provider.access_tokens:
                     self._answer(401, {"error": "invalid_token"})
                     return
-                self._answer(200, provider.access_tokens[token])
+                claims = provider.access_tokens[token]
+                if provider.tamper == "subject":
+                    claims = {**claims, "sub": "someone-else"}
+                self._answer(200, claims)
             elif url.path == "/jwks":
                 jwk = jwt.algorithms.RSAAlgorithm.to_jwk(_KEY.public_key(), as_dict=True)
                 self._answer(200, {"keys": [{**jwk, "kid": "key-1", "alg": "RS256", "use": "sig"}]})
@@ -460,6 +463,15 @@ def test_tampered_id_token_is_refused(sso, client, cast: Cast, tamper):
     assert LoginAttempt.objects.count() == 1
 
 
+def test_userinfo_about_another_subject_is_refused(sso, client, cast: Cast):
+    sso.signs_in(cast.owner.email)
+    sso.tamper = "subject"
+    answer = sign_in(client)
+    assert answer.status_code == 403
+    assert b"did not complete" in answer.content
+    assert signed_in_as(client) is None
+
+
 def test_state_of_another_sign_in_is_refused(sso, client, cast: Cast):
     sso.signs_in(cast.owner.email)
     start = client.get("/oidc/authenticate/")
@@ -504,6 +516,13 @@ def test_provider_refusal_is_shown(sso, client, db):
     assert answer.status_code == 403
     assert b"You may not use Tandem" in answer.content
     assert state not in client.session["oidc_states"]
+
+
+def test_forged_error_answer_does_not_sign_anyone_out(sso, client, cast: Cast):
+    client.force_login(cast.member)
+    answer = client.get("/oidc/callback/", {"error": "access_denied", "state": "forged"})
+    assert answer.status_code == 400
+    assert signed_in_as(client) == cast.member
 
 
 def test_unreachable_provider_shows_a_page_not_an_error(configure, client, db):

@@ -210,7 +210,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation(
                 f"The ID token is signed with {algorithm!r}, not {self.OIDC_RP_SIGN_ALGO!r}."
             )
-        issuer = str(getattr(settings, "TANDEM_OIDC_ISSUER", "")) or None
+        configured = str(getattr(settings, "TANDEM_OIDC_ISSUER", "")).rstrip("/")
+        # Some providers' issuer ends with a slash: the setting is compared without it.
+        issuer = [configured, configured + "/"] if configured else None
         try:
             claims: dict[str, Any] = jwt.decode(
                 payload,
@@ -340,17 +342,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
     get_settings = staticmethod(library_setting)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if request.GET.get("error"):
-            logger.info("The identity provider answered %s", request.GET.get("error"))
-            super().get(request)  # forgets the state and signs out, as the library does
-            return _refused(
-                request,
-                "The identity provider did not sign you in "
-                f"({request.GET.get('error_description') or request.GET['error']}).",
-                status=403,
-            )
         states = request.session.get("oidc_states") or {}
-        if request.GET.get("state") not in states or not request.GET.get("code"):
+        if request.GET.get("state") not in states:
+            # Checked before the library sees an error answer too: it would sign out
+            # whoever follows a forged link to this address.
             _record_refusal(request, "")
             return _refused(
                 request,
@@ -358,6 +353,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 "Start again from the sign-in page.",
                 status=400,
             )
+        if request.GET.get("error") or not request.GET.get("code"):
+            # The library forgets the state and signs out, then calls login_failure.
+            failed: HttpResponse = super().get(request)
+            return failed
         try:
             response: HttpResponse = super().get(request)
         except SignInRefused as exc:
@@ -390,11 +389,14 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return response
 
     def login_failure(self) -> HttpResponse:
-        return _refused(
-            self.request,
-            "Single sign-on did not complete. Start again from the sign-in page.",
-            status=403,
-        )
+        error = self.request.GET.get("error")
+        if error:
+            logger.info("The identity provider answered %s", error)
+            detail = self.request.GET.get("error_description") or error
+            message = f"The identity provider did not sign you in ({detail})."
+        else:
+            message = "Single sign-on did not complete. Start again from the sign-in page."
+        return _refused(self.request, message, status=403)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
