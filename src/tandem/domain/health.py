@@ -30,7 +30,7 @@ precision Tandem stores values at; sums, minima, maxima and last values are exac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -174,31 +174,60 @@ def range_tolerance(thresholds: Thresholds) -> Decimal:
 
 def health(value: Decimal | None, thresholds: Thresholds, direction: Direction) -> Health:
     """The colour of one period's ``value``; ``no_data`` without a value."""
-    direction = Direction(direction)
-    _check(thresholds, direction)
+    colour = colourer(thresholds, direction)
     if value is None:
         return Health.NO_DATA
-    if not value.is_finite():
-        raise ValueError(f"a KPI value must be a finite number, got {value}")
+    return colour(value)
+
+
+def colourer(thresholds: Thresholds, direction: Direction) -> Callable[[Decimal], Health]:
+    """``health`` for many values against the same thresholds.
+
+    The thresholds are checked and the band edges worked out once: a scorecard colours
+    thousands of cells against a few targets. Raises ``ValueError`` as ``health`` does.
+    """
+    direction = Direction(direction)
+    _check(thresholds, direction)
     if direction is Direction.WITHIN_RANGE:
         low, high = _range(thresholds)
-        if low <= value <= high:
-            return Health.GREEN
         tolerance = range_tolerance(thresholds)
-        if low - tolerance <= value <= high + tolerance:
-            return Health.YELLOW
-        return Health.RED
+        low_yellow, high_yellow = low - tolerance, high + tolerance
+
+        def within(value: Decimal) -> Health:
+            _check_value(value)
+            if low <= value <= high:
+                return Health.GREEN
+            if low_yellow <= value <= high_yellow:
+                return Health.YELLOW
+            return Health.RED
+
+        return within
     boundary = yellow_boundary(thresholds, direction)
     target = thresholds.target
     if target is None:  # yellow_boundary refused it already; this tells mypy
         raise ValueError("a KPI needs a target to be coloured")
     if direction is Direction.HIGHER_IS_BETTER:
-        if value >= target:
+
+        def higher(value: Decimal) -> Health:
+            _check_value(value)
+            if value >= target:
+                return Health.GREEN
+            return Health.YELLOW if value >= boundary else Health.RED
+
+        return higher
+
+    def lower(value: Decimal) -> Health:
+        _check_value(value)
+        if value <= target:
             return Health.GREEN
-        return Health.YELLOW if value >= boundary else Health.RED
-    if value <= target:
-        return Health.GREEN
-    return Health.YELLOW if value <= boundary else Health.RED
+        return Health.YELLOW if value <= boundary else Health.RED
+
+    return lower
+
+
+def _check_value(value: Decimal) -> None:
+    if not value.is_finite():
+        raise ValueError(f"a KPI value must be a finite number, got {value}")
 
 
 def is_stale(

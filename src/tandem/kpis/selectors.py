@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -86,6 +87,9 @@ class History:
         self.values = values
         self.frequency = pm.Frequency(kpi.frequency)
         self.direction = hm.Direction(kpi.direction)
+        # The colouring of each target (for sums of so many periods), worked out once:
+        # a scorecard of 500 KPIs colours 6,500 cells against a few targets each.
+        self._colourers: dict[tuple[int, int], Callable[[Decimal], hm.Health] | None] = {}
 
     def target_at(self, day: dt.date) -> KPITarget | None:
         """The target in force on ``day`` (the first one also covers earlier days)."""
@@ -97,12 +101,18 @@ class History:
     def health_of(self, value: Decimal | None, day: dt.date, *, periods: int = 1) -> hm.Health:
         """The colour of ``value`` against the target in force on ``day``; ``periods`` is
         how many of the KPI's periods a summed ``value`` adds up."""
-        target = self.target_at(day)
-        if value is None:
+        if value is None or not self.targets:
             return hm.Health.NO_DATA
-        if target is None or hm.threshold_errors(target.thresholds, self.direction):
-            return hm.Health.NO_DATA
-        return hm.health(value, _times(target.thresholds, periods), self.direction)
+        key = (max(bisect.bisect_right(self._starts, day) - 1, 0), periods)
+        try:
+            colour = self._colourers[key]
+        except KeyError:
+            thresholds = self.targets[key[0]].thresholds
+            colour = None
+            if not hm.threshold_errors(thresholds, self.direction):
+                colour = hm.colourer(_times(thresholds, periods), self.direction)
+            self._colourers[key] = colour
+        return hm.Health.NO_DATA if colour is None else colour(value)
 
     def health_at(self, start: dt.date) -> hm.Health:
         return self.health_of(self.values.get(start), start)
@@ -117,7 +127,7 @@ class History:
             first = pm.period_start(self.frequency, since, **calendar)
             starts = pm.periods_between(self.frequency, first, current, **calendar)[:-1]
         else:
-            starts = pm.last_n_periods(self.frequency, today, count + 1, **calendar)[:-1]
+            starts = list(_last_n_periods(self.frequency, today, count + 1, **calendar)[:-1])
         return [self.health_at(start) for start in starts]
 
     def current_health(self, today: dt.date, calendar: dict[str, int]) -> hm.Health:
@@ -177,6 +187,22 @@ class Scorecard:
     rows: list[Row] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=256)
+def _last_n_periods(
+    frequency: pm.Frequency, day: dt.date, count: int, week_start: int, fiscal_year_start_month: int
+) -> tuple[dt.date, ...]:
+    """``pm.last_n_periods``, worked out once per frequency rather than once per KPI."""
+    return tuple(
+        pm.last_n_periods(
+            frequency,
+            day,
+            count,
+            week_start=week_start,
+            fiscal_year_start_month=fiscal_year_start_month,
+        )
+    )
+
+
 def _sync_flag(kpi: KPI) -> str:
     try:
         return kpi.data_source.flag
@@ -227,7 +253,7 @@ def _lookback_start(
     red = organization.promote_after_red_periods
     for kpi in kpis:
         frequency = pm.Frequency(kpi.frequency)
-        starts = pm.last_n_periods(frequency, today, red + 1, **calendar_)
+        starts = _last_n_periods(frequency, today, red + 1, **calendar_)
         earliest = min(earliest, starts[0])
         promotion = promotions.get(kpi.pk)
         if promotion is not None:
@@ -277,8 +303,11 @@ def scorecard(
     team: Team | None = None,
     tag: str | None = None,
     today: dt.date | None = None,
+    with_tags: bool = True,
 ) -> Scorecard:
     """KPIs as rows, the last ``periods`` periods as columns, each cell coloured by health.
+
+    ``with_tags=False`` leaves each KPI's tags unread (the page shows none; the exports do).
 
     A KPI measured more often than the columns is rolled up with its aggregation (weeks
     into a month); one measured less often shows its value in the column where its
@@ -289,10 +318,19 @@ def scorecard(
     cal = calendar(organization)
     columns = pm.last_n_periods(granularity, day, periods, **cal)
     labels = [pm.period_label(granularity, start, **cal) for start in columns]
-    # The pull's status rides on the KPIs' query (a join), not one query per row.
-    kpis = list(
-        kpi_list(organization=organization, team=team, tag=tag).select_related("data_source")
+    # The pull's status rides on the KPIs' query (a join), not one query per row. The
+    # organisation is known: joining it would build one copy of it per KPI.
+    kpis_ = (
+        kpi_list(organization=organization, team=team, tag=tag)
+        .select_related(None)
+        .select_related("owner_team", "owner_user", "data_source")
     )
+    if not with_tags:
+        # Prefetching builds a queryset per KPI: a tenth of a 500-KPI page that shows none.
+        kpis_ = kpis_.prefetch_related(None)
+    kpis = list(kpis_)
+    for kpi in kpis:
+        kpi.organization = organization
     promotions = open_promotions(organization=organization, kpi_ids=[k.pk for k in kpis])
     since = min([columns[0], _lookback_start(kpis, day, organization, promotions, cal)])
     histories = load_histories(kpis, since=since, organization=organization)
