@@ -27,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tandem.accounts.models import Membership, Organization, User
+from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.selectors import kpi_activity
 from tandem.domain import periods as pm
 from tandem.domain import spc
@@ -360,6 +360,20 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
     )
 
 
+def _team_options(teams: list[Team], chosen: Team | None) -> SafeString:
+    """The team filter's options, in Python for the reason of ``_cells_html``: a large
+    company has a thousand teams. Names and slugs are escaped."""
+    chosen_pk = chosen.pk if chosen else None
+    # Every text inserted below is escaped.
+    return mark_safe(
+        "".join(
+            f'<option value="{html.escape(t.slug)}"{" selected" if t.pk == chosen_pk else ""}>'
+            f"{html.escape(t.name)}</option>"
+            for t in teams
+        )
+    )
+
+
 def _frequency_note(kpi: KPI, granularity: pm.Frequency) -> str:
     """Why a row's cells are read-only when the columns are not the KPI's own periods."""
     if kpi.frequency == granularity:
@@ -453,7 +467,7 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
             "granularities": GRANULARITIES.items(),
             "noun": GRANULARITIES[granularity],
             "periods": periods,
-            "teams": teams,
+            "team_options": _team_options(teams, team),
             "team": team,
             "tags": tags,
             "tag": tag,
