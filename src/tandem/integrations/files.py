@@ -151,6 +151,17 @@ def read_table(filename: str, data: bytes) -> Table:
     while header and not header[-1]:
         header.pop()
     rows = [(row + [""] * len(header))[: len(header)] for row in raw[1:]]
+    # PostgreSQL cannot store a NUL character in text, and no one types one: it comes
+    # from a binary or UTF-16 file read as text.
+    nul: list[dict[str, Any]] = [
+        {"row": number, "column": name, "message": "This cell holds a NUL character."}
+        for number, row in enumerate([header, *rows], start=1)
+        for name, value in zip(header, row, strict=False)
+        if "\x00" in value
+    ]
+    if nul:
+        nul[0]["message"] += " Save the file as “CSV UTF-8” and upload it again."
+        raise FileError(nul[:20])
     if not rows:
         raise _file_error("The file has a header but no values under it.")
     if len(rows) > MAX_ROWS:
@@ -311,7 +322,8 @@ def _key_result_finder(
         if not given:
             return "Name the key result by its id, or by its title with the objective's."
         if not objective:
-            if not given.isdigit():
+            # ASCII digits only: "²" is a digit to isdigit() but not to int().
+            if not (given.isascii() and given.isdigit()):
                 return (
                     f"“{given}” is not a key result id; to name it by its title, add an "
                     "“objective” column with its objective's title."

@@ -127,6 +127,8 @@ def _message(error: ValidationError) -> str:
 def _find_kpis(organization: Organization, rows: Sequence[Mapping[str, Any]]) -> dict[str, KPI]:
     """The organisation's KPIs the rows name, by key and by id (as text), in one query."""
     wanted = {str(r.get("kpi")).strip() for r in rows if isinstance(r, Mapping) and r.get("kpi")}
+    # A NUL names no KPI, and PostgreSQL refuses it even in a query.
+    wanted = {w for w in wanted if "\x00" not in w}
     # ASCII digits ("²" is a digit to isdigit() but not to int()), and few enough to be
     # a database id: a longer number names no KPI and would overflow the query.
     ids = {int(w) for w in wanted if w.isascii() and w.isdigit() and len(w) < 19}
@@ -201,6 +203,9 @@ def _validate(
         note = row.get("note") or ""
         if not isinstance(note, str):
             bad(index, "note", "A note is text.")
+            note = ""
+        elif "\x00" in note:
+            bad(index, "note", "A note cannot hold a NUL character.")
             note = ""
         if kpi is None or period_start is None:
             continue

@@ -293,12 +293,17 @@ class _Importer:
 
     def text(self, data: dict[str, Any], name: str, path: str, required: bool = False) -> str:
         value = data.get(name)
+        where = f"{path}.{name}" if path else name  # the file's own fields: "cycle"
         if value is None:
             if required:
-                self.bad(f"{path}.{name}", "This field is required.")
+                self.bad(where, "This field is required.")
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.bad(f"{path}.{name}", "Expected text.")
+            self.bad(where, "Expected text.")
+            return ""
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store it; a "\0" escape is never meant.
+            self.bad(where, "Text cannot hold a NUL character (\\0).")
             return ""
         return str(value).strip()
 
