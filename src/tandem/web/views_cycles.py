@@ -448,6 +448,16 @@ TREE_PAGE_BUDGET = 150
 GROUP_KEY = re.compile(r"(?:team|person)-\d+")
 
 
+def _tree_teams(org: Organization) -> list[Team]:
+    """Every team, for the tree's groups: what the groups show of them, without their
+    parents' rows (a thousand teams in a large company)."""
+    return list(
+        selectors.team_list(organization=org)
+        .select_related(None)
+        .only("id", "organization_id", "parent_id", "name", "slug", "kind")
+    )
+
+
 def _forest(
     org: Organization, cycle: Cycle, membership: Membership
 ) -> tuple[list[Objective], Forest[Objective]]:
@@ -497,7 +507,7 @@ def _tree_page(
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
     objectives, forest = _forest(org, cycle, membership)
-    groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
+    groups = _groups(objectives, teams=_tree_teams(org))
     roots_by_group: dict[str, list[Node[Objective]]] = {}
     for root in forest.roots:
         roots_by_group.setdefault(_group_key(root.item), []).append(root)
@@ -621,7 +631,7 @@ def cycle_tree_group(
     }
     if request.headers.get("HX-Request"):
         return render(request, "web/_tree_lines.html", {**context, "lines": lines})
-    group = _groups(objectives, teams=list(selectors.team_list(organization=org)))[key]
+    group = _groups(objectives, teams=_tree_teams(org))[key]
     group.lines = lines
     return render(
         request,
