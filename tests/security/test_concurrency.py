@@ -37,7 +37,8 @@ def file_database(
 ) -> Iterator[Path | None]:
     """On SQLite, a migrated database file for this module's tests and their threads."""
     memory = connections["default"]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
+    name = str(memory.settings_dict["NAME"])
+    if memory.vendor != "sqlite" or not (name == ":memory:" or "mode=memory" in name):
         yield None
         return
     path = tmp_path_factory.mktemp("concurrency") / "tandem.sqlite3"
