@@ -233,17 +233,20 @@ def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) 
     """A row's trend on the scorecard: a line through the values (broken where one is
     missing) and a dot per value coloured by its health. Hidden from screen readers: the
     row's cells are its data table."""
-    known = [float(v) for v in values if v is not None]
+    floats = [None if v is None else float(v) for v in values]
+    known = [f for f in floats if f is not None]
     low, high = _spread(known)
     count = max(len(values), 1)
     pad = 3.0
     step = (SPARK_WIDTH - 2 * pad) / max(count - 1, 1)
-
-    def x(index: int) -> float:
-        return round(pad + index * step, 1)
-
-    def y(value: Decimal) -> float:
-        return round(pad + (high - float(value)) / (high - low) * (SPARK_HEIGHT - 2 * pad), 1)
+    # Each point's coordinates once: the line and the dot both use them.
+    points = [
+        ""
+        if f is None
+        else f"{round(pad + index * step, 1)},"
+        f"{round(pad + (high - f) / (high - low) * (SPARK_HEIGHT - 2 * pad), 1)}"
+        for index, f in enumerate(floats)
+    ]
 
     # Plain formatting: the scorecard draws one sparkline per KPI (format_html's escaping
     # was a tenth of a 500-KPI scorecard), and only numbers and escaped colour names go in.
@@ -260,16 +263,17 @@ def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) 
         )
     for run in _runs(values):
         if len(run) > 1:
-            coords = " ".join(f"{x(i)},{y(v)}" for i, v in run)
+            coords = " ".join(points[i] for i, _ in run)
             parts.append(f'<polyline class="spark__line" points="{coords}"/>')
     last = len(values) - 1
-    for index, value in enumerate(values):
-        if value is not None:
+    for index, point in enumerate(points):
+        if point:
             colour = html.escape(healths[index]) if index < len(healths) else ""
             radius = 2.6 if index == last else 1.9
+            cx, cy = point.split(",")
             parts.append(
-                f'<circle class="spark__point spark__point--{colour}" cx="{x(index)}" '
-                f'cy="{y(value)}" r="{radius}"/>'
+                f'<circle class="spark__point spark__point--{colour}" cx="{cx}" '
+                f'cy="{cy}" r="{radius}"/>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))
