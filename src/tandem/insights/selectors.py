@@ -167,6 +167,16 @@ def _cycles_of(objectives: Sequence[Objective], organization: Organization) -> d
     return cycles
 
 
+def _may_have_kpi_backed_key_results(objectives: Sequence[Objective]) -> bool:
+    """False when the key results of every objective were read with it (prefetched, as
+    the team page does) and none follows a KPI: then there is nothing to ask."""
+    for objective in objectives:
+        prefetched = getattr(objective, "_prefetched_objects_cache", {}).get("key_results")
+        if prefetched is None or any(kr.kpi_id is not None for kr in prefetched):
+            return True
+    return False
+
+
 def objective_signals(
     *,
     organization: Organization,
@@ -193,11 +203,13 @@ def objective_signals(
         .select_related("kpi")
         .order_by("kpi__position", "kpi__name", "id")
     )
-    backed = list(
-        KeyResult.objects.filter(objective_id__in=ids, kpi__isnull=False)
-        .select_related("kpi")
-        .order_by("position", "id")
-    )
+    backed: list[KeyResult] = []
+    if _may_have_kpi_backed_key_results(chosen):
+        backed = list(
+            KeyResult.objects.filter(objective_id__in=ids, kpi__isnull=False)
+            .select_related("kpi")
+            .order_by("position", "id")
+        )
     promotions = {
         p.objective_id: p
         for p in Promotion.objects.filter(
