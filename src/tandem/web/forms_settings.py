@@ -8,8 +8,14 @@ from typing import Any
 from django import forms
 
 from tandem.accounts.models import Organization
+from tandem.accounts.services import ORGANIZATION_SETTINGS
 from tandem.domain.coach import RULES
 from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS
+
+# The settings edited as they are; the words and the coach's rules have fields of their own.
+PLAIN_SETTINGS = [
+    name for name in ORGANIZATION_SETTINGS if name not in ("terminology", "coach_disabled_rules")
+]
 
 MONTHS = [
     (1, "January"),
@@ -103,20 +109,7 @@ class OrganizationSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, org: Organization) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            name: getattr(org, name)
-            for name in (
-                "name",
-                "timezone",
-                "week_start",
-                "fiscal_year_start_month",
-                "status_on_track_gap",
-                "status_at_risk_gap",
-                "status_low_confidence",
-                "promote_after_red_periods",
-                "demote_after_green_periods",
-            )
-        }
+        initial: dict[str, Any] = {name: getattr(org, name) for name in PLAIN_SETTINGS}
         disabled = set(org.coach_disabled_rules or [])
         initial["coach_rules"] = [rule.value for rule in RULES if rule.value not in disabled]
         for key, words in (org.terminology or {}).items():
@@ -127,20 +120,7 @@ class OrganizationSettingsForm(forms.Form):
     def changes(self) -> dict[str, Any]:
         """What to hand to ``organization_update``."""
         data = self.cleaned_data
-        out = {
-            name: data[name]
-            for name in (
-                "name",
-                "timezone",
-                "week_start",
-                "fiscal_year_start_month",
-                "status_on_track_gap",
-                "status_at_risk_gap",
-                "status_low_confidence",
-                "promote_after_red_periods",
-                "demote_after_green_periods",
-            )
-        }
+        out = {name: data[name] for name in PLAIN_SETTINGS}
         enabled = set(data.get("coach_rules") or [])
         out["coach_disabled_rules"] = [r.value for r in RULES if r.value not in enabled]
         preset = data.get("preset")
