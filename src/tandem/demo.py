@@ -1614,6 +1614,13 @@ def demo_build(*, password: str = DEMO_PASSWORD, now: datetime | None = None) ->
                 "a KPI with a corrected value",
                 reverse("kpi", args=[kpi_pk[CORRECTED_KPI]]),
             ),
+            ("the one-page strategic plan, as a page and a PDF", reverse("plan")),
+            ("slides for the weekly meeting (arrow keys, Esc)", reverse("present")),
+            ("calibration of past scores, per team", reverse("calibration")),
+            (
+                "settings: the organisation's words, the coach's rules, people, webhooks",
+                reverse("organization_settings"),
+            ),
         ],
     )
 
