@@ -20,9 +20,12 @@ from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from tandem.jobs import schedule
 
@@ -87,15 +90,17 @@ class Command(BaseCommand):
             worker.configure_signals()
             self.stdout.write(f"Tandem worker {worker.worker_id[:8]} started; Ctrl+C stops it.")
         while True:
-            close_old_connections()
+            _tidy_connections()
             counts = schedule.tick(options["now"])
             for name, count in counts.items():
                 if count and verbosity >= 1:
                     what = "failed" if count < 0 else f"enqueued {count}"
                     self.stdout.write(f"{name}: {what}")
-            before = worker._run_tasks
-            worker.run()  # every ready task, then back here
-            ran = worker._run_tasks - before
+            ran = 0
+            while worker.running and (task := _claim_next(worker)) is not None:
+                worker.run_task(task)
+                ran += 1
+                _tidy_connections()
             if ran and verbosity >= 1:
                 self.stdout.write(f"ran {ran} task{'s' if ran != 1 else ''}")
             if options["once"] or not worker.running:
@@ -107,3 +112,33 @@ class Command(BaseCommand):
         level = logging.WARNING if verbosity == 0 else logging.INFO
         for name in ("tandem.jobs", "django_tasks", "django_tasks_db"):
             logging.getLogger(name).setLevel(level)
+
+
+def _claim_next(worker: Worker) -> DBTaskResult | None:
+    """The next ready task, claimed for ``worker`` so no other worker runs it.
+
+    The claim is the one django-tasks-db's own worker makes (a locked read in an
+    exclusive transaction); a database busy with another worker's claim is not an
+    error, the task is taken on the next round.
+    """
+    tasks = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name)
+    if not worker.process_all_queues:
+        tasks = tasks.filter(queue_name__in=worker.queue_names)
+    try:
+        with exclusive_transaction(tasks.db):
+            task = tasks.get_locked()
+            if task is not None:
+                task.claim(worker.worker_id)
+    except OperationalError as error:
+        if is_locked_database_exception(error):
+            return None
+        raise
+    return task
+
+
+def _tidy_connections() -> None:
+    """Drop database connections that are broken or past their age between tasks, as a
+    request does; never inside a transaction (``--once`` called within one, as the
+    tests do), where closing would take the caller's transaction with it."""
+    if not any(connection.in_atomic_block for connection in connections.all()):
+        close_old_connections()
