@@ -62,6 +62,11 @@ def quarter_around(day: dt.date) -> tuple[dt.date, dt.date]:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    return build_cast()
+
+
+def build_cast() -> Cast:
+    """The cast, made through the services (for fixtures of other scopes too)."""
     owner = make_user("olivia@acme.test", "Olivia Owner")
     org = accounts.organization_create(name="Acme IT", owner=owner, timezone="Europe/Paris")
     people: dict[str, User] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -31,7 +30,7 @@ from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, ObjectiveKPI
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Alignment, Cycle, Initiative, KeyResult, Objective
-from tests.conftest import make_user, quarter_around
+from tests.conftest import build_cast
 
 ROLES = ("owner", "admin", "editor", "member", "viewer")
 
@@ -125,47 +124,23 @@ def _extras(world: World) -> None:
 
 
 def build_world() -> World:
-    owner = make_user("olivia@acme.test", "Olivia Owner")
-    org = accounts.organization_create(name="Acme IT", owner=owner, timezone="Europe/Paris")
-    people: dict[str, User] = {"owner": owner}
-    for role in (Role.ADMIN, Role.EDITOR, Role.MEMBER, Role.VIEWER):
-        user = make_user(f"{role}@acme.test", f"{role.label} Person")
-        accounts.membership_add(organization=org, user=user, role=role, by=owner)
-        people[str(role)] = user
-    outsider = make_user("oscar@globex.test", "Oscar Outsider")
-    people["outsider"] = outsider
-    other_org = accounts.organization_create(name="Globex", owner=outsider)
-    company = accounts.team_create(
-        organization=org, name="Acme IT", kind=Team.Kind.COMPANY, by=owner
+    cast = build_cast()
+    org, owner, team, company, objective = (
+        cast.org,
+        cast.owner,
+        cast.team,
+        cast.company,
+        cast.objective,
     )
-    team = accounts.team_create(organization=org, name="Sales", parent=company, by=owner)
-    accounts.team_add_member(team=team, user=people["member"], by=owner)
-    accounts.team_add_member(team=team, user=people["editor"], is_lead=True, by=owner)
-    other_team = accounts.team_create(organization=other_org, name="Globex Sales", by=outsider)
-    start, end = quarter_around(dt.datetime.now(dt.UTC).date())
-    cycle = okrs.cycle_create(
-        organization=org,
-        name="This quarter",
-        start_date=start,
-        end_date=end,
-        state=Cycle.State.ACTIVE,
-        by=owner,
-    )
-    objective = okrs.objective_create(
-        organization=org,
-        cycle=cycle,
-        owner_team=team,
-        by=owner,
-        title="Become the go-to IT service provider in our region",
-    )
-    kr = okrs.key_result_create(
-        objective=objective,
-        title="Sign new recurring contracts",
-        baseline=Decimal(0),
-        target=Decimal(100),
-        owner=people["member"],
-        by=owner,
-    )
+    people: dict[str, User] = {
+        "owner": cast.owner,
+        "admin": cast.admin,
+        "editor": cast.editor,
+        "member": cast.member,
+        "viewer": cast.viewer,
+        "outsider": cast.outsider,
+    }
+    other_org, other_team, cycle, kr = cast.other_org, cast.other_team, cast.cycle, cast.kr
     parent = okrs.objective_create(
         organization=org, cycle=cycle, owner_team=company, by=owner, title="Grow the company"
     )
