@@ -8,7 +8,7 @@ export TANDEM_DATA_DIR ?= $(CURDIR)/var
 # Test processes: the suite runs in parallel, one process per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo install test lint typecheck pytest chromium bench clean
+.PHONY: demo install test lint typecheck pytest chromium bench backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test: lint typecheck pytest
 SCALE ?= 1.0
 bench: install
 	$(BIN)/python bench/run.py --scale $(SCALE)
+	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest
+
+# How good the key-result forecast is (docs/insights.md): its tables, a few seconds; it
+# fails when the forecast misses its targets.
+backtest: install
+	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest --calibrate
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

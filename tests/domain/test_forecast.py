@@ -12,8 +12,18 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tandem.bench.forecast_backtest import generate_histories, generate_history, run, table
+from tandem.bench.forecast_backtest import (
+    CALIBRATION_SEEDS,
+    CUTS,
+    SHAPES,
+    generate_histories,
+    generate_history,
+    measured_calibration,
+    run,
+    table,
+)
 from tandem.domain.forecast import (
+    DEFAULT_CALIBRATION,
     BacktestMethod,
     Forecast,
     ForecastMethod,
@@ -21,6 +31,7 @@ from tandem.domain.forecast import (
     Observation,
     WeightedForecast,
     backtest,
+    calibrate,
     forecast_key_result,
     milestone_forecast,
     objective_forecast,
@@ -393,24 +404,74 @@ def test_the_generator_is_reproducible_and_makes_decrease_key_results():
     )
 
 
-def test_the_backtest_table_names_each_method_and_the_verdict():
+def test_the_backtest_table_names_each_group_and_the_verdict():
     text = table(run(histories=40, seed=2))
-    assert "40 generated histories (seed 2), cut at 25%, 50%, 75% of the cycle" in text
-    for method in BacktestMethod:
-        assert method.label in text
-    assert "Forecast beats both baselines on MAE" in text
+    assert "40 generated histories (seeds 2), cut at 25%, 50%, 60%, 75% of the cycle" in text
+    for shape in SHAPES:
+        assert f"| {shape} |" in text
+    assert "| cut at 60% |" in text
+    assert "Reliability of the probability of reaching the target" in text
+    assert "below the better baseline" in text
+    assert "Targets met:" in text
 
 
-def test_the_backtest_command_prints_a_table_per_seed_and_passes():
+def test_the_backtest_command_prints_the_pooled_tables_and_passes_on_the_report_seeds():
     out = io.StringIO()
-    call_command("forecast_backtest", "--histories", "60", "--seed", "1", "--seed", "2", stdout=out)
-    assert out.getvalue().count("Forecast beats both baselines on MAE") == 2
-    assert "(seed 1)" in out.getvalue()
-    assert "(seed 2)" in out.getvalue()
+    call_command("forecast_backtest", stdout=out)
+    assert "1500 generated histories (seeds 7, 8, 9)" in out.getvalue()
+    assert "Targets met: yes." in out.getvalue()
 
 
-def test_the_backtest_command_fails_when_the_forecast_loses():
-    # On one history (seed 3) a naive baseline happens to be closer; the command must
-    # fail then, so that CI hears about it.
-    with pytest.raises(CommandError, match="does not beat both baselines"):
+def test_the_backtest_command_fails_when_the_forecast_misses_its_targets():
+    # Four forecasts of one history cannot hold 75-85% in their bands and 65% per shape.
+    with pytest.raises(CommandError, match="misses its targets"):
         call_command("forecast_backtest", "--histories", "1", "--seed", "3", stdout=io.StringIO())
+
+
+def test_the_backtest_command_refuses_to_judge_the_band_on_its_calibration_seeds():
+    with pytest.raises(CommandError, match="calibrate the band"):
+        call_command("forecast_backtest", "--seed", str(CALIBRATION_SEEDS[0]), stdout=io.StringIO())
+
+
+def test_the_band_quantiles_in_use_are_the_ones_measured_on_the_calibration_seeds():
+    measured = measured_calibration()
+    assert (measured.band_low, measured.band_high) == (
+        DEFAULT_CALIBRATION.band_low,
+        DEFAULT_CALIBRATION.band_high,
+    )
+
+
+def test_on_histories_it_was_not_calibrated_on_the_band_holds_about_80_percent():
+    result = run(histories=200, seeds=(21, 22))
+    report = result.report
+    ours = report.score(BacktestMethod.FORECAST)
+    assert ours.coverage is not None
+    assert D("0.74") <= ours.coverage <= D("0.86")
+    for group in report.shapes:
+        coverage = group.score(BacktestMethod.FORECAST).coverage
+        assert coverage is not None
+        assert coverage >= D("0.55"), group.name
+    assert report.gain >= D("0.1")
+    assert ours.brier < report.score(BacktestMethod.LAST_VALUE).brier
+
+
+def test_the_reliability_table_counts_every_forecast_once():
+    report = backtest(generate_histories(60, seed=5), cuts=CUTS)
+    assert sum(b.forecasts for b in report.reliability) == 60 * len(CUTS)
+    for b in report.reliability:
+        if b.forecasts:
+            assert b.predicted is not None
+            assert b.low <= b.predicted <= b.high
+
+
+def test_calibrating_needs_histories_with_a_trend():
+    empty = History(
+        baseline=D(0),
+        target=D(10),
+        start=START,
+        end=END,
+        observations=(),
+        end_value=D(5),
+    )
+    with pytest.raises(ValueError, match="at least two check-ins"):
+        calibrate([empty])

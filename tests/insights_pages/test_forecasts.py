@@ -84,6 +84,27 @@ def test_a_key_result_without_check_ins_shows_the_base_rate(cast: Cast, client_f
     assert "35% chance of 100" in html.decode()
 
 
+def test_a_key_result_with_one_check_in_says_too_little_history_instead_of_a_band(
+    cast: Cast, client_for
+):
+    start, _ = cast.cycle.bounds()
+    okrs.key_result_check_in(
+        key_result=cast.kr,
+        value="20",
+        confidence=6,
+        by=cast.member,
+        at=start + (timezone.now() - start) / 2,
+    )
+    html = client_for(cast.member).get(reverse("objective", args=[cast.objective.pk])).content
+    row = html.decode().split(f'id="kr-{cast.kr.pk}"')[1].split("</li>")[0]
+    assert "Too little history for a band" in row
+    assert "Forecast " not in row.split("data-kr-forecast")[1].split("</div>")[0]
+    assert 'class="chart__forecast-band"' not in html.decode()
+    _check_in_three_times(cast)
+    html = client_for(cast.member).get(reverse("objective", args=[cast.objective.pk])).content
+    assert "Too little history for a band" not in html.decode()
+
+
 def _grow(cast: Cast, n: int) -> None:
     for i in range(n):
         objective = okrs.objective_create(

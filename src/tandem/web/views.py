@@ -339,7 +339,12 @@ def key_result_check_in(
 def _history_chart(kr: KeyResult, cycle: Cycle, now: dt.datetime) -> dict[str, Any]:
     forecast: insights.KeyResultForecast | None = getattr(kr, "forecast", None)
     band = None
-    if forecast is not None and forecast.forecast.value is not None and now < cycle.bounds()[1]:
+    if (
+        forecast is not None
+        and forecast.forecast.value is not None
+        and not forecast.forecast.too_little_history
+        and now < cycle.bounds()[1]
+    ):
         assert forecast.forecast.low is not None
         assert forecast.forecast.high is not None
         band = charts.ForecastBand(
