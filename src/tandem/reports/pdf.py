@@ -4,7 +4,8 @@ The text is set in DejaVu Sans, shipped in ``fonts/`` with its licence, because 
 PDF core fonts only know Latin-1: “quotes”, €, dashes and names such as Łukasz or Zoë
 print as typed. Every page carries the organisation, the report, the date it was
 made and its page number. Colours are always doubled by a word (green, at risk…),
-so a black-and-white print still tells them apart.
+so a black-and-white print still tells them apart. Headings say the organisation's words
+for Tandem's concepts (Rocks, Measurables…), as its pages do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tandem.accounts.models import Organization
 from tandem.kpis.selectors import Scorecard
 from tandem.reports import formats
 from tandem.reports.selectors import PlanReport, Priorities, ReviewReport
+from tandem.terms import terms_of
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 # fontTools reports every glyph it keeps when fpdf2 subsets the font: not for our logs.
@@ -47,6 +49,7 @@ class ReportPDF(FPDF):
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.organization_name = organization.name
         self.report_title = title
+        self.words = terms_of(organization)
         self.made_on = organization.today()
         self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -169,7 +172,7 @@ def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
         return
     pdf.heading(f"{title}: {found.cycle.name}")
     if not found.cards:
-        pdf.paragraph("No company objectives in this cycle yet.", muted=True)
+        pdf.paragraph(f"No company {pdf.words['objectives']} in this cycle yet.", muted=True)
         return
     rows, fills = [], []
     for card in found.cards:
@@ -184,7 +187,7 @@ def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
         )
         fills.append([None, None, None, formats.status_colour(card.status)])
     pdf.grid(
-        ["Objective", "Owner", "Progress", "Status"],
+        [pdf.words["Objective"], "Owner", "Progress", "Status"],
         rows,
         widths=(100, 38, 20, 24),
         fills=fills,
@@ -222,9 +225,9 @@ def plan_pdf(report: PlanReport) -> bytes:
     _priorities(pdf, "This year's priorities", report.year)
     _priorities(pdf, "This quarter's priorities", report.quarter)
     if report.kpis:
-        pdf.heading("Key KPIs")
+        pdf.heading(f"Key {pdf.words['kpis']}")
         pdf.grid(
-            ["KPI", "Owner", "Latest", "Target", "Health"],
+            [pdf.words["Kpi"], "Owner", "Latest", "Target", "Health"],
             [
                 [
                     line.kpi.name,
@@ -253,7 +256,7 @@ def review_pdf(report: ReviewReport) -> bytes:
     pdf.title_line(
         f"Review of {cycle.name}",
         f"{start} {formats.DASH} {end} · {state} · "
-        f"{report.count} objective{'s' if report.count != 1 else ''}",
+        f"{report.count} {pdf.words['objective' if report.count == 1 else 'objectives']}",
     )
     overall = report.overall.overall
     d = formats.DASH
@@ -261,12 +264,20 @@ def review_pdf(report: ReviewReport) -> bytes:
         f"Mean score {formats.score(overall.mean)}. "
         f"Green {report.bands[formats.Band.GREEN]}, yellow {report.bands[formats.Band.YELLOW]}, "
         f"red {report.bands[formats.Band.RED]}. Bands: 0.0{d}0.3 red, 0.4{d}0.6 yellow, "
-        f"0.7{d}1.0 green; a committed objective is green only at 1.0."
+        f"0.7{d}1.0 green; a committed {pdf.words['objective']} is green only at 1.0."
     )
     pdf.heading("Calibration by team")
     rows = formats.calibration_rows(report)
     pdf.grid(
-        ["Team", "Objectives", "Mean", "At 1.0", "Share at 1.0", "Below 0.3", "Share below 0.3"],
+        [
+            "Team",
+            pdf.words["Objectives"],
+            "Mean",
+            "At 1.0",
+            "Share at 1.0",
+            "Below 0.3",
+            "Share below 0.3",
+        ],
         [[str(cell) for cell in formats.calibration_text(row)] for row in rows],
         widths=(58, 20, 16, 16, 24, 18, 30),
         size=8.5,
@@ -277,7 +288,7 @@ def review_pdf(report: ReviewReport) -> bytes:
             continue
         pdf.heading(group.title)
         pdf.grid(
-            ["Objective", "Owner", "Kind", "Progress", "Score", "Band"],
+            [pdf.words["Objective"], "Owner", "Kind", "Progress", "Score", "Band"],
             [
                 [
                     card.objective.title,
@@ -302,10 +313,11 @@ def review_pdf(report: ReviewReport) -> bytes:
 def scorecard_pdf(
     board: Scorecard, *, organization: Organization, subtitle: str, today: dt.date
 ) -> bytes:
-    pdf = ReportPDF(organization=organization, title="Scorecard", landscape=True)
-    pdf.title_line("Scorecard", subtitle)
+    words = terms_of(organization)
+    pdf = ReportPDF(organization=organization, title=words["Scorecard"], landscape=True)
+    pdf.title_line(words["Scorecard"], subtitle)
     if not board.rows:
-        pdf.paragraph("No KPI to show.", muted=True)
+        pdf.paragraph(f"No {words['kpi']} to show.", muted=True)
         return pdf.render()
     chunk = SCORECARD_COLUMNS_PER_TABLE
     for first in range(0, len(board.columns), chunk):
@@ -327,7 +339,7 @@ def scorecard_pdf(
             )
         period_width = Decimal(160) / max(len(labels), 1)
         pdf.grid(
-            ["KPI", "Owner", "Target", "Now", *labels],
+            [words["Kpi"], "Owner", "Target", "Now", *labels],
             rows,
             widths=(52, 28, 16, 13, *[float(period_width)] * len(labels)),
             fills=fills,
@@ -336,7 +348,7 @@ def scorecard_pdf(
         )
     pdf.paragraph(
         "Cells: green on target, yellow close, red off target, grey no value; "
-        "white and empty where the KPI owes no value in that column.",
+        f"white and empty where the {words['kpi']} owes no value in that column.",
         size=8,
         muted=True,
     )

@@ -8,6 +8,10 @@ and shares as fractions, colours as words (``green``, ``yellow``, ``red``, ``no_
 Text people typed (an objective's title) that a spreadsheet would run as a formula
 (``=…``, ``+…``, ``-…``, ``@…``) is written as text: opening an export never runs
 anything.
+
+Column headings say the organisation's words for Tandem's concepts (a "Rock" column
+where it calls objectives Rocks), as its pages do; what the columns hold does not change.
+The API keeps its own field names, whatever the organisation calls things.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from tandem.kpis.selectors import Scorecard
 from tandem.reports import formats
 from tandem.reports.selectors import ReviewReport
+from tandem.terms import DEFAULT, Terms, terms_of
 
 Value = str | int | Decimal | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,11 +98,12 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
 
 def review_sheets(report: ReviewReport) -> tuple[Sheet, Sheet]:
     """The scores (one row per objective) and the calibration (one row per team)."""
+    words = terms_of(report.organization)
     scores = Sheet(
         title="Scores",
         headings=[
             "Team",
-            "Objective",
+            words["Objective"],
             "Owner",
             "Kind",
             "Progress",
@@ -105,7 +111,7 @@ def review_sheets(report: ReviewReport) -> tuple[Sheet, Sheet]:
             "Score",
             "Band",
             "Reason for the adjustment",
-            "Objective id",
+            f"{words['Objective']} id",
         ],
         widths=[24, 60, 24, 14, 10, 10, 10, 10, 40, 12],
     )
@@ -132,7 +138,7 @@ def review_sheets(report: ReviewReport) -> tuple[Sheet, Sheet]:
         title="Calibration",
         headings=[
             "Team",
-            "Objectives",
+            words["Objectives"],
             "Mean score",
             "At 1.0",
             "Share at 1.0",
@@ -151,16 +157,16 @@ def review_sheets(report: ReviewReport) -> tuple[Sheet, Sheet]:
 # -- the scorecard --------------------------------------------------------------------------
 
 
-def scorecard_sheet(board: Scorecard, *, colours_as_columns: bool) -> Sheet:
+def scorecard_sheet(board: Scorecard, *, colours_as_columns: bool, words: Terms = DEFAULT) -> Sheet:
     """One row per KPI, one column per period. With ``colours_as_columns`` (CSV) each
     period is followed by its colour in words; otherwise the colours are cell fills."""
-    headings = ["KPI", "Key", "Owner", "Unit", "Direction", "Target", "Now"]
+    headings = [words["Kpi"], "Key", "Owner", "Unit", "Direction", "Target", "Now"]
     for label in board.labels:
         headings.append(label)
         if colours_as_columns:
             headings.append(f"{label} health")
     sheet = Sheet(
-        title="Scorecard",
+        title=words["Scorecard"],
         headings=headings,
         widths=[36, 18, 20, 9, 16, 12, 10] + [10] * (len(headings) - 7),
     )

@@ -21,6 +21,7 @@ from tandem.kpis import selectors as kpi_selectors
 from tandem.okrs import selectors as okr_selectors
 from tandem.reports import pdf, permissions, selectors, services, spreadsheets
 from tandem.reports.forms import PlanForm
+from tandem.terms import terms_of
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
 
@@ -167,7 +168,7 @@ def scorecard_export(
     )
     name = f"{org.slug}-scorecard-{today:%Y-%m-%d}"
     if kind == "pdf":
-        subtitle = f"KPIs over the last {periods} {GRANULARITIES[granularity]}"
+        subtitle = f"{terms_of(org)['Kpis']} over the last {periods} {GRANULARITIES[granularity]}"
         if team is not None:
             subtitle += f" · owned by {team.name}"
         if tag:
@@ -175,9 +176,9 @@ def scorecard_export(
         content = pdf.scorecard_pdf(board, organization=org, subtitle=subtitle, today=today)
         return _file(content, name=name, kind="pdf")
     if kind == "xlsx":
-        sheet = spreadsheets.scorecard_sheet(board, colours_as_columns=False)
+        sheet = spreadsheets.scorecard_sheet(board, colours_as_columns=False, words=terms_of(org))
         return _file(spreadsheets.to_xlsx([sheet]), name=name, kind="xlsx")
-    sheet = spreadsheets.scorecard_sheet(board, colours_as_columns=True)
+    sheet = spreadsheets.scorecard_sheet(board, colours_as_columns=True, words=terms_of(org))
     return _file(spreadsheets.to_csv(sheet), name=name, kind="csv")
 
 
