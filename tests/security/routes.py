@@ -115,6 +115,7 @@ PAGES: list[Page] = [
     ),
     Page("api-v1:openapi-json", get=PUBLIC),
     Page("api-v1:openapi-view", get=PUBLIC),
+    Page("favicon", get=PUBLIC),
     # -- everyday pages -----------------------------------------------------------------
     Page("home", get=EVERYONE),
     Page(
