@@ -84,7 +84,7 @@ def test_check_in_from_the_team_page_updates_progress_without_reload(
     page.evaluate("window.tandemMarker = 'still here'")
     row = page.locator(f"#kr-{cast.kr.pk}")
     row.get_by_label("Value").fill("40")
-    row.get_by_label("Confidence").fill("7")
+    row.locator(".confidence__choice", has_text="7").click()
     row.get_by_label("Note").fill("Two new contracts signed")
     row.get_by_label("Note").press("Enter")
     page.locator(f"#kr-{cast.kr.pk}[data-saved]").wait_for()

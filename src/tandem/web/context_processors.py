@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from tandem.accounts.models import Membership, Team
 from tandem.terms import terms_of
 
+CONFIDENCE_SCALE = tuple(range(1, 11))
+
 
 def tandem(request: HttpRequest) -> dict[str, Any]:
     organization = getattr(request, "organization", None)
@@ -20,6 +22,8 @@ def tandem(request: HttpRequest) -> dict[str, Any]:
         "nav_teams": Team.objects.none(),
         "nav_memberships": Membership.objects.none(),
         "terms": terms_of(organization),
+        # The check-in's confidence control: one choice per level.
+        "confidence_scale": CONFIDENCE_SCALE,
     }
     if organization is not None and user is not None and user.is_authenticated:
         # Querysets stay lazy: a page without the layout (an htmx fragment) never runs them.

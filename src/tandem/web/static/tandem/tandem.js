@@ -42,6 +42,62 @@
     if (own) own.focus();
   });
 
+  // The check-in's confidence: a row of ten radio buttons keeps the last level unless
+  // changed. A digit key picks a level (0 is 10); picking one by digit or by click moves
+  // on to the note, where Enter saves the row (Shift+Enter starts a new line). Arrow keys
+  // keep their usual radio-group behaviour.
+  function noteOf(element) {
+    var form = element.closest && element.closest("form.checkin");
+    return form ? form.querySelector("[data-checkin-note]") : null;
+  }
+
+  function moveToNote(element) {
+    var note = noteOf(element);
+    if (note) window.setTimeout(function () { note.focus(); }, 0);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!target || !target.classList) return;
+    if (target.classList.contains("confidence__radio") && /^[0-9]$/.test(event.key) &&
+        !event.ctrlKey && !event.metaKey && !event.altKey) {
+      var level = event.key === "0" ? "10" : event.key;
+      var group = target.closest("[data-confidence]");
+      var radio = group && group.querySelector("input[value='" + level + "']");
+      if (!radio) return;
+      event.preventDefault();
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true }));
+      moveToNote(radio);
+      return;
+    }
+    if (target.hasAttribute && target.hasAttribute("data-checkin-note") &&
+        event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      var form = target.closest("form");
+      if (form) form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var choice = event.target && event.target.closest && event.target.closest(".confidence__choice");
+    if (choice) moveToNote(choice);
+  });
+
+  // Arriving at a key result's row (the reminder e-mail's "check in" link ends in
+  // #kr-<id>) puts the cursor in its first field, ready to type the new value.
+  function focusLinkedRow() {
+    var match = /^#kr-[0-9]+$/.exec(window.location.hash);
+    var row = match && document.getElementById(match[0].slice(1));
+    var first = row && row.hasAttribute("data-checkin") && row.querySelector("[data-checkin-first]");
+    if (!first) return;
+    first.focus();
+    if (first.select) first.select();
+  }
+  // After "load": the browser's own scroll to the fragment comes first.
+  if (document.readyState === "complete") focusLinkedRow();
+  else window.addEventListener("load", focusLinkedRow);
+
   // 403 and other refusals: show the server's message instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");
