@@ -295,6 +295,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("TANDEM_EMAIL_FROM", "Tandem <tandem@localhost>")
 
+# How long the worker's daily clean-up keeps the records of finished background work
+# (tandem.jobs.pruning): the task rows, the webhook delivery log, the reminders ledger.
+# The ledger is what stops a reminder going out twice in a week, so it keeps at least
+# the current and the previous week whatever the setting says.
+TANDEM_KEEP_FINISHED_TASKS_DAYS = env_int("TANDEM_KEEP_FINISHED_TASKS_DAYS", 30, minimum=1)
+TANDEM_KEEP_WEBHOOK_DELIVERIES_DAYS = env_int("TANDEM_KEEP_WEBHOOK_DELIVERIES_DAYS", 90, minimum=1)
+TANDEM_KEEP_NOTIFICATIONS_DAYS = env_int("TANDEM_KEEP_NOTIFICATIONS_DAYS", 90, minimum=14)
+
 LOG_LEVEL = env_str("TANDEM_LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(

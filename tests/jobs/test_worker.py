@@ -39,7 +39,8 @@ def test_the_worker_prunes_old_finished_tasks_and_keeps_recent_and_waiting_ones(
     old = prune_finished_tasks.enqueue(days=3650)
     recent = prune_finished_tasks.enqueue(days=3650)
     out = run_worker()
-    assert "ran 3 tasks" in out  # the two above and the daily pruning the tick enqueued
+    # the two above and the daily clean-ups the tick enqueued: tasks, deliveries, ledger
+    assert "ran 5 tasks" in out
     assert "finished task pruning: enqueued 1" in out
     DBTaskResult.objects.filter(id=old.id).update(
         finished_at=timezone.now() - dt.timedelta(days=40)

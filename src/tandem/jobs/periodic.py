@@ -12,5 +12,5 @@ from tandem.jobs.tasks import prune_finished_tasks
 def enqueue_pruning(now: dt.datetime) -> int:
     if not claim("finished task pruning", every=dt.timedelta(days=1), now=now):
         return 0
-    prune_finished_tasks.enqueue()
+    prune_finished_tasks.enqueue(now=now.isoformat())
     return 1

@@ -142,7 +142,11 @@ class Notification(models.Model):
                 name="notification_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            # The daily clean-up's look-up of the oldest rows of every organisation.
+            models.Index(fields=["created_at"], name="notification_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} for {self.period}"

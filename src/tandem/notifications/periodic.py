@@ -13,10 +13,15 @@ import datetime as dt
 from django.db import transaction
 
 from tandem.domain import schedule
-from tandem.jobs.schedule import periodic
+from tandem.jobs.schedule import claim, periodic
 from tandem.notifications import selectors, services
 from tandem.notifications.models import ReminderSettings
-from tandem.notifications.tasks import send_checkin_reminder, send_digests, send_escalation
+from tandem.notifications.tasks import (
+    prune_ledger,
+    send_checkin_reminder,
+    send_digests,
+    send_escalation,
+)
 
 GRACE = dt.timedelta(hours=12)
 
@@ -81,3 +86,11 @@ def enqueue_digests(now: dt.datetime) -> int:
                 send_digests.enqueue(settings.organization_id, occurrence.isoformat())
                 enqueued += 1
     return enqueued
+
+
+@periodic("reminder ledger pruning")
+def enqueue_ledger_pruning(now: dt.datetime) -> int:
+    if not claim("reminder ledger pruning", every=dt.timedelta(days=1), now=now):
+        return 0
+    prune_ledger.enqueue(now.isoformat())
+    return 1

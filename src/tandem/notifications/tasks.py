@@ -240,3 +240,20 @@ def send_test_reminder(organization_id: int, user_id: int, requested_at: str) ->
         subject=subject,
         send=messages.email(to=user, subject=subject, template="reminder", context=context),
     )
+
+
+# The ledger's rows are what make a reminder go out once a week: whatever the setting,
+# the rows of the current and the previous week (an occurrence is due for 12 hours, a
+# failed e-mail is retried for a few) stay.
+LEDGER_FLOOR = dt.timedelta(days=14)
+
+
+@task(queue_name="default")
+def prune_ledger(now: str) -> int:
+    """Forget ledger rows created more than ``TANDEM_KEEP_NOTIFICATIONS_DAYS`` (at least
+    14) days before ``now``; answer how many went."""
+    from tandem.jobs.pruning import delete_in_batches, keep_days
+
+    keep = max(keep_days("TANDEM_KEEP_NOTIFICATIONS_DAYS"), LEDGER_FLOOR)
+    cutoff = _when(now) - keep
+    return delete_in_batches(Notification.objects.filter(created_at__lt=cutoff))

@@ -92,7 +92,11 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["subscription", "-created_at"])]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"]),
+            # The daily clean-up's look-up of long-finished deliveries.
+            models.Index(fields=["finished_at"], name="webhook_delivery_finished"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "succeeded", "failed", "gave_up"]),

@@ -161,3 +161,22 @@ def _record(
             current.finished_at = now
         current.save()
     return str(outcome)
+
+
+@task(queue_name="default")
+def prune_deliveries(now: str) -> int:
+    """Forget deliveries that finished (succeeded or gave up) more than
+    ``TANDEM_KEEP_WEBHOOK_DELIVERIES_DAYS`` before ``now``; answer how many went.
+
+    A delivery still waiting for a retry is kept however old it is: its next attempt
+    needs it.
+    """
+    from tandem.jobs.pruning import delete_in_batches, keep_days
+
+    cutoff = dt.datetime.fromisoformat(now) - keep_days("TANDEM_KEEP_WEBHOOK_DELIVERIES_DAYS")
+    return delete_in_batches(
+        Delivery.objects.filter(
+            status__in=[Delivery.Status.SUCCEEDED, Delivery.Status.GAVE_UP],
+            finished_at__lt=cutoff,
+        )
+    )
