@@ -21,11 +21,17 @@ def test_the_objective_page_shows_its_own_key_results_and_check_ins_changes(cast
     okrs.objective_update(objective=cast.objective, by=cast.editor, title="Lead the region")
     page = client_for(cast.viewer).get(f"/objectives/{cast.objective.pk}/").content.decode()
     activity = page[page.index('id="activity-heading"') :]
-    assert "objective.update" in activity
-    assert "key_result.create" in activity
-    assert "checkin.create" in activity
-    assert "Member Person" in activity
+    # In people's words, not audit codes or stored decimals.
+    assert "Editor Person changed the objective “Lead the region”" in activity
     assert "<ins>Lead the region</ins>" in activity
+    assert "Olivia Owner created the key result “Sign new recurring contracts”" in activity
+    assert (
+        "Member Person checked in 40 (was 0) on “Sign new recurring contracts”, confidence 6; "
+        "progress 0% → 40%" in activity
+    )
+    assert "Two deals" in activity
+    assert "checkin.create" not in activity
+    assert "40.0000" not in activity
     # Viewers see the feed but are not sent to a log they may not read.
     assert 'href="/audit/"' not in activity
 
@@ -65,6 +71,9 @@ def test_the_kpi_page_shows_its_values_and_targets_history(cast: Cast, client_fo
     )
     page = client_for(cast.admin).get(f"/kpis/{kpi.pk}/").content.decode()
     activity = page[page.index('id="activity-heading"') :]
-    assert "kpi.create" in activity
-    assert "measurement.create" in activity
+    assert "Editor Person created the KPI “Net promoter score”" in activity
+    assert (
+        "Editor Person recorded 35 for Net promoter score for the period of 2 Nov 2026" in activity
+    )
+    assert "measurement.create" not in activity
     assert 'href="/audit/"' in activity

@@ -34,8 +34,11 @@ def test_owners_and_admins_read_the_audit_log(cast: Cast, client_for, role: str)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Audit log" in page
-    assert "objective.create" in page
-    assert "Become the go-to IT service provider in our region" in page
+    assert (
+        "Olivia Owner created the objective “Become the go-to IT service provider in our region”"
+        in page
+    )
+    assert "objective.create" not in page
 
 
 @pytest.mark.parametrize("role", ["editor", "member", "viewer"])
@@ -105,7 +108,7 @@ def test_an_object_that_still_exists_is_linked_and_a_deleted_one_is_not(cast: Ca
     okrs.alignment_remove(alignment=alignment, by=cast.owner)
     page = client_for(cast.owner).get("/audit/").content.decode()
     assert f'href="/objectives/{cast.objective.pk}/"' in page
-    assert f"(Alignment #{alignment_id})" in page
+    assert f"Alignment #{alignment_id}" in page
 
 
 @pytest.mark.parametrize(
@@ -257,7 +260,7 @@ def test_times_are_shown_in_the_organisations_time_zone(cast: Cast, client_for):
     )
     page = client_for(cast.owner).get("/audit/?action=checkin.").content.decode()
     assert 'datetime="2026-03-03T23:30:00+01:00"' in page  # Paris is UTC+1 in March
-    assert "<ins>3 Mar 2026 23:30</ins>" in page
+    assert ">3 Mar 2026 23:30:00</time>" in page
 
 
 def test_a_creation_shows_each_value_once_and_a_deletion_strikes_them(cast: Cast, client_for):

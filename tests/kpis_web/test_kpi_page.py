@@ -218,3 +218,20 @@ def test_editors_are_offered_to_promote_a_kpi_red_for_three_weeks_and_then_to_de
     html = client_for(cast.editor).get(page).content.decode()
     assert "/promote/" not in html
     assert f'href="/kpis/{sales_kpi.pk}/demote/">Demote to a plain KPI</a>' in html
+
+
+def test_the_measurements_are_paged_a_quarter_of_weeks_at_a_time(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast, 20)
+    for i, start in enumerate(w):
+        services.measurement_record(kpi=sales_kpi, period_start=start, value=i, by=cast.member)
+    first = client_for(cast.viewer).get(f"/kpis/{sales_kpi.pk}/")
+    html = first.content.decode()
+    assert html.count('id="measurement-') == 13
+    assert "1\u201313 of 20" in html
+    assert 'rel="next" href="?measurements=2#measurements-heading"' in html
+    second = client_for(cast.viewer).get(f"/kpis/{sales_kpi.pk}/?measurements=2").content.decode()
+    assert second.count('id="measurement-') == 7
+    assert "14\u201320 of 20" in second
+    assert "Newer" in second

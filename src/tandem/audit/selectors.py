@@ -12,9 +12,11 @@ import binascii
 import datetime as dt
 import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
@@ -29,6 +31,9 @@ ACTIVITY_LIMIT = 20
 # Bookkeeping columns that every snapshot carries and nobody reads in a diff.
 _HIDDEN_FIELDS = {"id", "organization_id", "version"}
 _LONG_VALUE = 120
+# Stored fractions that people read as percentages.
+_PERCENT_FIELDS = {"progress", "computed_progress"}
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d+")
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,19 @@ def format_value(value: Any, tz: dt.tzinfo | None = None) -> str:
         moment = _moment(value, tz)
         if moment is not None:
             return moment
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
+        # A stored decimal as people write it: 199.0000 -> 199, 0.2500 -> 0.25.
+        return value.rstrip("0").rstrip(".")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _LONG_VALUE else text[: _LONG_VALUE - 1] + "…"
+
+
+def _percent(value: Any, tz: dt.tzinfo | None) -> str:
+    try:
+        fraction = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return format_value(value, tz)
+    return f"{(fraction * 100).quantize(Decimal(1)):f}%"
 
 
 def changes_of(event: AuditEvent, tz: dt.tzinfo | None = None) -> list[Change]:
@@ -145,9 +161,8 @@ def changes_of(event: AuditEvent, tz: dt.tzinfo | None = None) -> list[Change]:
         old, new = before.get(name), after.get(name)
         if name in before and name in after and old == new:
             continue
-        changes.append(
-            Change(_label(name), format_value(old, tz), format_value(new, tz), kind=kind)
-        )
+        shown = _percent if name in _PERCENT_FIELDS else format_value
+        changes.append(Change(_label(name), shown(old, tz), shown(new, tz), kind=kind))
     return changes
 
 

@@ -439,11 +439,14 @@ def kpi_trend_chart(
     every = max(1, -(-len(points) // TREND_MAX_X_LABELS))
     for i, point in enumerate(points):
         if (len(points) - 1 - i) % every == 0:
+            # The newest label ends at its point, so that it is not cut at the right edge.
+            last = i == len(points) - 1
             parts.append(
                 format_html(
-                    '<text class="chart__label" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    centre(i),
+                    '<text class="chart__label" x="{}" y="{}" text-anchor="{}">{}</text>',
+                    min(centre(i) + 6, TREND_WIDTH - 2) if last else centre(i),
                     bottom + 18,
+                    "end" if last else "middle",
                     point.label,
                 )
             )

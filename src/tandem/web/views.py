@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Membership, Organization, User
 from tandem.audit.selectors import objective_activity
+from tandem.audit.wording import tell
 from tandem.domain.status import live_status
 from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
@@ -436,7 +437,9 @@ def _objective_page(
             "initiatives": list(objective.initiatives.all()),
             "signals": objective_signals(organization=org, objectives=[objective]),
             "findings": findings,
-            "activity": objective_activity(organization=org, objective=objective),
+            "activity": tell(
+                objective_activity(organization=org, objective=objective), organization=org
+            ),
             "can_edit": can_edit,
             "initiative_form": initiative_form,
             "alignment_form": alignment_form,

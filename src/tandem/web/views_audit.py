@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from tandem.accounts.models import Membership, Organization, Role
 from tandem.audit import selectors
 from tandem.audit.models import AuditEvent, Source
+from tandem.audit.wording import tell
 from tandem.web.decorators import org_view
 
 AUDIT_ROLES = {Role.OWNER, Role.ADMIN}
@@ -116,6 +117,7 @@ def audit_log(request: HttpRequest, *, org: Organization, membership: Membership
         {
             "form": form,
             "page": page,
+            "entries": tell(page.entries, organization=org),
             "query": query.urlencode(),
             "is_later_page": bool(request.GET.get("after")),
         },

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.selectors import kpi_activity
+from tandem.audit.wording import tell
 from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
@@ -53,6 +55,8 @@ from tandem.web.templatetags.tandem import input_value, number
 
 UNPROCESSABLE = 422
 DEFAULT_PERIODS = 13
+# The measurements table shows a quarter of weeks at a time, newest first.
+MEASUREMENTS_PER_PAGE = 13
 MAX_PERIODS = 52
 # The KPI page's chart starts at the first value, but never shows fewer periods than this.
 TREND_MIN_PERIODS = 13
@@ -639,13 +643,15 @@ def _kpi_page(
             "points": points,
             "xmr": xmr,
             "verdict": _verdict(xmr, valued),
-            "measurements": measurement_lines,
+            "measurements": Paginator(measurement_lines, MEASUREMENTS_PER_PAGE).get_page(
+                request.GET.get("measurements")
+            ),
             "targets": list(reversed(detail["targets"])),
             "key_results": seen(detail["key_results"]),
             "objective_links": seen(detail["objective_links"]),
             "promotions": seen(detail["promotions"]),
             "open_promotion": open_promotion,
-            "activity": kpi_activity(organization=org, kpi=kpi),
+            "activity": tell(kpi_activity(organization=org, kpi=kpi), organization=org),
             "can_manage": can_manage,
             "can_record": can_record,
             "target_form": target_form,
