@@ -14,7 +14,7 @@ import email
 import email.policy
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from email.message import EmailMessage
 
@@ -127,10 +127,17 @@ def build_cast() -> Cast:
 
 @dataclass
 class Mailbox:
-    """What a real SMTP server on 127.0.0.1 received: one parsed message per delivery."""
+    """What a real SMTP server on 127.0.0.1 received: one parsed message per delivery.
+
+    ``refuse[address]`` is a list of answers (``"451 4.3.0 Try again later"``) the server
+    gives, one per attempt, before it takes a message for ``address``; ``refused`` lists
+    the addresses it turned away, in order.
+    """
 
     messages: list[EmailMessage]
     envelopes: list[tuple[str, list[str]]]
+    refuse: dict[str, list[str]] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
@@ -150,6 +157,14 @@ def smtp_server(settings) -> Iterator[Mailbox]:
     box = Mailbox(messages=[], envelopes=[])
 
     class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            answers = box.refuse.get(address)
+            if answers:
+                box.refused.append(address)
+                return answers.pop(0)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
             box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             box.messages.append(
@@ -173,3 +188,14 @@ def smtp_server(settings) -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+def move_mail_retries_forward() -> int:
+    """Make every e-mail waiting for its retry due now, as if its delay had passed."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    past = timezone.now() - dt.timedelta(seconds=1)
+    return DBTaskResult.objects.filter(
+        queue_name="mail", status="READY", run_after__gt=past
+    ).update(run_after=past)

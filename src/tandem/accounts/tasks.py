@@ -1,24 +1,59 @@
 """Background sending of account e-mails, on the ``mail`` queue (run by ``tandem worker``).
 
-A slow or unreachable mail server then delays an e-mail, never a page. The tasks carry
-no secret: each recomputes its link's token when it runs, so the task rows hold only an
-invitation's id or an e-mail address.
+A slow or unreachable mail server then delays an e-mail, never a page, and one that
+refuses it for now gets it again later (:mod:`tandem.jobs.mail`): the task enqueues its
+own next attempt. After the last attempt, or on a refusal that waiting will not change,
+the task fails with the server's answer, kept in the task table and the worker's log.
+The tasks carry no secret: each recomputes its link's token when it runs, so the task
+rows hold only an invitation's id or an e-mail address.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
 from tandem.accounts import emails
 from tandem.accounts.models import Invitation, User
+from tandem.jobs import mail
+
+logger = logging.getLogger("tandem.accounts")
+
+
+class MailRefused(RuntimeError):
+    """The last attempt of an e-mail failed: the task fails with the server's answer."""
+
+
+def _send_or_retry(
+    send: Callable[[], None], *, attempt: int, retry: Callable[[dt.datetime], object]
+) -> bool:
+    """Send; on a refusal for now, have ``retry`` enqueue the next attempt at the time
+    it is given, and answer False."""
+    try:
+        send()
+    except Exception as error:
+        at = mail.next_attempt_at(error, attempt=attempt, now=timezone.now())
+        text = mail.describe(error)
+        if at is None:
+            raise MailRefused(
+                f"Gave up after {attempt} attempt{'s' if attempt != 1 else ''}: {text}"
+            ) from error
+        logger.warning("E-mail attempt %s failed, retrying at %s: %s", attempt, at, text)
+        retry(at)
+        return False
+    return True
 
 
 @task(queue_name="mail")
-def send_invitation(invitation_id: int) -> bool:
+def send_invitation(invitation_id: int, attempt: int = 1) -> bool:
     """E-mail the invitation's link; answer False when it was withdrawn or used meanwhile."""
     from tandem.accounts.services import invitation_token
 
@@ -30,45 +65,64 @@ def send_invitation(invitation_id: int) -> bool:
     if invitation is None or invitation.state() != "pending":
         return False
     inviter = invitation.invited_by
-    emails.send(
-        to=invitation.email,
-        subject=f"Join {invitation.organization.name} on Tandem",
-        template="invitation",
-        context={
-            "invitation": invitation,
-            "organization": invitation.organization,
-            "inviter": inviter.full_name or inviter.email if inviter else "",
-            "teams": list(invitation.teams.all()),
-            "link": emails.invitation_link(invitation_token(invitation)),
-        },
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "inviter": inviter.full_name or inviter.email if inviter else "",
+        "teams": list(invitation.teams.all()),
+        "link": emails.invitation_link(invitation_token(invitation)),
+    }
+    return _send_or_retry(
+        lambda: emails.send(
+            to=invitation.email,
+            subject=f"Join {invitation.organization.name} on Tandem",
+            template="invitation",
+            context=context,
+        ),
+        attempt=attempt,
+        retry=lambda at: send_invitation.using(run_after=at).enqueue(
+            invitation_id, attempt=attempt + 1
+        ),
     )
-    return True
 
 
 @task(queue_name="mail")
-def send_password_reset(email: str) -> int:
+def send_password_reset(email: str, attempt: int = 1, user_id: int | None = None) -> int:
     """E-mail a reset link to each active account with ``email``; answer how many went.
 
     An unknown address sends nothing: the page that asked already gave its one answer.
-    The link's hour starts now, when the token is made, not when it was asked for.
+    The link's hour starts now, when the token is made (on a retry: when it is retried),
+    not when it was asked for. A retry is for the one account (``user_id``) whose e-mail
+    was refused, so that the others do not get a second link.
     """
-    users = [
-        user
-        for user in User.objects.filter(email__iexact=email, is_active=True)
-        if user.has_usable_password()
-    ]
+    accounts = User.objects.filter(email__iexact=email, is_active=True)
+    if user_id is not None:
+        accounts = accounts.filter(pk=user_id)
+    users = [user for user in accounts if user.has_usable_password()]
     minutes = int(settings.PASSWORD_RESET_TIMEOUT) // 60
+    sent = 0
     for user in users:
-        link = emails.password_reset_link(
-            urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
-        )
+        sent += _send_reset(user, email=email, minutes=minutes, attempt=attempt)
+    return sent
+
+
+def _send_reset(user: User, *, email: str, minutes: int, attempt: int) -> bool:
+    link = emails.password_reset_link(
+        urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    )
+
+    def send() -> None:
         emails.send(
             to=user.email,
             subject="Choose a new Tandem password",
             template="password_reset",
             context={"user": user, "link": link, "valid_for": _duration(minutes)},
         )
-    return len(users)
+
+    def retry(at: dt.datetime) -> None:
+        send_password_reset.using(run_after=at).enqueue(email, attempt=attempt + 1, user_id=user.pk)
+
+    return _send_or_retry(send, attempt=attempt, retry=retry)
 
 
 def _duration(minutes: int) -> str:

@@ -7,20 +7,26 @@ is sent only by whoever inserted that row.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks.base import Task
 
 from tandem.accounts.models import Organization, User
 from tandem.domain.kpi_rules import WatermelonKind
 from tandem.integrations import outbound
+from tandem.jobs import mail
 from tandem.notifications import services
 from tandem.notifications.selectors import Digest, Owed
 from tandem.okrs.models import KeyResult, Objective
@@ -49,6 +55,22 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+@dataclass
+class Retry:
+    """How to run the task that is sending again, as attempt ``attempt + 1``: it is
+    enqueued once however many of its messages the mail server refused."""
+
+    task: Task[Any, Any]
+    args: tuple[Any, ...]
+    attempt: int = 1
+    scheduled_at: dt.datetime | None = None
+
+    def schedule(self, at: dt.datetime) -> None:
+        if self.scheduled_at is None:
+            self.task.using(run_after=at).enqueue(*self.args, attempt=self.attempt + 1)
+            self.scheduled_at = at
+
+
 def deliver(
     *,
     organization: Organization,
@@ -57,21 +79,56 @@ def deliver(
     user: User | None,
     subject: str,
     send: Callable[[], None],
+    retry: Retry | None = None,
 ) -> bool:
-    """Claim the ledger row, then send; answer whether this call sent the message."""
+    """Claim the ledger row, then send; answer whether this call sent the message.
+
+    With ``retry``, an e-mail the mail server refused for now is tried again later
+    (:mod:`tandem.jobs.mail`); without it, or after the last attempt, a failure is final.
+    """
+    attempt = retry.attempt if retry is not None else 1
     claimed = services.notification_claim(
-        organization=organization, kind=kind, period=period, user=user, subject=subject
+        organization=organization,
+        kind=kind,
+        period=period,
+        user=user,
+        subject=subject,
+        attempt=attempt,
     )
     if claimed is None:
         return False
     try:
         send()
     except Exception as error:
-        logger.warning("Sending %s to %s failed: %s", kind, claimed.recipient, error)
-        services.notification_finish(notification=claimed, error=str(error) or repr(error))
+        text = mail.describe(error)
+        retry_at = (
+            mail.next_attempt_at(error, attempt=attempt, now=timezone.now())
+            if retry is not None
+            else None
+        )
+        if retry_at is None and attempt > 1:
+            text = f"Gave up after {attempt} attempts: {text}"
+        logger.warning("Sending %s to %s failed: %s", kind, claimed.recipient, text)
+        with transaction.atomic():
+            services.notification_finish(notification=claimed, error=text, retry_at=retry_at)
+            if retry is not None and retry_at is not None:
+                retry.schedule(retry_at)
         return False
     services.notification_finish(notification=claimed)
     return True
+
+
+def abandon(
+    *, organization: Organization, kind: str, period: str, user: User, attempt: int, why: str
+) -> None:
+    """Close a message waiting for its retry that has nothing left to say (the key results
+    were checked in meanwhile, the person opted out): it is not sent."""
+    if attempt > 1:
+        claimed = services.notification_claim(
+            organization=organization, kind=kind, period=period, user=user, attempt=attempt
+        )
+        if claimed is not None:
+            services.notification_finish(notification=claimed, error=f"Not sent: {why}")
 
 
 def email(*, to: User, subject: str, template: str, context: dict[str, Any]) -> Callable[[], None]:

@@ -97,8 +97,11 @@ class Notification(models.Model):
 
     The row is inserted *before* the message goes out; the unique constraint makes a
     second insert fail, so a second worker, a repeated tick or a retried task can never
-    send the same reminder twice. A failed send keeps its row (and error) and is not
-    retried: a late duplicate is worse than a missed nudge.
+    send the same reminder twice. An e-mail the mail server refused for now
+    (:mod:`tandem.jobs.mail`) is ``retrying`` until ``next_attempt_at``; the retry takes
+    the row back with a conditional update on its ``attempts``, so it too is sent by one
+    worker only. Any other failure keeps its row (and error) and is not retried: a late
+    duplicate is worse than a missed nudge.
     """
 
     class Kind(models.TextChoices):
@@ -111,6 +114,7 @@ class Notification(models.Model):
     class Status(models.TextChoices):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        RETRYING = "retrying", "Failed, will retry"
         FAILED = "failed", "Failed"
 
     organization = models.ForeignKey(
@@ -127,6 +131,8 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -138,7 +144,7 @@ class Notification(models.Model):
                 name="notification_once_per_period",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["sending", "sent", "failed"]),
+                condition=Q(status__in=["sending", "sent", "retrying", "failed"]),
                 name="notification_status_valid",
             ),
         ]

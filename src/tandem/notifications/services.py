@@ -132,11 +132,14 @@ def notification_claim(
     period: str,
     user: User | None = None,
     subject: str = "",
+    attempt: int = 1,
 ) -> Notification | None:
     """Insert the ledger row of a message about to be sent; ``None`` if it already exists.
 
     The insert comes first and alone in its transaction: whoever inserts the row sends
-    the message, everybody else (a second worker, a repeated task) skips it.
+    the message, everybody else (a second worker, a repeated task) skips it. Attempt
+    number ``attempt`` > 1 instead takes back a row left ``retrying`` by the attempt
+    before, with one conditional update that only one worker wins.
     """
     recipient = f"user:{user.pk}" if user is not None else "channel"
     try:
@@ -150,15 +153,40 @@ def notification_claim(
                 subject=subject[:200],
             )
     except IntegrityError:
+        if attempt <= 1:
+            return None
+    waiting = Notification.objects.filter(
+        organization=organization,
+        recipient=recipient,
+        kind=kind,
+        period=period,
+        status=Notification.Status.RETRYING,
+        attempts=attempt - 1,
+    )
+    if not waiting.update(
+        status=Notification.Status.SENDING, attempts=attempt, next_attempt_at=None
+    ):
         return None
+    return waiting.model.objects.get(
+        organization=organization, recipient=recipient, kind=kind, period=period
+    )
 
 
-def notification_finish(*, notification: Notification, error: str = "") -> Notification:
-    """Record how a claimed message went."""
-    notification.status = Notification.Status.FAILED if error else Notification.Status.SENT
+def notification_finish(
+    *, notification: Notification, error: str = "", retry_at: dt.datetime | None = None
+) -> Notification:
+    """Record how a claimed message went: sent, failed for good, or (with ``retry_at``)
+    to be tried again then."""
+    if not error:
+        notification.status = Notification.Status.SENT
+    elif retry_at is not None:
+        notification.status = Notification.Status.RETRYING
+    else:
+        notification.status = Notification.Status.FAILED
     notification.error = error
     notification.sent_at = None if error else timezone.now()
-    notification.save(update_fields=["status", "error", "sent_at"])
+    notification.next_attempt_at = retry_at if error else None
+    notification.save(update_fields=["status", "error", "sent_at", "next_attempt_at"])
     return notification
 
 

@@ -38,21 +38,40 @@ def _week(organization: Organization, moment: dt.datetime) -> str:
 
 
 @task(queue_name="mail")
-def send_checkin_reminder(organization_id: int, user_id: int, occurrence: str) -> bool:
+def send_checkin_reminder(
+    organization_id: int, user_id: int, occurrence: str, attempt: int = 1
+) -> bool:
     """Remind one person of the key results still waiting for this week's check-in.
 
-    Read again when the task runs: a check-in made since the tick, or an opt-out, means
-    no e-mail.
+    Read again when the task runs (and when it is retried): a check-in made since the
+    tick, or an opt-out, means no e-mail.
     """
     organization = Organization.objects.get(pk=organization_id)
     user = User.objects.get(pk=user_id)
     moment = _when(occurrence)
+    kind, period = Notification.Kind.CHECKIN_REMINDER, _week(organization, moment)
     if selectors.opted_out(organization=organization, user_ids={user.pk}, what="email_reminders"):
+        messages.abandon(
+            organization=organization,
+            kind=kind,
+            period=period,
+            user=user,
+            attempt=attempt,
+            why="the person opted out of reminders since.",
+        )
         return False
     owed = selectors.key_results_owed(
         organization=organization, moment=moment, user_ids={user.pk}
     ).get(user.pk, [])
     if not owed:
+        messages.abandon(
+            organization=organization,
+            kind=kind,
+            period=period,
+            user=user,
+            attempt=attempt,
+            why="nothing waits for a check-in any more.",
+        )
         return False
     subject = messages.reminder_subject(owed, terms_of(organization))
     context = {
@@ -69,25 +88,42 @@ def send_checkin_reminder(organization_id: int, user_id: int, occurrence: str) -
     }
     return messages.deliver(
         organization=organization,
-        kind=Notification.Kind.CHECKIN_REMINDER,
-        period=_week(organization, moment),
+        kind=kind,
+        period=period,
         user=user,
         subject=subject,
         send=messages.email(to=user, subject=subject, template="reminder", context=context),
+        retry=messages.Retry(
+            send_checkin_reminder, (organization_id, user_id, occurrence), attempt
+        ),
     )
 
 
 @task(queue_name="mail")
-def send_escalation(organization_id: int, lead_id: int, occurrence: str, weeks: int) -> bool:
+def send_escalation(
+    organization_id: int, lead_id: int, occurrence: str, weeks: int, attempt: int = 1
+) -> bool:
     """Tell a team lead which of their people missed ``weeks`` or more check-ins in a row."""
     organization = Organization.objects.get(pk=organization_id)
     lead = User.objects.get(pk=lead_id)
     moment = _when(occurrence)
-    if selectors.opted_out(organization=organization, user_ids={lead.pk}, what="email_reminders"):
+
+    def nothing(why: str) -> bool:
+        messages.abandon(
+            organization=organization,
+            kind=Notification.Kind.ESCALATION,
+            period=_week(organization, moment),
+            user=lead,
+            attempt=attempt,
+            why=why,
+        )
         return False
+
+    if selectors.opted_out(organization=organization, user_ids={lead.pk}, what="email_reminders"):
+        return nothing("the lead opted out of reminders since.")
     membership = Membership.objects.filter(organization=organization, user=lead).first()
     if membership is None:  # left the organisation since the tick
-        return False
+        return nothing("the lead left the organisation since.")
     mine = _people_led(organization, lead) - {lead.pk}
     owed = selectors.key_results_owed(organization=organization, moment=moment, user_ids=mine)
     # A person the lead leads may own a key result of another team's private objective:
@@ -103,7 +139,7 @@ def send_escalation(organization_id: int, lead_id: int, occurrence: str, weeks: 
     }
     late = {user_id: items for user_id, items in late.items() if items}
     if not late:
-        return False
+        return nothing("nobody is late any more.")
     names = {u.pk: u for u in User.objects.filter(pk__in=late)}
     subject = messages.escalation_subject(len(late))
     context = {
@@ -132,6 +168,9 @@ def send_escalation(organization_id: int, lead_id: int, occurrence: str, weeks: 
         user=lead,
         subject=subject,
         send=messages.email(to=lead, subject=subject, template="escalation", context=context),
+        retry=messages.Retry(
+            send_escalation, (organization_id, lead_id, occurrence, weeks), attempt
+        ),
     )
 
 
@@ -149,13 +188,14 @@ def _people_led(organization: Organization, lead: User) -> set[int]:
 
 
 @task(queue_name="mail")
-def send_digests(organization_id: int, occurrence: str) -> int:
+def send_digests(organization_id: int, occurrence: str, attempt: int = 1) -> int:
     """The weekly digest of one organisation: an e-mail to each person with something
     red in their part of it, and the company's digest to its channel; answer how many
     went out.
 
     One task per organisation, not per person: what is red is read once, then cut down
-    to each reader.
+    to each reader. A retry (``attempt`` > 1) sends only the e-mails the mail server
+    refused: the others' ledger rows are already sent.
     """
     organization = Organization.objects.get(pk=organization_id)
     moment = _when(occurrence)
@@ -166,6 +206,7 @@ def send_digests(organization_id: int, occurrence: str) -> int:
         organization=organization, user_ids={u.pk for u, _ in readers}, what="email_digest"
     )
     sent = 0
+    retry = messages.Retry(send_digests, (organization_id, occurrence), attempt)
     for user, whole_company in readers:
         if user.pk in quiet:
             continue
@@ -186,9 +227,10 @@ def send_digests(organization_id: int, occurrence: str) -> int:
             user=user,
             subject=subject,
             send=messages.email(to=user, subject=subject, template="digest", context=context),
+            retry=retry,
         )
     settings = selectors.settings_of(organization=organization)
-    if settings is not None and settings.channel_webhook_url:
+    if settings is not None and settings.channel_webhook_url and attempt == 1:
         # A channel is read by whoever is in it: no private objective goes there.
         payload = messages.channel_payload(
             organization=organization, digest=found.company.seen_by(None), week=week
@@ -205,7 +247,9 @@ def send_digests(organization_id: int, occurrence: str) -> int:
 
 
 @task(queue_name="mail")
-def send_test_reminder(organization_id: int, user_id: int, requested_at: str) -> bool:
+def send_test_reminder(
+    organization_id: int, user_id: int, requested_at: str, attempt: int = 1
+) -> bool:
     """What a check-in reminder looks like, to the admin who asked, with their own key
     results when they have some."""
     organization = Organization.objects.get(pk=organization_id)
@@ -239,6 +283,7 @@ def send_test_reminder(organization_id: int, user_id: int, requested_at: str) ->
         user=user,
         subject=subject,
         send=messages.email(to=user, subject=subject, template="reminder", context=context),
+        retry=messages.Retry(send_test_reminder, (organization_id, user_id, requested_at), attempt),
     )
 
 
