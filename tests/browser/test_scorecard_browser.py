@@ -4,13 +4,16 @@ the cell changes colour without a reload, and a refused value says why at the ce
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Route, expect
 
-from tandem.kpis import services
+from tandem.domain.periods import Frequency, last_n_periods
+from tandem.kpis import selectors, services
 from tandem.kpis.models import KPI, Measurement
 from tests.conftest import Cast
 from tests.kpis_web.conftest import weeks
@@ -154,3 +157,134 @@ def test_keys_typed_while_the_row_is_redrawn_stay_in_the_cell_being_typed(
     )
     values = dict(Measurement.objects.filter(kpi=kpi).values_list("period_start", "value"))
     assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85)}
+
+
+def _sales_and_monthly(cast: Cast) -> tuple[KPI, KPI]:
+    weekly = _kpi(cast)
+    w = weeks(cast)
+    for index, start in enumerate(w[:-1]):
+        services.measurement_record(
+            kpi=weekly, period_start=start, value=str(80 + index), by=cast.owner
+        )
+    monthly = services.kpi_create(
+        organization=cast.org,
+        name="Monthly recurring revenue",
+        frequency="monthly",
+        owner_team=cast.team,
+        target="400000",
+        by=cast.owner,
+    )
+    months = last_n_periods(Frequency.MONTHLY, selectors.org_today(cast.org), 3)
+    services.measurement_record(kpi=monthly, period_start=months[-2], value="410000", by=cast.owner)
+    return weekly, monthly
+
+
+def test_the_scorecard_reads_in_one_page_scroll_with_dates_and_each_kpi_in_its_own_cadence(
+    page, live_server, cast: Cast, log_in
+):
+    for n in range(30):
+        _kpi(cast, f"Extra KPI {n:02d}")
+    weekly, monthly = _sales_and_monthly(cast)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(cast.member)
+    page.goto(f"{live_server.url}/scorecard/")
+
+    # Dates, not week codes; a target and a latest value for every row.
+    w = weeks(cast)
+    first = page.locator("table.scorecard").first.locator("thead th.sc-col").first
+    expect(first.locator("time")).to_have_text(f"{w[0].day} {w[0]:%b}")
+    body = page.locator("body").inner_text()
+    assert not re.search(r"\b\d{4}-W\d\d\b", body)
+    assert not re.search(r"\d+\.\d{4}\b", body)
+    row = page.locator(f"#kpi-row-{weekly.pk}")
+    expect(row.locator(".sc-target")).to_have_text("≥ 90")
+    expect(row.locator(".sc-latest")).to_contain_text("91")
+
+    # The monthly KPI has a table of its own over months: no hatched weekly cells.
+    expect(page.get_by_role("heading", name="Monthly KPIs")).to_be_visible()
+    monthly_table = page.locator("table.scorecard").nth(1)
+    expect(monthly_table.locator(f"#kpi-row-{monthly.pk}")).to_have_count(1)
+    expect(page.locator(".sc-cell--not-due")).to_have_count(0)
+
+    # One scroll: the table is not a scroller of its own, and its header row and KPI
+    # column stay in view while the page scrolls under them.
+    table = page.locator("table.scorecard").first
+    assert (
+        page.evaluate("el => getComputedStyle(el.parentElement).overflowY", table.element_handle())
+        == "visible"
+    )
+    header = table.locator("thead th.sc-kpi")
+    page.mouse.wheel(0, 600)
+    page.wait_for_function("window.scrollY > 300")
+    box = header.bounding_box()
+    assert box is not None
+    assert abs(box["y"]) < 2
+    assert page.evaluate("el => getComputedStyle(el).position", header.element_handle()) == (
+        "sticky"
+    )
+    page.evaluate("window.scrollTo(400, window.scrollY)")
+    name = page.locator(f"#kpi-row-{weekly.pk} th.sc-kpi")
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        box = name.bounding_box()
+        assert box is not None
+        assert abs(box["x"]) < 2
+    _screenshot(page, "scorecard-1440")
+
+
+def test_on_a_phone_the_scorecard_is_a_list_of_kpi_cards(page, live_server, cast: Cast, log_in):
+    weekly, monthly = _sales_and_monthly(cast)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(cast.member)
+    page.goto(f"{live_server.url}/scorecard/")
+
+    card = page.locator(f"#kpi-row-{weekly.pk}")
+    box = card.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    expect(card.locator(".sc-kpi__name")).to_be_visible()
+    expect(card.locator(".sc-latest__value")).to_have_text("91")
+    expect(card.locator(".sc-health .health")).to_be_visible()
+    expect(card.locator(".sc-trend svg.spark")).to_be_visible()
+    expect(card.locator("td.sc-cell").first).to_be_hidden()
+    assert card.get_attribute("data-health") == "green"
+    # Nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator(f"#kpi-row-{monthly.pk} .sc-latest__value")).to_have_text("410,000")
+    _screenshot(page, "scorecard-390")
+
+
+def test_arrow_keys_move_within_the_monthly_table_and_enter_saves_a_month(
+    page, live_server, cast: Cast, log_in
+):
+    _weekly, monthly = _sales_and_monthly(cast)
+    second = services.kpi_create(
+        organization=cast.org,
+        name="Annual recurring revenue",
+        frequency="monthly",
+        owner_team=cast.team,
+        target="4800000",
+        by=cast.owner,
+    )
+    months = last_n_periods(Frequency.MONTHLY, selectors.org_today(cast.org), 13)
+    log_in(cast.member)
+    page.goto(f"{live_server.url}/scorecard/")
+    field = page.locator(f"#{_cell_id(monthly, months[-1])}")
+    field.fill("300000")
+    field.press("Enter")
+    # Enter moved down to the next monthly KPI, in the same month.
+    expect(page.locator(f"#{_cell_id(second, months[-1])}")).to_be_focused()
+    expect(
+        page.locator(f"#kpi-row-{monthly.pk} td:has(#{_cell_id(monthly, months[-1])})")
+    ).to_have_class(re.compile(r"\bsc-cell--red\b"))
+    page.keyboard.press("ArrowUp")
+    expect(field).to_be_focused()
+    assert Measurement.objects.get(kpi=monthly, period_start=months[-1]).value == Decimal(300000)
+
+
+def _screenshot(page, name: str) -> None:
+    """With TANDEM_SCREENSHOTS=1, keep what the page looks like, to look at it."""
+    if os.environ.get("TANDEM_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)

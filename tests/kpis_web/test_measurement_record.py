@@ -38,7 +38,10 @@ def test_a_value_typed_in_a_cell_is_saved_and_the_row_comes_back_coloured(
     assert html.startswith('<tr class="sc-row" id="kpi-row-')
     cell = '<td class="sc-cell sc-cell--green sc-cell--saved" data-outcome="created">'
     assert cell in html
-    assert f'id="v-{sales_kpi.pk}-{last_week:%Y%m%d}" name="value" value="95"' in html
+    assert (
+        f'id="v-{sales_kpi.pk}-{last_week:%Y%m%d}" name="{last_week.isoformat()}" '
+        f'form="sc-form-{sales_kpi.pk}" value="95"'
+    ) in html
     assert '<span class="health health--green">Green</span>' in html
     assert 'class="spark"' in html
     measurement = Measurement.objects.get(kpi=sales_kpi)
@@ -237,3 +240,42 @@ def test_without_javascript_the_answer_never_redirects_to_another_site(
 
 def test_reading_the_measurement_url_is_not_allowed(cast: Cast, client_for, sales_kpi: KPI):
     assert client_for(cast.member).get(url(sales_kpi)).status_code == 405
+
+
+def test_a_row_sent_without_javascript_saves_every_changed_cell_in_one_go(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast)
+    services.measurement_record(kpi=sales_kpi, period_start=w[-3], value="70", by=cast.owner)
+    client = client_for(cast.member)
+    response = client.post(
+        url(sales_kpi),
+        {w[-3].isoformat(): "70", w[-2].isoformat(): "85", w[-1].isoformat(): "", "periods": "13"},
+        HTTP_REFERER="http://testserver/scorecard/",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/scorecard/"
+    values = dict(Measurement.objects.filter(kpi=sales_kpi).values_list("period_start", "value"))
+    assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85)}
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved 1 value of “Client satisfaction”."
+    ]
+    sales_kpi.refresh_from_db()
+    assert sales_kpi.latest_period == w[-2]
+
+
+def test_a_row_with_one_refused_value_saves_none_and_names_the_period(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    w = weeks(cast)
+    before = _rows()
+    response = client_for(cast.member).post(
+        url(sales_kpi), {w[-3].isoformat(): "70", w[-2].isoformat(): "lots"}
+    )
+    assert response.status_code == 302
+    assert _rows() == before
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == (
+        f"Values of “Client satisfaction” not saved. Week of {w[-2].day} "
+        f"{w[-2]:%b %Y}: “lots” is not a number."
+    )

@@ -7,7 +7,7 @@ import re
 
 from django.test import Client
 
-from tandem.domain.periods import Frequency, last_n_periods, period_label
+from tandem.domain.periods import Frequency, last_n_periods
 from tandem.kpis import selectors, services
 from tandem.kpis.models import KPI
 from tandem.okrs import services as okrs
@@ -36,8 +36,14 @@ def test_the_scorecard_shows_a_row_per_kpi_with_cells_coloured_by_health(
     assert response.status_code == 200
     html = response.content.decode()
     assert f'<a class="sc-kpi__name" href="/kpis/{sales_kpi.pk}/">Client satisfaction</a>' in html
-    assert '<td class="sc-owner">Sales</td>' in html
+    assert '<span class="sc-owner">Sales</span>' in html
     assert '<td class="sc-target">≥ 90</td>' in html
+    # The latest value, and the week it is for, by its first day.
+    latest = (
+        '<span class="sc-latest__value">50</span>'
+        f'<span class="sc-latest__when">{w[-2].day} {w[-2]:%b}</span>'
+    )
+    assert latest in html
     assert html.count('<th scope="col" class="sc-col">') == 13
     assert _cells(html, sales_kpi)[-5:] == [
         "sc-cell--no_data",
@@ -72,10 +78,16 @@ def test_an_editor_can_type_in_every_cell_of_the_kpis_own_periods(
     html = client_for(cast.editor).get("/scorecard/").content.decode()
     assert html.count('class="sc-input"') == 13
     this_week = weeks(cast)[-1]
-    assert f'<input type="hidden" name="period_start" value="{this_week.isoformat()}">' in html
-    label = period_label(Frequency.WEEKLY, this_week)
+    # One form per row, named by each of the row's inputs.
+    assert html.count('<form class="sc-form"') == 1
+    assert html.count(f'form="sc-form-{sales_kpi.pk}"') == 13
+    assert f'name="{this_week.isoformat()}" form="sc-form-{sales_kpi.pk}"' in html
+    label = f"week of {this_week.day} {this_week:%b %Y}"
     assert f'aria-label="Client satisfaction, {label}"' in html
-    assert f'action="/kpis/{sales_kpi.pk}/measurements/"' in html
+    assert (
+        f'<form class="sc-form" id="sc-form-{sales_kpi.pk}" method="post" '
+        f'action="/kpis/{sales_kpi.pk}/measurements/">'
+    ) in html
 
 
 def test_a_member_types_only_in_the_rows_of_kpis_of_their_teams(
@@ -85,8 +97,11 @@ def test_a_member_types_only_in_the_rows_of_kpis_of_their_teams(
         organization=cast.org, name="Revenue", owner_team=cast.company, by=cast.owner
     )
     html = client_for(cast.member).get("/scorecard/").content.decode()
-    assert f'id="kpi-row-{sales_kpi.pk}" data-kpi="{sales_kpi.pk}" data-editable>' in html
-    assert f'id="kpi-row-{revenue.pk}" data-kpi="{revenue.pk}">' in html
+    assert (
+        f'id="kpi-row-{sales_kpi.pk}" data-kpi="{sales_kpi.pk}" data-health="no_data" '
+        "data-editable>" in html
+    )
+    assert f'id="kpi-row-{revenue.pk}" data-kpi="{revenue.pk}" data-health="no_data">' in html
     assert html.count('class="sc-input"') == 13
 
 
@@ -103,23 +118,43 @@ def test_monthly_columns_roll_weeks_up_and_leave_weekly_kpis_read_only(
     assert "weekly, rolled up (last value)" in html
 
 
-def test_a_monthly_kpi_is_typed_in_the_monthly_view_and_shown_where_due_in_weeks(
-    cast: Cast, client_for
+def test_a_monthly_kpi_is_shown_over_months_in_a_table_of_its_own_beside_the_weeks(
+    cast: Cast, client_for, sales_kpi: KPI
 ):
-    services.kpi_create(
+    monthly = services.kpi_create(
         organization=cast.org,
         name="Monthly revenue",
         frequency="monthly",
         target="100",
         by=cast.owner,
     )
+    months = last_n_periods(Frequency.MONTHLY, selectors.org_today(cast.org), 13)
+    services.measurement_record(kpi=monthly, period_start=months[-2], value="120", by=cast.owner)
     client = client_for(cast.editor)
-    monthly = client.get("/scorecard/?granularity=monthly&periods=3").content.decode()
-    assert monthly.count('class="sc-input"') == 3
+    in_months = client.get("/scorecard/?granularity=monthly&periods=3").content.decode()
+    assert in_months.count(f'form="sc-form-{monthly.pk}"') == 3
     weekly = client.get("/scorecard/").content.decode()
-    assert 'class="sc-input"' not in weekly
-    assert "monthly, shown where due" in weekly
-    assert "sc-cell--not-due" in weekly
+    # Weeks for the weekly KPI, then the monthly one over its own months, typed in there.
+    assert weekly.count("<table ") == 2
+    assert '<h2 class="sc-section" id="sc-title-monthly">Monthly KPIs</h2>' in weekly
+    assert weekly.index(f'id="kpi-row-{sales_kpi.pk}"') < weekly.index("Monthly KPIs")
+    assert weekly.index("Monthly KPIs") < weekly.index(f'id="kpi-row-{monthly.pk}"')
+    assert weekly.count('<th scope="col" class="sc-col">') == 26
+    assert weekly.count(f'form="sc-form-{monthly.pk}"') == 13
+    assert f'aria-label="Monthly revenue, {months[-2]:%b %Y} (green)"' in weekly
+    assert "sc-cell--not-due" not in weekly
+    assert "shown where due" not in weekly
+
+
+def test_columns_are_labelled_by_dates_not_week_codes(cast: Cast, client_for, sales_kpi: KPI):
+    w = weeks(cast)
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    first = f'<th scope="col" class="sc-col"><time datetime="{w[0].isoformat()}"'
+    assert first in html
+    assert f">{w[-1].day} {w[-1]:%b}</time>" in html
+    # The year is said once, on the first column (and again where it changes).
+    assert f'<span class="sc-col__year">{w[0].year}</span>' in html
+    assert not re.search(r"\d{4}-W\d\d", html)
 
 
 def test_the_number_of_columns_is_bounded(cast: Cast, client_for, sales_kpi: KPI):

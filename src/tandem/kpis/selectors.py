@@ -11,6 +11,7 @@ import bisect
 import dataclasses
 import datetime as dt
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Organization, Team
@@ -75,14 +76,42 @@ def tag_list(*, organization: Organization) -> QuerySet[KPITag]:
     return KPITag.objects.filter(organization=organization).order_by("name")
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A target's values, read as a tuple: the scorecard reads hundreds of targets to
+    colour its cells and shows one per row, so it builds no model instance for them."""
+
+    effective_from: dt.date
+    target: Decimal | None
+    yellow: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    tolerance: Decimal | None
+
+    @property
+    def thresholds(self) -> hm.Thresholds:
+        return hm.Thresholds(
+            target=self.target,
+            yellow=self.yellow,
+            low=self.low,
+            high=self.high,
+            tolerance=self.tolerance,
+        )
+
+
+# What a History needs of a target: a model instance (the KPI page) or its values.
+TargetLike = KPITarget | Target
+_TARGET_COLUMNS = ("kpi_id", "effective_from", "target", "yellow", "low", "high", "tolerance")
+
+
 class History:
     """One KPI's targets and values, answering "what colour was period P?"."""
 
     def __init__(
-        self, kpi: KPI, targets: Sequence[KPITarget], values: dict[dt.date, Decimal]
+        self, kpi: KPI, targets: Sequence[TargetLike], values: dict[dt.date, Decimal]
     ) -> None:
         self.kpi = kpi
-        self.targets = sorted(targets, key=lambda t: t.effective_from)
+        self.targets = sorted(targets, key=_effective_from)
         self._starts = [t.effective_from for t in self.targets]
         self.values = values
         self.frequency = pm.Frequency(kpi.frequency)
@@ -91,7 +120,7 @@ class History:
         # a scorecard of 500 KPIs colours 6,500 cells against a few targets each.
         self._colourers: dict[tuple[int, int], Callable[[Decimal], hm.Health] | None] = {}
 
-    def target_at(self, day: dt.date) -> KPITarget | None:
+    def target_at(self, day: dt.date) -> TargetLike | None:
         """The target in force on ``day`` (the first one also covers earlier days)."""
         if not self.targets:
             return None
@@ -107,10 +136,7 @@ class History:
         try:
             colour = self._colourers[key]
         except KeyError:
-            thresholds = self.targets[key[0]].thresholds
-            colour = None
-            if not hm.threshold_errors(thresholds, self.direction):
-                colour = hm.colourer(_times(thresholds, periods), self.direction)
+            colour = _colourer(self.targets[key[0]].thresholds, self.direction, periods)
             self._colourers[key] = colour
         return hm.Health.NO_DATA if colour is None else colour(value)
 
@@ -141,6 +167,22 @@ class History:
         return self.health_of(self.values.get(latest, self.kpi.latest_value), latest)
 
 
+@functools.lru_cache(maxsize=8192)
+def _colourer(
+    thresholds: hm.Thresholds, direction: hm.Direction, periods: int
+) -> Callable[[Decimal], hm.Health] | None:
+    """The colouring of a target's thresholds (for sums of ``periods`` periods), or None
+    when they cannot colour. Worked out once per process: thresholds change rarely, and
+    a scorecard of 500 KPIs checks some 750 of them on every request."""
+    if hm.threshold_errors(thresholds, direction):
+        return None
+    return hm.colourer(_times(thresholds, periods), direction)
+
+
+def _effective_from(target: TargetLike) -> dt.date:
+    return target.effective_from
+
+
 def _times(thresholds: hm.Thresholds, periods: int) -> hm.Thresholds:
     """The thresholds for a sum of ``periods`` periods' values: 3 a week is 12 in four weeks."""
     if periods == 1:
@@ -166,7 +208,7 @@ class Cell:
 class Row:
     kpi: KPI
     cells: list[Cell]
-    target: KPITarget | None
+    target: TargetLike | None
     health: hm.Health
     promote: bool = False
     open_promotion: Promotion | None = None
@@ -185,6 +227,9 @@ class Scorecard:
     columns: list[dt.date]
     labels: list[str]
     rows: list[Row] = field(default_factory=list)
+    # With ``own_cadence``: the KPIs measured less often than the columns, one board per
+    # frequency in its own periods (a monthly KPI over months, not over weeks).
+    sections: list[Scorecard] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=256)
@@ -215,20 +260,38 @@ def _coarser(a: pm.Frequency, b: pm.Frequency) -> bool:
 
 
 def load_histories(
-    kpis: Iterable[KPI], *, since: dt.date, organization: Organization
+    kpis: Iterable[KPI],
+    *,
+    since: dt.date | dict[int, dt.date],
+    organization: Organization,
 ) -> dict[int, History]:
-    """Targets (one query) and measurements from ``since`` on (one query) for ``kpis``."""
+    """Targets (one query) and measurements from ``since`` on (one query) for ``kpis``.
+
+    ``since`` is one day for every KPI, or a day per KPI id (KPIs measured over
+    different periods need different windows; one query still reads them all).
+    Both are read as tuples: a 500-KPI scorecard reads some 7,000 values.
+    """
     kpi_list_ = [k for k in kpis if k.organization_id == organization.pk]
     ids = [k.pk for k in kpi_list_]
-    targets: dict[int, list[KPITarget]] = defaultdict(list)
-    for target in KPITarget.objects.filter(organization=organization, kpi_id__in=ids):
-        targets[target.kpi_id].append(target)
+    targets: dict[int, list[TargetLike]] = defaultdict(list)
+    for kpi_id, *fields in (
+        KPITarget.objects.filter(organization=organization, kpi_id__in=ids)
+        .order_by()
+        .values_list(*_TARGET_COLUMNS)
+    ):
+        targets[kpi_id].append(Target(*fields))
     values: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
     # ``kpis`` are this organisation's already; an organisation filter here would lead
     # SQLite to walk all its measurements instead of the (kpi, period_start) index.
-    rows = Measurement.objects.filter(kpi_id__in=ids, period_start__gte=since).values_list(
-        "kpi_id", "period_start", "value"
-    )
+    if isinstance(since, dt.date):
+        window = Q(kpi_id__in=ids, period_start__gte=since)
+    else:
+        by_day: dict[dt.date, list[int]] = defaultdict(list)
+        for pk in ids:
+            by_day[since[pk]].append(pk)
+        windows = [Q(kpi_id__in=day_ids, period_start__gte=day) for day, day_ids in by_day.items()]
+        window = functools.reduce(operator.or_, windows, Q(kpi_id__in=[]))
+    rows = Measurement.objects.filter(window).values_list("kpi_id", "period_start", "value")
     for kpi_id, start, value in rows:
         values[kpi_id][start] = value
     return {k.pk: History(k, targets[k.pk], values[k.pk]) for k in kpi_list_}
@@ -304,14 +367,17 @@ def scorecard(
     tag: str | None = None,
     today: dt.date | None = None,
     with_tags: bool = True,
+    own_cadence: bool = False,
 ) -> Scorecard:
     """KPIs as rows, the last ``periods`` periods as columns, each cell coloured by health.
 
     ``with_tags=False`` leaves each KPI's tags unread (the page shows none; the exports do).
 
     A KPI measured more often than the columns is rolled up with its aggregation (weeks
-    into a month); one measured less often shows its value in the column where its
-    period starts and owes nothing in the others.
+    into a month). One measured less often shows its value in the column where its
+    period starts and owes nothing in the others; with ``own_cadence`` it is left out
+    of ``rows`` and shown instead in ``sections``, a board per frequency over the last
+    ``periods`` of its own periods. The queries are the same either way.
     """
     granularity = pm.Frequency(granularity)
     day = today or org_today(organization)
@@ -331,13 +397,41 @@ def scorecard(
     kpis = list(kpis_)
     for kpi in kpis:
         kpi.organization = organization
-    promotions = open_promotions(organization=organization, kpi_ids=[k.pk for k in kpis])
-    since = min([columns[0], _lookback_start(kpis, day, organization, promotions, cal)])
-    histories = load_histories(kpis, since=since, organization=organization)
     board = Scorecard(granularity=granularity, columns=columns, labels=labels)
+    boards = {granularity: board}
+    board_of: dict[int, Scorecard] = {}
+    for kpi in kpis:
+        frequency = pm.Frequency(kpi.frequency)
+        if own_cadence and _coarser(frequency, granularity):
+            if frequency not in boards:
+                own = pm.last_n_periods(frequency, day, periods, **cal)
+                boards[frequency] = Scorecard(
+                    granularity=frequency,
+                    columns=own,
+                    labels=[pm.period_label(frequency, start, **cal) for start in own],
+                )
+            board_of[kpi.pk] = boards[frequency]
+        else:
+            board_of[kpi.pk] = board
+    promotions = open_promotions(organization=organization, kpi_ids=[k.pk for k in kpis])
+    lookback = _lookback_start(kpis, day, organization, promotions, cal)
+    since: dt.date | dict[int, dt.date] = min(columns[0], lookback)
+    if len(boards) > 1:
+        # Months of a monthly KPI go further back than weeks: a window per board, so the
+        # weekly KPIs' values are not read over a year.
+        since = {
+            k.pk: min(
+                board_of[k.pk].columns[0], _lookback_start([k], day, organization, promotions, cal)
+            )
+            for k in kpis
+        }
+    histories = load_histories(kpis, since=since, organization=organization)
     for kpi in kpis:
         history = histories[kpi.pk]
-        cells = [_cell(history, granularity, start, cal, today=day) for start in columns]
+        shown = board_of[kpi.pk]
+        cells = [
+            _cell(history, shown.granularity, start, cal, today=day) for start in shown.columns
+        ]
         row = Row(
             kpi=kpi,
             cells=cells,
@@ -346,7 +440,8 @@ def scorecard(
             sync=_sync_flag(kpi),
         )
         _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
-        board.rows.append(row)
+        shown.rows.append(row)
+    board.sections = [boards[f] for f in _ORDER if f in boards and f != granularity]
     return board
 
 

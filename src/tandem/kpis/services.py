@@ -7,7 +7,7 @@ and every KPI-backed key result (and so its objective) in an open cycle.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -417,6 +417,36 @@ def measurement_record(
         if refresh:
             kpi_refresh(kpi=kpi)
     return measurement, outcome
+
+
+def measurement_record_many(
+    *,
+    kpi: KPI,
+    values: Sequence[tuple[dt.date, Decimal | str]],
+    by: User | None,
+    source: str = Source.MANUAL,
+) -> dict[dt.date, Outcome]:
+    """Record several periods' values of ``kpi`` at once, as :func:`measurement_record`
+    does one by one: every value is saved or, if one is refused, none is.
+
+    A scorecard row sent without JavaScript carries every cell of the row; the values
+    already stored change nothing. Errors are keyed by the period's first day (ISO).
+    """
+    outcomes: dict[dt.date, Outcome] = {}
+    errors: dict[str, str] = {}
+    with transaction.atomic():
+        for start, value in values:
+            try:
+                _, outcomes[start] = measurement_record(
+                    kpi=kpi, period_start=start, value=value, by=by, source=source, refresh=False
+                )
+            except ValidationError as exc:
+                errors[start.isoformat()] = " ".join(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        if any(outcome != "unchanged" for outcome in outcomes.values()):
+            kpi_refresh(kpi=kpi)
+    return outcomes
 
 
 def kpi_refresh(*, kpi: KPI) -> None:

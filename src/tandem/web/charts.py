@@ -7,6 +7,7 @@ one for those who cannot, so the SVG carries only a short title and description.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 from collections.abc import Sequence
@@ -202,6 +203,7 @@ def progress_chart(
 
 SPARK_WIDTH = 96
 SPARK_HEIGHT = 24
+SPARK_PAD = 3.0
 TREND_WIDTH = 720
 TREND_HEIGHT = 260
 TREND_MAX_X_LABELS = 8
@@ -229,6 +231,16 @@ def _spread(values: Sequence[float]) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+@functools.lru_cache(maxsize=64)
+def _spark_xs(count: int) -> tuple[str, ...]:
+    """The horizontal positions of a sparkline's ``count`` points: the same for every row."""
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(count - 1, 1)
+    return tuple(str(round(SPARK_PAD + index * step, 1)) for index in range(count))
+
+
+_SPARK_CLASSES = {h.value: f"spark__point spark__point--{h.value}" for h in health_maths.Health}
+
+
 def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) -> SafeString:
     """A row's trend on the scorecard: a line through the values (broken where one is
     missing) and a dot per value coloured by its health. Hidden from screen readers: the
@@ -236,17 +248,11 @@ def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) 
     floats = [None if v is None else float(v) for v in values]
     known = [f for f in floats if f is not None]
     low, high = _spread(known)
-    count = max(len(values), 1)
-    pad = 3.0
-    step = (SPARK_WIDTH - 2 * pad) / max(count - 1, 1)
-    # Each point's coordinates once: the line and the dot both use them.
-    points = [
-        ""
-        if f is None
-        else f"{round(pad + index * step, 1)},"
-        f"{round(pad + (high - f) / (high - low) * (SPARK_HEIGHT - 2 * pad), 1)}"
-        for index, f in enumerate(floats)
-    ]
+    pad = SPARK_PAD
+    xs = _spark_xs(max(len(values), 1))
+    span, inner = high - low, SPARK_HEIGHT - 2 * pad
+    # Each point's height once: the line and the dot both use it.
+    ys = [None if f is None else str(round(pad + (high - f) / span * inner, 1)) for f in floats]
 
     # Plain formatting: the scorecard draws one sparkline per KPI (format_html's escaping
     # was a tenth of a 500-KPI scorecard), and only numbers and escaped colour names go in.
@@ -261,20 +267,26 @@ def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) 
             f'<line class="spark__none" x1="{pad}" x2="{SPARK_WIDTH - pad}" '
             f'y1="{middle}" y2="{middle}"/>'
         )
-    for run in _runs(values):
-        if len(run) > 1:
-            coords = " ".join(points[i] for i, _ in run)
-            parts.append(f'<polyline class="spark__line" points="{coords}"/>')
+    # A line through each stretch of consecutive values: none is drawn across a gap.
+    run: list[str] = []
+    for x, y in zip(xs, ys, strict=False):  # no value: one position, no point
+        if y is None:
+            if len(run) > 1:
+                parts.append(f'<polyline class="spark__line" points="{" ".join(run)}"/>')
+            run = []
+        else:
+            run.append(f"{x},{y}")
+    if len(run) > 1:
+        parts.append(f'<polyline class="spark__line" points="{" ".join(run)}"/>')
     last = len(values) - 1
-    for index, point in enumerate(points):
-        if point:
-            colour = html.escape(healths[index]) if index < len(healths) else ""
-            radius = 2.6 if index == last else 1.9
-            cx, cy = point.split(",")
-            parts.append(
-                f'<circle class="spark__point spark__point--{colour}" cx="{cx}" '
-                f'cy="{cy}" r="{radius}"/>'
+    for index, y in enumerate(ys):
+        if y is not None:
+            colour = healths[index] if index < len(healths) else ""
+            classes = (
+                _SPARK_CLASSES.get(colour) or f"spark__point spark__point--{html.escape(colour)}"
             )
+            radius = "2.6" if index == last else "1.9"
+            parts.append(f'<circle class="{classes}" cx="{xs[index]}" cy="{y}" r="{radius}"/>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
 

@@ -13,7 +13,6 @@ import functools
 import html
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -78,22 +77,57 @@ _FINEST_FIRST = [
 
 
 @dataclass
-class CellView:
-    """One cell of a scorecard row, ready to print."""
+class CellMark:
+    """What a cell shows beside its value after a value was typed in it: the outcome,
+    or why it was refused and what was typed."""
 
-    start: dt.date
-    label: str
-    value: Decimal | None
-    health: Health
-    expected: bool
     error: str = ""
     typed: str | None = None
     outcome: str = ""
 
-    @property
-    def input(self) -> str:
-        """What the cell's input shows: what was typed when it was refused, else the value."""
-        return self.typed if self.typed is not None else input_value(self.value)
+
+@dataclass(frozen=True)
+class Column:
+    """A scorecard column's period as people read it: "1 Dec" (a week, by its first
+    day), "Dec" or "Q4", with its year where the year changes, and in full for the
+    cells' labels ("week of 1 Dec 2026")."""
+
+    start: dt.date
+    short: str
+    year: str
+    full: str
+
+
+@functools.lru_cache(maxsize=2048)
+def _period_words(
+    frequency: pm.Frequency, start: dt.date, week_start: int, fiscal_year_start_month: int
+) -> tuple[str, str, str]:
+    """(short, year, full) words of the period starting at ``start``."""
+    if frequency is pm.Frequency.WEEKLY or frequency is pm.Frequency.DAILY:
+        month = pm.MONTH_ABBREVIATIONS[start.month - 1]
+        short = f"{start.day} {month}"
+        full = f"{short} {start.year}"
+        if frequency is pm.Frequency.WEEKLY:
+            full = f"week of {full}"
+        return short, str(start.year), full
+    label = pm.period_label(
+        frequency, start, week_start=week_start, fiscal_year_start_month=fiscal_year_start_month
+    )
+    # "Dec 2026", "Q4 2026" or "FY2027 Q1": the period, and the (fiscal) year.
+    first, second = label.split(" ", 1)
+    if first.startswith("FY"):
+        return second, first, label
+    return first, second, label
+
+
+def _columns(board: selectors.Scorecard, cal: dict[str, int]) -> list[Column]:
+    columns = []
+    year = ""
+    for start in board.columns:
+        short, this_year, full = _period_words(board.granularity, start, **cal)
+        columns.append(Column(start, short, this_year if this_year != year else "", full))
+        year = this_year
+    return columns
 
 
 @dataclass
@@ -101,7 +135,7 @@ class Line:
     """A scorecard row with what the page adds: may this person type in it, its sparkline."""
 
     row: selectors.Row
-    cells: list[CellView]
+    columns: list[Column]
     editable: bool
     spark: SafeString
     note: str = ""
@@ -111,9 +145,24 @@ class Line:
     error: str = ""
     post_url: str = ""
     url: str = ""
+    latest: str = ""
+    # The cell a value was just typed in, by its period's first day.
+    marks: dict[dt.date, CellMark] = field(default_factory=dict)
     cells_html: str = ""
     # The whole <tr>: see _row_html.
     html: SafeString = field(default_factory=SafeString)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the scorecard: the KPIs of the chosen columns, or those measured less
+    often, over their own periods."""
+
+    key: str
+    title: str
+    noun: str
+    columns: list[Column]
+    lines: list[Line]
 
 
 @dataclass(frozen=True)
@@ -123,6 +172,8 @@ class _RowWords:
     objective_url: str
     terms: Terms
     red_periods: int
+    csrf_input: str
+    periods: int
 
 
 @dataclass
@@ -145,6 +196,8 @@ def _lines(
     feedback: CellFeedback | None = None,
 ) -> list[Line]:
     lines = []
+    cal = selectors.calendar(org)
+    columns = _columns(board, cal)
     csrf_input = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
     )
@@ -155,36 +208,38 @@ def _lines(
         objective_url=reverse("objective", args=[0]).replace("/0/", "/{}/"),
         terms=terms_of(org),
         red_periods=org.promote_after_red_periods,
+        csrf_input=csrf_input,
+        periods=len(board.columns),
     )
+    labels = [c.short for c in columns]
     for row in board.rows:
-        cells = [
-            CellView(
-                start=cell.start,
-                label=label,
-                value=cell.value,
-                health=cell.health,
-                expected=cell.expected,
+        kpi = row.kpi
+        latest = ""
+        if kpi.latest_period is not None and kpi.latest_value is not None:
+            when = _period_words(pm.Frequency(kpi.frequency), kpi.latest_period, **cal)[0]
+            latest = (
+                f'<span class="sc-latest__value">{number(kpi.latest_value)}</span>'
+                f'<span class="sc-latest__when">{html.escape(when)}</span>'
             )
-            for cell, label in zip(row.cells, board.labels, strict=True)
-        ]
         line = Line(
             row=row,
-            cells=cells,
+            columns=columns,
             # Values are typed in the KPI's own periods; rolled-up cells are read-only.
-            editable=row.kpi.frequency == board.granularity
-            and permissions.can_record_measurement(membership, row.kpi, team_ids),
+            editable=kpi.frequency == board.granularity
+            and permissions.can_record_measurement(membership, kpi, team_ids),
             spark=charts.sparkline(
                 values=row.sparkline,
                 healths=[c.health.value for c in row.cells],
             ),
-            note=_frequency_note(row.kpi, board.granularity),
-            shift=_latest_shift(row, board.labels),
-            post_url=post_url.format(row.kpi.pk),
-            url=page_url.format(row.kpi.pk),
+            note=_frequency_note(kpi, board.granularity),
+            shift=_latest_shift(row, labels),
+            post_url=post_url.format(kpi.pk),
+            url=page_url.format(kpi.pk),
+            latest=latest,
         )
         if feedback is not None:
             _apply_feedback(line, feedback)
-        line.cells_html = _cells_html(line, csrf_input)
+        line.cells_html = _cells_html(line)
         line.html = _row_html(line, words)
         lines.append(line)
     return lines
@@ -221,7 +276,7 @@ def _verdict(chart: spc.XmRChart, labels: list[str]) -> str:
     return f"{chart.verdict.label} since {labels[chart.since]}"
 
 
-# Where the scorecard's template leaves room for the rows (see ``scorecard``).
+# Where the scorecard's template leaves room for each table's rows (see ``scorecard``).
 _ROWS_MARK = "<!-- scorecard rows -->"
 _CELL_CLASSES = {health: f"sc-cell sc-cell--{health.value}" for health in Health}
 _COLOURS = {health: f" ({health.label.lower()})" for health in Health}
@@ -234,49 +289,53 @@ def _column_texts(start: dt.date, label: str) -> tuple[str, str, str]:
     return start.isoformat(), f"{start:%Y%m%d}", html.escape(label)
 
 
-def _cells_html(line: Line, csrf_input: str) -> SafeString:
-    """A row's period cells: a form per cell where the person may type, the value elsewhere.
+def _cells_html(line: Line) -> SafeString:
+    """A row's period cells: an input where the person may type, the value elsewhere.
 
-    Written here rather than in the row's template for speed: a scorecard of 500 KPIs
-    over 13 weeks has 6,500 cells, which the template engine draws in seconds and plain
-    formatting in milliseconds. Every text inserted below is escaped.
+    The inputs belong to the row's one form (``form=``, see ``_row_html``): a form per
+    cell made a 500-KPI scorecard 3.5 MB. Written here rather than in the row's
+    template for speed: 500 KPIs over 13 weeks are 6,500 cells, which the template
+    engine draws in seconds and plain formatting in milliseconds. Every text inserted
+    below is escaped.
     """
     kpi = line.row.kpi
     name = html.escape(kpi.name)
+    form_id = f"sc-form-{kpi.pk}"
     parts = []
-    for col, cell in enumerate(line.cells):
+    marks = line.marks
+    nothing = CellMark()
+    for cell, column in zip(line.row.cells, line.columns, strict=True):
         health = cell.health
         classes = _CELL_CLASSES[health]
+        mark = marks.get(cell.start, nothing) if marks else nothing
         if not cell.expected:
             classes += " sc-cell--not-due"
-        if cell.error:
+        if mark.error:
             classes += " sc-cell--error"
-        elif cell.outcome:
+        elif mark.outcome:
             classes += " sc-cell--saved"
-        outcome = f' data-outcome="{cell.outcome}"' if cell.outcome else ""
+        outcome = f' data-outcome="{mark.outcome}"' if mark.outcome else ""
         colour = _COLOURS[health] if cell.value is not None else ""
         if line.editable:
-            iso, compact, label_text = _column_texts(cell.start, cell.label)
+            iso, compact, label_text = _column_texts(cell.start, column.full)
             cell_id = f"v-{kpi.pk}-{compact}"
             # A number's input text has digits, a sign and a point only: nothing to escape.
             saved = input_value(cell.value)
-            typed = saved if cell.typed is None else html.escape(cell.typed)
-            label = f"{name}, {label_text}{colour}"
+            typed = saved
             invalid = error = ""
-            if cell.error:
+            if mark.typed is not None:
+                # Escape puts the saved value back (scorecard.js): say which it is.
+                typed = f'{html.escape(mark.typed)}" data-saved="{saved}'
+            if mark.error:
                 invalid = f' aria-invalid="true" aria-describedby="{cell_id}-error"'
                 error = (
                     f'<span class="sc-cell__error" id="{cell_id}-error" role="alert" '
-                    f"data-message>{html.escape(cell.error)}</span>"
+                    f"data-message>{html.escape(mark.error)}</span>"
                 )
             inner = (
-                f'<form class="sc-form" method="post" action="{line.post_url}" novalidate>'
-                f"{csrf_input}"
-                f'<input type="hidden" name="period_start" value="{iso}">'
-                f'<input class="sc-input" id="{cell_id}" name="value" value="{typed}"'
-                f' data-col="{col}" data-saved="{saved}" inputmode="decimal"'
-                f' autocomplete="off" aria-label="{label}"{invalid}>'
-                f"{error}</form>"
+                f'<input class="sc-input" id="{cell_id}" name="{iso}" form="{form_id}"'
+                f' value="{typed}" inputmode="decimal" autocomplete="off"'
+                f' aria-label="{name}, {label_text}{colour}"{invalid}>{error}'
             )
         elif not cell.expected:
             inner = '<span class="visually-hidden">not due</span>'
@@ -303,7 +362,7 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
     else:
         unit = "number"
     note = f" · {esc(line.note)}" if line.note else ""
-    promoted = promote = demote = sync = error = ""
+    promoted = promote = demote = sync = error = form = ""
     if row.open_promotion:
         promotion = row.open_promotion
         promoted = (
@@ -333,6 +392,16 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
             f'<p class="sc-row__error" id="kpi-row-{pk}-error" role="alert" data-message>'
             f"{esc(line.error)}</p>"
         )
+    if line.editable:
+        # The row's one form: its cells' inputs name it. Without JavaScript, Enter in a
+        # cell sends the row's values through the (hidden) button; with it, scorecard.js
+        # sends each changed cell on its own.
+        form = (
+            f'<form class="sc-form" id="sc-form-{pk}" method="post" action="{line.post_url}">'
+            f'{words.csrf_input}<input type="hidden" name="periods" value="{words.periods}">'
+            f'<button type="submit" class="visually-hidden" tabindex="-1">Save the values '
+            f"of {esc(kpi.name)}</button></form>"
+        )
     target = row.target
     if not target:
         shown_target = '<span class="muted">none</span>'
@@ -349,16 +418,19 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
             f'value is a signal, not routine variation">shift</span>'
         )
     editable = " data-editable" if line.editable else ""
+    owner = esc(kpi.owner_name or "no owner")
     # Every text inserted above was escaped (or is a number, a date or a fixed word).
     return mark_safe(
-        f'<tr class="sc-row" id="kpi-row-{pk}" data-kpi="{pk}"{editable}>\n'
+        f'<tr class="sc-row" id="kpi-row-{pk}" data-kpi="{pk}" '
+        f'data-health="{row.health.value}"{editable}>\n'
         f'<th scope="row" class="sc-kpi">\n'
         f'  <a class="sc-kpi__name" href="{line.url}">{esc(kpi.name)}</a>\n'
-        f'  <span class="sc-kpi__meta">{unit}{note}</span>\n'
-        f"  {promoted}\n  {promote}\n  {demote}\n  {sync}\n  {error}\n"
+        f'  <span class="sc-kpi__meta"><span class="sc-owner">{owner}</span> · '
+        f"{unit}{note}</span>\n"
+        f"  {promoted}{promote}{demote}{sync}{error}{form}\n"
         f"</th>\n"
-        f'<td class="sc-owner">{esc(kpi.owner_name or "—")}</td>\n'
         f'<td class="sc-target">{shown_target}</td>\n'
+        f'<td class="sc-latest">{line.latest or "—"}</td>\n'
         f'<td class="sc-health"><span class="health health--{row.health.value}">'
         f"{row.health.label}</span>{shift}</td>\n"
         f'<td class="sc-trend">{line.spark}</td>\n'
@@ -392,16 +464,16 @@ def _frequency_note(kpi: KPI, granularity: pm.Frequency) -> str:
 
 
 def _apply_feedback(line: Line, feedback: CellFeedback) -> None:
-    target = next((c for c in line.cells if c.start.isoformat() == feedback.start), None)
-    if target is None or not line.editable:
+    start = next((c.start for c in line.row.cells if c.start.isoformat() == feedback.start), None)
+    if start is None or not line.editable:
         # A period that is not a column (not a period start, or in the future): the
         # row says why, since there is no cell to say it.
         line.error = " ".join(feedback.errors)
         return
-    target.outcome = feedback.outcome
+    mark = line.marks[start] = CellMark(outcome=feedback.outcome)
     if feedback.errors:
-        target.error = " ".join(feedback.errors)
-        target.typed = feedback.typed
+        mark.error = " ".join(feedback.errors)
+        mark.typed = feedback.typed
 
 
 def _granularity(request: HttpRequest) -> pm.Frequency:
@@ -461,14 +533,30 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
         team=team,
         tag=tag or None,
         with_tags=False,
+        own_cadence=True,
     )
     team_ids = okr_selectors.team_ids_of(organization=org, user=_user(request))
-    lines = _lines(board, request=request, org=org, membership=membership, team_ids=team_ids)
+    cal = selectors.calendar(org)
+    terms = terms_of(org)
+    tables = []
+    for shown in [board, *board.sections]:
+        lines = _lines(shown, request=request, org=org, membership=membership, team_ids=team_ids)
+        if not lines:
+            continue
+        tables.append(
+            Table(
+                key=shown.granularity.value,
+                # The main table needs no heading; KPIs measured less often get theirs.
+                title="" if shown is board else f"{shown.granularity.label} {terms['kpis']}",
+                noun=GRANULARITIES[shown.granularity],
+                columns=_columns(shown, cal),
+                lines=lines,
+            )
+        )
     page = render_to_string(
         "web/scorecard.html",
         {
-            "board": board,
-            "lines": lines,
+            "tables": tables,
             "rows_mark": mark_safe(_ROWS_MARK),
             "granularity": granularity,
             "granularities": GRANULARITIES.items(),
@@ -479,16 +567,19 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
             "tags": tags,
             "tag": tag,
             "filtered": bool(team or tag),
-            "any_editable": any(line.editable for line in lines),
+            "any_editable": any(line.editable for t in tables for line in t.lines),
             "can_manage": permissions.can_manage_kpis(membership),
         },
         request=request,
     )
-    # The rows are most of the page (3.5 MB for 500 KPIs x 13 weeks): joined and encoded
+    # The rows are most of the page (1.5 MB for 500 KPIs x 13 weeks): joined and encoded
     # once here, they are not copied again by every enclosing block of the templates.
-    head, mark, tail = page.partition(_ROWS_MARK)
-    rows = "".join(f"{line.html}\n      " for line in lines) if mark else ""
-    return HttpResponse(b"".join([head.encode(), rows.encode(), tail.encode()]))
+    parts = page.split(_ROWS_MARK)
+    chunks = [parts[0].encode()]
+    for table, after in zip(tables, parts[1:], strict=True):
+        chunks.append("".join(f"{line.html}\n      " for line in table.lines).encode())
+        chunks.append(after.encode())
+    return HttpResponse(b"".join(chunks))
 
 
 @require_POST
@@ -506,6 +597,8 @@ def measurement_record(
     user = _user(request)
     team_ids = okr_selectors.team_ids_of(organization=org, user=user)
     permissions.require_record_measurement(membership, kpi, team_ids)
+    if "period_start" not in request.POST:
+        return _record_row(request, kpi=kpi, user=user)
     form = MeasurementForm(request.POST)
     outcome = ""
     if form.is_valid():
@@ -555,6 +648,40 @@ def measurement_record(
             "unchanged": f"“{kpi}”, {label}, was already {shown}: nothing changed.",
         }[outcome]
         messages.success(request, text)
+    return HttpResponseRedirect(_next_url(request, fallback))
+
+
+def _record_row(request: HttpRequest, *, kpi: KPI, user: User) -> HttpResponse:
+    """A scorecard row sent without JavaScript: each cell's input is named by its
+    period's first day. Every value is saved, or none with the reason for each."""
+    values = []
+    for name in request.POST:
+        raw = request.POST.get(name, "")
+        try:
+            start = dt.date.fromisoformat(name)
+        except ValueError:
+            continue  # the CSRF token, the number of columns
+        if raw.strip():
+            values.append((start, raw.strip()))
+    fallback = f"{reverse('scorecard')}?granularity={kpi.frequency}"
+    cal = selectors.calendar(kpi.organization)
+    frequency = pm.Frequency(kpi.frequency)
+    try:
+        outcomes = kpis.measurement_record_many(
+            kpi=kpi, values=values, by=user, source=Source.MANUAL
+        )
+    except ValidationError as exc:
+        reasons = []
+        for iso, problems in exc.message_dict.items():
+            when = _period_words(frequency, dt.date.fromisoformat(iso), **cal)[2]
+            reasons.append(f"{when[:1].upper()}{when[1:]}: {' '.join(problems)}")
+        messages.error(request, f"Values of “{kpi}” not saved. " + " ".join(reasons))
+        return HttpResponseRedirect(_next_url(request, fallback))
+    changed = sum(outcome != "unchanged" for outcome in outcomes.values())
+    if changed:
+        messages.success(request, f"Saved {changed} value{'s' if changed != 1 else ''} of “{kpi}”.")
+    else:
+        messages.success(request, f"“{kpi}”: nothing changed.")
     return HttpResponseRedirect(_next_url(request, fallback))
 
 

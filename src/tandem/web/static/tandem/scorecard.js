@@ -1,8 +1,8 @@
 /* The scorecard as a spreadsheet: type in a cell, Enter saves and moves down, Tab or an
    arrow key saves and moves on, Escape puts the saved value back.
 
-   Each cell is a plain form, so without JavaScript Enter still posts it. With htmx the
-   value is sent in the background and the server answers with the KPI's row redrawn (new
+   Each row is one form (the cells' inputs name it), so without JavaScript Enter posts
+   the row's values. With htmx each changed cell's value is sent in the background and the server answers with the KPI's row redrawn (new
    colours, health and trend), or with the reason it was refused, shown at the cell.
    Values of one row are sent one after the other, so answers cannot overtake each other,
    and what is being typed in another cell of the row survives the redraw. */
@@ -13,8 +13,8 @@
   var waiting = {}; // row id -> cell ids typed in and not sent yet, in order
   var sending = {}; // row id -> id of the cell whose answer is awaited
 
-  function table() {
-    return document.querySelector("table.scorecard");
+  function tableOf(el) {
+    return el.closest("table.scorecard");
   }
 
   function isDirty(input) {
@@ -36,13 +36,15 @@
     return true;
   }
 
-  // The input in the same column of the nearest row above (-1) or below (+1) that has one.
+  // The input in the same column of the nearest row above (-1) or below (+1) that has
+  // one, in the same table (KPIs measured less often have tables of their own).
   function vertical(input, step) {
-    var rows = Array.prototype.slice.call(table().querySelectorAll("tr.sc-row[data-editable]"));
+    var rows = Array.prototype.slice.call(tableOf(input).querySelectorAll("tr.sc-row[data-editable]"));
     var index = rows.indexOf(rowOf(input));
-    var col = input.getAttribute("data-col");
+    var col = input.closest("td").cellIndex;
     for (var i = index + step; i >= 0 && i < rows.length; i += step) {
-      var found = rows[i].querySelector('input.sc-input[data-col="' + col + '"]');
+      var cell = rows[i].cells[col];
+      var found = cell && cell.querySelector("input.sc-input");
       if (found) return found;
     }
     return null;
@@ -60,15 +62,20 @@
     var input = document.getElementById(cellId);
     if (!input || !isDirty(input)) return send(rowId);
     var form = input.form;
-    var grid = table();
+    var grid = tableOf(input);
     sending[rowId] = cellId;
     input.classList.add("sc-input--pending");
+    // The cell's own period and value only, not the whole row's form.
     return htmx
       .ajax("POST", form.getAttribute("action"), {
-        source: form,
+        source: input,
         target: "#" + rowId,
         swap: "outerHTML",
-        values: { periods: grid ? grid.getAttribute("data-periods") : "" },
+        values: {
+          period_start: input.name,
+          value: input.value,
+          periods: grid ? grid.getAttribute("data-periods") : "",
+        },
       })
       .catch(function () {
         /* tandem.js shows refusals (403) in the messages area. */
@@ -124,7 +131,9 @@
         if (atEnd(input)) next = horizontal(input, 1);
         break;
       case "Escape":
-        input.value = input.getAttribute("data-saved") || "";
+        // A refused value is shown as typed; data-saved then holds the value stored.
+        var saved = input.getAttribute("data-saved");
+        input.value = saved === null ? input.defaultValue : saved;
         if (input.select) input.select();
         return;
       default:
@@ -147,14 +156,16 @@
     });
   });
 
-  // Without JavaScript Enter posts the cell's form; with it, the keydown above already
-  // sent the value, so a submit that still happens (a button, a screen reader) is queued.
+  // Without JavaScript Enter posts the row's form; with it, the keydown above already
+  // sent the value, so a submit that still happens (a screen reader's) queues the row's
+  // changed cells.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("sc-form") || !window.htmx) return;
     event.preventDefault();
-    var input = form.querySelector("input.sc-input");
-    if (input && isDirty(input)) enqueue(input);
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (input.classList.contains("sc-input") && isDirty(input)) enqueue(input);
+    });
   });
 
   // Keep what is being typed in other cells of a row that is redrawn, and bring the
@@ -203,9 +214,4 @@
     }
   });
 
-  // The newest period is on the right: start there on a narrow window.
-  document.addEventListener("DOMContentLoaded", function () {
-    var scroller = document.querySelector(".sc-scroll");
-    if (scroller) scroller.scrollLeft = scroller.scrollWidth;
-  });
 })();
