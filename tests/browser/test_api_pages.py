@@ -19,6 +19,7 @@ def test_person_creates_a_token_and_copies_it_once(
     page: Any, live_server: Any, log_in: Callable[[User], Any], cast: Cast
 ) -> None:
     log_in(cast.member)
+    page.locator(".profile__summary").click()  # the person's own links are in their menu
     page.get_by_role("link", name="API tokens").click()
     page.get_by_label("Name").fill("Warehouse nightly load")
     page.get_by_label("Scope").select_option("measurements")

@@ -33,6 +33,7 @@ def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page, live_se
 
 def test_logging_out_returns_to_the_login_page(page, live_server, cast: Cast, log_in):
     log_in(cast.member)
+    page.locator(".profile__summary").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server.url}/login/")
     page.goto(f"{live_server.url}/")

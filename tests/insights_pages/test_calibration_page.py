@@ -189,3 +189,18 @@ def test_the_page_reads_a_fixed_number_of_queries_however_many_teams_and_cycles(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert len(response.context["report"].teams) == 5
+
+
+def test_one_closed_cycle_says_so_instead_of_drawing_single_dots(cast: Cast, client_for):
+    closed_cycle(cast, "Q1 2026", dt.date(2026, 1, 1), [("team", ASPIRATIONAL, "0.7")])
+    page = client_for(cast.member).get(URL).content.decode()
+    assert "the one closed cycle so far" in page
+    assert "One closed cycle so far: the trend lines appear once a second one closes." in page
+    assert "<svg" not in page
+
+
+def test_two_closed_cycles_draw_the_trend_lines(cast: Cast, history, client_for):
+    page = client_for(cast.member).get(URL).content.decode()
+    assert "the last 2 closed cycles" in page
+    assert "One closed cycle so far" not in page
+    assert "<svg" in page

@@ -225,7 +225,7 @@ def test_the_measurements_are_paged_a_quarter_of_weeks_at_a_time(
 ):
     w = weeks(cast, 20)
     for i, start in enumerate(w):
-        services.measurement_record(kpi=sales_kpi, period_start=start, value=i, by=cast.member)
+        services.measurement_record(kpi=sales_kpi, period_start=start, value=str(i), by=cast.member)
     first = client_for(cast.viewer).get(f"/kpis/{sales_kpi.pk}/")
     html = first.content.decode()
     assert html.count('id="measurement-') == 13

@@ -24,8 +24,9 @@ def form_data(org: Organization, **changes: Any) -> dict[str, Any]:
         "timezone": org.timezone,
         "week_start": org.week_start,
         "fiscal_year_start_month": org.fiscal_year_start_month,
-        "status_on_track_gap": org.status_on_track_gap,
-        "status_at_risk_gap": org.status_at_risk_gap,
+        # The form takes the gaps as percentages; the organisation stores fractions.
+        "status_on_track_gap": org.status_on_track_gap * 100,
+        "status_at_risk_gap": org.status_at_risk_gap * 100,
         "status_low_confidence": org.status_low_confidence,
         "promote_after_red_periods": org.promote_after_red_periods,
         "demote_after_green_periods": org.demote_after_green_periods,
@@ -108,7 +109,7 @@ def test_an_unknown_time_zone_and_disordered_status_gaps_are_refused(
     assert response.status_code == 422
     assert "Mars/Olympus is not one of the available choices" in response.content.decode()
     response = admin.post(
-        URL, form_data(cast.org, status_on_track_gap="0.5", status_at_risk_gap="0.2")
+        URL, form_data(cast.org, status_on_track_gap="50", status_at_risk_gap="20")
     )
     assert response.status_code == 422
     cast.org.refresh_from_db()
@@ -215,3 +216,19 @@ def test_reminder_and_digest_subjects_say_the_organisations_words(cast: Cast):
     assert messages.reminder_subject([object()], terms_of(None)) == (  # type: ignore[list-item]
         "1 key result waits for this week's check-in"
     )
+
+
+def test_the_status_gaps_are_read_and_typed_as_percentages(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    admin = client_for(cast.admin)
+    page = admin.get(URL).content.decode()
+    assert 'name="status_on_track_gap" value="10"' in page
+    assert 'name="status_at_risk_gap" value="25"' in page
+    response = admin.post(URL, form_data(cast.org, status_on_track_gap="12.5"))
+    assert response.status_code == 302
+    cast.org.refresh_from_db()
+    assert str(cast.org.status_on_track_gap) == "0.125"
+    response = admin.post(URL, form_data(cast.org, status_at_risk_gap="140"))
+    assert response.status_code == 422
+    assert "less than or equal to 100" in response.content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -37,6 +38,33 @@ def _timezones() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+class PercentField(forms.DecimalField):
+    """A stored fraction (0.1) that people read and type as a percentage (10)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "0.1", "min": 0, "max": 100}))
+        super().__init__(min_value=0, max_value=100, decimal_places=1, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        # The stored fraction is shown as a percentage; typed text is shown as typed.
+        if isinstance(value, Decimal):
+            text = f"{(value * 100).normalize():f}"
+            return text.rstrip("0").rstrip(".") if "." in text else text
+        return value
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # the stubs type DecimalField as IntegerField
+        number = super().to_python(value)
+        if number is None:
+            return None
+        # "10.000" is ten: trailing zeros are not decimal places someone typed.
+        return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+    def clean(self, value: Any) -> Decimal | None:
+        percent = super().clean(value)
+        # Stored with the model's three decimal places: 12.5 -> 0.125, 10 -> 0.100.
+        return None if percent is None else (percent / 100).quantize(Decimal("0.001"))
+
+
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
     timezone = forms.ChoiceField(
@@ -48,18 +76,13 @@ class OrganizationSettingsForm(forms.Form):
     fiscal_year_start_month = forms.TypedChoiceField(
         coerce=int, choices=MONTHS, label="Fiscal year starts in"
     )
-    status_on_track_gap = forms.DecimalField(
-        min_value=0,
-        max_value=1,
-        decimal_places=3,
-        label="On track while behind pace by at most",
-        help_text="A share of the way from baseline to target: 0.1 is 10 points.",
+    status_on_track_gap = PercentField(
+        label="On track while behind pace by at most (%)",
+        help_text="Percentage points of the way from baseline to target: 10 means a key "
+        "result expected at 50% is on track from 40%.",
     )
-    status_at_risk_gap = forms.DecimalField(
-        min_value=0,
-        max_value=1,
-        decimal_places=3,
-        label="At risk while behind pace by at most",
+    status_at_risk_gap = PercentField(
+        label="At risk while behind pace by at most (%)",
         help_text="Further behind is off track.",
     )
     status_low_confidence = forms.IntegerField(

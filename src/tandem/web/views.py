@@ -394,6 +394,9 @@ def _objective_page(
 ) -> HttpResponse:
     viewer = permissions.viewer_of(membership)
     objective = selectors.objective_page(organization=org, pk=pk, viewer=viewer)
+    if objective.owner_team is not None:
+        # The navigation highlights the owner team's item (when it is one of the viewer's).
+        request.nav_team = objective.owner_team.slug  # type: ignore[attr-defined]
     now = timezone.now()
     objective.cycle.organization = org
     _annotate(

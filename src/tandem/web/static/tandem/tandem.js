@@ -98,6 +98,43 @@
   if (document.readyState === "complete") focusLinkedRow();
   else window.addEventListener("load", focusLinkedRow);
 
+  // The main navigation folds behind a menu button on narrow screens; the profile menu
+  // closes on Escape or a click elsewhere. Without the script both stay plain lists.
+  function setUpMenus() {
+    var bar = document.querySelector("[data-topbar]");
+    if (!bar) return;
+    var button = bar.querySelector("[data-menu-button]");
+    if (button) {
+      bar.classList.add("has-menu");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var open = bar.classList.toggle("is-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        if (open) {
+          var first = bar.querySelector(".mainnav a");
+          if (first) first.focus();
+        }
+      });
+    }
+    var profile = bar.querySelector("[data-profile]");
+    document.addEventListener("click", function (event) {
+      if (profile && profile.open && !profile.contains(event.target)) profile.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      if (profile && profile.open) {
+        profile.open = false;
+        profile.querySelector("summary").focus();
+      } else if (button && bar.classList.contains("is-open")) {
+        bar.classList.remove("is-open");
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUpMenus);
+  else setUpMenus();
+
   // 403 and other refusals: show the server's message instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");
