@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from tandem.okrs.models import KeyResult
+from tandem.web.context_processors import CONFIDENCE_SCALE
 
 register = template.Library()
 # An en dash marks a value nobody has entered yet.
@@ -79,3 +81,25 @@ def input_value(value: Decimal | None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+@register.simple_tag
+def confidence_choices(key_result_pk: int, chosen: object, invalid: object = False) -> SafeString:
+    """The ten radio buttons of a key result's check-in confidence, ``chosen`` checked.
+
+    Drawn here rather than with a template loop: a team page shows a check-in per key
+    result, and the loop's ten choices were half of the variables the page rendered.
+    """
+    chosen_text = str(chosen)
+    stem = f"kr-{int(key_result_pk)}"
+    parts = []
+    for n in CONFIDENCE_SCALE:
+        checked = " checked" if str(n) == chosen_text else ""
+        wrong = ' aria-invalid="true"' if invalid and n == 1 else ""
+        parts.append(
+            f'<input type="radio" class="confidence__radio" id="{stem}-confidence-{n}" '
+            f'name="confidence" value="{n}"{checked}{wrong}><label class="confidence__choice" '
+            f'for="{stem}-confidence-{n}" title="Confidence {n} of 10">{n}</label>'
+        )
+    # Only numbers and fixed words went in.
+    return mark_safe("".join(parts))
