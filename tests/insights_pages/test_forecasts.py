@@ -74,9 +74,11 @@ def test_the_objective_header_and_the_team_page_show_the_objectives_forecast(
     client = client_for(cast.member)
     objective_page = client.get(reverse("objective", args=[cast.objective.pk]))
     team_page = client.get(reverse("team", args=[cast.team.slug]))
-    for response in (objective_page, team_page):
+    home = client.get(reverse("home"))
+    for response in (objective_page, team_page, home):
         assert "data-objective-forecast" in response.content.decode()
-        assert "of key results likely" in response.content.decode()
+        assert "Heading for <strong>" in response.content.decode()
+        assert "are likely to reach their target." in response.content.decode()
 
 
 def test_a_key_result_without_check_ins_shows_the_base_rate(cast: Cast, client_for):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -104,3 +106,28 @@ def test_team_page_query_count_does_not_grow_with_the_data(
     with django_assert_max_num_queries(len(small)):
         response = client.get("/teams/sales/")
     assert len(response.context["objectives"]) == 12
+
+
+def test_badges_explain_themselves_and_a_value_past_its_target_is_marked(cast: Cast, client_for):
+    page = client_for(cast.viewer).get("/teams/sales/").content.decode()
+    assert "Over target" not in page
+    assert "Not started: nobody has checked in yet." in page
+    okrs.key_result_check_in(key_result=cast.kr, value=Decimal(120), confidence=9, by=cast.member)
+    page = client_for(cast.viewer).get("/teams/sales/").content.decode()
+    row = page.split(f'id="kr-{cast.kr.pk}"')[1].split("</li>")[0]
+    assert "data-over-target" in row
+    assert "120 is past the target of 100: 120% of the way. Roll-ups count it as 100%." in row
+    assert re.search(r"On track: 120% done, \d+% expected by today\.", row)
+
+
+def test_low_confidence_on_pace_is_explained_as_such(cast: Cast, client_for):
+    cast.org.status_on_track_gap = Decimal(1)
+    cast.org.status_at_risk_gap = Decimal(1)
+    cast.org.save()
+    okrs.key_result_check_in(key_result=cast.kr, value=Decimal(50), confidence=2, by=cast.member)
+    page = client_for(cast.viewer).get("/teams/sales/").content.decode()
+    row = page.split(f'id="kr-{cast.kr.pk}"')[1].split("</li>")[0]
+    assert re.search(
+        r"At risk: 50% done, \d+% expected by today, but the last confidence was only 2 of 10\.",
+        row,
+    )

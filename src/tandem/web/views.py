@@ -175,6 +175,8 @@ def home(request: HttpRequest, *, org: Organization, membership: Membership) -> 
             team_ids=set(viewer.team_ids),
             expected=_expected(cycle, org),
         )
+        # The same signals as the team page, read in bulk for every objective shown.
+        _forecast([*mine, *teams], org=org, cycle=cycle)
     return render(
         request,
         "web/home.html",
@@ -182,6 +184,7 @@ def home(request: HttpRequest, *, org: Organization, membership: Membership) -> 
             "cycle": cycle,
             "my_objectives": mine,
             "team_objectives": teams,
+            "signals": objective_signals(organization=org, objectives=[*mine, *teams]),
             "can_edit": permissions.can_create_objectives(membership),
             "next_url": request.get_full_path(),
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -103,3 +104,45 @@ def confidence_choices(key_result_pk: int, chosen: object, invalid: object = Fal
         )
     # Only numbers and fixed words went in.
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def explain_status(item: Any, expected: Decimal | None, thresholds: Any = None) -> str:
+    """One plain sentence that says why ``item`` (an objective or a key result) has its
+    live status: how far it is against how far it should be by today."""
+    status = str(getattr(item, "live_status", "") or "")
+    raw = getattr(item, "progress", None)
+    progress, pace = percent(raw), percent(expected)
+    if status == "not_started":
+        return "Not started: nobody has checked in yet."
+    if status == "on_track":
+        return f"On track: {progress} done, {pace} expected by today."
+    if status == "at_risk":
+        confidence = getattr(item, "last_confidence", None)
+        on_pace = (
+            thresholds is not None
+            and expected is not None
+            and raw is not None
+            and expected - min(Decimal(raw), Decimal(1)) <= thresholds.on_track_gap
+        )
+        if on_pace and confidence is not None:
+            return (
+                f"At risk: {progress} done, {pace} expected by today, but the last "
+                f"confidence was only {confidence} of 10."
+            )
+        return f"At risk: {progress} done, {pace} expected by today: a little behind pace."
+    if status == "off_track":
+        return f"Off track: {progress} done, {pace} expected by today: well behind pace."
+    return ""
+
+
+@register.filter
+def approx(value: Decimal | None) -> str:
+    """A computed value (an average, a limit) to the digits that matter: 333.3333 -> 333,
+    96.1054 -> 96.1, 1.23456 -> 1.23."""
+    if value is None:
+        return EMPTY
+    number = Decimal(value)
+    size = abs(number)
+    places = 0 if size >= 100 else 1 if size >= 10 else 2
+    return _plain(number.quantize(Decimal(1).scaleb(-places)))
