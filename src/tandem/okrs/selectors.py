@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -346,17 +347,72 @@ CYCLE_OBJECTIVE_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A person owning objectives, by name only: what the tree's groups show of them."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveRow:
+    """What the alignment tree needs of each objective of a cycle to build itself and
+    its roll-ups: read as tuples, since a large company has thousands of objectives
+    and the page shows a hundred and fifty of them."""
+
+    pk: int
+    owner_team_id: int | None
+    owner_user_id: int | None
+    progress: Decimal | None
+    owner_user: Owner | None
+
+
+def cycle_objective_rows(
+    *, organization: Organization, cycle: Cycle, viewer: Viewer | None = None
+) -> list[ObjectiveRow]:
+    """The objectives of ``cycle`` as :func:`cycle_objectives` lists them (the same
+    ones, in the same order), as :class:`ObjectiveRow` tuples."""
+    rows = (
+        visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
+        .exclude(state=Objective.State.DROPPED)
+        .order_by("position", "id")
+        .values_list(
+            "id",
+            "owner_team_id",
+            "owner_user_id",
+            "progress",
+            "owner_user__full_name",
+            "owner_user__email",
+        )
+    )
+    return [
+        ObjectiveRow(
+            pk=pk,
+            owner_team_id=team_id,
+            owner_user_id=user_id,
+            progress=progress,
+            # As a person is named everywhere (User.__str__): their name, else e-mail.
+            owner_user=Owner(full_name or email) if user_id is not None else None,
+        )
+        for pk, team_id, user_id, progress, full_name, email in rows
+    ]
+
+
 def cycle_objectives(
     *,
     organization: Organization,
     cycle: Cycle,
     with_key_results: bool = False,
     viewer: Viewer | None = None,
+    ids: Collection[int] | None = None,
 ) -> list[Objective]:
     """The objectives of ``cycle`` (dropped ones aside) with their owners, in the
     order the cycle lists them; with their key results when asked. The tree and its
     roll-ups are built from this list, so a private objective the viewer may not see
-    counts in none of them."""
+    counts in none of them. ``ids`` keeps only those objectives."""
     queryset = (
         visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .exclude(state=Objective.State.DROPPED)
@@ -366,6 +422,8 @@ def cycle_objectives(
         .only(*CYCLE_OBJECTIVE_FIELDS)
         .order_by("position", "id")
     )
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
     if with_key_results:
         queryset = queryset.prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))

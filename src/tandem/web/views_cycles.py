@@ -35,6 +35,7 @@ from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.okrs.selectors import ObjectiveRow, Owner
 from tandem.okrs.tree import (
     Forest,
     KindSummaries,
@@ -154,13 +155,14 @@ class Group:
     key: str
     title: str
     team: Team | None = None
-    person: User | None = None
+    person: User | Owner | None = None
     depth: int = 0
-    objectives: list[Objective] = field(default_factory=list)
+    # Objectives, or on the tree their rows (selectors.ObjectiveRow).
+    objectives: list[Objective | ObjectiveRow] = field(default_factory=list)
     # The review's cards of those objectives.
     cards: list[Card] = field(default_factory=list)
     # The tree page: the top of the tree under the group's root objectives.
-    lines: list[tuple[Line[Objective], Card]] = field(default_factory=list)
+    lines: list[tuple[Line[ObjectiveRow], Card]] = field(default_factory=list)
     # Past the page's budget: the group's tree loads when it is opened.
     folded: bool = False
     summaries: KindSummaries | None = None
@@ -239,13 +241,15 @@ def _cards(
     return cards
 
 
-def _group_key(objective: Objective) -> str:
+def _group_key(objective: Objective | ObjectiveRow) -> str:
     if objective.owner_team_id is not None:
         return f"team-{objective.owner_team_id}"
     return f"person-{objective.owner_user_id}"
 
 
-def _groups(objectives: Iterable[Objective], *, teams: Sequence[Team]) -> dict[str, Group]:
+def _groups(
+    objectives: Iterable[Objective | ObjectiveRow], *, teams: Sequence[Team]
+) -> dict[str, Group]:
     """A group per team that owns objectives, in org-chart order, then one per person
     owning objectives, by name. Each group holds its own objectives."""
     order = org_chart_order(
@@ -460,10 +464,11 @@ def _tree_teams(org: Organization) -> list[Team]:
 
 def _forest(
     org: Organization, cycle: Cycle, membership: Membership
-) -> tuple[list[Objective], Forest[Objective]]:
+) -> tuple[list[ObjectiveRow], Forest[ObjectiveRow]]:
     # Built from the objectives this person sees: a private one they may not see is
-    # in no branch and no roll-up, and its children show as roots.
-    objectives = selectors.cycle_objectives(
+    # in no branch and no roll-up, and its children show as roots. Read as rows: the
+    # page shows a few of the cycle's objectives in full (_with_cards reads those).
+    objectives = selectors.cycle_objective_rows(
         organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
     )
     parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
@@ -482,13 +487,20 @@ def _forest(
 
 
 def _with_cards(
-    lines: list[Line[Objective]], *, org: Organization, cycle: Cycle
-) -> tuple[list[tuple[Line[Objective], Card]], list[Objective]]:
-    """Cards for the objectives on the page, with the key results of their full
-    placements (a repeat shows only the objective)."""
+    lines: list[Line[ObjectiveRow]], *, org: Organization, cycle: Cycle, membership: Membership
+) -> tuple[list[tuple[Line[ObjectiveRow], Card]], list[Objective]]:
+    """Cards for the objectives on the page, read in full, with the key results of
+    their full placements (a repeat shows only the objective)."""
+    ids = {line.node.id for line in lines}
+    found = {
+        objective.pk: objective
+        for objective in selectors.cycle_objectives(
+            organization=org, cycle=cycle, viewer=permissions.viewer_of(membership), ids=ids
+        )
+    }
     shown: dict[int, Objective] = {}
     for line in lines:
-        shown.setdefault(line.node.id, line.node.item)
+        shown.setdefault(line.node.id, found[line.node.id])
     key_results = selectors.key_results_of(
         organization=org,
         objective_ids={line.node.id for line in lines if not line.node.repeat},
@@ -508,12 +520,12 @@ def _tree_page(
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
     objectives, forest = _forest(org, cycle, membership)
     groups = _groups(objectives, teams=_tree_teams(org))
-    roots_by_group: dict[str, list[Node[Objective]]] = {}
+    roots_by_group: dict[str, list[Node[ObjectiveRow]]] = {}
     for root in forest.roots:
         roots_by_group.setdefault(_group_key(root.item), []).append(root)
     # A team whose objectives all contribute elsewhere has no group: they are nested.
     shown_groups = [group for key, group in groups.items() if key in roots_by_group]
-    lines: list[Line[Objective]] = []
+    lines: list[Line[ObjectiveRow]] = []
     spans: list[tuple[Group, int, int]] = []
     for group in shown_groups:
         if len(lines) >= TREE_PAGE_BUDGET:
@@ -522,7 +534,7 @@ def _tree_page(
         group_lines = flatten(roots_by_group[group.key], max_depth=TREE_LEVELS_SHOWN)
         spans.append((group, len(lines), len(lines) + len(group_lines)))
         lines.extend(group_lines)
-    with_cards, shown = _with_cards(lines, org=org, cycle=cycle)
+    with_cards, shown = _with_cards(lines, org=org, cycle=cycle, membership=membership)
     for group, start, end in spans:
         group.lines = with_cards[start:end]
     facts = TreeFacts(
@@ -579,7 +591,9 @@ def cycle_tree_branch(
     if node is None:
         raise Http404("No such objective in this cycle.")
     if request.headers.get("HX-Request"):
-        lines, shown = _with_cards(flatten(node.children, max_depth=0), org=org, cycle=cycle)
+        lines, shown = _with_cards(
+            flatten(node.children, max_depth=0), org=org, cycle=cycle, membership=membership
+        )
         return render(
             request,
             "web/_tree_lines.html",
@@ -589,8 +603,10 @@ def cycle_tree_branch(
                 "signals": objective_signals(organization=org, objectives=shown),
             },
         )
-    lines, shown = _with_cards(flatten([node], max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle)
-    objective = node.item
+    lines, shown = _with_cards(
+        flatten([node], max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, membership=membership
+    )
+    objective = next(o for o in shown if o.pk == node.id)
     branch = Group(
         key=f"branch-{objective.pk}",
         title=f"Below “{objective.title}”",
@@ -624,7 +640,9 @@ def cycle_tree_group(
     roots = [root for root in forest.roots if _group_key(root.item) == key]
     if not roots:
         raise Http404("No objectives of this team are roots of the tree.")
-    lines, shown = _with_cards(flatten(roots, max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle)
+    lines, shown = _with_cards(
+        flatten(roots, max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, membership=membership
+    )
     context: dict[str, Any] = {
         "cycle": cycle,
         "signals": objective_signals(organization=org, objectives=shown),
