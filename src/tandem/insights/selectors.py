@@ -36,8 +36,8 @@ from tandem.domain.health import Health
 from tandem.domain.kpi_rules import WatermelonKind
 from tandem.domain.status import Status
 from tandem.kpis import selectors as kpi_selectors
-from tandem.kpis.models import KPI, KPITarget, ObjectiveKPI, Promotion
-from tandem.kpis.selectors import Cell, Row
+from tandem.kpis.models import KPI, ObjectiveKPI, Promotion
+from tandem.kpis.selectors import Cell, Row, TargetLike
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.web.permissions import Viewer, visible_objectives
@@ -294,7 +294,7 @@ class KPILine:
         return self.row.kpi
 
     @property
-    def target(self) -> KPITarget | None:
+    def target(self) -> TargetLike | None:
         return self.row.target
 
 
@@ -412,7 +412,7 @@ class PromotionDraft:
 
     kpi: KPI
     health: Health
-    target: KPITarget | None
+    target: TargetLike | None
     # The latest completed periods, oldest first, with their colours.
     recent: list[Cell]
     red_run: int

@@ -9,8 +9,8 @@ from decimal import Decimal
 from tandem.domain.health import Direction, Health
 from tandem.domain.scoring import Band
 from tandem.domain.status import Status
-from tandem.kpis.models import KPI, KPITarget
-from tandem.kpis.selectors import Cell
+from tandem.kpis.models import KPI
+from tandem.kpis.selectors import Cell, TargetLike
 from tandem.reports.selectors import ReviewReport, share
 from tandem.web.templatetags.tandem import EMPTY, input_value, number
 from tandem.web.templatetags.tandem import percent as percent_text
@@ -73,7 +73,7 @@ def kpi_value(value: Decimal | None, kpi: KPI) -> str:
     return text
 
 
-def target_text(kpi: KPI, target: KPITarget | None) -> str:
+def target_text(kpi: KPI, target: TargetLike | None) -> str:
     """ "≥ 90", "≤ 24" or a range, as the scorecard writes a target; "none" without one."""
     if target is None:
         return "none"

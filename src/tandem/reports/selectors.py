@@ -21,7 +21,8 @@ from tandem.domain.kpi_rules import WatermelonKind
 from tandem.domain.scoring import Band, Kind
 from tandem.insights import selectors as insights
 from tandem.kpis import selectors as kpi_selectors
-from tandem.kpis.models import KPI, KPITarget
+from tandem.kpis.models import KPI
+from tandem.kpis.selectors import TargetLike
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle
 from tandem.okrs.tree import KindSummaries, summarize_scores
@@ -120,7 +121,7 @@ def priorities(
 @dataclass(frozen=True, slots=True)
 class KPILine:
     kpi: KPI
-    target: KPITarget | None
+    target: TargetLike | None
     health: Health
 
 
