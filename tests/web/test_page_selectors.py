@@ -56,6 +56,32 @@ def test_objectives_for_teams_of_a_person(cast: Cast):
     )
 
 
+def test_the_home_page_lists_the_persons_objectives_then_their_teams_others_in_one_read(
+    cast: Cast, django_assert_num_queries
+):
+    personal = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_user=cast.member, title="Mine", by=cast.owner
+    )
+    team_only = okrs.objective_create(
+        organization=cast.org, cycle=cast.cycle, owner_team=cast.team, title="Ours", by=cast.owner
+    )
+    # The objectives and their key results: two queries, whatever the person holds.
+    with django_assert_num_queries(2):
+        mine, teams = selectors.objectives_for_home(
+            organization=cast.org, user=cast.member, cycle=cast.cycle
+        )
+    expected_mine = selectors.objectives_for_user(
+        organization=cast.org, user=cast.member, cycle=cast.cycle
+    )
+    assert [o.pk for o in mine] == [o.pk for o in expected_mine]
+    assert {o.pk for o in mine} == {cast.objective.pk, personal.pk}
+    assert [o.pk for o in teams] == [team_only.pk]
+    others = selectors.objectives_for_home(
+        organization=cast.other_org, user=cast.member, cycle=cast.cycle
+    )
+    assert others == ([], [])
+
+
 def test_key_result_history_is_oldest_first(cast: Cast):
     now = timezone.now()
     okrs.key_result_check_in(key_result=cast.kr, value="20", confidence=5, by=cast.member, at=now)

@@ -149,6 +149,29 @@ def objectives_for_teams_of(
     )
 
 
+def objectives_for_home(
+    *, organization: Organization, user: User, cycle: Cycle, viewer: Viewer | None = None
+) -> tuple[list[Objective], list[Objective]]:
+    """What a person's home page lists, read at once: the objectives of
+    :func:`objectives_for_user`, then those of :func:`objectives_for_teams_of` that are
+    not among them."""
+    held = KeyResult.objects.filter(organization=organization, owner=user).values("objective_id")
+    teams = TeamMembership.objects.filter(organization=organization, user=user).values("team_id")
+    found = list(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(
+            Q(owner_user=user) | Q(id__in=held) | Q(owner_team__in=teams)
+        )
+    )
+    # The key results came with them (prefetched): whose they are needs no query.
+    mine = [
+        o
+        for o in found
+        if o.owner_user_id == user.pk or any(kr.owner_id == user.pk for kr in o.key_results.all())
+    ]
+    chosen = {o.pk for o in mine}
+    return mine, [o for o in found if o.pk not in chosen]
+
+
 def team_ids_of(*, organization: Organization, user: User) -> set[int]:
     return set(
         TeamMembership.objects.filter(organization=organization, user=user).values_list(

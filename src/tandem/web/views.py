@@ -156,18 +156,11 @@ def home(request: HttpRequest, *, org: Organization, membership: Membership) -> 
     mine: list[Objective] = []
     teams: list[Objective] = []
     if cycle is not None:
-        mine = selectors.objectives_for_user(
+        # An objective appears once on the page (its rows carry element ids): the
+        # person's own first, then their teams' others.
+        mine, teams = selectors.objectives_for_home(
             organization=org, user=user, cycle=cycle, viewer=viewer
         )
-        shown = {o.pk for o in mine}
-        # An objective appears once on the page: its rows carry element ids.
-        teams = [
-            o
-            for o in selectors.objectives_for_teams_of(
-                organization=org, user=user, cycle=cycle, viewer=viewer
-            )
-            if o.pk not in shown
-        ]
         _annotate(
             [*mine, *teams],
             organization=org,
