@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +9,6 @@ from tandem.okrs.models import KeyResult, Objective
 from tests.conftest import Cast
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_member_logs_in_and_sees_their_okrs(page, live_server, cast: Cast, log_in):
@@ -107,11 +103,6 @@ def test_check_in_from_the_team_page_updates_progress_without_reload(
     assert page.evaluate("window.tandemMarker") == "still here"
     # On to the next objective's milestone, whose first input is its "done" checkbox.
     page.wait_for_function(f"document.activeElement.id === 'kr-{milestone.pk}-done'")
-
-    if os.environ.get("TANDEM_SCREENSHOTS") == "1":
-        (ROOT / "docs").mkdir(exist_ok=True)
-        page.wait_for_timeout(1500)  # let the "saved" highlight fade
-        page.screenshot(path=str(ROOT / "docs" / "screenshot-team.png"), full_page=True)
 
 
 def test_a_check_in_with_text_for_a_value_shows_the_error_next_to_the_field(
