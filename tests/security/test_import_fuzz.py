@@ -32,7 +32,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
-from tandem.integrations import files
+from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError
 from tandem.integrations.okr_yaml import (
     INITIATIVE_KEYS,
@@ -63,6 +63,7 @@ FUZZ = settings(
 )
 # The rows every refused import must leave as they were.
 COUNTED: tuple[type[Model], ...] = (
+    KPI,
     Measurement,
     CheckIn,
     Objective,
@@ -155,6 +156,8 @@ ODD_CELLS = [
 HEADERS = [
     *files.MEASUREMENT_COLUMNS,
     *files.CHECKIN_COLUMNS,
+    *sheets.OKR_COLUMNS,
+    "2026-11-02",
     "Period Start",
     "KPI",
     " Key Result ",
@@ -256,6 +259,68 @@ def checkin_tables(draw: st.DrawFn, w: Org) -> list[list[str]]:
     return [header, *draw(mutated(w, rows))]
 
 
+# Mostly good titles, people, teams and numbers, so that many sheets import and the
+# rest have one or two problems, as real ones do.
+TITLES = st.one_of(
+    st.from_regex(r"[A-Za-z][A-Za-z0-9 ]{0,20}", fullmatch=True),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9 ]{0,20}", fullmatch=True),
+    st.from_regex(r"[A-Za-z][A-Za-z0-9 ]{0,20}", fullmatch=True),
+    st.text(max_size=12),
+)
+
+
+@st.composite
+def okr_sheet_tables(draw: st.DrawFn, w: Org) -> list[list[str]]:
+    """OKR sheets with known and unknown teams and people, blank objective cells under
+    the first, and numbers of every sort."""
+    header = ["objective", "team", "key_result", "owner", "baseline", "target", "current"]
+    rows = []
+    for index in range(draw(st.integers(1, 3))):
+        rows.append(
+            [
+                "" if index and draw(st.booleans()) else draw(TITLES),
+                draw(st.sampled_from(["", "Sales", "sales", "Sales", "Sales", "Nope"])),
+                draw(TITLES),
+                draw(
+                    st.sampled_from(
+                        [w.owner.email, "Olivia Owner", w.owner.email, "", "nobody@x.test"]
+                    )
+                ),
+                str(draw(st.integers(-5, 50))),
+                str(draw(st.integers(51, 200) if draw(st.integers(0, 5)) else st.integers())),
+                draw(st.sampled_from(["", "7", "12.5", "1,250", "7", "1,5", "abc"])),
+            ]
+        )
+    return [header, *draw(mutated(w, rows))]
+
+
+@st.composite
+def kpi_sheet_tables(draw: st.DrawFn, w: Org) -> list[list[str]]:
+    """KPI sheets: known and new KPIs, units and targets, a column per recent week."""
+    weeks = draw(st.lists(st.integers(1, 30), min_size=1, max_size=5, unique=True))
+    header = [
+        "kpi",
+        "unit",
+        "target",
+        *[(w.monday - dt.timedelta(weeks=n)).isoformat() for n in weeks],
+    ]
+    rows = [
+        [
+            draw(st.sampled_from([w.kpi.key, w.kpi.name, "New KPI", "Another"])),
+            draw(st.sampled_from(["", "%", "EUR", "€", "miles"])),
+            draw(st.sampled_from(["", "10", "x"])),
+            *[
+                str(draw(st.decimals(-(10**6), 10**6, allow_nan=False, places=2)))
+                if draw(st.booleans())
+                else ""
+                for _ in weeks
+            ],
+        ]
+        for _ in range(draw(st.integers(1, 4)))
+    ]
+    return [header, *draw(mutated(w, rows))]
+
+
 ENCODINGS = ["utf-8", "utf-8", "utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "shift_jis"]
 
 
@@ -315,10 +380,16 @@ def import_file(w: Org, filename: str, data: bytes, kind: str | None = None) -> 
     refusal: FileError | ValidationError | None = None
     try:
         table = files.read_table(filename, data)
-        kind = kind or files.guess_kind(table)
+        kind = kind or sheets.looks_like(table) or files.guess_kind(table)
         if kind == files.MEASUREMENTS:
             files.measurements_check(organization=w.org, table=table)
             files.measurements_import(organization=w.org, table=table, by=w.owner)
+        elif kind == sheets.OKR_SHEET:
+            sheets.okr_sheet_check(organization=w.org, table=table, by=w.owner)
+            sheets.okr_sheet_import(organization=w.org, table=table, by=w.owner)
+        elif kind == sheets.KPI_SHEET:
+            sheets.kpi_sheet_check(organization=w.org, table=table, by=w.owner)
+            sheets.kpi_sheet_import(organization=w.org, table=table, by=w.owner)
         else:
             files.checkins_check(organization=w.org, table=table, by=w.owner)
             files.checkins_import(organization=w.org, table=table, by=w.owner)
@@ -416,6 +487,38 @@ def test_checkin_files_are_imported_or_refused_clearly(
         table = data.draw(checkin_tables(org))
         body = data.draw(csv_bytes(table) if form == "csv" else xlsx_bytes(table))
         outcomes[import_file(org, f"checkins.{form}", body, files.CHECKINS)] += 1
+
+    run()
+    assert outcomes["imported"], outcomes
+    assert outcomes["refused"], outcomes
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_okr_sheets_are_imported_or_refused_clearly(
+    org: Org, outcomes: Outcomes, form: str
+) -> None:
+    @FUZZ
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        table = data.draw(okr_sheet_tables(org))
+        body = data.draw(csv_bytes(table) if form == "csv" else xlsx_bytes(table))
+        outcomes[import_file(org, f"okrs.{form}", body, sheets.OKR_SHEET)] += 1
+
+    run()
+    assert outcomes["imported"], outcomes
+    assert outcomes["refused"], outcomes
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_kpi_sheets_are_imported_or_refused_clearly(
+    org: Org, outcomes: Outcomes, form: str
+) -> None:
+    @FUZZ
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        table = data.draw(kpi_sheet_tables(org))
+        body = data.draw(csv_bytes(table) if form == "csv" else xlsx_bytes(table))
+        outcomes[import_file(org, f"kpis.{form}", body, sheets.KPI_SHEET)] += 1
 
     run()
     assert outcomes["imported"], outcomes

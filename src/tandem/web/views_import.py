@@ -4,7 +4,8 @@ then commit.
 The file is parsed once, on upload, and its cells are kept in the session until the
 commit, so the person does not upload it twice and the commit writes exactly what
 the preview showed. Viewers cannot import; members import check-ins for the key
-results they may check in on; KPI values are for editors, admins and owners.
+results they may check in on; KPI values, and the OKR and KPI sheets kept in another
+tool (:mod:`tandem.integrations.sheets`), are for editors, admins and owners.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tandem.accounts.models import Membership, Organization, Role, User
-from tandem.integrations import files
+from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError, Table
 from tandem.web.decorators import org_view
 from tandem.web.permissions import VIEWER_REFUSAL, can_edit
@@ -33,7 +34,10 @@ KIND_CHOICES = [
     ("", "Tell from the columns"),
     (files.MEASUREMENTS, "KPI values"),
     (files.CHECKINS, "Key-result check-ins"),
+    (sheets.OKR_SHEET, "OKRs: a row per key result (objective, owner, baseline, target…)"),
+    (sheets.KPI_SHEET, "KPIs: a row per KPI, a column per week"),
 ]
+EDITORS_ONLY = {files.MEASUREMENTS, sheets.OKR_SHEET, sheets.KPI_SHEET}
 
 
 class UploadForm(forms.Form):
@@ -55,10 +59,10 @@ def _require_import(membership: Membership) -> None:
 
 
 def _refuse_kind(membership: Membership, kind: str) -> str:
-    if kind == files.MEASUREMENTS and not can_edit(membership):
+    if kind in EDITORS_ONLY and not can_edit(membership):
         return (
-            "Only editors, admins and owners import KPI values; members import check-ins "
-            "for their key results."
+            "Only editors, admins and owners import KPI values, OKRs and KPIs; members "
+            "import check-ins for their key results."
         )
     return ""
 
@@ -74,6 +78,10 @@ def _check(org: Organization, user: User, kind: str, table: Table) -> list[dict[
     try:
         if kind == files.MEASUREMENTS:
             files.measurements_check(organization=org, table=table)
+        elif kind == sheets.OKR_SHEET:
+            sheets.okr_sheet_check(organization=org, table=table, by=user)
+        elif kind == sheets.KPI_SHEET:
+            sheets.kpi_sheet_check(organization=org, table=table, by=user)
         else:
             files.checkins_check(organization=org, table=table, by=user)
     except FileError as e:
@@ -148,7 +156,7 @@ def import_upload(
                     ]
                 )
             table = files.read_table(upload.name, upload.read())
-            kind = form.cleaned_data["kind"] or files.guess_kind(table)
+            kind = form.cleaned_data["kind"] or sheets.looks_like(table) or files.guess_kind(table)
         except FileError as e:
             for error in e.errors:
                 form.add_error("file", files.describe(error))
@@ -204,6 +212,15 @@ def import_commit(
                 f"{result.created} values created, {result.updated} corrected and "
                 f"{result.unchanged} unchanged"
             )
+        elif stored["kind"] == sheets.OKR_SHEET:
+            made = sheets.okr_sheet_import(organization=org, table=table, by=_user(request))
+            summary = (
+                f"{made.objectives} objectives, {made.key_results} key results and "
+                f"{made.check_ins} check-ins created"
+            )
+        elif stored["kind"] == sheets.KPI_SHEET:
+            made = sheets.kpi_sheet_import(organization=org, table=table, by=_user(request))
+            summary = f"{made.kpis} KPIs created and {made.values} values recorded"
         else:
             checked = files.checkins_import(organization=org, table=table, by=_user(request))
             summary = f"{checked.created} check-ins created, {checked.unchanged} already there"

@@ -1,4 +1,5 @@
-"""``tandem import FILE``: KPI values or check-ins from CSV/XLSX, or OKRs from YAML.
+"""``tandem import FILE``: KPI values, check-ins, or the OKR and KPI sheets kept in another
+tool (:mod:`tandem.integrations.sheets`) from CSV/XLSX, or OKRs from YAML.
 
 All or nothing: a file with any error is refused with every error listed (row and
 column, or YAML path) and a non-zero exit, and nothing is written.
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tandem.integrations import files
+from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError
 from tandem.integrations.management.commands._common import (
     Progress,
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--kind",
-            choices=[files.MEASUREMENTS, files.CHECKINS, OKRS],
+            choices=[files.MEASUREMENTS, files.CHECKINS, sheets.OKR_SHEET, sheets.KPI_SHEET, OKRS],
             help="What the file holds (default: YAML is OKRs; a CSV/XLSX is told by its header).",
         )
         parser.add_argument(
@@ -65,8 +66,10 @@ class Command(BaseCommand):
                 return
             table = files.read_table(path.name, path.read_bytes())
             progress.say(f"{path.name}: read {len(table.rows)} rows.")
-            kind = kind or files.guess_kind(table)
-            if kind == files.MEASUREMENTS:
+            kind = kind or sheets.looks_like(table) or files.guess_kind(table)
+            if kind in (sheets.OKR_SHEET, sheets.KPI_SHEET):
+                self.sheet(kind, table, organization, membership, options["dry_run"])
+            elif kind == files.MEASUREMENTS:
                 if not can_edit(membership):
                     raise CommandError("--as: only editors, admins and owners import KPI values.")
                 if options["dry_run"]:
@@ -98,6 +101,28 @@ class Command(BaseCommand):
                 )
         except FileError as e:
             raise CommandError(f"{path.name}: nothing imported.\n{e}") from None
+
+    def sheet(
+        self, kind: str, table: files.Table, organization: Any, membership: Any, dry_run: bool
+    ) -> None:
+        if not can_edit(membership):
+            raise CommandError("--as: only editors, admins and owners import OKR and KPI sheets.")
+        if kind == sheets.OKR_SHEET:
+            run = sheets.okr_sheet_check if dry_run else sheets.okr_sheet_import
+        else:
+            run = sheets.kpi_sheet_check if dry_run else sheets.kpi_sheet_import
+        result = run(organization=organization, table=table, by=membership.user)
+        for change in result.changes:
+            self.stdout.write(f"  {change}")
+        verb = "would be" if dry_run else "were"
+        if kind == sheets.OKR_SHEET:
+            made = (
+                f"{result.objectives} objectives, {result.key_results} key results and "
+                f"{result.check_ins} check-ins {verb} created"
+            )
+        else:
+            made = f"{result.kpis} new KPIs and {result.values} values {verb} recorded"
+        self.stdout.write(made + ("; nothing written." if dry_run else "."))
 
     def okrs(self, path: Path, organization: Any, membership: Any, dry_run: bool) -> None:
         if not can_edit(membership):
