@@ -162,3 +162,25 @@ def test_a_channel_webhook_on_a_private_address_is_refused_when_saved(cast: Cast
             organization=cast.org, by=cast.owner, channel_webhook_url="http://10.0.0.5/hook"
         )
     assert "private address" in caught.value.message_dict["channel_webhook_url"][0]
+
+
+def test_a_digest_the_mail_server_refused_for_one_reader_is_retried_for_that_reader_only(
+    cast: Cast, red_week, smtp_server: Mailbox
+):
+    from tests.conftest import move_mail_retries_forward
+
+    smtp_server.refuse[cast.member.email] = ["450 4.2.1 Mailbox unavailable, try later"]
+    run_worker(DIGEST_AT)
+    assert smtp_server.to(cast.member.email) == []
+    first = sorted(str(m["To"]) for m in smtp_server.messages)
+    assert first == sorted([cast.owner.email, cast.admin.email, cast.editor.email])
+    waiting = Notification.objects.get(kind=Notification.Kind.DIGEST, user=cast.member)
+    assert (waiting.status, waiting.attempts) == (Notification.Status.RETRYING, 1)
+
+    move_mail_retries_forward()
+    run_worker(DIGEST_AT + dt.timedelta(minutes=1))
+
+    assert len(smtp_server.to(cast.member.email)) == 1
+    assert len(smtp_server.messages) == 4  # nobody else got theirs twice
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == (Notification.Status.SENT, 2)
