@@ -190,6 +190,15 @@
     }
   });
 
+  // The header row sticks under the site's top bar: as far down as the bar is tall.
+  function measureTop() {
+    var bar = document.querySelector(".topbar");
+    var sticky = bar && getComputedStyle(bar).position === "sticky";
+    document.documentElement.style.setProperty("--sc-top", (sticky ? bar.offsetHeight : 0) + "px");
+  }
+  document.addEventListener("DOMContentLoaded", measureTop);
+  window.addEventListener("resize", measureTop);
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var id = event.detail.target && event.detail.target.id;
     var row = id && document.getElementById(id);
