@@ -262,3 +262,22 @@ def test_a_decimal_comma_is_refused_at_its_cell_and_a_thousands_comma_is_read(
     upload(client, b'kpi,2026-11-09\nrevenue,"1,250.5"\n', "kpis.csv")
     client.post(reverse("import_commit"))
     assert Measurement.objects.get(kpi=revenue).value == Decimal("1250.5")
+
+
+def test_an_excel_kpi_sheet_with_real_dates_as_headers_is_read_by_week(cast: Cast, revenue: KPI):
+    # Excel keeps a date as a naive midnight, which is what openpyxl writes back.
+    midnight = dt.datetime(2026, 11, 9)  # noqa: DTZ001
+    sheet = xlsx(
+        [
+            ["KPI", dt.date(2026, 11, 2), midnight, dt.date(2026, 11, 18)],
+            ["Weekly revenue", 100, 110.5, None],
+        ]
+    )
+    client = client_as(cast.editor)
+    upload(client, sheet, "kpis.xlsx")
+    assert "Every row is right" in preview_errors(client)
+    client.post(reverse("import_commit"))
+    assert dict(Measurement.objects.filter(kpi=revenue).values_list("period_start", "value")) == {
+        dt.date(2026, 11, 2): Decimal(100),
+        dt.date(2026, 11, 9): Decimal("110.5"),
+    }
