@@ -103,3 +103,30 @@ def test_home_carries_the_team_pages_signals_and_each_badge_explains_itself(
         page.goto(f"{live_server.url}/teams/product/")
         page.locator(".objective__forecast").first.hover()
         page.screenshot(path=str(ROOT / "docs" / "screenshot-team.png"), full_page=True)
+
+
+def test_on_a_phone_no_page_scrolls_sideways(
+    page: Any, live_server: Any, northwind: demo.DemoSummary
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    _log_in(page, live_server, northwind.owner.email)
+    org = northwind.organization
+    objective = Objective.objects.filter(organization=org, title=WATERMELON).get()
+    kpi = KPI.objects.filter(organization=org).first()
+    assert kpi is not None
+    paths = [
+        "/",
+        "/teams/product/",
+        f"/objectives/{objective.pk}/",
+        f"/kpis/{kpi.pk}/",
+        "/audit/",
+        "/calibration/",
+        "/settings/organization/",
+        "/health/",
+        "/tree/",
+        "/cycles/",
+        "/plan/",
+    ]
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
