@@ -462,9 +462,18 @@ def scorecard(
     for kpi in kpis:
         history = histories[kpi.pk]
         shown = board_of[kpi.pk]
-        cells = [
-            _cell(history, shown.granularity, start, cal, today=day) for start in shown.columns
-        ]
+        if history.frequency == shown.granularity:
+            # The KPI's own periods (most rows): a value and its colour, nothing to add up.
+            value_of, colour_of = history.values.get, history.health_of
+            cells = [
+                Cell(start, value, colour_of(value, start))
+                for start in shown.columns
+                for value in (value_of(start),)
+            ]
+        else:
+            cells = [
+                _cell(history, shown.granularity, start, cal, today=day) for start in shown.columns
+            ]
         row = Row(
             kpi=kpi,
             cells=cells,
