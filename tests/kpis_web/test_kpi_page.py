@@ -29,7 +29,10 @@ def test_the_kpi_page_shows_what_the_kpi_is_and_how_it_is_doing(
     assert "<dd>Last value</dd>" in html
     assert '<a class="tag" href="/scorecard/?tag=Customers">Customers</a>' in html
     assert '<span class="kpi-now__value">84</span>' in html
-    assert '<span class="health health--yellow">Yellow</span>' in html
+    assert (
+        '<span class="health health--yellow" tabindex="0" data-tip>Yellow<span class="tip" '
+        'role="tooltip">Yellow: short of the target, but within its yellow band.</span></span>'
+    ) in html
     # A viewer reads: no forms to change anything.
     assert "Set target" not in html
     assert "Save value" not in html

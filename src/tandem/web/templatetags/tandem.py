@@ -146,3 +146,18 @@ def approx(value: Decimal | None) -> str:
     size = abs(number)
     places = 0 if size >= 100 else 1 if size >= 10 else 2
     return _plain(number.quantize(Decimal(1).scaleb(-places)))
+
+
+_HEALTH_SENTENCES = {
+    "green": "Green: at or better than the target for this period.",
+    "yellow": "Yellow: short of the target, but within its yellow band.",
+    "red": "Red: beyond the yellow band, well off the target.",
+    "no_data": "No data: no value was entered for this period.",
+    "stale": "Stale: no new value for longer than the KPI's frequency allows.",
+}
+
+
+@register.filter
+def health_sentence(health: object) -> str:
+    """What a KPI's health colour means, in one sentence."""
+    return _HEALTH_SENTENCES.get(str(health), "")
