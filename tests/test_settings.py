@@ -364,3 +364,58 @@ def test_env_path_refuses_a_file(unset, tmp_path):
     unset.setenv(VARIABLE, str(taken))
     with pytest.raises(ImproperlyConfigured, match="exists and is not a directory"):
         env_path(VARIABLE, tmp_path)
+
+
+# -- scale-out: the Redis queue and the replica ---------------------------------------------
+
+
+def test_the_redis_queue_needs_a_redis_url(tmp_path):
+    assert "TANDEM_TASKS_BACKEND=rq needs TANDEM_REDIS_URL" in refusal(
+        tmp_path, TANDEM_DEBUG="1", TANDEM_TASKS_BACKEND="rq"
+    )
+    assert "needs TANDEM_REDIS_URL" in refusal(
+        tmp_path, TANDEM_DEBUG="1", TANDEM_TASKS_BACKEND="rq", TANDEM_REDIS_URL="127.0.0.1:6379"
+    )
+
+
+def test_the_redis_queue_gives_every_tandem_queue_to_redis(tmp_path):
+    code = (
+        "import json, tandem.settings as s; print(json.dumps({'backend': "
+        "s.TASKS['default']['BACKEND'], 'queues': s.RQ_QUEUES, 'rq': 'django_rq' in "
+        "s.INSTALLED_APPS}))"
+    )
+    result = start(
+        tmp_path,
+        code,
+        TANDEM_DEBUG="1",
+        TANDEM_TASKS_BACKEND="rq",
+        TANDEM_REDIS_URL="redis://cache.internal:6379/2",
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["backend"] == "tandem.jobs.rqbackend.RQBackend"
+    assert seen["rq"] is True
+    assert sorted(seen["queues"]) == ["default", "mail", "pulls", "webhooks"]
+    assert {q["URL"] for q in seen["queues"].values()} == {"redis://cache.internal:6379/2"}
+
+
+def test_a_postgresql_replica_gives_up_connecting_quickly_and_pins_writers(tmp_path):
+    code = (
+        "import json, tandem.settings as s; print(json.dumps({'replica': "
+        "s.DATABASES['replica']['OPTIONS'], 'first': s.MIDDLEWARE[0], 'routers': "
+        "s.DATABASE_ROUTERS, 'pin': s.TANDEM_REPLICA_PIN_SECONDS}))"
+    )
+    result = start(
+        tmp_path,
+        code,
+        TANDEM_DEBUG="1",
+        DATABASE_URL="postgres://tandem@primary.internal/tandem",
+        TANDEM_REPLICA_DATABASE_URL="postgres://tandem@replica.internal/tandem",
+        TANDEM_REPLICA_PIN_SECONDS="8",
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["replica"]["connect_timeout"] == 2
+    assert seen["first"] == "tandem.dbrouter.ReplicaMiddleware"
+    assert seen["routers"] == ["tandem.dbrouter.PrimaryReplicaRouter"]
+    assert seen["pin"] == 8

@@ -8,7 +8,10 @@
 | TANDEM_DATA_DIR | where the SQLite file and collected static files live | ./var |
 | DATABASE_URL | sqlite:///path or postgres://user:pass@host/db | SQLite in the data dir |
 | TANDEM_REPLICA_DATABASE_URL | a read replica for reads outside transactions | none |
+| TANDEM_REPLICA_PIN_SECONDS | after a write, that browser reads from the primary this long | 5 |
+| TANDEM_REPLICA_RETRY_SECONDS | a replica found down is tried again after this long | 10 |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
+| TANDEM_TASKS_BACKEND | database, rq (with TANDEM_REDIS_URL) or immediate | database |
 | TANDEM_OUTBOUND_ALLOWED_HOSTS | private hosts or networks pulls and webhooks may call | none |
 | TANDEM_OIDC_CLIENT_ID (and TANDEM_OIDC_*) | single sign-on through OpenID Connect | off |
 
@@ -160,7 +163,16 @@ DATABASES = {
 # a transaction go to it, everything else to the primary.
 if env_str("TANDEM_REPLICA_DATABASE_URL", ""):
     DATABASES["replica"] = _database(env_str("TANDEM_REPLICA_DATABASE_URL", ""))
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is given up on quickly (reads then go to the
+        # primary), not after the operating system's minutes-long TCP timeout.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASE_ROUTERS = ["tandem.dbrouter.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "tandem.dbrouter.ReplicaMiddleware")
+# After a write, the browser reads from the primary for this long (read-your-writes);
+# a replica found down is tried again after this long.
+TANDEM_REPLICA_PIN_SECONDS = env_int("TANDEM_REPLICA_PIN_SECONDS", 5, minimum=1)
+TANDEM_REPLICA_RETRY_SECONDS = env_int("TANDEM_REPLICA_RETRY_SECONDS", 10, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -261,9 +273,12 @@ if env_bool("TANDEM_HTTPS", default=False):
 # Background work (tandem.jobs): tasks are rows in the database, run by ``tandem worker``.
 # ``immediate`` runs each task inside the request that enqueued it: only for trying
 # Tandem out without a worker.
+# ``rq`` keeps the queue in Redis (TANDEM_REDIS_URL) instead, for installations whose
+# workers' polling would load the primary (tandem.jobs.rqbackend).
 _TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "tandem.jobs.rqbackend.RQBackend",
 }
 _tasks_backend = env_str("TANDEM_TASKS_BACKEND", "database")
 if _tasks_backend not in _TASKS_BACKENDS:
@@ -278,6 +293,20 @@ TASKS = {
         "QUEUES": ["default", "webhooks", "pulls", "mail"],
     }
 }
+if _tasks_backend == "rq":
+    TANDEM_REDIS_URL = env_str("TANDEM_REDIS_URL", "")
+    if not TANDEM_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "TANDEM_TASKS_BACKEND=rq needs TANDEM_REDIS_URL, e.g. redis://127.0.0.1:6379/0 "
+            f"(got {TANDEM_REDIS_URL!r})."
+        )
+    INSTALLED_APPS.append("django_rq")
+    # A job running longer than this is stopped and marked failed (reports are the
+    # longest, in seconds).
+    RQ_QUEUES = {
+        name: {"URL": TANDEM_REDIS_URL, "DEFAULT_TIMEOUT": 600}
+        for name in TASKS["default"]["QUEUES"]
+    }
 
 # Outgoing e-mail (invitations, password resets, reminders and digests). Without a host,
 # messages are written to the console log, which is enough for a trial.
