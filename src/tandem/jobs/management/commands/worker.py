@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
+import threading
 import time
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
@@ -23,10 +25,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
+from django_tasks import task_backends
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from tandem import dbrouter
 from tandem.jobs import schedule
 
 
@@ -76,6 +80,12 @@ class Command(BaseCommand):
             raise CommandError("--now goes with --once: a running worker ticks at the real time.")
         verbosity: int = options["verbosity"]
         self._configure_logging(verbosity)
+        # A task reads what the change that enqueued it has just committed: never from a
+        # replica that may not have it yet.
+        dbrouter.pin_process_to_primary()
+        if type(task_backends["default"]).__module__ == "tandem.jobs.rqbackend":
+            self._work_with_rq(options, verbosity)
+            return
         worker = Worker(
             queue_names=[q.strip() for q in options["queue"].split(",") if q.strip()],
             interval=0,
@@ -91,11 +101,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Tandem worker {worker.worker_id[:8]} started; Ctrl+C stops it.")
         while True:
             _tidy_connections()
-            counts = schedule.tick(options["now"])
-            for name, count in counts.items():
-                if count and verbosity >= 1:
-                    what = "failed" if count < 0 else f"enqueued {count}"
-                    self.stdout.write(f"{name}: {what}")
+            self._tick(options["now"], verbosity)
             ran = 0
             while worker.running and (task := _claim_next(worker)) is not None:
                 worker.run_task(task)
@@ -108,9 +114,42 @@ class Command(BaseCommand):
             if not ran:
                 time.sleep(interval)
 
+    def _tick(self, now: dt.datetime | None, verbosity: int) -> None:
+        for name, count in schedule.tick(now).items():
+            if count and verbosity >= 1:
+                what = "failed" if count < 0 else f"enqueued {count}"
+                self.stdout.write(f"{name}: {what}")
+
+    def _work_with_rq(self, options: dict[str, Any], verbosity: int) -> None:
+        """The same rounds with the queue in Redis: RQ runs the ready jobs of each round
+        (and moves delayed ones that have come due), one after the other, in this process."""
+        from tandem.jobs import rqbackend  # needs the rq extra (django-tasks-rq)
+
+        names = [q.strip() for q in options["queue"].split(",") if q.strip() and q != "*"]
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: object) -> None:
+            stop.set()
+
+        if not options["once"]:
+            self.stdout.write("Tandem worker started on the Redis queue; Ctrl+C stops it.")
+        while True:
+            _tidy_connections()
+            self._tick(options["now"], verbosity)
+            ran, stopped = rqbackend.work_once(names or None)
+            # RQ answers signals while it works; between rounds, this loop does.
+            signal.signal(signal.SIGINT, request_stop)
+            signal.signal(signal.SIGTERM, request_stop)
+            if ran and verbosity >= 1:
+                self.stdout.write(f"ran {ran} task{'s' if ran != 1 else ''}")
+            if options["once"] or stopped or stop.is_set():
+                return
+            if not ran:
+                stop.wait(options["interval"])
+
     def _configure_logging(self, verbosity: int) -> None:
         level = logging.WARNING if verbosity == 0 else logging.INFO
-        for name in ("tandem.jobs", "django_tasks", "django_tasks_db"):
+        for name in ("tandem.jobs", "django_tasks", "django_tasks_db", "rq.worker"):
             logging.getLogger(name).setLevel(level)
 
 
