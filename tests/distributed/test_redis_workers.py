@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -84,6 +85,15 @@ def ran(outputs: list[str]) -> int:
     return sum(int(n) for out in outputs for n in re.findall(r"^ran (\d+) tasks?$", out, re.M))
 
 
+def enqueued(outputs: list[str]) -> Counter[str]:
+    """How many tasks each periodic job enqueued, over all the workers' outputs."""
+    counts: Counter[str] = Counter()
+    for out in outputs:
+        for name, n in re.findall(r"^(.+): enqueued (\d+)$", out, re.M):
+            counts[name] += int(n)
+    return counts
+
+
 def test_a_task_is_pushed_to_redis_only_when_its_change_commits(
     cast: Cast, rq: str, database, smtp_server: Mailbox, settings, tmp_path
 ):
@@ -108,8 +118,12 @@ def test_a_task_is_pushed_to_redis_only_when_its_change_commits(
     outputs = two_workers(tmp_path, database, rq, settings)
     assert queued("mail") == 0
     assert [str(m["To"]) for m in smtp_server.messages] == ["nadia@acme.test"]
-    # The invitation and the daily pruning the first tick enqueued, each run by one worker.
-    assert ran(outputs) == 2
+    # Each daily job was enqueued by one of the two workers only, and every task (the
+    # invitation and those jobs) was run by one worker only.
+    daily = enqueued(outputs)
+    assert "finished task pruning" in daily
+    assert set(daily.values()) == {1}
+    assert ran(outputs) == 1 + sum(daily.values())
 
 
 def test_two_workers_deliver_every_webhook_once_and_schedule_the_retry_in_redis(
