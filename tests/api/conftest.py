@@ -21,6 +21,7 @@ from tandem.api.services import api_token_create
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI
 from tests.conftest import Cast
+from tests.webhooks.conftest import closed_receiver, receiver  # noqa: F401  (fixtures)
 
 PROBLEM = "application/problem+json"
 
@@ -95,6 +96,9 @@ class Api:
 
     def patch(self, path: str, body: Any = None, *, as_: str | None, **kw: Any) -> Any:
         return self.call("patch", path, as_=as_, body=body, **kw)
+
+    def put(self, path: str, body: Any = None, *, as_: str | None, **kw: Any) -> Any:
+        return self.call("put", path, as_=as_, body=body, **kw)
 
     def delete(self, path: str, *, as_: str | None, **kw: Any) -> Any:
         return self.call("delete", path, as_=as_, **kw)

@@ -40,11 +40,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tandem.accounts import services as accounts
+from tandem.accounts.models import Invitation, Membership, Team
+from tandem.api.models import ApiToken
+from tandem.api.services import api_token_create
 from tandem.audit.models import AuditEvent
 from tandem.kpis import services as kpis
-from tandem.kpis.models import KPI, Measurement
+from tandem.kpis.models import KPI, KPITarget, Measurement
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.webhooks.models import Delivery, Subscription
 from tests.api.conftest import PROBLEM, Api, Tokens, assert_problem, this_week, token_for
 from tests.conftest import Cast, quarter_around
 
@@ -111,9 +116,28 @@ class Globex:
 
     @staticmethod
     def counts() -> dict[str, int]:
-        models = (Cycle, Objective, KeyResult, CheckIn, Initiative, Alignment, KPI, Measurement)
+        models = (
+            Cycle,
+            Objective,
+            KeyResult,
+            CheckIn,
+            Initiative,
+            Alignment,
+            KPI,
+            Measurement,
+            Team,
+            Membership,
+            Invitation,
+            ApiToken,
+            Subscription,
+            Delivery,
+            KPITarget,
+        )
         counts = {m.__name__: m.objects.filter(organization__name="Globex").count() for m in models}
         counts["audit"] = AuditEvent.objects.filter(organization__name="Globex").count()
+        counts["revoked"] = ApiToken.objects.filter(
+            organization__name="Globex", revoked_at__isnull=False
+        ).count()
         return counts
 
 
@@ -151,6 +175,20 @@ def globex(cast: Cast) -> Globex:
         organization=org, name=f"{SECRET} churn", key="globex-churn", owner_user=by, by=by
     )
     kpis.measurement_record(kpi=kpi, period_start=this_week(org, 1), value="2.5", by=by)
+    invitation = accounts.invitation_create(
+        organization=org, email="someone@globex.test", role="member", by=by
+    )
+    token = ApiToken.objects.get(
+        pk=api_token_create(
+            user=by, organization=org, name=SECRET, scope="read", expires_on=None, by=by
+        )[0].pk
+    )
+    hook = Subscription.objects.create(
+        organization=org, url="https://93.184.215.14/globex", secret=SECRET, events=[]
+    )
+    delivery = Delivery.objects.create(
+        organization=org, subscription=hook, event="ping", payload={"secret": SECRET}
+    )
     return Globex(
         ids={
             "cycle_id": cycle.pk,
@@ -161,6 +199,10 @@ def globex(cast: Cast) -> Globex:
             "kpi_id": kpi.pk,
             "team_id": cast.other_team.pk,
             "user_id": by.pk,
+            "invitation_id": invitation.pk,
+            "token_id": token.pk,
+            "webhook_id": hook.pk,
+            "delivery_id": delivery.pk,
         }
     )
 

@@ -114,6 +114,17 @@ def _extras(world: World) -> None:
         world.extra["invitation_token"] = accounts.invitation_token(invitation)
     world.extra["viewer_membership"] = org.memberships.get(user=world.people["viewer"])
     world.extra["member_token"] = ApiToken.objects.get(organization=org, user=world.member)
+    world.extra["empty_team"] = accounts.team_create(
+        organization=org, name="Former projects", parent=world.company, by=owner
+    )
+    from tandem.integrations.pulls import data_source_save
+
+    # A pull that fails when run (the file is missing): enough to address it.
+    data_source_save(
+        kpi=world.kpi,
+        by=owner,
+        data={"kind": "sql", "url": "sqlite:///missing.sqlite3", "query": "SELECT day, n FROM t"},
+    )
     world.extra["parent_kr"] = okrs.key_result_create(
         objective=world.parent, title="Open two offices", kind="milestone", by=owner
     )

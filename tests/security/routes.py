@@ -233,6 +233,8 @@ class Op:
     body: Args | None = None
     # Query string for a GET.
     query: dict[str, Any] = field(default_factory=dict)
+    # What a role not allowed gets: 403, or 404 where the object is someone else's.
+    refused: int = 403
 
 
 def objective_id(w: World) -> dict[str, Any]:
@@ -245,6 +247,19 @@ def key_result_id(w: World) -> dict[str, Any]:
 
 def kpi_id(w: World) -> dict[str, Any]:
     return {"kpi_id": w.kpi.pk}
+
+
+def webhook_id(w: World) -> dict[str, Any]:
+    return {"webhook_id": w.webhook.pk}
+
+
+def viewer_id(w: World) -> dict[str, Any]:
+    return {"user_id": w.people["viewer"].pk}
+
+
+# A public address (no name to resolve): the test never sends anything to it.
+HOOK_URL = "https://93.184.215.14/tandem-hook"
+SQL_SOURCE = {"kind": "sql", "url": "sqlite:///missing.sqlite3", "query": "SELECT day, n FROM t"}
 
 
 OPERATIONS: list[Op] = [
@@ -331,4 +346,61 @@ OPERATIONS: list[Op] = [
         WRITERS,
         body=lambda w: {"rows": [{"kpi": w.kpi.key, "period_start": w.week, "value": "5"}]},
     ),
+    Op("cycle_start", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
+    Op("cycle_finish", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
+    Op(
+        "kpi_target_new",
+        EDITORS,
+        kpi_id,
+        body=lambda w: {"effective_from": w.week, "target": "120"},
+    ),
+    # -- running the organisation -------------------------------------------------------
+    Op("organization_read", EVERYONE),
+    Op("organization_change", ADMINS, body=lambda w: {"name": "Acme Corp"}),
+    Op("invitation_list", ADMINS),
+    Op("invitation_new", ADMINS, body=lambda w: {"email": "someone@acme.test"}),
+    Op("invitation_remove", ADMINS, lambda w: {"invitation_id": w.invitation.pk}),
+    Op("token_list", EVERYONE),
+    Op("token_new", EVERYONE, body=lambda w: {"name": "Nightly load", "scope": "read"}),
+    Op(
+        "token_remove",
+        frozenset({"member"}),
+        lambda w: {"token_id": w.member_token.pk},
+        refused=404,
+    ),
+    Op("reminders_read", ADMINS),
+    Op("reminders_change", ADMINS, body=lambda w: {"digest_enabled": False}),
+    Op("scorecard_read", EVERYONE),
+    Op("team_new", ADMINS, body=lambda w: {"name": "Research", "parent": None}),
+    Op(
+        "team_change",
+        ADMINS,
+        lambda w: {"team_id": w.team.pk},
+        body=lambda w: {"name": "Sales and success"},
+    ),
+    Op("team_remove", ADMINS, lambda w: {"team_id": w.empty_team.pk}),
+    Op("person_change", ADMINS, viewer_id, body=lambda w: {"title": "Analyst"}),
+    Op("person_remove", ADMINS, viewer_id),
+    Op("webhook_list", ADMINS),
+    Op(
+        "webhook_new",
+        ADMINS,
+        body=lambda w: {"url": HOOK_URL, "events": ["checkin.created"]},
+    ),
+    Op("webhook_read", ADMINS, webhook_id),
+    Op("webhook_change", ADMINS, webhook_id, body=lambda w: {"description": "Slack relay"}),
+    Op("webhook_remove", ADMINS, webhook_id),
+    Op("webhook_rotate_secret", ADMINS, webhook_id),
+    Op("webhook_ping", ADMINS, webhook_id),
+    Op("delivery_list", ADMINS, webhook_id),
+    Op(
+        "delivery_redeliver",
+        ADMINS,
+        lambda w: {"webhook_id": w.webhook.pk, "delivery_id": w.delivery.pk},
+    ),
+    Op("data_source_read", EDITORS, kpi_id),
+    Op("data_source_put", ADMINS, kpi_id, body=lambda w: SQL_SOURCE),
+    Op("data_source_remove", ADMINS, kpi_id),
+    Op("data_source_test", ADMINS, kpi_id, body=lambda w: SQL_SOURCE),
+    Op("data_source_pull", ADMINS, kpi_id),
 ]

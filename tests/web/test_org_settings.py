@@ -43,6 +43,8 @@ def form_data(org: Organization, **changes: Any) -> dict[str, Any]:
             "committed_forecast_miss",
         ],
     }
+    if org.password_sign_in:
+        data["password_sign_in"] = "on"  # a ticked box; an unticked one is not sent
     data.update(changes)
     return data
 

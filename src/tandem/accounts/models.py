@@ -120,6 +120,9 @@ class Organization(models.Model):
     terminology = models.JSONField(default=dict, blank=True)
     # Quality-coach rules the organisation switched off (tandem.domain.coach.RuleId).
     coach_disabled_rules = models.JSONField(default=list, blank=True)
+    # Off: its people sign in through single sign-on only (tandem.accounts.oidc); it has
+    # no effect while single sign-on is not set up, so nobody is ever locked out.
+    password_sign_in = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

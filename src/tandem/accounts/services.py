@@ -150,6 +150,134 @@ def team_create(
     return team
 
 
+_TEAM_FIELDS = ["name", "slug", "kind", "parent", "mission"]
+
+
+def _team_descendant_ids(team: Team) -> set[int]:
+    """The ids of every team below ``team``, read level by level (org charts are shallow)."""
+    found: set[int] = set()
+    level = [team.pk]
+    while level:
+        level = list(
+            Team.objects.filter(organization_id=team.organization_id, parent_id__in=level)
+            .exclude(pk__in=found)
+            .values_list("pk", flat=True)
+        )
+        found.update(level)
+    return found
+
+
+_UNSET = object()
+
+
+def team_update(
+    *,
+    team: Team,
+    by: User | None,
+    name: str | None = None,
+    parent: Team | object | None = _UNSET,
+    kind: str | None = None,
+    mission: str | None = None,
+    source: str = Source.WEB,
+) -> Team:
+    """Rename a team, move it under another parent, or change its kind or mission.
+
+    Its slug (and so its page's address) stays as it is, so links to it keep working.
+    A team cannot move under itself or under one of its own teams.
+    """
+    errors: dict[str, str] = {}
+    with transaction.atomic():
+        current = Team.objects.select_for_update().get(pk=team.pk)
+        before = snapshot(current, _TEAM_FIELDS)
+        if name is not None:
+            clean = " ".join(name.split())
+            if not clean:
+                errors["name"] = "Give the team a name."
+            elif (
+                Team.objects.filter(organization_id=current.organization_id, name__iexact=clean)
+                .exclude(pk=current.pk)
+                .exists()
+            ):
+                errors["name"] = f"A team called “{clean}” already exists."
+            current.name = clean
+        if parent is not _UNSET:
+            assert parent is None or isinstance(parent, Team)
+            if parent is not None and parent.organization_id != current.organization_id:
+                errors["parent"] = "Not found in this organisation."
+            elif parent is not None and (
+                parent.pk == current.pk or parent.pk in _team_descendant_ids(current)
+            ):
+                errors["parent"] = (
+                    f"“{parent}” is {current} itself or one of its teams: a team cannot "
+                    "sit under itself."
+                )
+            else:
+                current.parent = parent
+        if kind is not None:
+            if kind not in Team.Kind.values:
+                errors["kind"] = f"“{kind}” is not a kind of team ({', '.join(Team.Kind.values)})."
+            else:
+                current.kind = kind
+        if mission is not None:
+            current.mission = mission.strip()
+        if errors:
+            raise ValidationError(errors)
+        current.full_clean(exclude=["organization", "parent", "slug"])
+        after = snapshot(current, _TEAM_FIELDS)
+        if after == before:
+            return current
+        current.save()
+        audit_record(
+            organization=current.organization,
+            actor=by,
+            action="team.update",
+            target=current,
+            before=before,
+            after=after,
+            source=source,
+        )
+    return current
+
+
+def team_delete(*, team: Team, by: User | None, source: str = Source.WEB) -> None:
+    """Delete a team that owns nothing: its memberships go with it.
+
+    A team with teams under it, or owning objectives or KPIs, is refused with what to
+    move first: history must keep naming who owned what.
+    """
+    from django.db.models import ProtectedError
+
+    children = team.children.count()
+    objectives = team.objectives.count()
+    kpis = team.kpis.count()
+    problems = []
+    if children:
+        problems.append(f"{children} team{'s' if children != 1 else ''} under it")
+    if objectives:
+        problems.append(f"{objectives} objective{'s' if objectives != 1 else ''}")
+    if kpis:
+        problems.append(f"{kpis} KPI{'s' if kpis != 1 else ''}")
+    if problems:
+        raise ValidationError(
+            {"team": f"{team} still has {', '.join(problems)}: move them to another team first."}
+        )
+    with transaction.atomic():
+        audit_record(
+            organization=team.organization,
+            actor=by,
+            action="team.delete",
+            target=team,
+            before=snapshot(team, _TEAM_FIELDS),
+            source=source,
+        )
+        try:
+            team.delete()
+        except ProtectedError:
+            raise ValidationError(
+                {"team": f"{team} is still in use: move what it owns to another team first."}
+            ) from None
+
+
 def team_add_member(
     *, team: Team, user: User, is_lead: bool = False, by: User | None, source: str = Source.WEB
 ) -> TeamMembership:
@@ -319,13 +447,20 @@ def membership_remove(*, membership: Membership, by: User, source: str = Source.
     What they wrote stays: objectives, key results, check-ins and measurements refer to
     the person, not to the membership, so history still names who did what.
     """
+    manager = _manager(membership.organization, by)
+    if membership.role == Role.OWNER and manager.role != Role.OWNER:
+        raise ValidationError({"membership": "Only an owner can remove an owner."})
+    membership_end(membership=membership, by=by, source=source)
+
+
+def membership_end(*, membership: Membership, by: User | None, source: str = Source.WEB) -> None:
+    """What :func:`membership_remove` does once the caller may do it; also called by
+    the organisation's identity provider (``tandem.scim``), whose token is its right.
+    The last owner stays."""
     from tandem.api.models import ApiToken
     from tandem.api.services import api_token_revoke
 
     organization = membership.organization
-    manager = _manager(organization, by)
-    if membership.role == Role.OWNER and manager.role != Role.OWNER:
-        raise ValidationError({"membership": "Only an owner can remove an owner."})
     with transaction.atomic():
         if membership.role == Role.OWNER:
             _check_not_last_owner(
@@ -360,6 +495,52 @@ def membership_remove(*, membership: Membership, by: User, source: str = Source.
             source=source,
         )
         membership.delete()
+
+
+def team_remove_member(
+    *, team: Team, user: User, by: User | None, source: str = Source.WEB
+) -> None:
+    """Take ``user`` out of ``team``; being out already changes nothing."""
+    with transaction.atomic():
+        for tm in TeamMembership.objects.filter(team=team, user=user):
+            audit_record(
+                organization=team.organization,
+                actor=by,
+                action="team.member_remove",
+                target=tm,
+                before=snapshot(tm),
+                source=source,
+            )
+            tm.delete()
+
+
+def user_set_name(*, user: User, full_name: str) -> User:
+    """Change how a person is named everywhere (their identity provider says so)."""
+    clean = " ".join(full_name.split())
+    if not clean:
+        raise ValidationError({"full_name": "A person's name cannot be empty."})
+    if clean != user.full_name:
+        user.full_name = clean
+        user.full_clean(exclude=["password"], validate_unique=False)
+        user.save(update_fields=["full_name"])
+    return user
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Sign ``user`` out of every browser at once; answer how many sessions ended.
+
+    Sessions are stored signed and encoded, so each live one is read to find its
+    person: a cost paid only when someone is deactivated.
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            ended.append(session.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -599,6 +780,7 @@ ORGANIZATION_SETTINGS = [
     "demote_after_green_periods",
     "terminology",
     "coach_disabled_rules",
+    "password_sign_in",
 ]
 
 

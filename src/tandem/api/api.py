@@ -21,6 +21,8 @@ from ninja.parser import Parser
 
 from tandem.api import errors
 from tandem.api.auth import TokenAuth
+from tandem.api.routes_admin import router as admin_router
+from tandem.api.routes_integrations import router as integrations_router
 from tandem.api.routes_kpis import router as kpis_router
 from tandem.api.routes_okrs import router as okrs_router
 from tandem.api.routes_org import router as org_router
@@ -115,3 +117,5 @@ api.exception_handler(Http404)(errors.on_not_found)
 api.add_router("/", org_router)
 api.add_router("/", okrs_router)
 api.add_router("/", kpis_router)
+api.add_router("/", admin_router)
+api.add_router("/", integrations_router)

@@ -37,11 +37,12 @@ from tandem.api.schemas import (
     MeasurementPage,
     MeasurementWritten,
 )
+from tandem.api.schemas_admin import KpiTargetIn, KpiTargetOut
 from tandem.audit.models import Source as AuditSource
 from tandem.integrations.ingest import IngestError, measurements_ingest
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
-from tandem.kpis.models import KPI, Measurement, Source
+from tandem.kpis.models import KPI, KPITarget, Measurement, Source
 from tandem.okrs.selectors import team_ids_of
 from tandem.web.permissions import (
     VIEWER_REFUSAL,
@@ -307,3 +308,18 @@ def _check_may_record(who: Any, rows: list[dict[str, Any]]) -> None:
             raise PermissionDenied(
                 f"You can enter values of the KPIs you or your teams own; “{kpi}” is neither."
             )
+
+
+@router.post(
+    "/kpis/{kpi_id}/targets",
+    response={201: KpiTargetOut, **WRITE_ERRORS},
+    tags=["kpis"],
+)
+def kpi_target_new(request: HttpRequest, kpi_id: Id, payload: KpiTargetIn) -> Status[KPITarget]:
+    """A new target from a period on; earlier periods keep the target they had."""
+    who = caller(request, Need.WRITE)
+    kpi = kpi_selectors.kpi_get(organization=who.organization, pk=kpi_id)
+    require_manage_kpis(who.membership)
+    target = kpis.kpi_set_target(kpi=kpi, by=who.user, source=AuditSource.API, **payload.dict())
+    target.refresh_from_db()  # the decimals as stored, with their places
+    return Status(201, target)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Team
 from tandem.api.auth import Need, caller
 from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate, ref
@@ -21,11 +22,12 @@ from tandem.api.schemas import (
     TeamOut,
     TeamPage,
 )
+from tandem.api.schemas_admin import PersonPatch, TeamIn, TeamPatch
 from tandem.audit.models import Source
 from tandem.okrs import selectors
 from tandem.okrs.models import Cycle
-from tandem.okrs.services import cycle_create
-from tandem.web.permissions import require_manage_cycles
+from tandem.okrs.services import cycle_activate, cycle_close, cycle_create
+from tandem.web.permissions import require_administer, require_manage_cycles
 
 router = Router()
 
@@ -50,6 +52,53 @@ def team_read(request: HttpRequest, team_id: int) -> Team:
     return get_object_or_404(Team, organization=org, pk=team_id)
 
 
+@router.post("/teams", response={201: TeamOut, **WRITE_ERRORS}, tags=["teams"])
+def team_new(request: HttpRequest, payload: TeamIn) -> Status[Team]:
+    """Add a team under ``parent`` (the top of the chart without one). Admins and owners."""
+    who = caller(request, Need.WRITE)
+    require_administer(who.membership)
+    parent = ref(
+        Team.objects.filter(organization=who.organization), "parent", payload.parent, "team"
+    )
+    team = accounts.team_create(
+        organization=who.organization,
+        name=payload.name,
+        parent=parent,
+        kind=payload.kind,
+        mission=payload.mission,
+        by=who.user,
+        source=Source.API,
+    )
+    return Status(201, team)
+
+
+@router.patch("/teams/{team_id}", response={200: TeamOut, **WRITE_ERRORS}, tags=["teams"])
+def team_change(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Team:
+    """Rename a team, move it (``parent``; null moves it to the top), or change its kind
+    or mission. Its slug, and so its page's address, stays."""
+    who = caller(request, Need.WRITE)
+    require_administer(who.membership)
+    teams = Team.objects.filter(organization=who.organization)
+    team = get_object_or_404(teams, pk=team_id)
+    sent = payload.dict(exclude_unset=True)
+    changes: dict[str, Any] = {
+        name: sent[name] for name in ("name", "kind", "mission") if sent.get(name) is not None
+    }
+    if "parent" in sent:
+        changes["parent"] = ref(teams, "parent", sent["parent"], "team")
+    return accounts.team_update(team=team, by=who.user, source=Source.API, **changes)
+
+
+@router.delete("/teams/{team_id}", response={204: None, **WRITE_ERRORS}, tags=["teams"])
+def team_remove(request: HttpRequest, team_id: Id) -> Status[None]:
+    """Delete a team that owns no objectives or KPIs and has no teams under it."""
+    who = caller(request, Need.WRITE)
+    require_administer(who.membership)
+    team = get_object_or_404(Team, organization=who.organization, pk=team_id)
+    accounts.team_delete(team=team, by=who.user, source=Source.API)
+    return Status(204, None)
+
+
 @router.get("/people", response={200: PersonPage, **READ_ERRORS}, tags=["people"])
 def person_list(
     request: HttpRequest, cursor: str | None = None, limit: int = LIMIT, role: str | None = None
@@ -67,6 +116,37 @@ def person_read(request: HttpRequest, user_id: Id) -> Membership:
     org = caller(request, Need.READ).organization
     people = Membership.objects.select_related("user")
     return get_object_or_404(people, organization=org, user_id=user_id)
+
+
+@router.patch("/people/{user_id}", response={200: PersonOut, **WRITE_ERRORS}, tags=["people"])
+def person_change(request: HttpRequest, user_id: Id, payload: PersonPatch) -> Membership:
+    """Give someone another role, or another job title. Only owners make or unmake
+    owners, and the last owner stays one. Owners and admins only."""
+    who = caller(request, Need.WRITE)
+    accounts.require_manage_people(who.membership)
+    people = Membership.objects.select_related("user", "organization")
+    person = get_object_or_404(people, organization=who.organization, user_id=user_id)
+    if payload.role is not None:
+        person = accounts.membership_set_role(
+            membership=person, role=payload.role, by=who.user, source=Source.API
+        )
+    if payload.title is not None:
+        person = accounts.membership_set_title(
+            membership=person, title=payload.title, by=who.user, source=Source.API
+        )
+    return person
+
+
+@router.delete("/people/{user_id}", response={204: None, **WRITE_ERRORS}, tags=["people"])
+def person_remove(request: HttpRequest, user_id: Id) -> Status[None]:
+    """End someone's membership: their team places and API tokens go; what they wrote
+    stays. Owners and admins only."""
+    who = caller(request, Need.WRITE)
+    accounts.require_manage_people(who.membership)
+    people = Membership.objects.select_related("user", "organization")
+    person = get_object_or_404(people, organization=who.organization, user_id=user_id)
+    accounts.membership_remove(membership=person, by=who.user, source=Source.API)
+    return Status(204, None)
 
 
 @router.get("/cycles", response={200: CyclePage, **READ_ERRORS}, tags=["cycles"])
@@ -106,3 +186,25 @@ def cycle_new(request: HttpRequest, payload: CycleIn) -> Status[Cycle]:
         source=Source.API,
     )
     return Status(201, cycle)
+
+
+@router.post(
+    "/cycles/{cycle_id}/activate", response={200: CycleOut, **WRITE_ERRORS}, tags=["cycles"]
+)
+def cycle_start(request: HttpRequest, cycle_id: Id) -> Cycle:
+    """Start a cycle in planning: its objectives are checked in on from now on."""
+    who = caller(request, Need.WRITE)
+    cycle = selectors.cycle_get(organization=who.organization, pk=cycle_id)
+    require_manage_cycles(who.membership)
+    return cycle_activate(cycle=cycle, by=who.user, source=Source.API)
+
+
+@router.post("/cycles/{cycle_id}/close", response={200: CycleOut, **WRITE_ERRORS}, tags=["cycles"])
+def cycle_finish(request: HttpRequest, cycle_id: Id) -> Cycle:
+    """Close a cycle and score its open objectives from their progress, as the page does."""
+    who = caller(request, Need.WRITE)
+    cycle = selectors.cycle_get(organization=who.organization, pk=cycle_id)
+    require_manage_cycles(who.membership)
+    cycle_close(cycle=cycle, by=who.user, source=Source.API)
+    cycle.refresh_from_db()
+    return cycle

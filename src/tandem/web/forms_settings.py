@@ -96,6 +96,11 @@ class OrganizationSettingsForm(forms.Form):
     demote_after_green_periods = forms.IntegerField(
         min_value=1, max_value=52, label="Suggest demoting a promoted KPI green for"
     )
+    password_sign_in = forms.BooleanField(
+        required=False,
+        label="Allow signing in with a password",
+        help_text="Off: people sign in through single sign-on only (when it is set up).",
+    )
     preset = forms.ChoiceField(
         required=False,
         label="Start from",

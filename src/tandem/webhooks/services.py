@@ -108,6 +108,59 @@ def subscription_create(
     return subscription, secret
 
 
+def subscription_update(
+    *,
+    subscription: Subscription,
+    by: User | None,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    description: str | None = None,
+    source: str = Source.WEB,
+) -> Subscription:
+    """Change where a subscription sends, what it receives or its description.
+
+    Its secret stays: a receiver moved to a new address keeps verifying signatures.
+    """
+    errors: dict[str, str] = {}
+    changes: dict[str, object] = {}
+    if url is not None:
+        try:
+            changes["url"] = _clean_url(url)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if events is not None:
+        try:
+            changes["events"] = _clean_events(events)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if description is not None:
+        changes["description"] = description.strip()
+        if len(description.strip()) > 200:
+            errors["description"] = "Keep the description under 200 characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        before = snapshot(current, AUDITED_FIELDS)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        after = snapshot(current, AUDITED_FIELDS)
+        if after == before:
+            return current
+        webhook_events.forget_subscribers()
+        current.save(update_fields=list(changes))
+        audit_record(
+            organization=current.organization,
+            actor=by,
+            action="webhook.update",
+            target=current,
+            before=before,
+            after=after,
+            source=source,
+        )
+    return current
+
+
 def subscription_set_active(
     *, subscription: Subscription, active: bool, by: User | None, source: str = Source.WEB
 ) -> Subscription:
