@@ -45,7 +45,7 @@ class OrganizationOut(Schema):
     )
     coach_disabled_rules: list[str]
     password_sign_in: bool = Field(
-        description="False: members sign in through single sign-on only (when it is set up)."
+        description="Recorded for single sign-on; sign-in does not act on it yet."
     )
 
 

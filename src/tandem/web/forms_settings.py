@@ -99,7 +99,7 @@ class OrganizationSettingsForm(forms.Form):
     password_sign_in = forms.BooleanField(
         required=False,
         label="Allow signing in with a password",
-        help_text="Off: people sign in through single sign-on only (when it is set up).",
+        help_text="Recorded for single sign-on; the sign-in page does not act on it yet.",
     )
     preset = forms.ChoiceField(
         required=False,
