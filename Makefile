@@ -46,8 +46,8 @@ bench: install
 	$(BIN)/python bench/run.py --scale $(SCALE)
 	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest
 
-# How good the key-result forecast is (docs/insights.md): its tables, a few seconds; it
-# fails when the forecast misses its targets.
+# How good the key-result and KPI forecasts are (docs/insights.md): their tables, under a minute;
+# it fails when a forecast misses its targets.
 backtest: install
 	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest --calibrate
 

@@ -86,6 +86,54 @@ def measurement_count(scale: float) -> int:
     return weekly * WEEKS + monthly * MONTHS
 
 
+def walk(
+    rng: random.Random, n: int, centre: Decimal, spread: float, quantum: Decimal
+) -> list[Decimal]:
+    """A noisy trend around ``centre``: ``n`` values as the services store them (the
+    forecast backtest reads the same series, ``tandem.bench.kpi_backtest``)."""
+    level = rng.uniform(0.75, 1.05)
+    drift = rng.uniform(0.0, 0.3) / n
+    values = []
+    for _ in range(n):
+        level += drift + rng.gauss(0, spread / 4)
+        level = min(1.6, max(0.3, level))
+        value = (centre * Decimal(repr(round(level, 4)))).quantize(quantum)
+        values.append(value.quantize(hm.VALUE_QUANTUM))
+    return values
+
+
+def backing_walk(
+    rng: random.Random, n: int, in_cycle: int, baseline: Decimal, gap: Decimal, quantum: Decimal
+) -> list[Decimal]:
+    """A KPI backing a key result: ``n`` values that wobble around ``baseline`` until the
+    last ``in_cycle`` ones, which move towards ``baseline + gap`` at a random pace."""
+    values = []
+    before = n - in_cycle
+    share = 0.0
+    for i in range(n):
+        if i < before:
+            share = rng.gauss(0, 0.03)
+        else:
+            share += rng.uniform(0.0, 1.6) / 13
+        value = (baseline + gap * Decimal(repr(round(share, 4)))).quantize(quantum)
+        values.append(value.quantize(hm.VALUE_QUANTUM))
+    return values
+
+
+def target_values(direction: str, centre: Decimal, quantum: Decimal) -> dict[str, Decimal]:
+    """A generated KPI's target around ``centre``: the target and its yellow edge, or a
+    range of +-10% with a 5% tolerance."""
+    if direction == Direction.WITHIN_RANGE:
+        return {
+            "low": (centre * Decimal("0.9")).quantize(quantum),
+            "high": (centre * Decimal("1.1")).quantize(quantum),
+            "tolerance": (centre * Decimal("0.05")).quantize(quantum),
+        }
+    if direction == Direction.HIGHER_IS_BETTER:
+        return {"target": centre, "yellow": (centre * Decimal("0.9")).quantize(quantum)}
+    return {"target": (centre * Decimal("0.9")).quantize(quantum), "yellow": centre}
+
+
 @dataclass(slots=True)
 class _Series:
     kpi: KPI
@@ -139,16 +187,7 @@ class KpiGenerator:
         return min(at, self.now - dt.timedelta(minutes=5))
 
     def walk(self, n: int, centre: Decimal, spread: float, quantum: Decimal) -> list[Decimal]:
-        """A noisy trend around ``centre``: ``n`` values as the services store them."""
-        level = self.rng.uniform(0.75, 1.05)
-        drift = self.rng.uniform(0.0, 0.3) / n
-        values = []
-        for _ in range(n):
-            level += drift + self.rng.gauss(0, spread / 4)
-            level = min(1.6, max(0.3, level))
-            value = (centre * Decimal(repr(round(level, 4)))).quantize(quantum)
-            values.append(value.quantize(hm.VALUE_QUANTUM))
-        return values
+        return walk(self.rng, n, centre, spread, quantum)
 
     # -- KPIs ---------------------------------------------------------------------------
 
@@ -202,18 +241,12 @@ class KpiGenerator:
         return kpi, targets, _Series(kpi=kpi, starts=starts, values=values)
 
     def target(self, kpi: KPI, start: dt.date, centre: Decimal, quantum: Decimal) -> KPITarget:
-        row = KPITarget(organization=self.org, kpi=kpi, effective_from=start)
-        if kpi.direction == Direction.WITHIN_RANGE:
-            row.low = (centre * Decimal("0.9")).quantize(quantum)
-            row.high = (centre * Decimal("1.1")).quantize(quantum)
-            row.tolerance = (centre * Decimal("0.05")).quantize(quantum)
-        elif kpi.direction == Direction.HIGHER_IS_BETTER:
-            row.target = centre
-            row.yellow = (centre * Decimal("0.9")).quantize(quantum)
-        else:
-            row.target = (centre * Decimal("0.9")).quantize(quantum)
-            row.yellow = centre
-        return row
+        return KPITarget(
+            organization=self.org,
+            kpi=kpi,
+            effective_from=start,
+            **target_values(Direction(kpi.direction), centre, quantum),
+        )
 
     def backing_kpi(self, index: int, kr: KeyResult) -> tuple[KPI, list[KPITarget], _Series]:
         """A weekly KPI that moves from its key result's baseline towards its target."""
@@ -234,18 +267,9 @@ class KpiGenerator:
         quantum = _quantum(kr.unit)
         starts = self.history(Frequency.WEEKLY)
         gap = kr.target - kr.baseline
-        values = []
         cycle_start = self.cycle.start_date
         in_cycle = sum(s >= cycle_start for s in starts)
-        before = len(starts) - in_cycle
-        share = 0.0
-        for i in range(len(starts)):
-            if i < before:
-                share = self.rng.gauss(0, 0.03)
-            else:
-                share += self.rng.uniform(0.0, 1.6) / 13
-            value = (kr.baseline + gap * Decimal(repr(round(share, 4)))).quantize(quantum)
-            values.append(value.quantize(hm.VALUE_QUANTUM))
+        values = backing_walk(self.rng, len(starts), in_cycle, kr.baseline, gap, quantum)
         targets = [
             KPITarget(
                 organization=self.org,

@@ -3,9 +3,11 @@
 Generates key-result histories (``tandem.bench.forecast_backtest``), forecasts each
 one's end from its check-ins at 25%, 50%, 60% and 75% of its cycle, and prints the
 errors of the forecast and of two naive baselines as Markdown tables (the ones in
-docs/insights.md). Exits with an error when the forecast misses its targets, so CI
-can run it. ``--calibrate`` also measures the band's quantiles on the calibration
-seeds and says whether the ones in use are still those.
+docs/insights.md). Then does the same for the KPI forecast on generated KPI series
+(``tandem.bench.kpi_backtest``): its next periods against three naive baselines, its
+band, and its red warnings against what happened. Exits with an error when either
+forecast misses its targets, so CI can run it. ``--calibrate`` also measures the
+bands on the calibration seeds and says whether the ones in use are still those.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tandem.bench import kpi_backtest
 from tandem.bench.forecast_backtest import (
     CALIBRATION_HISTORIES,
     CALIBRATION_SEEDS,
@@ -22,6 +25,7 @@ from tandem.bench.forecast_backtest import (
     run,
     table,
 )
+from tandem.domain import kpi_forecast
 from tandem.domain.forecast import DEFAULT_CALIBRATION
 
 
@@ -50,11 +54,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--calibrate",
             action="store_true",
-            help="Also measure the band's quantiles on the calibration seeds.",
+            help="Also measure the bands on the calibration seeds.",
+        )
+        parser.add_argument(
+            "--no-kpis",
+            dest="kpis",
+            action="store_false",
+            help="Leave out the KPI forecast's backtest (its seeds are fixed).",
         )
 
     def handle(
-        self, *args: Any, histories: int, seed: list[int] | None, calibrate: bool, **options: Any
+        self,
+        *args: Any,
+        histories: int,
+        seed: list[int] | None,
+        calibrate: bool,
+        kpis: bool,
+        **options: Any,
     ) -> None:
         if histories < 1:
             raise CommandError("--histories must be at least 1.")
@@ -73,9 +89,24 @@ class Command(BaseCommand):
                 f"{measured.band_high}; in use: below {DEFAULT_CALIBRATION.band_low}, above "
                 f"{DEFAULT_CALIBRATION.band_high}."
             )
+            band = kpi_backtest.measured_band()
+            self.stdout.write(
+                "KPI band multipliers measured on seeds "
+                f"{', '.join(map(str, kpi_backtest.CALIBRATION_SEEDS))}: {_listed(band)}; "
+                f"in use: {_listed(kpi_forecast.BAND)}."
+            )
             self.stdout.write("")
         result = run(histories=histories, seeds=seeds)
         self.stdout.write(table(result))
         misses = result.misses()
+        if kpis:
+            kpi_result = kpi_backtest.run()
+            self.stdout.write("")
+            self.stdout.write(kpi_backtest.table(kpi_result))
+            misses += kpi_result.misses()
         if misses:
             raise CommandError("The forecast misses its targets: " + "; ".join(misses) + ".")
+
+
+def _listed(values: tuple[float, ...]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)

@@ -1,0 +1,316 @@
+"""KPI forecasts: the next periods with their 80% band, the red warning, and the backtest."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tandem.bench import kpi_backtest
+from tandem.domain import kpi_forecast as kf
+from tandem.domain.health import Direction, Health, Thresholds, health
+
+D = Decimal
+HIGHER = Direction.HIGHER_IS_BETTER
+LOWER = Direction.LOWER_IS_BETTER
+RANGE = Direction.WITHIN_RANGE
+# Green from 100 up, yellow from 90, red below 90.
+SALES = Thresholds(target=D(100), yellow=D(90))
+
+
+def noisy(level: float, slope: float, noise: float, n: int, seed: int = 1) -> list[Decimal]:
+    rng = random.Random(seed)
+    return [D(str(round(level + slope * t + rng.gauss(0, noise), 2))) for t in range(n)]
+
+
+# -- examples ---------------------------------------------------------------------------
+
+
+def test_too_little_history_gives_no_band():
+    forecast = kf.forecast_kpi([D(5), D(6)])
+    assert forecast.too_little_history
+    assert forecast.steps == ()
+    assert forecast.values == 2
+
+
+def test_periods_without_a_value_are_left_out_not_counted_as_zero():
+    values: list[Decimal | None] = [D(100), None, D(101), None, D(99), D(100)]
+    forecast = kf.forecast_kpi(values)
+    assert forecast.too_little_history
+    assert forecast.values == 4
+    full = kf.forecast_kpi([*values, D(100), D(101), D(99), D(100), None])
+    assert not full.too_little_history
+    assert full.values == 8
+    assert all(D(95) < s.value < D(105) for s in full.steps)
+
+
+def test_the_forecast_has_one_step_per_period_ahead_with_a_band_around_it():
+    forecast = kf.forecast_kpi(noisy(100, 0, 3, 30))
+    assert [s.ahead for s in forecast.steps] == [1, 2, 3, 4, 5, 6]
+    for step in forecast.steps:
+        assert step.low < step.value < step.high
+
+
+def test_a_steady_kpi_is_forecast_near_its_level_not_its_last_wobble():
+    values = noisy(100, 0, 4, 40, seed=3)
+    values[-1] = D(110)  # a high last reading
+    forecast = kf.forecast_kpi(values)
+    assert D(97) < forecast.steps[0].value < D(107)
+
+
+def test_a_drift_is_carried_forward_and_fades():
+    values = [D(200 - 3 * t) for t in range(20)]
+    forecast = kf.forecast_kpi(values)
+    last = values[-1]
+    points = [s.value for s in forecast.steps]
+    assert points[0] < last
+    assert points == sorted(points, reverse=True)
+    drops = [a - b for a, b in zip([last, *points], points, strict=False)]
+    assert all(d >= 0 for d in drops)
+    assert drops[-1] <= drops[0]
+
+
+def test_a_kpi_that_never_moved_gets_a_narrow_band_not_none():
+    forecast = kf.forecast_kpi([D(50)] * 12)
+    step = forecast.steps[0]
+    assert step.value == D(50)
+    assert step.low < D(50) < step.high
+    assert step.high - step.low < D(3)
+
+
+def test_a_quarterly_swing_is_forecast_when_asked_for_and_seen_twice():
+    swing = [D(str(round(100 + 10 * math.sin(2 * math.pi * t / 13), 2))) for t in range(39)]
+    seasonal = kf.forecast_kpi(swing, season=13)
+    plain = kf.forecast_kpi(swing)
+    truth = [100 + 10 * math.sin(2 * math.pi * t / 13) for t in range(39, 45)]
+    seasonal_error = sum(
+        abs(float(s.value) - y) for s, y in zip(seasonal.steps, truth, strict=True)
+    )
+    plain_error = sum(abs(float(s.value) - y) for s, y in zip(plain.steps, truth, strict=True))
+    assert seasonal_error < plain_error / 3
+
+
+def test_the_horizon_is_checked():
+    with pytest.raises(ValueError, match="horizon is 1 to 6"):
+        kf.forecast_kpi(noisy(1, 0, 1, 10), horizon=7)
+
+
+def test_a_kpi_heading_for_red_is_warned_of_with_the_period_it_turns_red():
+    values = [D(130 - 4 * t) for t in range(10)]  # 130 ... 94: yellow now, red next
+    forecast = kf.forecast_kpi(values)
+    warning = kf.red_warning(forecast, latest=values[-1], thresholds=SALES, direction=HIGHER)
+    assert warning is not None
+    assert 1 <= warning.ahead <= 3
+    assert warning.probability >= D("0.35")
+
+
+def test_a_steady_green_kpi_gets_no_warning():
+    values = noisy(120, 0, 2, 20)
+    forecast = kf.forecast_kpi(values)
+    assert kf.red_warning(forecast, latest=values[-1], thresholds=SALES, direction=HIGHER) is None
+    assert all(
+        kf.red_probability(s, thresholds=SALES, direction=HIGHER) < D("0.01")
+        for s in forecast.steps
+    )
+
+
+def test_a_kpi_already_red_or_without_a_forecast_gets_no_warning():
+    red = [D(80 - t) for t in range(10)]
+    assert (
+        kf.red_warning(kf.forecast_kpi(red), latest=red[-1], thresholds=SALES, direction=HIGHER)
+        is None
+    )
+    short = kf.forecast_kpi([D(100), D(95)])
+    assert kf.red_warning(short, latest=D(95), thresholds=SALES, direction=HIGHER) is None
+
+
+def test_a_lower_is_better_kpi_rising_through_its_ceiling_is_warned_of():
+    ceiling = Thresholds(target=D(10), yellow=D(12))
+    values = [D(str(6 + 0.6 * t)) for t in range(10)]  # 6 ... 11.4
+    forecast = kf.forecast_kpi(values)
+    warning = kf.red_warning(forecast, latest=values[-1], thresholds=ceiling, direction=LOWER)
+    assert warning is not None
+
+
+def test_a_range_kpi_is_red_beyond_either_edge():
+    band = Thresholds(low=D(40), high=D(60), tolerance=D(5))
+    inside = kf.KPIStep(ahead=1, value=D(50), low=D(45), high=D(55), spread=D(3))
+    assert kf.red_probability(inside, thresholds=band, direction=RANGE) < D("0.01")
+    wide = kf.KPIStep(ahead=1, value=D(50), low=D(20), high=D(80), spread=D(30))
+    chance = kf.red_probability(wide, thresholds=band, direction=RANGE)
+    # Beyond 35 or 65 for a normal around 50 with a spread of 30: 2 x P(z > 0.5).
+    assert abs(float(chance) - 2 * (1 - 0.6915)) < 0.01
+
+
+# -- properties -------------------------------------------------------------------------
+
+values_lists = st.lists(
+    st.one_of(
+        st.none(),
+        st.decimals(min_value=-10_000, max_value=10_000, places=2, allow_nan=False),
+    ),
+    min_size=0,
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values_lists)
+def test_forecasts_need_eight_values_and_bands_hold_their_forecast(values):
+    forecast = kf.forecast_kpi(values)
+    known = sum(v is not None for v in values)
+    assert forecast.values == known
+    assert forecast.too_little_history == (known < kf.MIN_VALUES)
+    previous = D(0)
+    for step in forecast.steps:
+        assert step.low <= step.value <= step.high
+        width = step.high - step.low
+        assert width > 0
+        # The band never narrows further ahead by more than rounding.
+        assert width >= previous * D("0.98") - D("0.001")
+        previous = width
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.floats(min_value=-500, max_value=500), min_size=8, max_size=40),
+    st.floats(min_value=-1000, max_value=1000),
+)
+def test_shifting_every_value_shifts_the_forecast_and_its_band(values, shift):
+    base = [D(str(round(v, 2))) for v in values]
+    moved = [v + D(str(round(shift, 2))) for v in base]
+    a, b = kf.forecast_kpi(base), kf.forecast_kpi(moved)
+    delta = D(str(round(shift, 2)))
+    for x, y in zip(a.steps, b.steps, strict=True):
+        for field in ("value", "low", "high"):
+            assert abs(getattr(y, field) - getattr(x, field) - delta) < D("0.01")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=1, max_value=500), min_size=8, max_size=40))
+def test_mirroring_a_kpi_and_its_direction_gives_the_same_chance_of_red(values):
+    ups = [D(str(round(v, 2))) for v in values]
+    downs = [-v for v in ups]
+    up_forecast, down_forecast = kf.forecast_kpi(ups), kf.forecast_kpi(downs)
+    up_rule = Thresholds(target=D(300), yellow=D(200))
+    down_rule = Thresholds(target=D(-300), yellow=D(-200))
+    for up, down in zip(up_forecast.steps, down_forecast.steps, strict=True):
+        p_up = kf.red_probability(up, thresholds=up_rule, direction=HIGHER)
+        p_down = kf.red_probability(down, thresholds=down_rule, direction=LOWER)
+        assert abs(p_up - p_down) <= D("0.01")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.decimals(min_value=-1000, max_value=1000, places=2),
+    st.decimals(min_value=0, max_value=300, places=2),
+    st.decimals(min_value=-1000, max_value=1000, places=2),
+    st.decimals(min_value=0, max_value=200, places=2),
+)
+def test_a_higher_red_edge_never_lowers_the_chance_of_red(value, spread, edge, raise_by):
+    step = kf.KPIStep(ahead=1, value=value, low=value - spread, high=value + spread, spread=spread)
+    lower = Thresholds(target=edge + 500, yellow=edge)
+    higher = Thresholds(target=edge + 500, yellow=edge + raise_by)
+    p_low = kf.red_probability(step, thresholds=lower, direction=HIGHER)
+    p_high = kf.red_probability(step, thresholds=higher, direction=HIGHER)
+    assert D(0) <= p_low <= p_high <= D(1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=300), min_size=8, max_size=30))
+def test_a_warning_is_only_given_for_a_kpi_not_red_and_names_a_likely_red_period(values):
+    series = [D(str(round(v, 2))) for v in values]
+    forecast = kf.forecast_kpi(series)
+    warning = kf.red_warning(forecast, latest=series[-1], thresholds=SALES, direction=HIGHER)
+    if warning is None:
+        return
+    assert health(series[-1], SALES, HIGHER) is not Health.RED
+    assert warning.probability >= D(repr(kf.WARN_PROBABILITY))
+    earlier = [s for s in forecast.steps if s.ahead < warning.ahead]
+    assert all(
+        kf.red_probability(s, thresholds=SALES, direction=HIGHER) < warning.probability
+        or kf.red_probability(s, thresholds=SALES, direction=HIGHER) < D(repr(kf.WARN_PROBABILITY))
+        for s in earlier
+    )
+
+
+# -- backtest ---------------------------------------------------------------------------
+
+
+def test_the_backtest_scores_the_baselines_against_what_happened():
+    # A straight line: the forecast follows it, the last value lags one step per period.
+    line = kf.KPISeries(
+        values=tuple(D(10 * t) for t in range(30)),
+        thresholds=(Thresholds(target=D(0), yellow=D(-10)),),
+        direction=HIGHER,
+        shape="line",
+    )
+    report = kf.backtest([line], every=5)
+    overall = report.overall
+    # The typical change is 10: the last value is off by 1, 2, ... 6 changes.
+    assert overall.mae[kf.KPIMethod.LAST_VALUE] == D("3.5000")
+    # The trend fades a little even on a perfect line (at most by 2% a period).
+    assert overall.mae[kf.KPIMethod.FORECAST] < D(1)
+    assert overall.gain > D("0.7")
+    assert report.warning.warnings == 0
+    assert report.warning.turned_red == 0
+
+
+def test_the_warning_is_scored_by_whether_the_kpi_turned_red():
+    falling = kf.KPISeries(
+        values=tuple(D(200 - 5 * t) for t in range(30)),  # red below 90: from t = 23
+        thresholds=(SALES,),
+        direction=HIGHER,
+        shape="falling",
+    )
+    report = kf.backtest([falling], every=1)
+    w = report.warning
+    assert w.turned_red > 0
+    assert w.true_warnings > 0
+    assert w.precision == D(1)
+
+
+def test_thresholds_per_period_must_match_the_values():
+    with pytest.raises(ValueError, match="one per value"):
+        kf.KPISeries(values=(D(1), D(2), D(3)), thresholds=(SALES, SALES), direction=HIGHER)
+
+
+def test_a_backtest_needs_long_enough_series():
+    short = kf.KPISeries(values=(D(1),) * 10, thresholds=(SALES,), direction=HIGHER)
+    with pytest.raises(ValueError, match="at least 14 values"):
+        kf.backtest([short])
+
+
+def test_the_generated_series_are_reproducible_and_of_every_shape():
+    first, again = kpi_backtest.generate_series(5), kpi_backtest.generate_series(5)
+    assert first == again
+    shapes = {s.shape for s in first}
+    assert shapes == set(kpi_backtest.SHAPES) | set(kpi_backtest.BENCH_SHAPES)
+    assert {s.direction for s in first} == {HIGHER, LOWER, RANGE}
+
+
+def test_the_kpi_band_in_use_is_the_one_measured_on_the_calibration_seeds():
+    assert kpi_backtest.measured_band() == kf.BAND
+
+
+def test_the_kpi_backtest_meets_its_targets_on_the_report_seeds():
+    result = kpi_backtest.run()
+    assert result.misses() == []
+    text = kpi_backtest.table(result)
+    for shape in (*kpi_backtest.SHAPES, *kpi_backtest.BENCH_SHAPES):
+        assert f"| {shape} |" in text
+    assert "KPI targets met: yes." in text
+
+
+def test_the_backtest_command_prints_the_kpi_tables():
+    out = io.StringIO()
+    call_command("forecast_backtest", stdout=out)
+    text = out.getvalue()
+    assert "KPI forecast backtest: 1116 generated KPI series (seeds 7, 8, 9)" in text
+    assert "Red warnings (likely red within 6 periods" in text
