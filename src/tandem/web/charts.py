@@ -222,6 +222,26 @@ class TrendPoint:
     signal: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TrendForecastStep:
+    """One forecast period of a KPI's trend chart: its column (an index into the chart's
+    points), the forecast and its 80% band."""
+
+    index: int
+    value: Decimal
+    low: Decimal
+    high: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TrendForecast:
+    """A KPI's forecast on its trend chart: a dashed line from the point at ``start`` (the
+    latest value) through ``steps``, in its shaded band."""
+
+    start: int
+    steps: Sequence[TrendForecastStep]
+
+
 def _spread(values: Sequence[float]) -> tuple[float, float]:
     """The vertical range of a chart: the values with a margin, never empty."""
     if not values:
@@ -343,13 +363,18 @@ def kpi_trend_chart(
     direction: str,
     title: str,
     chart_id: str = "kpi-chart",
+    forecast: TrendForecast | None = None,
 ) -> SafeString:
     """A KPI's values period by period: a line with a dot per value coloured by its health,
     the target as a line that steps where the target changed (the two ends of the range
-    for a KPI kept within a range), and the green and yellow bands shaded behind."""
+    for a KPI kept within a range), and the green and yellow bands shaded behind. A
+    ``forecast`` is drawn as a dashed line in its shaded band over the periods ahead
+    (points without a value)."""
     how = health_maths.Direction(direction)
     bands = [_bands(p.thresholds, how) if p.thresholds is not None else None for p in points]
     edges: list[float] = [float(p.value) for p in points if p.value is not None]
+    if forecast is not None:
+        edges += [float(v) for step in forecast.steps for v in (step.low, step.high)]
     for band in bands:
         if band is not None:
             edges += [float(v) for v in band.lines]
@@ -383,6 +408,9 @@ def kpi_trend_chart(
             else "; no value yet."
         )
     )
+    if forecast is not None and forecast.steps:
+        ahead = len(forecast.steps)
+        description += f" Forecast for the next {ahead} periods, with its 80% band."
     parts: list[SafeString] = [
         format_html(
             '<svg class="chart chart--kpi" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
@@ -475,6 +503,26 @@ def kpi_trend_chart(
             steps += [(left(i), level), (left(i + 1), level)]
         if len(steps) > 1:
             parts.append(_polyline("chart__target", steps))
+    if forecast is not None and forecast.steps:
+        # Presentation attributes rather than the style sheet, as on the key results'
+        # charts: the chart also goes into e-mails and PDFs without it.
+        origin = points[forecast.start].value
+        assert origin is not None
+        start = (centre(forecast.start), y(origin, open_end=bottom))
+        highs = [(centre(s.index), y(s.high, open_end=bottom)) for s in forecast.steps]
+        lows = [(centre(s.index), y(s.low, open_end=bottom)) for s in forecast.steps]
+        outline = [start, *highs, *reversed(lows)]
+        dashed = [start, *((centre(s.index), y(s.value, open_end=bottom)) for s in forecast.steps)]
+        parts.append(
+            format_html(
+                '<polygon class="chart__forecast-band" points="{}" fill="currentColor" '
+                'fill-opacity="0.12" stroke="none"/>'
+                '<polyline class="chart__forecast" points="{}" fill="none" '
+                'stroke="currentColor" stroke-width="2" stroke-dasharray="6 4"/>',
+                " ".join(f"{a},{b}" for a, b in outline),
+                " ".join(f"{a},{b}" for a, b in dashed),
+            )
+        )
     for run in _runs([p.value for p in points]):
         if len(run) > 1:
             parts.append(

@@ -34,6 +34,7 @@ from tandem.audit.wording import tell
 from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
+from tandem.insights.kpi_forecast import KPIForecastView, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, Source
@@ -731,6 +732,17 @@ def _kpi_page(
     by_start_pairs = list(zip(row.cells, labels, strict=True))
     by_start = {c.start: (label, c.health) for c, label in by_start_pairs}
     cal = selectors.calendar(org)
+    forecast = kpi_forecast_view(
+        frequency=kpi.frequency,
+        direction=kpi.direction,
+        starts=[c.start for c in row.cells],
+        values=[c.value for c in row.cells],
+        thresholds=row.target.thresholds if row.target is not None else None,
+        health=row.health,
+        today=selectors.org_today(org),
+        calendar=cal,
+    )
+    chart_points, chart_forecast = _forecast_on_chart(points, row, shown, forecast)
     frequency = pm.Frequency(kpi.frequency)
     measurement_lines = []
     for m in detail["measurements"]:
@@ -762,12 +774,14 @@ def _kpi_page(
             ),
             "tags": list(kpi.tags.all()),
             "chart": charts.kpi_trend_chart(
-                points=points,
+                points=chart_points,
                 direction=kpi.direction,
-                title=f"{kpi.name}: value per period against the target",
+                title=f"{kpi.name}: value per period against the target, and its forecast",
                 chart_id=f"kpi-{kpi.pk}-chart",
+                forecast=chart_forecast,
             ),
             "points": points,
+            "forecast": forecast,
             "xmr": xmr,
             "verdict": _verdict(xmr, valued),
             "measurements": Paginator(measurement_lines, MEASUREMENTS_PER_PAGE).get_page(
@@ -789,6 +803,33 @@ def _kpi_page(
         },
         status=status,
     )
+
+
+def _forecast_on_chart(
+    points: list[charts.TrendPoint],
+    row: selectors.Row,
+    shown: int,
+    forecast: KPIForecastView,
+) -> tuple[list[charts.TrendPoint], charts.TrendForecast | None]:
+    """The chart's points with the periods ahead added after the current one, and the
+    forecast placed on them (from the point of the latest value)."""
+    if not forecast.periods or forecast.latest_start is None:
+        return points, None
+    starts = [c.start for c in row.cells[shown:]]
+    if forecast.latest_start not in starts:
+        return points, None
+    start = starts.index(forecast.latest_start)
+    thresholds = row.target.thresholds if row.target is not None else None
+    extra = [
+        charts.TrendPoint(label=p.label, value=None, health="no_data", thresholds=thresholds)
+        for p in forecast.periods
+        if p.start > starts[-1]
+    ]
+    steps = [
+        charts.TrendForecastStep(index=start + p.ahead, value=p.value, low=p.low, high=p.high)
+        for p in forecast.periods
+    ]
+    return [*points, *extra], charts.TrendForecast(start=start, steps=steps)
 
 
 @require_GET

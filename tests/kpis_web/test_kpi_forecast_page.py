@@ -1,0 +1,75 @@
+"""The KPI page's forecast: the next periods with their 80% band in the chart and a table,
+the "likely red" warning, and "too little history" instead of a band."""
+
+from __future__ import annotations
+
+from tandem.kpis import services
+from tandem.kpis.models import KPI
+from tests.conftest import Cast
+from tests.kpis_web.conftest import weeks
+
+
+def record(cast: Cast, kpi: KPI, values: list[str]) -> None:
+    """``values`` for the weeks before this one, the last for last week."""
+    starts = weeks(cast, len(values) + 1)[:-1]
+    for start, value in zip(starts, values, strict=True):
+        services.measurement_record(kpi=kpi, period_start=start, value=value, by=cast.owner)
+
+
+def page(cast: Cast, client_for, kpi: KPI) -> str:
+    response = client_for(cast.viewer).get(f"/kpis/{kpi.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_kpi_heading_for_red_is_warned_of_with_the_week_it_turns_red(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    # Green from 90, yellow from 80: falling by 4 a week from 130 to 86, red within weeks.
+    record(cast, sales_kpi, [str(130 - 4 * i) for i in range(12)])
+    html = page(cast, client_for, sales_kpi)
+    assert "data-kpi-warning" in html
+    assert "Likely red in 1 week<" in html or "Likely red this week<" in html
+    assert "chance of being red" in html
+    assert "docs/insights.md" in html
+    # The warned period is marked in the forecast table, which lists six weeks ahead.
+    assert html.count('<tr class="kpi-forecast__warned">') == 1
+    table = html.split('class="table kpi-forecast__table"')[1].split("</table>")[0]
+    assert table.count("<tr") == 7  # the head and six periods
+
+
+def test_a_steady_green_kpi_has_a_forecast_and_no_warning(cast: Cast, client_for, sales_kpi: KPI):
+    record(cast, sales_kpi, ["101", "99", "100", "102", "98", "100", "101", "99", "100", "100"])
+    html = page(cast, client_for, sales_kpi)
+    assert "data-kpi-warning" not in html
+    assert "kpi-forecast__warned" not in html
+    table = html.split('class="table kpi-forecast__table"')[1].split("</table>")[0]
+    assert table.count("<tr") == 7
+    assert '<td class="num">0%</td>' in table
+    # The chart draws the forecast in its band, over six more columns than the data table.
+    assert 'class="chart__forecast-band"' in html
+    assert 'class="chart__forecast"' in html
+    assert "Forecast for the next 6 periods, with its 80% band." in html
+    assert "Data table: 13 periods" in html
+
+
+def test_two_values_are_too_little_history_for_a_band(cast: Cast, client_for, sales_kpi: KPI):
+    record(cast, sales_kpi, ["95", "70"])
+    html = page(cast, client_for, sales_kpi)
+    assert "data-too-little-history" in html
+    assert "Too little history for a forecast: 2 values so far, and a forecast needs 8." in html
+    assert "kpi-forecast__table" not in html
+    assert "chart__forecast" not in html
+    assert "data-kpi-warning" not in html
+
+
+def test_a_kpi_whose_values_stopped_arriving_is_not_forecast(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    starts = weeks(cast, 20)[:10]  # ten values, the latest ten weeks ago
+    for start in starts:
+        services.measurement_record(kpi=sales_kpi, period_start=start, value="85", by=cast.owner)
+    html = page(cast, client_for, sales_kpi)
+    assert "data-forecast-stale" in html
+    assert "kpi-forecast__table" not in html
+    assert "data-kpi-warning" not in html
