@@ -73,3 +73,28 @@ def test_a_kpi_whose_values_stopped_arriving_is_not_forecast(
     assert "data-forecast-stale" in html
     assert "kpi-forecast__table" not in html
     assert "data-kpi-warning" not in html
+
+
+def test_a_kpi_kept_within_a_range_drifting_out_of_it_is_warned_of(cast: Cast, client_for):
+    utilisation = services.kpi_create(
+        organization=cast.org,
+        name="Headcount utilisation",
+        key="utilisation",
+        direction="within_range",
+        low="70",
+        high="85",
+        tolerance="3",
+        by=cast.owner,
+    )
+    # Inside the range and climbing 1.5 a week towards its red edge at 88.
+    record(cast, utilisation, [str(70 + 1.5 * i) for i in range(12)])
+    html = page(cast, client_for, utilisation)
+    assert "data-kpi-warning" in html
+
+
+def test_a_kpi_without_a_target_is_forecast_without_a_chance_of_red(cast: Cast, client_for):
+    visits = services.kpi_create(organization=cast.org, name="Visits", key="visits", by=cast.owner)
+    record(cast, visits, [str(500 + 10 * (i % 4)) for i in range(10)])
+    html = page(cast, client_for, visits)
+    assert html.count('<span class="muted">no target</span>') == 6
+    assert "data-kpi-warning" not in html
