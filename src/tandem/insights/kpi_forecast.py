@@ -2,7 +2,7 @@
 
 The maths is in :mod:`tandem.domain.kpi_forecast`; this module feeds it a scorecard
 row's values (the KPI's own periods, oldest first) and the target in force today, and
-turns the result into periods people read ("week of 21 Dec": likely red in 3 weeks).
+turns the result into periods people read ("2026-W51": likely red in 3 weeks).
 """
 
 from __future__ import annotations
