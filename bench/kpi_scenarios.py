@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import close_old_connections, connection
+from django.db.models import Min
 from django.test import Client
 from django.urls import reverse
 
@@ -165,19 +166,26 @@ def ingest_plan(summary: Summary, rows: int) -> IngestPlan:
         "week_start": organization.week_start,
         "fiscal_year_start_month": organization.fiscal_year_start_month,
     }
-    today = organization.today()
-    history = pm.last_n_periods(pm.Frequency.WEEKLY, today, bench_kpis.WEEKS + 1, **cal)[:-1]
-    first = history[0]
+    # Work from what is stored, not from today's calendar: the history was generated
+    # for the UTC date of its run, which can be a week behind the organisation's own
+    # date (a later day, or an organisation ahead of UTC on a Sunday night).
+    keep = per_kpi - per_kpi // 2
+    stored_by_kpi: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    since = organization.today() - dt.timedelta(weeks=keep + 8)
+    for kpi_id, start, value in (
+        Measurement.objects.filter(kpi__in=kpis, period_start__gte=since)
+        .order_by("kpi_id", "period_start")
+        .values_list("kpi_id", "period_start", "value")
+    ):
+        stored_by_kpi.setdefault(kpi_id, []).append((start, value))
+    kpis = [kpi for kpi in kpis if len(stored_by_kpi.get(kpi.pk, ())) >= keep]
+    if not kpis:
+        raise Pending("no weekly KPI has recent values to correct")
+    first = Measurement.objects.filter(kpi__in=kpis).aggregate(first=Min("period_start"))["first"]
     backfill = pm.last_n_periods(pm.Frequency.WEEKLY, first, per_kpi // 2 + 1, **cal)[:-1]
-    recent = history[-(per_kpi - per_kpi // 2) :]
-    stored = {
-        (kpi_id, start): value
-        for kpi_id, start, value in Measurement.objects.filter(
-            kpi__in=kpis, period_start__gte=recent[0]
-        ).values_list("kpi_id", "period_start", "value")
-    }
+    corrected_by_kpi = {kpi.pk: stored_by_kpi[kpi.pk][-keep:] for kpi in kpis}
     new = [(kpi, day) for kpi in kpis for day in backfill]
-    corrected = [(kpi, day, stored[(kpi.pk, day)]) for kpi in kpis for day in recent]
+    corrected = [(kpi, day, value) for kpi in kpis for day, value in corrected_by_kpi[kpi.pk]]
     half = rows // 2
     return IngestPlan(
         organization=organization,
