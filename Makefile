@@ -31,6 +31,7 @@ chromium:
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy src tests
