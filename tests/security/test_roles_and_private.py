@@ -9,13 +9,13 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 
+from tandem.access.permissions import viewer_of
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Role, User
 from tandem.api.services import api_token_create
 from tandem.integrations.okr_yaml import okrs_export
 from tandem.okrs import services as okrs
 from tandem.okrs.models import KeyResult, Objective
-from tandem.web.permissions import viewer_of
 from tests.conftest import Cast, make_user
 
 SECRET = "Acquire Initech quietly"

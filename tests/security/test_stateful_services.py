@@ -7,7 +7,7 @@ Globex (owner, member), some on the other organisation's objects. Writes go thro
 checks decide (the same functions the pages use), end to end; role changes go through
 ``accounts.services.membership_set_role``, which checks who may change roles itself.
 The machine does not predict who is allowed what (the rules belong to
-``tandem.web.permissions``); it checks what must hold whatever the rules say:
+``tandem.access.permissions``); it checks what must hold whatever the rules say:
 
 - nothing is ever a 5xx; another organisation's object is always 404; a viewer changes
   nothing;

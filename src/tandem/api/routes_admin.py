@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from tandem.access.permissions import require_administer
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Invitation, Organization, Team
 from tandem.api.auth import Need, caller
@@ -44,7 +45,6 @@ from tandem.notifications import selectors as reminder_selectors
 from tandem.notifications import services as reminders
 from tandem.notifications.models import ReminderSettings
 from tandem.notifications.services import SETTINGS_FIELDS
-from tandem.web.permissions import require_administer
 
 router = Router()
 

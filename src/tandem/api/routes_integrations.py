@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
+from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.api.auth import Need, caller
 from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
@@ -35,7 +36,6 @@ from tandem.integrations.models import SECRET_MASK, DataSource
 from tandem.integrations.views import can_manage_sources
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
-from tandem.web.permissions import VIEWER_REFUSAL, can_edit
 from tandem.webhooks import selectors as hooks
 from tandem.webhooks import services as webhooks
 from tandem.webhooks.models import Delivery, Subscription

@@ -11,6 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Status
 
+from tandem.access.permissions import (
+    VIEWER_REFUSAL,
+    can_edit,
+    can_record_measurement,
+    require_manage_kpis,
+    require_record_measurement,
+)
 from tandem.accounts.models import Role, Team
 from tandem.api import services as api_services
 from tandem.api.auth import Need, caller
@@ -44,13 +51,6 @@ from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, KPITarget, Measurement, Source
 from tandem.okrs.selectors import team_ids_of
-from tandem.web.permissions import (
-    VIEWER_REFUSAL,
-    can_edit,
-    can_record_measurement,
-    require_manage_kpis,
-    require_record_measurement,
-)
 
 router = Router()
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from tandem.access.permissions import require_administer, require_manage_cycles
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Team
 from tandem.api.auth import Need, caller
@@ -17,8 +18,6 @@ from tandem.api.schemas import (
     CycleIn,
     CycleOut,
     CyclePage,
-    FiscalYearIn,
-    FiscalYearOut,
     PersonOut,
     PersonPage,
     TeamOut,
@@ -28,13 +27,7 @@ from tandem.api.schemas_admin import PersonPatch, TeamIn, TeamPatch
 from tandem.audit.models import Source
 from tandem.okrs import selectors
 from tandem.okrs.models import Cycle
-from tandem.okrs.services import (
-    cycle_activate,
-    cycle_close,
-    cycle_create,
-    cycle_create_quarters_for_year,
-)
-from tandem.web.permissions import require_administer, require_manage_cycles
+from tandem.okrs.services import cycle_activate, cycle_close, cycle_create
 
 router = Router()
 
@@ -166,19 +159,6 @@ def cycle_list(
     if state:
         cycles = cycles.filter(state=state)
     return paginate(cycles, cursor=cursor, limit=limit)
-
-
-# Before /cycles/{cycle_id}, whose pattern would take "fiscal-years" for an id.
-@router.post("/cycles/fiscal-years", response={201: FiscalYearOut, **WRITE_ERRORS}, tags=["cycles"])
-def cycle_year_new(request: HttpRequest, payload: FiscalYearIn) -> Status[dict[str, Any]]:
-    """Create a fiscal year and its four quarters, in planning, as the cycles page does:
-    all five, or none when a name is taken (422 naming ``year``)."""
-    who = caller(request, Need.WRITE)
-    require_manage_cycles(who.membership)
-    year, quarters = cycle_create_quarters_for_year(
-        organization=who.organization, year=payload.year, by=who.user, source=Source.API
-    )
-    return Status(201, {"year": year, "quarters": quarters})
 
 
 @router.get("/cycles/{cycle_id}", response={200: CycleOut, **READ_ERRORS}, tags=["cycles"])

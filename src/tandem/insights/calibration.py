@@ -12,11 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tandem.access.permissions import Viewer, visible_objectives
 from tandem.accounts.models import Organization, Team
 from tandem.domain.calibration import Calibration, calibrate
 from tandem.domain.scoring import Kind
 from tandem.okrs.models import Cycle, Objective
-from tandem.web.permissions import Viewer, visible_objectives
 
 # The trend covers this many of the most recent closed cycles.
 MAX_CYCLES = 8

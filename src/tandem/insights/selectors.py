@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from tandem.access.permissions import Viewer, visible_objectives
 from tandem.accounts.models import Organization
 from tandem.domain import health as hm
 from tandem.domain import kpi_rules
@@ -40,7 +41,6 @@ from tandem.kpis.models import KPI, ObjectiveKPI, Promotion
 from tandem.kpis.selectors import Cell, Row, TargetLike
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web.permissions import Viewer, visible_objectives
 
 # A KPI's current health needs its values from the current period and the two before
 # it: with the one period of grace of ``health.is_stale``, an older latest value is stale.

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tandem.access.permissions import Viewer, can_check_in, viewer_of, visible_objectives
 from tandem.accounts.models import Membership, Organization, User
 from tandem.audit.models import Source
 from tandem.integrations.ingest import (
@@ -33,7 +34,6 @@ from tandem.kpis.selectors import org_today
 from tandem.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from tandem.okrs.services import key_result_check_in
 from tandem.validation import decimal_field
-from tandem.web.permissions import Viewer, can_check_in, viewer_of, visible_objectives
 
 MEASUREMENTS = "measurements"
 CHECKINS = "checkins"

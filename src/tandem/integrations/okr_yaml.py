@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
+from tandem.access.permissions import Viewer, viewer_of, visible_objectives
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source
 from tandem.kpis.models import KPI, ObjectiveKPI
@@ -45,7 +46,6 @@ from tandem.okrs.services import (
     objective_update,
 )
 from tandem.validation import decimal_field
-from tandem.web.permissions import Viewer, viewer_of, visible_objectives
 
 FORMAT_VERSION = 1
 _KEY = {"objective": "obj", "key_result": "kr", "initiative": "ini"}

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.integrations.forms import DataSourceForm
 from tandem.integrations.models import DataSource
@@ -27,7 +28,6 @@ from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
-from tandem.web.permissions import VIEWER_REFUSAL, can_edit
 
 MANAGERS = {Role.OWNER, Role.ADMIN}
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from tandem.access.permissions import Viewer, can_see_objective
 from tandem.accounts.models import Membership, Organization, Role, TeamMembership, User
 from tandem.domain import schedule
 from tandem.domain.health import Health
@@ -20,7 +21,6 @@ from tandem.insights import selectors as insights
 from tandem.kpis.models import KPI
 from tandem.notifications.models import Notification, NotificationPreference, ReminderSettings
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web.permissions import Viewer, can_see_objective
 
 LEDGER_LIMIT = 50
 

@@ -12,12 +12,12 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from tandem.access.permissions import can_see_objective, viewer_of
 from tandem.accounts.models import Membership, Organization, User
 from tandem.domain import schedule
 from tandem.notifications import messages, selectors
 from tandem.notifications.models import Notification
 from tandem.terms import terms_of
-from tandem.web.permissions import can_see_objective, viewer_of
 
 
 def _when(occurrence: str) -> dt.datetime:

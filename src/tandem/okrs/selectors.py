@@ -12,17 +12,17 @@ from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Va
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from tandem.accounts.models import Organization, Team, TeamMembership, User
-from tandem.domain import health as health_maths
-from tandem.domain import periods
-from tandem.kpis.models import Measurement
-from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
-from tandem.web.permissions import (
+from tandem.access.permissions import (
     Viewer,
     private_visibility,
     sees_every_private,
     visible_objectives,
 )
+from tandem.accounts.models import Organization, Team, TeamMembership, User
+from tandem.domain import health as health_maths
+from tandem.domain import periods
+from tandem.kpis.models import Measurement
+from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 
 # Every selector that returns objectives, or rows that belong to one, takes the
 # ``viewer`` and leaves out the private objectives that person may not see (a direct

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# The review's own builders: the exports reuse them rather than redo the scores.
+from tandem.access.permissions import viewer_of
 from tandem.accounts.models import Membership, Organization, Team
 from tandem.domain.health import Health
 from tandem.domain.kpi_rules import WatermelonKind
@@ -27,9 +29,6 @@ from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle
 from tandem.okrs.tree import KindSummaries, summarize_scores
 from tandem.reports.models import PlanKPI, StrategicPlan
-
-# The review's own builders: the exports reuse them rather than redo the scores.
-from tandem.web.permissions import viewer_of
 from tandem.web.views_cycles import Card, Group, _cards, _groups, _with_summaries
 
 # A slide or a one-page plan holds this many objectives before it says "and N more".

@@ -1,7 +1,7 @@
 """Tandem's everyday pages: home, teams, objectives, and the inline check-in.
 
 Views are thin: they read through the selectors (scoped to the organisation, so
-another organisation's object is a 404), check :mod:`tandem.web.permissions`,
+another organisation's object is a 404), check :mod:`tandem.access.permissions`,
 and write through the services. Statuses come from the stored progress and the
 cycle's pace; nothing here walks the tree.
 """
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tandem.access import permissions
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Membership, Organization, User
 from tandem.audit.selectors import objective_activity
@@ -35,7 +36,7 @@ from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web import charts, insights, permissions
+from tandem.web import charts, insights
 from tandem.web.decorators import org_view
 from tandem.web.forms import (
     AlignmentForm,

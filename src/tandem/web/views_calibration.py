@@ -14,12 +14,12 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
+from tandem.access.permissions import viewer_of
 from tandem.accounts.models import Membership, Organization
 from tandem.domain import calibration as maths
 from tandem.insights.calibration import GroupCalibration, calibration_report
 from tandem.web.charts import sparkline
 from tandem.web.decorators import org_view
-from tandem.web.permissions import viewer_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization
 from tandem.domain.coach import Finding, KeyResultDraft, KeyResultKind, ObjectiveDraft, coach
 from tandem.domain.scoring import Kind
 from tandem.okrs import selectors
 from tandem.okrs.models import Objective
-from tandem.web import insights, permissions
+from tandem.web import insights
 from tandem.web.decorators import org_view
 
 

@@ -4,7 +4,7 @@ Every page here runs a fixed number of queries whatever the size of the company:
 objectives, key results and alignments are read once (with their stored
 progress), and the tree and its roll-ups are built in Python by
 :mod:`tandem.okrs.tree`. Writes go through the services; who may do what is in
-:mod:`tandem.web.permissions`.
+:mod:`tandem.access.permissions`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.domain.progress import quantize
 from tandem.domain.scoring import Band, Kind, band
@@ -50,7 +51,6 @@ from tandem.okrs.tree import (
     org_chart_order,
     summarize_scores,
 )
-from tandem.web import permissions
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
 

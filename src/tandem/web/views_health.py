@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.insights import selectors as insights
 from tandem.kpis import selectors as kpi_selectors
@@ -25,7 +26,6 @@ from tandem.kpis import services as kpi_services
 from tandem.kpis.models import KPI, ObjectiveKPI
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web import permissions
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
 from tandem.web.templatetags.tandem import input_value

@@ -19,11 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError, Table
 from tandem.web.decorators import org_view
-from tandem.web.permissions import VIEWER_REFUSAL, can_edit
 
 UNPROCESSABLE = 422
 SESSION_KEY = "tandem_import"

@@ -1,7 +1,7 @@
 """KPI pages: the scorecard with spreadsheet-like entry, the KPI page, the list and forms.
 
 Views are thin: they read through :mod:`tandem.kpis.selectors` (scoped to the
-organisation, in a fixed number of queries), check :mod:`tandem.web.permissions`,
+organisation, in a fixed number of queries), check :mod:`tandem.access.permissions`,
 and write through :mod:`tandem.kpis.services`. Health colours come from the
 selectors; the views only arrange them for the templates.
 """
@@ -28,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.selectors import kpi_activity
 from tandem.audit.wording import tell
@@ -41,7 +42,7 @@ from tandem.kpis.models import KPI, Source
 from tandem.okrs import selectors as okr_selectors
 from tandem.terms import Terms, terms_of
 from tandem.validation import decimal_field
-from tandem.web import charts, permissions
+from tandem.web import charts
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
 from tandem.web.forms_kpis import (

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tandem.access import permissions
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization
 from tandem.domain.coach import RULES
-from tandem.web import permissions
 from tandem.web.decorators import org_view
 from tandem.web.forms_settings import OrganizationSettingsForm
 

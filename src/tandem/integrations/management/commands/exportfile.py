@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tandem.access.permissions import viewer_of
 from tandem.integrations import files
 from tandem.integrations.management.commands._common import (
     Progress,
@@ -22,7 +23,6 @@ from tandem.integrations.management.commands._common import (
 )
 from tandem.integrations.okr_yaml import okrs_export_yaml
 from tandem.okrs.models import Cycle
-from tandem.web.permissions import viewer_of
 
 PROGRESS_EVERY = 10_000
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tandem.access.permissions import can_edit
 from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError
 from tandem.integrations.management.commands._common import (
@@ -20,7 +21,6 @@ from tandem.integrations.management.commands._common import (
     organization_named,
 )
 from tandem.integrations.okr_yaml import OkrYamlError, okrs_import_yaml
-from tandem.web.permissions import can_edit
 
 OKRS = "okrs"
 
