@@ -128,6 +128,19 @@ def _extras(world: World) -> None:
     world.extra["parent_kr"] = okrs.key_result_create(
         objective=world.parent, title="Open two offices", kind="milestone", by=owner
     )
+    # The quarter before, closed: an objective whose score may be adjusted.
+    last_end = world.cycle.start_date - dt.timedelta(days=1)
+    last = okrs.cycle_create(
+        organization=org,
+        name="Last quarter",
+        start_date=last_end.replace(day=1) - dt.timedelta(days=62),
+        end_date=last_end,
+        by=owner,
+    )
+    world.extra["closed_objective"] = okrs.objective_create(
+        organization=org, cycle=last, owner_team=world.team, title="Win back lapsed", by=owner
+    )
+    okrs.cycle_close(cycle=last, by=owner)
     # The first day of this week (the organisation's weeks start on Monday): a weekly
     # KPI's period.
     today = org.today()

@@ -346,6 +346,13 @@ OPERATIONS: list[Op] = [
         WRITERS,
         body=lambda w: {"rows": [{"kpi": w.kpi.key, "period_start": w.week, "value": "5"}]},
     ),
+    Op("cycle_year_new", EDITORS, body=lambda w: {"year": 2031}),
+    Op(
+        "objective_score_set",
+        EDITORS,
+        lambda w: {"objective_id": w.closed_objective.pk},
+        body=lambda w: {"score": "0.5", "reason": "Signed after the close."},
+    ),
     Op("cycle_start", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
     Op("cycle_finish", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
     Op(

@@ -10,6 +10,7 @@ from ninja import Header, Query, Router, Status
 
 from tandem.access.permissions import (
     Viewer,
+    require_adjust_score,
     require_check_in,
     require_create_objective,
     require_edit_objective,
@@ -48,6 +49,7 @@ from tandem.api.schemas import (
     ObjectiveOut,
     ObjectivePage,
     ObjectivePatch,
+    ScoreIn,
 )
 from tandem.audit.models import Source
 from tandem.okrs import selectors
@@ -215,6 +217,32 @@ def objective_remove(request: HttpRequest, objective_id: int) -> Status[None]:
     require_edit_objective(viewer, objective)
     okrs_services.objective_delete(objective=objective, by=who.user, source=Source.API)
     return Status(204, None)
+
+
+@router.put(
+    "/objectives/{objective_id}/score",
+    response={200: ObjectiveOut, **WRITE_ERRORS},
+    tags=["objectives"],
+)
+def objective_score_set(
+    request: HttpRequest, objective_id: int, payload: ScoreIn, response: HttpResponse
+) -> Objective:
+    """Adjust the score of an objective of a closed cycle; a score other than the
+    computed one needs a ``reason``. Editors and up, and the objective's owner."""
+    who, viewer = _writer(request)
+    objective = selectors.objective_get(
+        organization=who.organization, pk=objective_id, viewer=viewer
+    )
+    require_adjust_score(who.membership, objective, viewer.lead_team_ids)
+    scored = okrs.objective_set_score(
+        objective=objective,
+        score=payload.score,
+        reason=payload.reason,
+        by=who.user,
+        source=Source.API,
+    )
+    with_etag(response, scored.version)
+    return scored
 
 
 # -- key results ----------------------------------------------------------------------------

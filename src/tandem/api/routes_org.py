@@ -18,6 +18,8 @@ from tandem.api.schemas import (
     CycleIn,
     CycleOut,
     CyclePage,
+    FiscalYearIn,
+    FiscalYearOut,
     PersonOut,
     PersonPage,
     TeamOut,
@@ -27,7 +29,12 @@ from tandem.api.schemas_admin import PersonPatch, TeamIn, TeamPatch
 from tandem.audit.models import Source
 from tandem.okrs import selectors
 from tandem.okrs.models import Cycle
-from tandem.okrs.services import cycle_activate, cycle_close, cycle_create
+from tandem.okrs.services import (
+    cycle_activate,
+    cycle_close,
+    cycle_create,
+    cycle_create_quarters_for_year,
+)
 
 router = Router()
 
@@ -159,6 +166,19 @@ def cycle_list(
     if state:
         cycles = cycles.filter(state=state)
     return paginate(cycles, cursor=cursor, limit=limit)
+
+
+# Before /cycles/{cycle_id}, whose pattern would take "fiscal-years" for an id.
+@router.post("/cycles/fiscal-years", response={201: FiscalYearOut, **WRITE_ERRORS}, tags=["cycles"])
+def cycle_year_new(request: HttpRequest, payload: FiscalYearIn) -> Status[dict[str, Any]]:
+    """Create a fiscal year and its four quarters, in planning, as the cycles page does:
+    all five, or none when a name is taken (422 naming ``year``)."""
+    who = caller(request, Need.WRITE)
+    require_manage_cycles(who.membership)
+    year, quarters = cycle_create_quarters_for_year(
+        organization=who.organization, year=payload.year, by=who.user, source=Source.API
+    )
+    return Status(201, {"year": year, "quarters": quarters})
 
 
 @router.get("/cycles/{cycle_id}", response={200: CycleOut, **READ_ERRORS}, tags=["cycles"])

@@ -76,6 +76,18 @@ class CycleIn(Schema):
     state: Literal["planning", "active"] = "planning"
 
 
+class FiscalYearIn(Schema):
+    year: int = Field(
+        description="The calendar year the fiscal year starts in; it starts on the first "
+        "day of the organisation's fiscal-year start month."
+    )
+
+
+class FiscalYearOut(Schema):
+    year: CycleOut
+    quarters: list[CycleOut]
+
+
 # -- objectives -----------------------------------------------------------------------------
 
 
@@ -91,6 +103,10 @@ class ObjectiveOut(Schema):
     is_private: bool
     progress: Decimal | None = Field(description="Weighted mean of its key results, 0 to 1.")
     score: Decimal | None
+    computed_score: Decimal | None = Field(
+        description="The score computed from progress when the cycle closed."
+    )
+    score_reason: str = Field(description="Why the score differs from the computed one.")
     version: int = Field(description="Send it back as If-Match (or `version`) to update.")
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -117,6 +133,11 @@ class ObjectivePatch(Schema):
     is_private: bool | None = None
     cycle: int | None = None
     version: int | None = Field(None, description="The version read; If-Match works too.")
+
+
+class ScoreIn(Schema):
+    score: Decimal = Field(description="0.0 to 1.0, in steps of 0.1.")
+    reason: str = Field("", description="Required when the score differs from the computed one.")
 
 
 # -- key results ----------------------------------------------------------------------------
