@@ -25,11 +25,12 @@ from tandem.insights import selectors as insights
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import TargetLike
+from tandem.okrs import presenters
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle
+from tandem.okrs.presenters import Card, Group
 from tandem.okrs.tree import KindSummaries, summarize_scores
 from tandem.reports.models import PlanKPI, StrategicPlan
-from tandem.web.views_cycles import Card, Group, _cards, _groups, _with_summaries
 
 # A slide or a one-page plan holds this many objectives before it says "and N more".
 PRIORITIES_SHOWN = 7
@@ -109,7 +110,7 @@ def priorities(
     if not chosen:
         parents = okr_selectors.cycle_alignment_parents(organization=organization, cycle=cycle)
         chosen = [o for o in objectives if o.owner_team_id is not None and o.pk not in parents]
-    cards = _cards(chosen, organization=organization, cycle=cycle)
+    cards = presenters.cards(chosen, organization=organization, cycle=cycle)
     return Priorities(
         cycle=cycle,
         cards=cards[:PRIORITIES_SHOWN],
@@ -191,16 +192,16 @@ def review_report(
     objectives = okr_selectors.cycle_objectives(
         organization=organization, cycle=cycle, viewer=viewer_of(membership)
     )
-    cards = _cards(objectives, organization=organization, cycle=cycle)
-    by_objective = {card.objective.pk: card for card in cards}
-    groups = _groups(objectives, teams=list(okr_selectors.team_list(organization=organization)))
-    for group in groups.values():
-        group.cards = [by_objective[objective.pk] for objective in group.objectives]
-    _with_summaries(groups.values())
+    cards, groups = presenters.grouped_cards(
+        objectives,
+        organization=organization,
+        cycle=cycle,
+        teams=list(okr_selectors.team_list(organization=organization)),
+    )
     return ReviewReport(
         organization=organization,
         cycle=cycle,
-        groups=list(groups.values()),
+        groups=groups,
         overall=summarize_scores((card.shown, Kind(card.objective.kind)) for card in cards),
         bands={value: sum(1 for card in cards if card.band == value) for value in Band},
         count=len(cards),
@@ -237,14 +238,12 @@ def presentation(*, organization: Organization, membership: Membership) -> Prese
         objectives = okr_selectors.cycle_objectives(
             organization=organization, cycle=cycle, viewer=viewer_of(membership)
         )
-        cards = {
-            card.objective.pk: card
-            for card in _cards(objectives, organization=organization, cycle=cycle)
-        }
-        teams = list(okr_selectors.team_list(organization=organization))
-        groups = list(_groups(objectives, teams=teams).values())
-        for group in groups:
-            group.cards = [cards[objective.pk] for objective in group.objectives]
+        _, groups = presenters.grouped_cards(
+            objectives,
+            organization=organization,
+            cycle=cycle,
+            teams=list(okr_selectors.team_list(organization=organization)),
+        )
     shown = {card.objective.pk for group in groups for card in group.cards}
     watermelons = [
         melon

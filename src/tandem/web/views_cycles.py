@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,33 +22,28 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.domain.progress import quantize
-from tandem.domain.scoring import Band, Kind, band
+from tandem.domain.scoring import Band, Kind
 from tandem.domain.scoring import score as score_of
-from tandem.domain.status import Status, live_status
 from tandem.insights.selectors import objective_signals
-from tandem.okrs import selectors
+from tandem.okrs import presenters, selectors
 from tandem.okrs import services as okrs
-from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.okrs.selectors import ObjectiveRow, Owner
+from tandem.okrs.models import Cycle, Objective
+from tandem.okrs.presenters import Card, Group
+from tandem.okrs.selectors import ObjectiveRow
 from tandem.okrs.tree import (
     Forest,
-    KindSummaries,
     Line,
     Node,
     Row,
-    TeamRow,
     build_tree,
     clamped,
     flatten,
     mean,
-    org_chart_order,
     summarize_scores,
 )
 from tandem.web.decorators import org_view
@@ -108,180 +103,6 @@ class ScoreForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Needed when the final score differs from the computed one.",
     )
-
-
-# -- what the pages show ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class KeyResultLine:
-    key_result: KeyResult
-    status: Status
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """One objective as the tree, the close preview and the review show it."""
-
-    objective: Objective
-    progress: Decimal  # clamped, 0 without key results
-    # Live status while the cycle runs; None once it is closed.
-    status: Status | None
-    key_results: tuple[KeyResultLine, ...]
-    # Stored at the close; projected from the progress while the cycle is open.
-    computed: Decimal
-    # The score that stands once the cycle is closed (None while it is open).
-    final: Decimal | None
-    band: Band
-    can_adjust: bool = False
-
-    @property
-    def shown(self) -> Decimal:
-        return self.final if self.final is not None else self.computed
-
-    @property
-    def adjusted(self) -> bool:
-        return self.final is not None and self.final != self.computed
-
-    @property
-    def is_committed(self) -> bool:
-        return self.objective.kind == Objective.Kind.COMMITTED
-
-
-@dataclass
-class Group:
-    """The objectives of one team (or one person) on the tree and the review."""
-
-    key: str
-    title: str
-    team: Team | None = None
-    person: User | Owner | None = None
-    depth: int = 0
-    # Objectives, or on the tree their rows (selectors.ObjectiveRow).
-    objectives: list[Objective | ObjectiveRow] = field(default_factory=list)
-    # The review's cards of those objectives.
-    cards: list[Card] = field(default_factory=list)
-    # The tree page: the top of the tree under the group's root objectives.
-    lines: list[tuple[Line[ObjectiveRow], Card]] = field(default_factory=list)
-    # Past the page's budget: the group's tree loads when it is opened.
-    folded: bool = False
-    summaries: KindSummaries | None = None
-
-    @cached_property
-    def rollup(self) -> Decimal | None:
-        """The mean progress of the group's own objectives."""
-        return mean(clamped(objective.progress) for objective in self.objectives)
-
-    @property
-    def committed(self) -> list[Card]:
-        return [card for card in self.cards if card.is_committed]
-
-    @property
-    def aspirational(self) -> list[Card]:
-        return [card for card in self.cards if not card.is_committed]
-
-
-def _cards(
-    objectives: Iterable[Objective],
-    *,
-    organization: Organization,
-    cycle: Cycle,
-    key_results: dict[int, list[KeyResult]] | None = None,
-    can_adjust: Callable[[Objective], bool] | None = None,
-) -> list[Card]:
-    closed = cycle.is_closed
-    expected = cycle.expected_progress(timezone.now())
-    thresholds = organization.status_thresholds
-    cards = []
-    for objective in objectives:
-        status = None
-        lines: tuple[KeyResultLine, ...] = ()
-        if not closed:
-            status = live_status(
-                progress=objective.progress,
-                expected=expected,
-                started=objective.last_checkin_at is not None,
-                thresholds=thresholds,
-            )
-        if key_results is not None:
-            lines = tuple(
-                KeyResultLine(
-                    key_result=kr,
-                    status=live_status(
-                        progress=kr.progress,
-                        expected=expected,
-                        started=kr.last_checkin_at is not None,
-                        confidence=kr.last_confidence,
-                        thresholds=thresholds,
-                    ),
-                )
-                for kr in key_results.get(objective.pk, ())
-            )
-        if closed:
-            computed = (
-                objective.computed_score
-                if objective.computed_score is not None
-                else score_of(objective.progress)
-            )
-            final: Decimal | None = objective.score if objective.score is not None else computed
-        else:
-            computed, final = score_of(objective.progress), None
-        cards.append(
-            Card(
-                objective=objective,
-                progress=clamped(objective.progress),
-                status=status,
-                key_results=lines,
-                computed=computed,
-                final=final,
-                band=band(final if final is not None else computed, kind=Kind(objective.kind)),
-                can_adjust=closed and can_adjust is not None and can_adjust(objective),
-            )
-        )
-    return cards
-
-
-def _group_key(objective: Objective | ObjectiveRow) -> str:
-    if objective.owner_team_id is not None:
-        return f"team-{objective.owner_team_id}"
-    return f"person-{objective.owner_user_id}"
-
-
-def _groups(
-    objectives: Iterable[Objective | ObjectiveRow], *, teams: Sequence[Team]
-) -> dict[str, Group]:
-    """A group per team that owns objectives, in org-chart order, then one per person
-    owning objectives, by name. Each group holds its own objectives."""
-    order = org_chart_order(
-        [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
-    )
-    by_id = {team.pk: team for team in teams}
-    groups: dict[str, Group] = {
-        f"team-{team_id}": Group(
-            key=f"team-{team_id}", title=by_id[team_id].name, team=by_id[team_id], depth=depth
-        )
-        for team_id, depth in order
-    }
-    people: dict[str, Group] = {}
-    for objective in objectives:
-        key = _group_key(objective)
-        group = groups.get(key) or people.get(key)
-        if group is None:
-            person = objective.owner_user
-            group = Group(key=key, title=str(person), person=person)
-            people[key] = group
-        group.objectives.append(objective)
-    ordered = {key: group for key, group in groups.items() if group.objectives}
-    for key in sorted(people, key=lambda k: (people[k].title.casefold(), k)):
-        ordered[key] = people[key]
-    return ordered
-
-
-def _with_summaries(groups: Iterable[Group]) -> None:
-    for group in groups:
-        group.summaries = summarize_scores(
-            (card.shown, Kind(card.objective.kind)) for card in group.cards
-        )
 
 
 def _cycle_or_404(organization: Organization, pk: int) -> Cycle:
@@ -507,7 +328,9 @@ def _with_cards(
     )
     cards = {
         card.objective.pk: card
-        for card in _cards(shown.values(), organization=org, cycle=cycle, key_results=key_results)
+        for card in presenters.cards(
+            shown.values(), organization=org, cycle=cycle, key_results=key_results
+        )
     }
     return [(line, cards[line.node.id]) for line in lines], list(shown.values())
 
@@ -519,10 +342,10 @@ def _tree_page(
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
     objectives, forest = _forest(org, cycle, membership)
-    groups = _groups(objectives, teams=_tree_teams(org))
+    groups = presenters.groups(objectives, teams=_tree_teams(org))
     roots_by_group: dict[str, list[Node[ObjectiveRow]]] = {}
     for root in forest.roots:
-        roots_by_group.setdefault(_group_key(root.item), []).append(root)
+        roots_by_group.setdefault(presenters.group_key(root.item), []).append(root)
     # A team whose objectives all contribute elsewhere has no group: they are nested.
     shown_groups = [group for key, group in groups.items() if key in roots_by_group]
     lines: list[Line[ObjectiveRow]] = []
@@ -637,7 +460,7 @@ def cycle_tree_group(
     if not GROUP_KEY.fullmatch(key):
         raise Http404("No such group.")
     objectives, forest = _forest(org, cycle, membership)
-    roots = [root for root in forest.roots if _group_key(root.item) == key]
+    roots = [root for root in forest.roots if presenters.group_key(root.item) == key]
     if not roots:
         raise Http404("No objectives of this team are roots of the tree.")
     lines, shown = _with_cards(
@@ -649,7 +472,7 @@ def cycle_tree_group(
     }
     if request.headers.get("HX-Request"):
         return render(request, "web/_tree_lines.html", {**context, "lines": lines})
-    group = _groups(objectives, teams=_tree_teams(org))[key]
+    group = presenters.groups(objectives, teams=_tree_teams(org))[key]
     group.lines = lines
     return render(
         request,
@@ -676,16 +499,17 @@ def _review_context(
     objectives = selectors.cycle_objectives(
         organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
     )
-    cards = _cards(objectives, organization=org, cycle=cycle, can_adjust=can_adjust)
-    by_objective = {card.objective.pk: card for card in cards}
-    groups = _groups(objectives, teams=list(selectors.team_list(organization=org)))
-    for group in groups.values():
-        group.cards = [by_objective[objective.pk] for objective in group.objectives]
-    _with_summaries(groups.values())
+    cards, groups = presenters.grouped_cards(
+        objectives,
+        organization=org,
+        cycle=cycle,
+        teams=list(selectors.team_list(organization=org)),
+        can_adjust=can_adjust,
+    )
     bands = {value: sum(1 for card in cards if card.band == value) for value in Band}
     return {
         "cycle": cycle,
-        "groups": list(groups.values()),
+        "groups": groups,
         "overall": summarize_scores((card.shown, Kind(card.objective.kind)) for card in cards),
         "bands": bands,
         "count": len(cards),
