@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tandem.accounts import services
+from tandem.accounts import services, tokens
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Invitation, Membership, Role, TeamMembership, User
 from tandem.audit.models import AuditEvent
@@ -111,7 +111,7 @@ def test_the_token_is_kept_only_as_a_hash_nowhere_in_the_rows_or_the_queue(
     invitation = Invitation.objects.get()
     stored = " ".join(str(v) for v in Invitation.objects.values().get().values())
     assert token not in stored
-    assert invitation.token_hash == services.invitation_token_hash(token)
+    assert invitation.token_hash == tokens.invitation_token_hash(token)
     queued = " ".join(str(row) for row in DBTaskResult.objects.values_list("args_kwargs"))
     assert token not in queued
 

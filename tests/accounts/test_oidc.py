@@ -34,7 +34,7 @@ from django.test import Client, override_settings
 from django.urls import clear_url_caches
 
 import tandem.urls
-from tandem.accounts import oidc, services
+from tandem.accounts import oidc, services, tokens
 from tandem.accounts.models import LoginAttempt, Membership, Role, User
 from tandem.accounts.security import SESSION_SEEN_AT, SESSION_SIGNED_IN_AT
 from tests.conftest import PASSWORD, Cast
@@ -438,7 +438,7 @@ def test_invited_person_made_by_sso_joins_through_the_invitation(
     user = User.objects.get(email="newcomer@acme.test")
     assert user.full_name == "newcomer"  # no name claim: the address stands in
     assert not Membership.objects.filter(user=user).exists()  # not joined by signing in
-    token = services.invitation_token(invitation)
+    token = tokens.invitation_token(invitation)
     assert client.post(f"/invitations/{token}/").status_code == 302
     assert Membership.objects.get(user=user).role == Role.EDITOR
 

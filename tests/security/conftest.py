@@ -23,6 +23,7 @@ from django.db import transaction
 from django.test import Client
 
 from tandem.accounts import services as accounts
+from tandem.accounts import tokens
 from tandem.accounts.models import Organization, Role, Team, User
 from tandem.api.models import ApiToken
 from tandem.api.services import api_token_create
@@ -111,7 +112,7 @@ def _extras(world: World) -> None:
             organization=org, email="newcomer@acme.test", role=Role.MEMBER, by=owner
         )
         world.extra["invitation"] = invitation
-        world.extra["invitation_token"] = accounts.invitation_token(invitation)
+        world.extra["invitation_token"] = tokens.invitation_token(invitation)
     world.extra["viewer_membership"] = org.memberships.get(user=world.people["viewer"])
     world.extra["member_token"] = ApiToken.objects.get(organization=org, user=world.member)
     world.extra["empty_team"] = accounts.team_create(

@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the sign-in signal receivers (timeouts and failed-login counting).
-        from tandem.accounts import security  # noqa: F401
+        from tandem.accounts import security, tasks  # noqa: F401
+
+        tasks.connect()

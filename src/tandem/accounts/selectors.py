@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.http import Http404
 
+from tandem.accounts import tokens
 from tandem.accounts.models import Invitation, Membership, Organization, TeamMembership
 
 
@@ -63,12 +64,10 @@ def invitation_get(*, organization: Organization, pk: int) -> Invitation:
 
 def invitation_find(token: str) -> Invitation | None:
     """The invitation whose link carries ``token``, whatever its state, or None."""
-    from tandem.accounts.services import invitation_token_hash
-
     if not token or len(token) > 200:
         return None
     return (
         Invitation.objects.select_related("organization", "invited_by")
-        .filter(token_hash=invitation_token_hash(token))
+        .filter(token_hash=tokens.invitation_token_hash(token))
         .first()
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -12,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
+from tandem import events
+from tandem.accounts import tokens
 from tandem.accounts.models import (
     Invitation,
     InvitationTeam,
@@ -543,22 +544,6 @@ def user_sessions_end(*, user: User) -> int:
     return len(ended)
 
 
-def invitation_token(invitation: Invitation) -> str:
-    """The secret of the invitation's link, recomputed from its salt and the server's key."""
-    return _token_for_salt(invitation.token_salt)
-
-
-def _token_for_salt(salt: str) -> str:
-    return salted_hmac(
-        "tandem.accounts.invitation", salt, secret=settings.SECRET_KEY, algorithm="sha256"
-    ).hexdigest()
-
-
-def invitation_token_hash(token: str) -> str:
-    # The token is 256 bits of HMAC output: a fast hash is enough to look it up.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_create(
     *,
     organization: Organization,
@@ -572,10 +557,9 @@ def invitation_create(
 
     An open invitation to the same address is withdrawn: its link stops working and only
     the new one does. The task is enqueued in the same transaction, so an invitation
-    that is rolled back never sends an e-mail, and one that is saved always does.
+    that is rolled back never sends an e-mail, and one that is saved always does
+    (``accounts.tasks`` subscribes to :class:`tandem.events.InvitationCreated`).
     """
-    from tandem.accounts.tasks import send_invitation
-
     manager = _manager(organization, by)
     email = email.strip().lower()
     try:
@@ -607,7 +591,7 @@ def invitation_create(
             role=role,
             invited_by=by,
             token_salt=salt,
-            token_hash=invitation_token_hash(_token_for_salt(salt)),
+            token_hash=tokens.invitation_token_hash(tokens.token_for_salt(salt)),
             created_at=now,
             expires_at=now + INVITATION_LIFETIME,
         )
@@ -626,7 +610,7 @@ def invitation_create(
             },
             source=source,
         )
-        send_invitation.enqueue(invitation_id=invitation.pk)
+        events.publish(events.InvitationCreated(invitation))
     return invitation
 
 
@@ -752,8 +736,6 @@ def password_reset_request(*, email: str, ip: str | None, now: dt.datetime) -> b
     ``TANDEM_PASSWORD_RESET_MAX_PER_IP`` (20) per network address go out in an hour;
     refused ones are not counted, so the limit ends on time.
     """
-    from tandem.accounts.tasks import send_password_reset
-
     email = email.strip().lower()[:254]
     since = now - PASSWORD_RESET_WINDOW
     recent = PasswordResetRequest.objects.filter(at__gt=since, at__lte=now)
@@ -764,7 +746,7 @@ def password_reset_request(*, email: str, ip: str | None, now: dt.datetime) -> b
     with transaction.atomic():
         PasswordResetRequest.objects.filter(at__lt=now - _KEEP_RESET_REQUESTS).delete()
         PasswordResetRequest.objects.create(email=email, ip=ip, at=now)
-        send_password_reset.enqueue(email=email)
+        events.publish(events.PasswordResetRequested(email))
     return True
 
 

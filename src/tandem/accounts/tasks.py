@@ -21,7 +21,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from tandem.accounts import emails
+from tandem import events
+from tandem.accounts import emails, tokens
 from tandem.accounts.models import Invitation, User
 from tandem.jobs import mail
 
@@ -55,8 +56,6 @@ def _send_or_retry(
 @task(queue_name="mail")
 def send_invitation(invitation_id: int, attempt: int = 1) -> bool:
     """E-mail the invitation's link; answer False when it was withdrawn or used meanwhile."""
-    from tandem.accounts.services import invitation_token
-
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
         .filter(pk=invitation_id)
@@ -70,7 +69,7 @@ def send_invitation(invitation_id: int, attempt: int = 1) -> bool:
         "organization": invitation.organization,
         "inviter": inviter.full_name or inviter.email if inviter else "",
         "teams": list(invitation.teams.all()),
-        "link": emails.invitation_link(invitation_token(invitation)),
+        "link": emails.invitation_link(tokens.invitation_token(invitation)),
     }
     return _send_or_retry(
         lambda: emails.send(
@@ -130,3 +129,18 @@ def _duration(minutes: int) -> str:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _on_invitation(event: events.InvitationCreated) -> None:
+    send_invitation.enqueue(invitation_id=event.invitation.pk)
+
+
+def _on_password_reset(event: events.PasswordResetRequested) -> None:
+    send_password_reset.enqueue(email=event.email)
+
+
+def connect() -> None:
+    """Queue the e-mails of the accounts' events, in the transaction that publishes them
+    (``AccountsConfig.ready``)."""
+    events.subscribe(events.InvitationCreated, _on_invitation)
+    events.subscribe(events.PasswordResetRequested, _on_password_reset)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
+from tandem.events import KPIValueChanging, watched
 from tandem.kpis.models import KPI, Measurement, MeasurementRevision, Source
 from tandem.kpis.selectors import org_today
 from tandem.kpis.services import (
@@ -36,8 +37,6 @@ from tandem.kpis.services import (
     validate_period,
 )
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.webhooks import events as webhook_events
-from tandem.webhooks.models import Event
 
 MAX_ROWS = 10_000
 ROW_FIELDS = ("kpi", "period_start", "value", "note")
@@ -612,10 +611,10 @@ def _refresh_kpis(organization: Organization, kpis: list[KPI]) -> None:
     """What :func:`~tandem.kpis.services.kpi_refresh` does for each KPI, in a few queries
     for all of them: their latest values, then their key results still in play.
 
-    An organisation listening for KPI health changes gets ``kpi_refresh`` itself, KPI
-    by KPI, which compares each KPI's colour before and after.
+    An organisation where someone watches KPI values change (a webhook for KPI health
+    changes) gets ``kpi_refresh`` itself, KPI by KPI, which announces each change.
     """
-    if webhook_events.subscribers(organization.pk, Event.KPI_HEALTH_CHANGED):
+    if watched(KPIValueChanging, organization.pk):
         for kpi in kpis:
             kpi_refresh(kpi=kpi)
         return

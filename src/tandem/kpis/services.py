@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from tandem import events
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source as AuditSource
 from tandem.audit.services import audit_record, snapshot
@@ -44,7 +45,6 @@ from tandem.okrs.services import (
     objective_update,
 )
 from tandem.validation import LARGEST, decimal_field
-from tandem.webhooks import events as webhook_events
 
 KPI_FIELDS = [
     "name",
@@ -455,13 +455,14 @@ def kpi_refresh(*, kpi: KPI) -> None:
     A closed cycle's scores are final, and a closed or dropped objective (a demoted KPI's
     among them) takes no check-ins, so their key results keep the value they had.
     """
-    health_before = webhook_events.kpi_health_before(kpi)
-    latest = kpi.measurements.order_by("-period_start").values_list("period_start", "value").first()
-    kpi.latest_period, kpi.latest_value = latest if latest else (None, None)
-    KPI.objects.filter(pk=kpi.pk).update(
-        latest_period=kpi.latest_period, latest_value=kpi.latest_value
-    )
-    webhook_events.kpi_health_changed(kpi=kpi, before=health_before)
+    with events.changing(events.KPIValueChanging(kpi)):
+        latest = (
+            kpi.measurements.order_by("-period_start").values_list("period_start", "value").first()
+        )
+        kpi.latest_period, kpi.latest_value = latest if latest else (None, None)
+        KPI.objects.filter(pk=kpi.pk).update(
+            latest_period=kpi.latest_period, latest_value=kpi.latest_value
+        )
     backed = (
         KeyResult.objects.filter(kpi=kpi)
         .exclude(objective__cycle__state=Cycle.State.CLOSED)

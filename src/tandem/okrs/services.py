@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tandem import events
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
@@ -24,7 +25,6 @@ from tandem.domain.scoring import score as score_of
 from tandem.domain.scoring import validate_score
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 from tandem.validation import decimal_field
-from tandem.webhooks import events as webhook_events
 
 OBJECTIVE_FIELDS = [
     "title",
@@ -194,7 +194,7 @@ def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> C
             after=snapshot(cycle, ["state", "closed_at"]),
             source=source,
         )
-        webhook_events.cycle_closed(cycle=cycle, objectives=objectives)
+        events.publish(events.CycleClosed(cycle=cycle, objectives=objectives))
     return cycle
 
 
@@ -352,17 +352,16 @@ def objective_set_score(
 
 def objective_recompute(*, objective: Objective) -> Objective:
     """Refresh the stored progress and last check-in time from the key results."""
-    status_before = webhook_events.objective_status_before(objective)
-    rows = list(objective.key_results.values_list("progress", "weight", "last_checkin_at"))
-    objective.progress = maths.objective_progress(
-        maths.Weighted(progress=p, weight=w) for p, w, _ in rows
-    )
-    times = [t for _, _, t in rows if t is not None]
-    objective.last_checkin_at = max(times) if times else None
-    Objective.objects.filter(pk=objective.pk).update(
-        progress=objective.progress, last_checkin_at=objective.last_checkin_at
-    )
-    webhook_events.objective_status_changed(objective=objective, before=status_before)
+    with events.changing(events.ObjectiveProgressChanging(objective)):
+        rows = list(objective.key_results.values_list("progress", "weight", "last_checkin_at"))
+        objective.progress = maths.objective_progress(
+            maths.Weighted(progress=p, weight=w) for p, w, _ in rows
+        )
+        times = [t for _, _, t in rows if t is not None]
+        objective.last_checkin_at = max(times) if times else None
+        Objective.objects.filter(pk=objective.pk).update(
+            progress=objective.progress, last_checkin_at=objective.last_checkin_at
+        )
     return objective
 
 
@@ -627,7 +626,7 @@ def key_result_check_in(
             after=snapshot(kr, ["current", "done", "progress", "last_confidence"]),
             source=source,
         )
-        webhook_events.checkin_created(checkin=checkin, key_result=kr)
+        events.publish(events.CheckInRecorded(checkin=checkin, key_result=kr))
     key_result.refresh_from_db()
     return checkin
 

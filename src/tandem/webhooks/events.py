@@ -1,10 +1,12 @@
 """The events Tandem sends to webhook subscriptions, and the one way to send them: :func:`emit`.
 
 :func:`emit` writes a :class:`~tandem.webhooks.models.Delivery` per active subscription
-that wants the event and enqueues its delivery task, both in the caller's transaction
-(an outbox): a check-in that rolls back sends nothing, and a committed one is delivered
-even if the server stops right after. The services call the small helpers below; each
-costs one query when nobody subscribes to its event.
+that wants the event and has its delivery task enqueued (:class:`tandem.events.DeliveryQueued`,
+which ``webhooks.tasks`` handles), both in the caller's transaction (an outbox): a
+check-in that rolls back sends nothing, and a committed one is delivered even if the
+server stops right after. The helpers below subscribe to the services' domain events
+(:func:`connect`, from the app's ``ready()``); each costs one query when nobody
+subscribes to its webhook event.
 
 Statuses and colours are the ones the pages show: an objective's live status from
 :mod:`tandem.domain.status` at the cycle's pace, a KPI's current health from
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tandem import events as bus
 from tandem.accounts.models import Organization
 from tandem.webhooks.models import Delivery, Event, Subscription
 
@@ -97,21 +100,6 @@ def payload(
     }
 
 
-def enqueue(delivery: Delivery, *, at: dt.datetime | None = None) -> None:
-    """Queue the next attempt of ``delivery`` (now, or at ``at``) in the current transaction."""
-    from tandem.webhooks.tasks import deliver
-
-    attempt = delivery.attempts + 1
-    backend = deliver.get_backend()
-    if not backend.supports_defer:
-        # The immediate backend (a trial without a worker) would send before the caller
-        # commits, and cannot wait for a retry: send after the commit, once.
-        transaction.on_commit(lambda: deliver.enqueue(delivery.pk, attempt))
-        return
-    task = deliver.using(run_after=at) if at is not None else deliver
-    task.enqueue(delivery.pk, attempt)
-
-
 def emit(
     *,
     organization: Organization,
@@ -138,7 +126,7 @@ def emit(
             event=event,
             payload=body,
         )
-        enqueue(delivery)
+        bus.publish(bus.DeliveryQueued(delivery))
         deliveries.append(delivery)
     return deliveries
 
@@ -317,3 +305,42 @@ def cycle_closed(*, cycle: Cycle, objectives: Sequence[Objective]) -> None:
             ],
         },
     )
+
+
+# -- the domain events they answer --------------------------------------------------------
+
+
+def _on_checkin(event: bus.CheckInRecorded) -> None:
+    checkin_created(checkin=event.checkin, key_result=event.key_result)
+
+
+def _on_cycle_closed(event: bus.CycleClosed) -> None:
+    cycle_closed(cycle=event.cycle, objectives=event.objectives)
+
+
+def _watch_objective(event: bus.ObjectiveProgressChanging) -> bus.After:
+    objective = event.objective
+    before = objective_status_before(objective)
+    if before is None:
+        return None
+    return lambda: objective_status_changed(objective=objective, before=before)
+
+
+def _watch_kpi(event: bus.KPIValueChanging) -> bus.After:
+    kpi = event.kpi
+    before = kpi_health_before(kpi)
+    if before is None:
+        return None
+    return lambda: kpi_health_changed(kpi=kpi, before=before)
+
+
+def _wants_kpi_health(organization_id: int) -> bool:
+    return bool(subscribers(organization_id, Event.KPI_HEALTH_CHANGED))
+
+
+def connect() -> None:
+    """Subscribe to the domain events that become webhook events (``WebhooksConfig.ready``)."""
+    bus.subscribe(bus.CheckInRecorded, _on_checkin)
+    bus.subscribe(bus.CycleClosed, _on_cycle_closed)
+    bus.watch(bus.ObjectiveProgressChanging, _watch_objective)
+    bus.watch(bus.KPIValueChanging, _watch_kpi, wants=_wants_kpi_health)

@@ -14,6 +14,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from tandem import events as bus
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
@@ -274,7 +275,7 @@ def delivery_redeliver(
             payload=delivery.payload,
             redelivery_of=delivery,
         )
-        webhook_events.enqueue(again)
+        bus.publish(bus.DeliveryQueued(again))
         audit_record(
             organization=delivery.organization,
             actor=by,

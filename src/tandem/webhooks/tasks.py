@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from tandem import events as bus
 from tandem.integrations import outbound
 from tandem.webhooks.models import PING, Delivery
 
@@ -140,8 +141,6 @@ def _record(
     elapsed_ms: int | None = None,
     count_attempt: bool = True,
 ) -> str:
-    from tandem.webhooks.events import enqueue
-
     now = timezone.now()
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
@@ -180,3 +179,25 @@ def prune_deliveries(now: str) -> int:
             finished_at__lt=cutoff,
         )
     )
+
+
+def enqueue(delivery: Delivery, *, at: dt.datetime | None = None) -> None:
+    """Queue the next attempt of ``delivery`` (now, or at ``at``) in the current transaction."""
+    attempt = delivery.attempts + 1
+    backend = deliver.get_backend()
+    if not backend.supports_defer:
+        # The immediate backend (a trial without a worker) would send before the caller
+        # commits, and cannot wait for a retry: send after the commit, once.
+        transaction.on_commit(lambda: deliver.enqueue(delivery.pk, attempt))
+        return
+    task = deliver.using(run_after=at) if at is not None else deliver
+    task.enqueue(delivery.pk, attempt)
+
+
+def _on_delivery_queued(event: bus.DeliveryQueued) -> None:
+    enqueue(event.delivery, at=event.at)
+
+
+def connect() -> None:
+    """Queue every delivery that is written (``WebhooksConfig.ready``)."""
+    bus.subscribe(bus.DeliveryQueued, _on_delivery_queued)
