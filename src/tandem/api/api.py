@@ -19,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import Operation
 from ninja.parser import Parser
 
-from tandem.api import errors
+from tandem.api import conditional, errors
 from tandem.api.auth import TokenAuth
 from tandem.api.routes_admin import router as admin_router
 from tandem.api.routes_integrations import router as integrations_router
@@ -46,7 +46,8 @@ class TandemAPI(NinjaAPI):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
-                pattern.callback = errors.not_allowed_as_problem(pattern.callback)
+                callback = conditional.conditional(pattern.callback)
+                pattern.callback = errors.not_allowed_as_problem(callback)
         return urls
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
