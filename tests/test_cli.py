@@ -365,6 +365,35 @@ def test_serve_refuses_impossible_options(db, args, message):
         call_command("serve", *args)
 
 
+def test_serve_sizes_itself_for_the_cores():
+    from tandem.web.management.commands.serve import sizing
+
+    assert sizing(1) == (2, 8)
+    assert sizing(2) == (2, 8)
+    assert sizing(8) == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TANDEM_WEB_WORKERS", "many", "TANDEM_WEB_WORKERS='many' is not a whole number"),
+        ("TANDEM_WEB_THREADS", "0", "TANDEM_WEB_THREADS=0 must be at least 1"),
+    ],
+)
+def test_serve_names_a_bad_sizing_variable(db, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("serve", "--port", str(free_port()))
+
+
+def test_serve_reads_its_sizing_from_the_environment(monkeypatch):
+    from tandem.web.management.commands.serve import configured_sizing
+
+    monkeypatch.setenv("TANDEM_WEB_WORKERS", "5")
+    monkeypatch.setenv("TANDEM_WEB_THREADS", "3")
+    assert configured_sizing() == (5, 3)
+
+
 # -- the real console script ------------------------------------------------------------
 
 
@@ -679,6 +708,15 @@ def test_serve_outside_debug_collects_static_files_and_serves_them(data_dir, ser
         assert response.status == 200
         assert len(response.read()) > 100
         assert "max-age" in response.headers.get("Cache-Control", "")
+
+
+def test_serve_takes_its_threads_from_the_environment_and_workers_from_the_flag(data_dir, serve):
+    base = serve(TANDEM_WEB_THREADS="2", TANDEM_WEB_WORKERS="3")
+    with urllib.request.urlopen(f"{base}/login/", timeout=10) as response:
+        assert response.status == 200
+    log = (data_dir / f"serve-{base.rsplit(':', 1)[1]}.log").read_text()
+    assert "1 worker process(es) x 2 thread(s)" in log  # --workers 1 wins over the variable
+    assert "Using worker: gthread" in log
 
 
 def test_serve_with_worker_runs_background_tasks_and_stops_the_worker_with_it(data_dir, serve):

@@ -8,19 +8,55 @@ mode WhiteNoise serves them straight from the apps, so nothing is collected.
 from __future__ import annotations
 
 import errno
+import gc
+import os
 import socket
 import subprocess
 import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
+from tandem.conf import env_int
+
 EVERY_INTERFACE = {"0.0.0.0", "::", ""}
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def sizing(core_count: int) -> tuple[int, int]:
+    """Worker processes and threads per worker for ``core_count`` cores.
+
+    A request spends most of its time in Python, which runs one thread at a time per
+    process: a process per core keeps every core busy, and a few threads per process
+    fill the waits on the database and the network. ``docs/operations.md`` (Sizing)
+    has the measurements behind these numbers.
+    """
+    return max(2, core_count), 8
+
+
+def configured_sizing() -> tuple[int, int]:
+    """``TANDEM_WEB_WORKERS`` and ``TANDEM_WEB_THREADS``, or the sizing for the cores."""
+    workers, threads = sizing(cores())
+    try:
+        return (
+            env_int("TANDEM_WEB_WORKERS", workers, minimum=1),
+            env_int("TANDEM_WEB_THREADS", threads, minimum=1),
+        )
+    except ImproperlyConfigured as exc:
+        raise CommandError(str(exc)) from None
 
 
 class TandemServer(BaseApplication):
@@ -39,6 +75,11 @@ class TandemServer(BaseApplication):
     def load(self) -> Any:
         from tandem.wsgi import application
 
+        # What start-up made (modules, URL patterns, templates) lives as long as the
+        # process: kept out of the garbage collector's passes, which then only walk
+        # what requests create.
+        gc.collect()
+        gc.freeze()
         return application
 
 
@@ -72,9 +113,15 @@ class Command(BaseCommand):
             help="Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).",
         )
         parser.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
-        parser.add_argument("--workers", type=int, default=2, help="Worker processes (default 2).")
         parser.add_argument(
-            "--threads", type=int, default=4, help="Threads per worker process (default 4)."
+            "--workers",
+            type=int,
+            help="Worker processes (default TANDEM_WEB_WORKERS, else one per core, at least 2).",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            help="Threads per worker process (default TANDEM_WEB_THREADS, else 8).",
         )
         parser.add_argument(
             "--with-worker",
@@ -86,8 +133,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"].strip()
         port: int = options["port"]
-        workers: int = options["workers"]
-        threads: int = options["threads"]
+        default_workers, default_threads = configured_sizing()
+        workers: int = default_workers if options["workers"] is None else options["workers"]
+        threads: int = default_threads if options["threads"] is None else options["threads"]
         if not 1 <= port <= 65535:
             raise CommandError(f"--port {port}: choose a port from 1 to 65535.")
         if workers < 1:
@@ -112,7 +160,10 @@ class Command(BaseCommand):
                 "It listens on every network interface: add the names people use to reach "
                 "this machine to TANDEM_ALLOWED_HOSTS."
             )
-        self.stdout.write("Open it in a browser; press Ctrl+C to stop.")
+        self.stdout.write(
+            f"{workers} worker process(es) x {threads} thread(s) on {cores()} core(s); "
+            "open it in a browser; press Ctrl+C to stop."
+        )
         self.stdout.flush()
         background = None
         if options["with_worker"]:
