@@ -8,7 +8,7 @@ export TANDEM_DATA_DIR ?= $(CURDIR)/var
 # Test processes: the suite runs in parallel, one process per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo install test lint typecheck pytest chromium bench backtest clean
+.PHONY: demo install test lint typecheck pytest chromium bench loadbench backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,20 @@ test: lint typecheck pytest
 
 # Timings on a generated 10,000-person company (docs/benchmarks.md); SCALE=0.1 for a quick run.
 SCALE ?= 1.0
-bench: install
+LOAD_VENV ?= .venv-load
+# Locust in a virtualenv of its own: the load generator never shares Tandem's.
+$(LOAD_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet 'locust>=2.40,<3'
+	touch $@
+
+bench: install $(LOAD_VENV)/.installed
 	$(BIN)/python bench/run.py --scale $(SCALE)
 	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest
+
+# Only the API under load (bench/loadtest.py): Locust against `tandem serve`.
+loadbench: install $(LOAD_VENV)/.installed
+	$(BIN)/python bench/run.py --scale $(SCALE) --only api_load
 
 # How good the key-result and KPI forecasts are (docs/insights.md): their tables, under a minute;
 # it fails when a forecast misses its targets.
@@ -53,4 +64,4 @@ backtest: install
 	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest --calibrate
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOAD_VENV) var .mypy_cache .pytest_cache .ruff_cache

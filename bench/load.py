@@ -50,9 +50,10 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(
-    *, data_dir: Path, database_url: str, workers: int = 2, threads: int = 4
+    *, data_dir: Path, database_url: str, workers: int | None = 2, threads: int | None = 4
 ) -> Iterator[str]:
-    """Run ``tandem serve`` with ``bench.settings``; yield its base URL, stop it after."""
+    """Run ``tandem serve`` with ``bench.settings``; yield its base URL, stop it after.
+    ``None`` leaves the workers or threads to ``tandem serve`` (sized for the cores)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -73,10 +74,8 @@ def serve(
             "serve",
             "--port",
             str(port),
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
+            *(["--workers", str(workers)] if workers is not None else []),
+            *(["--threads", str(threads)] if threads is not None else []),
         ],
         cwd=ROOT,
         env=env,
