@@ -9,7 +9,8 @@ a process or a virtualenv with Tandem). Scenarios:
 - ``reads``: ``GET /api/v1/objectives?team=<busiest team>&cycle=<current>`` with a
   ``read`` token, at 25, 50, 100 and 200 requests/s;
 - ``bulk``: ``POST /api/v1/measurements/bulk`` of 5,000 corrections (10 weeks of
-  500 weekly KPIs, each to a value not stored yet) with a ``measurements`` token,
+  500 weekly KPIs, each to a value not stored yet; at a scale with fewer weekly
+  KPIs, 10 weeks of each of them) with a ``measurements`` token,
   at a hundredth of those rates (0.25 to 2 posts/s, i.e. 1,250 to 10,000 values/s:
   from well within what one server ingests to well past it);
 - as baseline, right after each, the same number of requests at the same rate to
@@ -41,7 +42,7 @@ BULK_WEEKS = 10
 BULK_MIN_POSTS = 10  # a slow rate still runs long enough for this many posts
 TARGET_RATE = 50.0
 TARGET_P99_MS = 250.0
-LOCUST = Path(os.environ.get("TANDEM_LOCUST", ROOT / ".venv-load" / "bin" / "locust"))
+LOCUST = ROOT / ".venv-load" / "bin" / "locust"  # TANDEM_LOCUST overrides it
 
 
 @dataclass
@@ -96,9 +97,10 @@ def prepare(summary: Any, out_dir: Path) -> tuple[dict[str, Any], str]:
         ).values_list("pk", "key")
     )
     weekly.sort()
+    per_post = min(BULK_KPIS, len(weekly))
     groups = []
-    for first in range(0, len(weekly) - BULK_KPIS + 1, BULK_KPIS):
-        chunk = dict(weekly[first : first + BULK_KPIS])
+    for first in range(0, len(weekly) - per_post + 1, per_post or 1):
+        chunk = dict(weekly[first : first + per_post])
         latest: dict[int, list[tuple[dt.date, Any]]] = {}
         for kpi_id, period, value in (
             Measurement.objects.filter(kpi_id__in=chunk)
@@ -114,8 +116,8 @@ def prepare(summary: Any, out_dir: Path) -> tuple[dict[str, Any], str]:
                 for period, value in values
             ]
         )
-    if not groups:
-        raise RuntimeError(f"fewer than {BULK_KPIS} weekly KPIs: nothing to post in bulk")
+    if not per_post or not groups[0]:
+        raise RuntimeError("no weekly KPI with values: nothing to post in bulk")
     spec = {
         "base": "",
         "reads_path": f"/api/v1/objectives?team={picked.team.pk}&cycle={picked.cycle.pk}",
@@ -129,18 +131,25 @@ def prepare(summary: Any, out_dir: Path) -> tuple[dict[str, Any], str]:
     objectives = Objective.objects.filter(owner_team=picked.team, cycle=picked.cycle).count()
     label = (
         f"{objectives} objectives of {picked.team.name}; bulk: {len(groups[0]):,} values "
-        f"({BULK_KPIS} KPIs x {BULK_WEEKS} weeks, {len(groups)} groups of KPIs in turn)"
+        f"({per_post} KPIs x {BULK_WEEKS} weeks, {len(groups)} groups of KPIs in turn)"
     )
     return spec, label
 
 
-def locust_run(spec: dict[str, Any], scenario: str, rate: float, seconds: float, out: Path) -> Run:
-    """One headless Locust run at ``rate`` for ``seconds``, niced, in its own process."""
-    if not LOCUST.exists():
+def locust() -> Path:
+    """The Locust executable, or an error that says how to install it."""
+    found = Path(os.environ.get("TANDEM_LOCUST", LOCUST))
+    if not found.exists():
         raise RuntimeError(
-            f"no Locust at {LOCUST}: run `make loadbench` (it installs Locust in .venv-load), "
+            f"no Locust at {found}: run `make loadbench` (it installs Locust in .venv-load), "
             "or point TANDEM_LOCUST at a locust executable"
         )
+    return found
+
+
+def locust_run(spec: dict[str, Any], scenario: str, rate: float, seconds: float, out: Path) -> Run:
+    """One headless Locust run at ``rate`` for ``seconds``, niced, in its own process."""
+    executable = locust()
     spec_path = out.with_suffix(".spec.json")
     spec_path.write_text(json.dumps(spec))
     out.unlink(missing_ok=True)
@@ -157,7 +166,7 @@ def locust_run(spec: dict[str, Any], scenario: str, rate: float, seconds: float,
     nice = [shutil.which("nice") or "nice", "-n", "10"]
     command = [
         *nice,
-        str(LOCUST),
+        str(executable),
         "-f",
         str(ROOT / "bench" / "locustfile.py"),
         "--headless",
@@ -204,6 +213,7 @@ def throughput(
 
     from tandem.web.management.commands.serve import configured_sizing
 
+    locust()  # before anything is written for the run
     spec, label = prepare(summary, out_dir)
     connection.close()  # the server's workers write beside us: hold no lock
     sized = configured_sizing()
@@ -231,12 +241,15 @@ def throughput(
                 run_seconds,
                 out_dir / f"load-baseline-{scenario}-{rate:g}.json",
             )
-            results.append(_result(scenario, rate, work, easy, label, shape))
+            values = len(spec["bulk_groups"][0])
+            results.append(_result(scenario, rate, work, easy, label, shape, values=values))
     return results
 
 
-def _result(scenario: str, rate: float, work: Run, easy: Run, label: str, shape: str) -> Result:
-    what = "a team's objectives" if scenario == "reads" else "bulk post of 5,000 values"
+def _result(
+    scenario: str, rate: float, work: Run, easy: Run, label: str, shape: str, *, values: int
+) -> Result:
+    what = "a team's objectives" if scenario == "reads" else f"bulk post of {values:,} values"
     result = Result(key=f"api_load_{scenario}", title=f"API load: {what} at {rate:g} req/s")
     result.size = (
         f"{work.sent} requests, achieved {work.achieved_rate:.2f} req/s "
@@ -262,6 +275,7 @@ def _result(scenario: str, rate: float, work: Run, easy: Run, label: str, shape:
         "locust_p50_ms": work.locust_p50_ms,
         "locust_p99_ms": work.locust_p99_ms,
         "server": shape,
+        "workload": label,
         "load_average_before": list(work.load_before),
         "baseline_route": "/api/v1/cycles/<id>",
         "measured_at": time.strftime("%H:%M:%S"),

@@ -18,7 +18,7 @@ SCENARIOS = {
     "scorecard",
     "ingest_service",
     "ingest_api",
-    "api_throughput",
+    "api_load",
 }
 
 
@@ -26,6 +26,8 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     output = tmp_path / "results" / "latest.json"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_DATA_DIR"}}
     # A fresh SQLite file in tmp_path, whatever database the suite itself runs on.
+    # No Locust: the load test (tests/bench/test_loadtest.py) is reported, not dropped.
+    env["TANDEM_LOCUST"] = str(tmp_path / "no-locust")
     completed = subprocess.run(
         [
             sys.executable,
@@ -53,7 +55,7 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     assert set(by_key) == SCENARIOS
     for scenario in report["scenarios"]:
         assert scenario["status"] in {"ok", "pending", "error"}
-        if scenario["key"] == "api_throughput":
+        if scenario["key"] == "api_load":
             continue
         assert scenario["target"]
         if scenario["status"] == "ok":
@@ -74,13 +76,8 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
         assert by_key[key]["rows_per_s"] > 0
         assert by_key[key]["share_of_executemany_rate"] > 0
     assert by_key["scorecard"]["status"] == "ok", by_key["scorecard"]["note"]
-    # Throughput: a row per offered rate, each with what it achieved beside its baseline.
-    throughput = [s for s in report["scenarios"] if s["key"] == "api_throughput"]
-    assert [s["offered_rate"] for s in throughput] == [25.0, 50.0, 100.0]
-    for scenario in throughput:
-        assert scenario["status"] == "ok", scenario["note"]
-        assert scenario["achieved_rate"] > 0
-        assert scenario["baseline_achieved_rate"] > 0
-        assert scenario["p99_ms"] >= scenario["median_ms"]
+    # The load test needs Locust: without it, one row says how to install it.
+    assert by_key["api_load"]["status"] == "error"
+    assert "make loadbench" in by_key["api_load"]["note"]
     assert output.with_suffix(".md").read_text().startswith("| scenario |")
     assert "check-in (Bench Corp)" in completed.stdout

@@ -172,6 +172,9 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "tandem.cli", "worker", "--interval", "5"]
             )
             self.stdout.write(f"Background work runs in `tandem worker` (pid {background.pid}).")
+            # Written before gunicorn forks: a line left in the buffer would reach the log
+            # only when a worker next flushes its copy, after requests are answered.
+            self.stdout.flush()
         try:
             self._serve(host, port, workers, threads)
         finally:
