@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from tandem.domain.forecast import Observation, forecast_key_result
 from tandem.domain.periods import Frequency, last_n_periods
+from tandem.formatting import percent
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
 from tandem.okrs import services as okrs
 from tandem.okrs.models import CheckIn
-from tandem.web.templatetags.tandem import percent, with_unit
+from tandem.web.templatetags.tandem import with_unit
 from tests.conftest import Cast
 
 

@@ -9,11 +9,11 @@ from decimal import Decimal
 from tandem.domain.health import Direction, Health
 from tandem.domain.scoring import Band
 from tandem.domain.status import Status
+from tandem.formatting import EMPTY, input_value, number
+from tandem.formatting import percent as percent_text
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import Cell, TargetLike
 from tandem.reports.selectors import ReviewReport, share
-from tandem.web.templatetags.tandem import EMPTY, input_value, number
-from tandem.web.templatetags.tandem import percent as percent_text
 
 __all__ = ["EMPTY", "Band"]
 

@@ -32,6 +32,7 @@ from tandem.accounts.models import Membership, Organization, User
 from tandem.audit.selectors import objective_activity
 from tandem.audit.wording import tell
 from tandem.domain.status import live_status
+from tandem.formatting import input_value
 from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
@@ -47,7 +48,6 @@ from tandem.web.forms import (
     ObjectiveForm,
     apply_service_errors,
 )
-from tandem.web.templatetags.tandem import input_value
 
 UNPROCESSABLE = 422
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization, Role, User
+from tandem.formatting import input_value
 from tandem.insights import selectors as insights
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpi_services
@@ -28,7 +29,6 @@ from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
-from tandem.web.templatetags.tandem import input_value
 
 UNPROCESSABLE = 422
 PERIOD_NAMES = {

@@ -35,6 +35,7 @@ from tandem.audit.wording import tell
 from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
+from tandem.formatting import input_value, number
 from tandem.insights.kpi_forecast import KPIForecastView, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
@@ -52,7 +53,6 @@ from tandem.web.forms_kpis import (
     MeasurementForm,
     TargetForm,
 )
-from tandem.web.templatetags.tandem import input_value, number
 
 UNPROCESSABLE = 422
 DEFAULT_PERIODS = 13

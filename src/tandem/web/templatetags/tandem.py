@@ -11,35 +11,15 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from tandem.formatting import EMPTY, input_value, number, percent, plain
 from tandem.okrs.models import KeyResult
 from tandem.web.context_processors import CONFIDENCE_SCALE
 
 register = template.Library()
-# An en dash marks a value nobody has entered yet.
-EMPTY = "\u2013"
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal without trailing zeros and with thousands separators: 1200.5000 -> 1,200.5."""
-    text = f"{value.normalize():,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-@register.filter
-def number(value: Decimal | int | None) -> str:
-    if value is None:
-        return EMPTY
-    return _plain(Decimal(value))
-
-
-@register.filter
-def percent(value: Decimal | None) -> str:
-    """A progress fraction as a whole percentage (0.4567 -> 46%)."""
-    if value is None:
-        return EMPTY
-    return f"{(Decimal(value) * 100).quantize(Decimal(1)):f}%"
+# The numbers as every page and export writes them (tandem.formatting).
+register.filter("number", number)
+register.filter("percent", percent)
+register.filter("input_value", input_value)
 
 
 @register.filter
@@ -55,7 +35,7 @@ def bar_width(value: Decimal | None) -> str:
 def with_unit(value: Decimal | None, key_result: KeyResult) -> str:
     if value is None:
         return EMPTY
-    text = _plain(Decimal(value))
+    text = plain(Decimal(value))
     if key_result.unit == KeyResult.Unit.PERCENT:
         return f"{text}%"
     if key_result.unit == KeyResult.Unit.CURRENCY and key_result.currency:
@@ -71,17 +51,6 @@ def ago(value: dt.datetime | None) -> str:
     if timezone.now() - value < dt.timedelta(minutes=1):
         return "just now"
     return f"{timesince(value, depth=1)} ago"
-
-
-@register.filter
-def input_value(value: Decimal | None) -> str:
-    """A decimal as an input's value: no thousands separators, no trailing zeros."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value).normalize():f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 @register.simple_tag
@@ -145,7 +114,7 @@ def approx(value: Decimal | None) -> str:
     number = Decimal(value)
     size = abs(number)
     places = 0 if size >= 100 else 1 if size >= 10 else 2
-    return _plain(number.quantize(Decimal(1).scaleb(-places)))
+    return plain(number.quantize(Decimal(1).scaleb(-places)))
 
 
 _HEALTH_SENTENCES = {
