@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tandem.accounts.models import Membership, Organization, User
 from tandem.kpis import selectors as kpi_selectors
+from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
 from tandem.okrs import selectors as okr_selectors
 from tandem.reports import pdf, permissions, selectors, services, spreadsheets
 from tandem.reports.forms import PlanForm
@@ -26,7 +27,6 @@ from tandem.web.decorators import org_view
 from tandem.web.forms import apply_service_errors
 
 # The scorecard page's own reading of its filters: the files show the same columns.
-from tandem.web.views_kpis import GRANULARITIES, _granularity, _periods
 
 UNPROCESSABLE = 422
 CONTENT_TYPES = {
@@ -146,8 +146,8 @@ def cycle_review_export(
 def scorecard_export(
     request: HttpRequest, kind: str, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    granularity = _granularity(request)
-    periods = _periods(request.GET.get("periods"))
+    granularity = granularity_from(request.GET.get("granularity", ""))
+    periods = periods_from(request.GET.get("periods"))
     team_slug = request.GET.get("team", "")
     team = None
     if team_slug:

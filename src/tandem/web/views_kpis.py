@@ -39,6 +39,7 @@ from tandem.formatting import input_value, number
 from tandem.insights.kpi_forecast import KPIForecastView, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
+from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
 from tandem.kpis.models import KPI, Source
 from tandem.okrs import selectors as okr_selectors
 from tandem.terms import Terms, terms_of
@@ -55,17 +56,10 @@ from tandem.web.forms_kpis import (
 )
 
 UNPROCESSABLE = 422
-DEFAULT_PERIODS = 13
 # The measurements table shows a quarter of weeks at a time, newest first.
 MEASUREMENTS_PER_PAGE = 13
-MAX_PERIODS = 52
 # The KPI page's chart starts at the first value, but never shows fewer periods than this.
 TREND_MIN_PERIODS = 13
-GRANULARITIES = {
-    pm.Frequency.WEEKLY: "weeks",
-    pm.Frequency.MONTHLY: "months",
-    pm.Frequency.QUARTERLY: "quarters",
-}
 NO_TAG = "Without a tag"
 _FINEST_FIRST = [
     pm.Frequency.DAILY,
@@ -478,20 +472,6 @@ def _apply_feedback(line: Line, feedback: CellFeedback) -> None:
         mark.typed = feedback.typed
 
 
-def _granularity(request: HttpRequest) -> pm.Frequency:
-    raw = request.GET.get("granularity", "")
-    return pm.Frequency(raw) if raw in GRANULARITIES else pm.Frequency.WEEKLY
-
-
-def _periods(raw: str | None) -> int:
-    """How many columns: 1 to 52, 13 when missing or not a number."""
-    try:
-        wanted = int(raw or DEFAULT_PERIODS)
-    except ValueError:
-        return DEFAULT_PERIODS
-    return max(1, min(MAX_PERIODS, wanted))
-
-
 def _next_url(request: HttpRequest, fallback: str) -> str:
     """Where a plain (no JavaScript) form goes back to: ``next``, else the page it came
     from, as long as it is on this site."""
@@ -514,8 +494,8 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 @org_view
 def scorecard(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
-    granularity = _granularity(request)
-    periods = _periods(request.GET.get("periods"))
+    granularity = granularity_from(request.GET.get("granularity", ""))
+    periods = periods_from(request.GET.get("periods"))
     # The filter shows every team (1,000 in a large company): their names, nothing more.
     teams = list(
         okr_selectors.team_list(organization=org)
@@ -618,7 +598,7 @@ def measurement_record(
             apply_service_errors(form, exc)
     errors = [str(message) for messages_ in form.errors.values() for message in messages_]
     if request.htmx:  # type: ignore[attr-defined]
-        board = selectors.scorecard_row(kpi=kpi, periods=_periods(request.POST.get("periods")))
+        board = selectors.scorecard_row(kpi=kpi, periods=periods_from(request.POST.get("periods")))
         feedback = CellFeedback(
             start=request.POST.get("period_start", ""),
             outcome=outcome,
