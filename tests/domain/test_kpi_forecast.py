@@ -306,6 +306,62 @@ def test_the_kpi_backtest_meets_its_targets_on_the_report_seeds():
     for shape in (*kpi_backtest.SHAPES, *kpi_backtest.BENCH_SHAPES):
         assert f"| {shape} |" in text
     assert "KPI targets met: yes." in text
+    # The ceiling: knowing how each series was made beats every forecast on every
+    # synthetic shape, and on Bench Corp's random walks it is the last value itself.
+    for group in result.report.by_shape:
+        best = result.ceiling[group.name]
+        if group.name in kpi_backtest.SHAPES or group.name == "bench backing":
+            assert all(best < mae for mae in group.mae.values()), group.name
+        else:
+            last = group.mae[kf.KPIMethod.LAST_VALUE]
+            assert abs(best - last) <= D("0.01") * last, group.name
+    assert result.ceiling["all"] < result.report.overall.mae[kf.KPIMethod.FORECAST]
+    assert "Knowing how each series was made, a forecast would err" in text
+
+
+def _series(values: list[float], shape: str = "steady") -> kf.KPISeries:
+    return kf.KPISeries(
+        values=tuple(D(repr(v)) for v in values), thresholds=(SALES,), direction=HIGHER, shape=shape
+    )
+
+
+def test_the_ceiling_scores_what_the_generator_expects_in_the_backtests_units():
+    # A curve read exactly: no error at all.
+    curve = [100 + 2.0 * t for t in range(20)]
+    exact = kpi_backtest.Generated(_series(curve), kpi_backtest.on_curve(curve))
+    assert kpi_backtest.ceiling([exact]) == {
+        key: D(0) for key in ("all", "steady", "synthetic shapes", "1", "2", "3", "4", "5", "6")
+    }
+    # A walk that moved 2 a period, forecast without its drift: every forecast ``a``
+    # periods ahead is 2a off, in units of the typical change (2): a off.
+    still = kpi_backtest.Generated(_series(curve, "bench weekly"), kpi_backtest.walking(0.0))
+    scores = kpi_backtest.ceiling([still])
+    assert [scores[str(a)] for a in range(1, 7)] == [D(a) for a in range(1, 7)]
+    assert scores["Bench Corp's KPIs"] == D("3.5")
+    drifting = kpi_backtest.Generated(_series(curve, "bench weekly"), kpi_backtest.walking(2.0))
+    assert kpi_backtest.ceiling([drifting])["all"] == D(0)
+
+
+def test_a_backing_kpi_is_expected_at_its_baseline_then_moving_at_the_mean_pace():
+    expected = kpi_backtest.backing(100.0, 5.0)
+    start = kpi_backtest.BACKING_PERIODS - kpi_backtest.BACKING_IN_CYCLE
+    values = [100.0] * start + [100.0 + 7 * (i + 1) for i in range(kpi_backtest.BACKING_IN_CYCLE)]
+    assert expected(values, 10, start - 1) == 100.0
+    # Seen from before the cycle: the baseline, then the mean pace from the cycle's start.
+    assert expected(values, 10, start + 2) == 100.0 + 5.0 * 3
+    # Seen from inside the cycle: the last value seen, then the mean pace.
+    assert expected(values, start + 3, start + 5) == values[start + 2] + 5.0 * 3
+
+
+def test_the_generated_series_come_with_their_generators_expectation():
+    made = kpi_backtest.generate(5)
+    assert [g.series for g in made] == kpi_backtest.generate_series(5)
+    for g in made:
+        values = [float(v) for v in g.series.values]
+        if g.series.shape in kpi_backtest.SHAPES:
+            # Only the noise is left: about as often above the curve as below it.
+            above = sum(v > g.expected(values, 8, i) for i, v in enumerate(values))
+            assert 10 <= above <= len(values) - 10, g.series.shape
 
 
 def test_the_backtest_command_prints_the_kpi_tables():

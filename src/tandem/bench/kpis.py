@@ -91,6 +91,14 @@ def walk(
 ) -> list[Decimal]:
     """A noisy trend around ``centre``: ``n`` values as the services store them (the
     forecast backtest reads the same series, ``tandem.bench.kpi_backtest``)."""
+    return walk_with_drift(rng, n, centre, spread, quantum)[0]
+
+
+def walk_with_drift(
+    rng: random.Random, n: int, centre: Decimal, spread: float, quantum: Decimal
+) -> tuple[list[Decimal], float]:
+    """``walk``'s values and its drift per period as a share of ``centre`` (what a
+    forecast that knew how the walk was made would add per period ahead)."""
     level = rng.uniform(0.75, 1.05)
     drift = rng.uniform(0.0, 0.3) / n
     values = []
@@ -99,7 +107,12 @@ def walk(
         level = min(1.6, max(0.3, level))
         value = (centre * Decimal(repr(round(level, 4)))).quantize(quantum)
         values.append(value.quantize(hm.VALUE_QUANTUM))
-    return values
+    return values, drift
+
+
+# How far a backing KPI moves towards its key result's target per period of the cycle,
+# on average, as a share of the gap: the mean of ``backing_walk``'s steps (0 to 1.6 / 13).
+BACKING_PACE = 0.8 / 13
 
 
 def backing_walk(

@@ -465,16 +465,31 @@ class _Case:
     scale: float
 
 
-def _cases(series: Iterable[KPISeries], every: int) -> Iterable[_Case]:
+def typical_change(values: Sequence[float]) -> float:
+    """The unit the backtest measures errors in: the series' mean absolute change from
+    one period to the next (a hundredth of its last value for a series that never
+    moved)."""
+    changes = [abs(b - a) for a, b in itertools.pairwise(values)]
+    scale = sum(changes) / len(changes) if changes else 0.0
+    if scale <= 0:
+        scale = max(abs(values[-1]) * 0.01, 1e-4) if values else 1.0
+    return scale
+
+
+def backtest_cuts(length: int, every: int) -> range:
+    """Where the backtest cuts a series of ``length`` values: every ``every``-th period
+    from the ``MIN_VALUES``-th on, while ``HORIZON`` values remain to score."""
     if every < 1:
         raise ValueError(f"forecast every 1 period or more, got {every}")
+    return range(MIN_VALUES, length - HORIZON + 1, every)
+
+
+def _cases(series: Iterable[KPISeries], every: int) -> Iterable[_Case]:
+    backtest_cuts(0, every)  # checks ``every`` before any series
     for s in series:
         values = [float(v) for v in s.values]
-        changes = [abs(b - a) for a, b in itertools.pairwise(values)]
-        scale = sum(changes) / len(changes) if changes else 0.0
-        if scale <= 0:
-            scale = max(abs(values[-1]) * 0.01, 1e-4) if values else 1.0
-        for cut in range(MIN_VALUES, len(values) - HORIZON + 1, every):
+        scale = typical_change(values)
+        for cut in backtest_cuts(len(values), every):
             fit = _fit(values[:cut], HORIZON, s.season)
             assert fit is not None
             yield _Case(s, values, fit, cut, scale)
