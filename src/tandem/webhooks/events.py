@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -318,20 +318,22 @@ def _on_cycle_closed(event: bus.CycleClosed) -> None:
     cycle_closed(cycle=event.cycle, objectives=event.objectives)
 
 
+def _then(before: str | None, changed: Callable[[str], None]) -> bus.After:
+    """Nothing to do after the change when nobody wanted the state before it."""
+    return None if before is None else (lambda: changed(before))
+
+
 def _watch_objective(event: bus.ObjectiveProgressChanging) -> bus.After:
     objective = event.objective
-    before = objective_status_before(objective)
-    if before is None:
-        return None
-    return lambda: objective_status_changed(objective=objective, before=before)
+    return _then(
+        objective_status_before(objective),
+        lambda before: objective_status_changed(objective=objective, before=before),
+    )
 
 
 def _watch_kpi(event: bus.KPIValueChanging) -> bus.After:
     kpi = event.kpi
-    before = kpi_health_before(kpi)
-    if before is None:
-        return None
-    return lambda: kpi_health_changed(kpi=kpi, before=before)
+    return _then(kpi_health_before(kpi), lambda before: kpi_health_changed(kpi=kpi, before=before))
 
 
 def _wants_kpi_health(organization_id: int) -> bool:
