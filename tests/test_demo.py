@@ -422,7 +422,7 @@ def test_purge_deletes_an_organisation_despite_protected_trees_owners_and_kpis(c
     with pytest.raises(ProtectedError):
         Organization.objects.get(pk=cast.org.pk).delete()
 
-    demo.organization_purge(organization=cast.org)
+    accounts.organization_purge(organization=cast.org)
 
     assert not Organization.objects.filter(pk=cast.org.pk).exists()
     for model in (Team, Cycle, Objective, KeyResult, CheckIn, KPI, Membership, AuditEvent):
@@ -438,7 +438,7 @@ def test_purge_stops_when_another_organisation_points_into_this_one(cast):
     # Only a bug could link organisations; the purge must then change nothing.
     Objective.objects.filter(pk=cast.objective.pk).update(organization=cast.other_org)
     with pytest.raises(ProtectedError):
-        demo.organization_purge(organization=cast.org)
+        accounts.organization_purge(organization=cast.org)
     assert Organization.objects.filter(pk=cast.org.pk).exists()
     assert Team.objects.filter(pk=cast.team.pk, parent=cast.company).exists()
     assert Cycle.objects.filter(pk=cast.cycle.pk).exists()

@@ -62,11 +62,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import Enum
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import ProtectedError, Q
+from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -762,67 +761,6 @@ CONTRACTS_DEMOTION = (
     "keep an eye on it."
 )
 
-# -- deleting an organisation -----------------------------------------------------------
-
-
-def _organization_models() -> list[type[models.Model]]:
-    """Every model whose rows belong to an organisation (a foreign key to it)."""
-    return [
-        model
-        for model in apps.get_models()
-        if model is not Organization
-        and any(
-            f.many_to_one and f.related_model is Organization for f in model._meta.concrete_fields
-        )
-    ]
-
-
-def _scoped(model: type[models.Model], organization: Organization) -> models.QuerySet[models.Model]:
-    # The base manager: custom query sets refuse bulk updates (check-ins, audit).
-    org_fields = [
-        f.name
-        for f in model._meta.concrete_fields
-        if f.many_to_one and f.related_model is Organization
-    ]
-    query = Q()
-    for name in org_fields:
-        query |= Q(**{name: organization})
-    return model._base_manager.filter(query)
-
-
-def organization_purge(*, organization: Organization) -> None:
-    """Delete an organisation and every row that belongs to it.
-
-    ``on_delete=PROTECT`` guards objectives' cycles and owners, team and cycle
-    trees and KPI-backed key results, so a plain ``organization.delete()`` is
-    refused. Trees are first cut loose (a parent inside the same organisation),
-    then each kind of row is deleted once nothing left protects it. A row of
-    another organisation that points into this one stops the purge with
-    ``ProtectedError``: another organisation is never changed.
-    """
-    owned = _organization_models()
-    with transaction.atomic():
-        for model in owned:
-            for f in model._meta.concrete_fields:
-                if f.many_to_one and f.related_model is model and f.null:
-                    _scoped(model, organization).update(**{f.name: None})
-        pending = list(owned)
-        while pending:
-            blocked: list[type[models.Model]] = []
-            last_error: ProtectedError | None = None
-            for model in pending:
-                try:
-                    with transaction.atomic():
-                        _scoped(model, organization).delete()
-                except ProtectedError as exc:
-                    blocked.append(model)
-                    last_error = exc
-            if len(blocked) == len(pending):
-                assert last_error is not None
-                raise last_error
-            pending = blocked
-        organization.delete()
-
 
 def demo_organization() -> Organization | None:
     """The demo organisation, if it was loaded (and not an organisation that took its slug)."""
@@ -867,7 +805,7 @@ def demo_delete() -> bool:
             .distinct()
         )
         if organization is not None:
-            organization_purge(organization=organization)
+            accounts.organization_purge(organization=organization)
         User.objects.filter(pk__in=leaving).delete()
     return organization is not None
 

@@ -22,7 +22,8 @@ from django.test import Client
 
 from tandem import demo
 from tandem.accounts.models import Organization, User
-from tandem.audit.backup import FORMAT, FORMAT_VERSION, organization_models
+from tandem.accounts.tenancy import organization_models
+from tandem.audit.backup import FORMAT, FORMAT_VERSION
 from tandem.audit.models import AuditEvent
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI

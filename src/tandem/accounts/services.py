@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from tandem import events
-from tandem.accounts import tokens
+from tandem.accounts import tenancy, tokens
 from tandem.accounts.models import (
     Invitation,
     InvitationTeam,
@@ -826,3 +827,40 @@ def organization_update(
     for name in changes:
         setattr(organization, name, getattr(locked, name))
     return locked
+
+
+# -- deleting an organisation -----------------------------------------------------------
+
+
+def organization_purge(*, organization: Organization) -> None:
+    """Delete an organisation and every row that belongs to it.
+
+    ``on_delete=PROTECT`` guards objectives' cycles and owners, team and cycle
+    trees and KPI-backed key results, so a plain ``organization.delete()`` is
+    refused. Trees are first cut loose (a parent inside the same organisation),
+    then each kind of row is deleted once nothing left protects it. A row of
+    another organisation that points into this one stops the purge with
+    ``ProtectedError``: another organisation is never changed.
+    """
+    owned = tenancy.organization_models()
+    with transaction.atomic():
+        for model in owned:
+            for f in model._meta.concrete_fields:
+                if f.many_to_one and f.related_model is model and f.null:
+                    tenancy.organization_rows(model, [organization]).update(**{f.name: None})
+        pending = list(owned)
+        while pending:
+            blocked: list[type[models.Model]] = []
+            last_error: ProtectedError | None = None
+            for model in pending:
+                try:
+                    with transaction.atomic():
+                        tenancy.organization_rows(model, [organization]).delete()
+                except ProtectedError as exc:
+                    blocked.append(model)
+                    last_error = exc
+            if len(blocked) == len(pending):
+                assert last_error is not None
+                raise last_error
+            pending = blocked
+        organization.delete()

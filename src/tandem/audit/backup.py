@@ -25,7 +25,7 @@ the database at one instant.
 Restore, in one transaction:
 
 * an organisation whose slug exists is refused, unless ``replace`` is given: then the
-  existing one is deleted first (with :func:`tandem.demo.organization_purge`);
+  existing one is deleted first (with :func:`tandem.accounts.services.organization_purge`);
 * people are matched by e-mail: an existing account is kept as it is (with its
   current password) and the restored rows point to it; a missing one is created;
 * ids are kept when they are free, so a restore into an empty database (or over the
@@ -55,10 +55,12 @@ from django.apps import apps
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from tandem.accounts.models import Organization, User
+from tandem.accounts.services import organization_purge
+from tandem.accounts.tenancy import organization_models, organization_rows
 from tandem.audit.models import AuditEvent
 
 FORMAT = "tandem-backup"
@@ -83,28 +85,6 @@ class BackupError(Exception):
 
 
 # -- which rows belong to an organisation ------------------------------------------------
-
-
-def _org_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [
-        f for f in model._meta.concrete_fields if f.many_to_one and f.related_model is Organization
-    ]
-
-
-def organization_models() -> list[type[models.Model]]:
-    """Every model whose rows belong to an organisation (a foreign key to it), by label."""
-    found = [m for m in apps.get_models() if m is not Organization and _org_fields(m)]
-    return sorted(found, key=lambda m: m._meta.label_lower)
-
-
-def _scoped(
-    model: type[models.Model], organizations: Sequence[Organization]
-) -> models.QuerySet[Any]:
-    query = Q()
-    for f in _org_fields(model):
-        query |= Q(**{f"{f.name}__in": organizations})
-    # The base manager: custom managers may hide rows (or refuse work) for other reasons.
-    return model._base_manager.filter(query).order_by("pk")
 
 
 def _relations(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -180,7 +160,7 @@ def backup_data(*, organizations: Sequence[Organization] | None = None) -> dict[
         }
         people: set[int] = set()
         for model in organization_models():
-            rows = _rows(_scoped(model, chosen))
+            rows = _rows(organization_rows(model, chosen))
             tables[model._meta.label_lower] = rows
             # The serialiser names foreign keys by field name (``author``, not ``author_id``).
             to_people = [f.name for f in _relations(model) if f.related_model is User]
@@ -356,8 +336,6 @@ def restore(data: dict[str, Any], *, replace: bool = False) -> RestoreSummary:
     """Bring back an archive read by :func:`backup_read`, in one transaction."""
     slugs = [o["slug"] for o in data["organizations"]]
     summary = RestoreSummary(organizations=slugs)
-    from tandem.demo import organization_purge  # the demo module imports every app
-
     with transaction.atomic():
         for slug in slugs:
             existing = Organization.objects.filter(slug=slug).first()
