@@ -15,10 +15,11 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F, ProtectedError
 
-from tandem import demo
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
 from tandem.audit.models import AuditEvent
+from tandem.demo import builder as demo_builder
+from tandem.demo import data as demo_data
 from tandem.domain.health import Health
 from tandem.domain.kpi_rules import WatermelonKind
 from tandem.domain.periods import Frequency, period_end
@@ -75,7 +76,7 @@ def live_statuses(org: Organization, now: dt.datetime) -> dict[str, Status]:
 def loaded(django_db_setup, django_db_blocker):
     """One demo, built once for the read-only tests of a class and rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
-        summary = demo.demo_load(now=NOW)
+        summary = demo_builder.demo_load(now=NOW)
         yield summary
         transaction.set_rollback(True)
 
@@ -96,7 +97,7 @@ class TestTheLoadedDemo:
         assert {m.role for m in memberships} == set(Role.values)
         assert all(m.user.email.endswith("@northwind.example") for m in memberships)
         owner = memberships.get(role=Role.OWNER)
-        assert owner.user.email == demo.DEMO_OWNER_EMAIL
+        assert owner.user.email == demo_data.DEMO_OWNER_EMAIL
         assert owner.title == "Chief Executive Officer"
         assert org.name == "Northwind IT"
         assert org.timezone == "America/Chicago"
@@ -119,7 +120,7 @@ class TestTheLoadedDemo:
 
     def test_every_demo_person_logs_in_with_the_demo_password(self, loaded, org):
         members = User.objects.filter(memberships__organization=org)
-        assert all(u.check_password(demo.DEMO_PASSWORD) for u in members)
+        assert all(u.check_password(demo_data.DEMO_PASSWORD) for u in members)
         roles = [
             Membership.objects.get(organization=org, user__email=p.email).role
             for p in loaded.logins
@@ -238,7 +239,7 @@ class TestTheLoadedDemo:
             score=F("computed_score")
         )
         assert adjusted.count() == 2
-        owner = User.objects.get(email=demo.DEMO_OWNER_EMAIL)
+        owner = User.objects.get(email=demo_data.DEMO_OWNER_EMAIL)
         for o in adjusted:
             assert o.score_reason
             event = AuditEvent.objects.filter(
@@ -301,7 +302,7 @@ class TestTheLoadedDemo:
         assert loaded.counts["people"] == Membership.objects.filter(organization=org).count()
         assert loaded.counts["check-ins"] == CheckIn.objects.filter(organization=org).count()
         assert loaded.counts["objectives"] >= 15
-        assert loaded.owner.email == demo.DEMO_OWNER_EMAIL
+        assert loaded.owner.email == demo_data.DEMO_OWNER_EMAIL
 
 
 # -- other days of the year -------------------------------------------------------------
@@ -315,7 +316,7 @@ class TestTheLoadedDemo:
     ],
 )
 def test_every_live_status_appears_once_the_quarter_is_five_weeks_old(db, now):
-    summary = demo.demo_load(now=now)
+    summary = demo_builder.demo_load(now=now)
     statuses = live_statuses(summary.organization, now)
     assert set(statuses.values()) == set(Status)
 
@@ -323,7 +324,7 @@ def test_every_live_status_appears_once_the_quarter_is_five_weeks_old(db, now):
 def test_demo_loaded_on_new_years_eve_in_chicago_is_in_the_old_year(db):
     # Already 1 January in UTC, still 31 December in Chicago.
     now = dt.datetime(2027, 1, 1, 3, 0, tzinfo=dt.UTC)
-    org = demo.demo_load(now=now).organization
+    org = demo_builder.demo_load(now=now).organization
     names = set(Cycle.objects.filter(organization=org).values_list("name", flat=True))
     assert names == {"2026", "Q4 2026", "Q3 2026"}
     assert not CheckIn.objects.filter(organization=org, created_at__gt=now).exists()
@@ -331,7 +332,7 @@ def test_demo_loaded_on_new_years_eve_in_chicago_is_in_the_old_year(db):
 
 def test_demo_loaded_on_a_quarters_first_day_has_a_quiet_quarter_and_an_older_closed_one(db):
     now = dt.datetime(2027, 1, 1, 10, 0, tzinfo=CHICAGO)
-    org = demo.demo_load(now=now).organization
+    org = demo_builder.demo_load(now=now).organization
     cycles = {c.name: c for c in Cycle.objects.filter(organization=org)}
     assert set(cycles) == {"2027", "Q1 2027", "Q4 2026"}
     # The previous quarter belongs to a year the demo has no cycle for.
@@ -359,21 +360,23 @@ def test_reloading_twice_leaves_one_demo_and_other_organisations_untouched(cast)
         )
 
     okrs.key_result_check_in(key_result=cast.kr, value="40", confidence=7, by=cast.member)
-    first = demo.demo_load(now=NOW)
+    first = demo_builder.demo_load(now=NOW)
     # Someone from another organisation looks around the demo: reloading keeps them.
     accounts.membership_add(
         organization=first.organization, user=cast.outsider, role=Role.VIEWER, by=first.owner
     )
     demo_only = User.objects.get(email="sofia@northwind.example")
     before = other_rows()
-    demo.demo_load(now=NOW)
-    third = demo.demo_load(now=NOW)
+    demo_builder.demo_load(now=NOW)
+    third = demo_builder.demo_load(now=NOW)
 
-    assert Organization.objects.filter(slug=demo.DEMO_SLUG).count() == 1
+    assert Organization.objects.filter(slug=demo_data.DEMO_SLUG).count() == 1
     assert Organization.objects.filter(name="Northwind IT").count() == 1
     assert not Organization.objects.filter(pk=first.organization.pk).exists()
     assert other_rows() == before
-    assert User.objects.filter(email__endswith="@northwind.example").count() == len(demo.PEOPLE)
+    assert User.objects.filter(email__endswith="@northwind.example").count() == len(
+        demo_data.PEOPLE
+    )
     assert not User.objects.filter(pk=demo_only.pk).exists()
     assert Membership.objects.filter(user=cast.outsider, organization=cast.other_org).exists()
     assert not Membership.objects.filter(user=cast.outsider, organization=third.organization)
@@ -386,7 +389,7 @@ def test_an_organisation_that_took_the_demo_slug_is_left_alone(cast):
         name="Northwind Traders", slug="northwind", owner=cast.owner
     )
     with pytest.raises(ValidationError) as excinfo:
-        demo.demo_load(now=NOW)
+        demo_builder.demo_load(now=NOW)
     assert "is not the demo" in excinfo.value.message_dict["organization"][0]
     assert Organization.objects.filter(pk=taken.pk).exists()
     assert not User.objects.filter(email__endswith="@northwind.example").exists()
@@ -394,9 +397,9 @@ def test_an_organisation_that_took_the_demo_slug_is_left_alone(cast):
 
 def test_empty_demo_password_is_refused(db):
     with pytest.raises(ValidationError) as excinfo:
-        demo.demo_load(now=NOW, password="")
+        demo_builder.demo_load(now=NOW, password="")
     assert "password" in excinfo.value.message_dict
-    assert not Organization.objects.filter(slug=demo.DEMO_SLUG).exists()
+    assert not Organization.objects.filter(slug=demo_data.DEMO_SLUG).exists()
 
 
 # -- deleting an organisation -----------------------------------------------------------
@@ -543,7 +546,7 @@ def quarter_objectives(org: Organization) -> list[Objective]:
 def loaded_kpis(django_db_setup, django_db_blocker):
     """One demo, built once for the read-only KPI tests and rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo.demo_load(now=NOW)
+        yield demo_builder.demo_load(now=NOW)
         transaction.set_rollback(True)
 
 
@@ -766,7 +769,7 @@ class TestTheDemoKPIs:
 
         promotion = Promotion.objects.select_related("objective").get(organization=org)
         client = Client()
-        client.force_login(User.objects.get(email=demo.DEMO_OWNER_EMAIL))
+        client.force_login(User.objects.get(email=demo_data.DEMO_OWNER_EMAIL))
         kpi_page = client.get(f"/kpis/{promotion.kpi_id}/").content.decode()
         assert "Promoted to" in kpi_page
         assert promotion.objective.title in kpi_page
@@ -787,7 +790,7 @@ class TestTheDemoKPIs:
     ],
 )
 def test_one_watermelon_one_candidate_and_a_demoted_kpi_whatever_the_day(db, now):
-    org = demo.demo_load(now=now).organization
+    org = demo_builder.demo_load(now=now).organization
     today = now.date()
     report = company_health(organization=org, today=today, now=now)
     assert [w.objective.title for w in report.behind] == [
@@ -804,7 +807,7 @@ def test_one_watermelon_one_candidate_and_a_demoted_kpi_whatever_the_day(db, now
 def test_in_a_quarters_first_weeks_the_contracts_kpi_waits_to_be_demoted(db):
     # Two weeks into the quarter: not yet four whole green weeks since the last one.
     now = dt.datetime(2027, 1, 15, 11, 0, tzinfo=CHICAGO)
-    org = demo.demo_load(now=now).organization
+    org = demo_builder.demo_load(now=now).organization
     promotion = Promotion.objects.select_related("objective__cycle").get(organization=org)
     assert promotion.demoted_at is None
     assert promotion.objective.cycle.name == "Q4 2026"

@@ -20,11 +20,12 @@ from django.core.management.base import CommandError
 from django.db import models
 from django.test import Client
 
-from tandem import demo
 from tandem.accounts.models import Organization, User
 from tandem.accounts.tenancy import organization_models
 from tandem.audit.backup import FORMAT, FORMAT_VERSION
 from tandem.audit.models import AuditEvent
+from tandem.demo import builder as demo_builder
+from tandem.demo import data as demo_data
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI
 from tandem.okrs import services as okrs
@@ -208,7 +209,7 @@ def test_backing_up_an_unknown_organisation_is_refused(db, tmp_path):
 
 
 def test_the_demo_survives_a_backup_deletion_and_restore_with_every_row_and_id(db, tmp_path):
-    summary = demo.demo_load(now=NOW)
+    summary = demo_builder.demo_load(now=NOW)
     org_id = summary.organization.pk
     before = rows_of([org_id])
     people = people_of([org_id])
@@ -217,18 +218,18 @@ def test_the_demo_survives_a_backup_deletion_and_restore_with_every_row_and_id(d
     assert len(before["audit.auditevent"]) > 500
     assert before["kpis.kpi.tags"]
     path = tmp_path / "northwind.json.gz"
-    backup(path, "--org", demo.DEMO_SLUG)
+    backup(path, "--org", demo_data.DEMO_SLUG)
 
-    demo.demo_delete()  # the organisation and the people who belonged to it alone
+    demo_builder.demo_delete()  # the organisation and the people who belonged to it alone
     assert not Organization.objects.filter(pk=org_id).exists()
-    assert not User.objects.filter(email=demo.DEMO_OWNER_EMAIL).exists()
+    assert not User.objects.filter(email=demo_data.DEMO_OWNER_EMAIL).exists()
     restore(path)
 
     assert rows_of([org_id]) == before
     assert people_of([org_id]) == people
     client = Client()
     response = client.post(
-        "/login/", {"username": demo.DEMO_OWNER_EMAIL, "password": demo.DEMO_PASSWORD}
+        "/login/", {"username": demo_data.DEMO_OWNER_EMAIL, "password": demo_data.DEMO_PASSWORD}
     )
     assert response.status_code == 302
     objective = Objective.objects.filter(organization_id=org_id).first()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tandem import demo
+from tandem.demo import builder as demo_builder
 from tandem.kpis.models import KPI, Promotion
 from tandem.okrs.models import Cycle
 from tests.conftest import PASSWORD
@@ -25,8 +25,8 @@ RED_KPI = "Report turnaround time (days)"
 
 
 @pytest.fixture
-def northwind(transactional_db: None) -> demo.DemoSummary:
-    summary = demo.demo_load(password=PASSWORD)
+def northwind(transactional_db: None) -> demo_builder.DemoSummary:
+    summary = demo_builder.demo_load(password=PASSWORD)
     organization = summary.organization
     quarter = Cycle.objects.select_related("organization").get(
         organization=organization, kind=Cycle.Kind.QUARTER, state=Cycle.State.ACTIVE
@@ -37,7 +37,7 @@ def northwind(transactional_db: None) -> demo.DemoSummary:
 
 
 def test_the_demo_owner_sees_the_watermelon_on_the_health_page(
-    page: Any, live_server: Any, northwind: demo.DemoSummary, log_in: Any
+    page: Any, live_server: Any, northwind: demo_builder.DemoSummary, log_in: Any
 ) -> None:
     log_in(northwind.owner)
 
@@ -61,7 +61,7 @@ def test_the_demo_owner_sees_the_watermelon_on_the_health_page(
 
 
 def test_the_demo_owner_promotes_the_red_kpi_and_finds_its_objective_on_the_team_page(
-    page: Any, live_server: Any, northwind: demo.DemoSummary, log_in: Any
+    page: Any, live_server: Any, northwind: demo_builder.DemoSummary, log_in: Any
 ) -> None:
     red = KPI.objects.get(organization=northwind.organization, name=RED_KPI)
     log_in(northwind.owner)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tandem import demo
 from tandem.accounts.models import User
+from tandem.demo import builder as demo_builder
 from tandem.kpis.models import KPI
 from tandem.okrs.models import Objective
 from tests.conftest import PASSWORD
@@ -26,8 +26,8 @@ AUDIT_CODE = re.compile(r"\b[a-z_]+\.(create|update|delete|correct|score|link_kp
 
 
 @pytest.fixture
-def northwind(transactional_db: None) -> demo.DemoSummary:
-    return demo.demo_load(password=PASSWORD)
+def northwind(transactional_db: None) -> demo_builder.DemoSummary:
+    return demo_builder.demo_load(password=PASSWORD)
 
 
 def _log_in(page: Any, live_server: Any, email: str) -> None:
@@ -39,7 +39,7 @@ def _log_in(page: Any, live_server: Any, email: str) -> None:
 
 
 def test_history_pages_show_no_audit_codes_and_no_stored_decimals(
-    page: Any, live_server: Any, northwind: demo.DemoSummary
+    page: Any, live_server: Any, northwind: demo_builder.DemoSummary
 ) -> None:
     _log_in(page, live_server, northwind.owner.email)
     org = northwind.organization
@@ -71,7 +71,7 @@ def test_history_pages_show_no_audit_codes_and_no_stored_decimals(
 
 
 def test_home_carries_the_team_pages_signals_and_each_badge_explains_itself(
-    page: Any, live_server: Any, northwind: demo.DemoSummary
+    page: Any, live_server: Any, northwind: demo_builder.DemoSummary
 ) -> None:
     # Priya leads product: her teams' objectives include the demo's watermelon.
     priya = User.objects.get(email="priya@northwind.example")
@@ -106,7 +106,7 @@ def test_home_carries_the_team_pages_signals_and_each_badge_explains_itself(
 
 
 def test_on_a_phone_no_page_scrolls_sideways(
-    page: Any, live_server: Any, northwind: demo.DemoSummary
+    page: Any, live_server: Any, northwind: demo_builder.DemoSummary
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     _log_in(page, live_server, northwind.owner.email)

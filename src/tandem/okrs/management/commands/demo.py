@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tandem.accounts.management.errors import command_error
-from tandem.demo import DEMO_NAME, DEMO_PASSWORD, demo_load
+from tandem.demo.builder import demo_load
+from tandem.demo.data import DEMO_NAME, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
