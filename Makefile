@@ -8,7 +8,7 @@ export TANDEM_DATA_DIR ?= $(CURDIR)/var
 # Test processes: the suite runs in parallel, one process per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo install test lint typecheck pytest chromium bench loadbench backtest clean
+.PHONY: demo install test lint typecheck pytest chromium bench loadbench bench-replica backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ bench: install $(LOAD_VENV)/.installed
 # Only the API under load (bench/loadtest.py): Locust against `tandem serve`.
 loadbench: install $(LOAD_VENV)/.installed
 	$(BIN)/python bench/run.py --scale $(SCALE) --only api_load
+
+# The same pages read from a streaming PostgreSQL replica beside the primary alone
+# (docs/operations.md, "Measured"); starts and stops both servers (needs root or
+# TANDEM_CI_PG_USER, as scripts/ci-distributed).
+bench-replica: install
+	scripts/ci-distributed --bench --scale $(SCALE)
 
 # How good the key-result and KPI forecasts are (docs/insights.md): their tables, under a minute;
 # it fails when a forecast misses its targets.

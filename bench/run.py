@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a scratch database to use instead of a fresh SQLite file (default DATABASE_URL)",
     )
     parser.add_argument(
+        "--replica-database-url",
+        default="",
+        help="a streaming replica of --database-url: time pages read from it beside the "
+        "primary alone (bench/replica.py)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="keep the SQLite database here instead of a temporary directory",
@@ -79,6 +85,10 @@ def _setup_django(args: argparse.Namespace, data_dir: Path) -> None:
         os.environ["DATABASE_URL"] = args.database_url
     else:
         os.environ.pop("DATABASE_URL", None)
+    if args.replica_database_url:
+        os.environ["TANDEM_REPLICA_DATABASE_URL"] = args.replica_database_url
+    else:
+        os.environ.pop("TANDEM_REPLICA_DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -183,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         _setup_django(args, data_dir)
+        if args.replica_database_url:
+            from bench import replica
+
+            return replica.bench(args, data_dir, say)
         return _bench(args, data_dir, say)
     finally:
         if temporary:
