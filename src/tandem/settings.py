@@ -12,6 +12,7 @@
 | TANDEM_REPLICA_RETRY_SECONDS | a replica found down is tried again after this long | 10 |
 | TANDEM_LOG_LEVEL | DEBUG, INFO, WARNING, ERROR or CRITICAL | INFO |
 | TANDEM_TASKS_BACKEND | database, rq (with TANDEM_REDIS_URL) or immediate | database |
+| TANDEM_CACHE_URL | Redis for the per-organisation cache (tandem.accounts.orgcache) | in memory |
 | TANDEM_OUTBOUND_ALLOWED_HOSTS | private hosts or networks pulls and webhooks may call | none |
 | TANDEM_OIDC_CLIENT_ID (and TANDEM_OIDC_*) | single sign-on through OpenID Connect | off |
 
@@ -173,6 +174,26 @@ if env_str("TANDEM_REPLICA_DATABASE_URL", ""):
 # a replica found down is tried again after this long.
 TANDEM_REPLICA_PIN_SECONDS = env_int("TANDEM_REPLICA_PIN_SECONDS", 5, minimum=1)
 TANDEM_REPLICA_RETRY_SECONDS = env_int("TANDEM_REPLICA_RETRY_SECONDS", 10, minimum=1)
+
+# What is per organisation and rarely changes (tandem.accounts.orgcache): in each
+# process's memory by default, or shared in Redis with TANDEM_CACHE_URL. Entries are
+# filed under a token read from the database, so both stay right across processes.
+_cache_url = env_str("TANDEM_CACHE_URL", "")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"TANDEM_CACHE_URL={_cache_url!r} is not a Redis URL; use redis://host:port/db."
+    )
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tandem",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -8,6 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the sign-in signal receivers (timeouts and failed-login counting).
-        from tandem.accounts import security, tasks  # noqa: F401
+        from tandem.accounts import orgcache, security, tasks  # noqa: F401
 
         tasks.connect()
+        # Retire the per-organisation cache when a team or the organisation changes.
+        orgcache.connect()

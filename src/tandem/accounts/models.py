@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 import zoneinfo
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -78,6 +79,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+def new_cache_version() -> int:
+    """A fresh, unguessable cache token: random rather than counted, so that a token
+    once used never comes back (a stale copy of the organisation saved in full, or a
+    new organisation given a deleted one's id, would otherwise find old entries)."""
+    return secrets.randbits(62)
+
+
 class Organization(models.Model):
     """The tenant: every other row belongs to exactly one organisation."""
 
@@ -123,6 +131,9 @@ class Organization(models.Model):
     # Off: its people sign in through single sign-on only (tandem.accounts.oidc); it has
     # no effect while single sign-on is not set up, so nobody is ever locked out.
     password_sign_in = models.BooleanField(default=True)
+    # What the per-organisation cache holds (tandem.accounts.orgcache) is filed under
+    # this token, drawn afresh whenever the organisation or one of its teams changes.
+    cache_version = models.BigIntegerField(default=new_cache_version, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

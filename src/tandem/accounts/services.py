@@ -826,6 +826,9 @@ def organization_update(
         )
     for name in changes:
         setattr(organization, name, getattr(locked, name))
+    # Saving drew a new cache token (tandem.accounts.orgcache): the copy in hand reads
+    # the new words and settings for the rest of the request.
+    organization.cache_version = locked.cache_version
     return locked
 
 

@@ -23,6 +23,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Organization, Team
+from tandem.accounts.orgcache import TeamName
 from tandem.domain import health as hm
 from tandem.domain import kpi_rules
 from tandem.domain import periods as pm
@@ -48,7 +49,7 @@ def org_today(organization: Organization) -> dt.date:
 def kpi_list(
     *,
     organization: Organization,
-    team: Team | None = None,
+    team: Team | TeamName | None = None,
     tag: str | None = None,
     include_archived: bool = False,
 ) -> QuerySet[KPI]:
@@ -58,7 +59,7 @@ def kpi_list(
     if not include_archived:
         kpis = kpis.filter(is_active=True)
     if team is not None:
-        kpis = kpis.filter(owner_team=team)
+        kpis = kpis.filter(owner_team_id=team.pk)
     if tag:
         kpis = kpis.filter(tags__name=tag)
     return kpis.prefetch_related(Prefetch("tags", queryset=KPITag.objects.order_by("name")))
@@ -394,7 +395,7 @@ def scorecard(
     organization: Organization,
     granularity: pm.Frequency | str = pm.Frequency.WEEKLY,
     periods: int = 13,
-    team: Team | None = None,
+    team: Team | TeamName | None = None,
     tag: str | None = None,
     today: dt.date | None = None,
     with_tags: bool = True,

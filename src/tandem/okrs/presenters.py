@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from tandem.accounts.models import Organization, Team, User
+from tandem.accounts.orgcache import TeamName
 from tandem.domain.scoring import Band, Kind, band
 from tandem.domain.scoring import score as score_of
 from tandem.domain.status import Status, live_status
@@ -72,7 +73,7 @@ class Group:
 
     key: str
     title: str
-    team: Team | None = None
+    team: Team | TeamName | None = None
     person: User | Owner | None = None
     depth: int = 0
     # Objectives, or on the tree their rows (selectors.ObjectiveRow).
@@ -166,7 +167,7 @@ def group_key(objective: Objective | ObjectiveRow) -> str:
 
 
 def groups(
-    objectives: Iterable[Objective | ObjectiveRow], *, teams: Sequence[Team]
+    objectives: Iterable[Objective | ObjectiveRow], *, teams: Sequence[Team | TeamName]
 ) -> dict[str, Group]:
     """A group per team that owns objectives, in org-chart order, then one per person
     owning objectives, by name. Each group holds its own objectives."""
@@ -200,7 +201,7 @@ def grouped_cards(
     *,
     organization: Organization,
     cycle: Cycle,
-    teams: Sequence[Team],
+    teams: Sequence[Team | TeamName],
     can_adjust: Callable[[Objective], bool] | None = None,
 ) -> tuple[list[Card], list[Group]]:
     """The objectives' cards, and their groups (:func:`groups`) holding those cards with

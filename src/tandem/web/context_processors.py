@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from tandem.accounts.models import Membership, Team
-from tandem.terms import terms_of
+from tandem.accounts.orgcache import org_terms
 
 CONFIDENCE_SCALE = tuple(range(1, 11))
 
@@ -71,7 +71,7 @@ def tandem(request: HttpRequest) -> dict[str, Any]:
         "membership": getattr(request, "membership", None),
         "nav_teams": Team.objects.none(),
         "nav_memberships": Membership.objects.none(),
-        "terms": terms_of(organization),
+        "terms": org_terms(organization),
         "nav_section": "",
         "nav_team": "",
         # The check-in's confidence control: one choice per level.
