@@ -50,7 +50,7 @@ class Pending(Exception):
 # Targets of issue 7 (full scale, SQLite, 2 cores): median in ms, and ratio to baseline.
 TARGETS: dict[str, tuple[float | None, float | None]] = {
     "team_page": (50, 3),
-    "tree": (1000, 3),
+    "tree": (500, 3),  # 1 s before the tree was read as rows
     "home_page": (50, 3),  # issue 7 sets none; held to the team page's
     "checkin": (20, None),
     "checkin_tiny": (20, None),
