@@ -30,8 +30,7 @@ from tandem.accounts.forms import (
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Invitation, Membership, Organization, User
 from tandem.audit.models import Source
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
+from tandem.pages import apply_service_errors, org_view
 
 UNPROCESSABLE = 422
 GONE = 410

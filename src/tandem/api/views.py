@@ -15,7 +15,7 @@ from tandem.accounts.models import Membership, Organization
 from tandem.api.models import ApiToken, Scope
 from tandem.api.services import api_token_create, api_token_revoke
 from tandem.audit.models import Source
-from tandem.web.decorators import org_view
+from tandem.pages import org_view
 
 
 class TokenForm(forms.Form):

@@ -26,8 +26,7 @@ from tandem.integrations.pulls import (
 )
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
+from tandem.pages import apply_service_errors, org_view
 
 MANAGERS = {Role.OWNER, Role.ADMIN}
 

@@ -15,8 +15,7 @@ from tandem.notifications import selectors, services
 from tandem.notifications.forms import PreferenceForm, ReminderSettingsForm
 from tandem.notifications.models import ReminderSettings
 from tandem.notifications.tasks import send_test_reminder
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
+from tandem.pages import apply_service_errors, org_view
 
 UNPROCESSABLE = 422
 

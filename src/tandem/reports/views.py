@@ -20,11 +20,10 @@ from tandem.accounts.models import Membership, Organization, User
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
 from tandem.okrs import selectors as okr_selectors
+from tandem.pages import apply_service_errors, org_view
 from tandem.reports import pdf, permissions, selectors, services, spreadsheets
 from tandem.reports.forms import PlanForm
 from tandem.terms import terms_of
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
 
 # The scorecard page's own reading of its filters: the files show the same columns.
 

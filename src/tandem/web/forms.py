@@ -2,7 +2,7 @@
 
 The rules themselves (a target different from the baseline, a closed cycle, a
 stale version) live in the services; their ``ValidationError`` is mapped back
-onto the field it names with :func:`apply_service_errors`.
+onto the field it names with :func:`tandem.pages.apply_service_errors`.
 """
 
 from __future__ import annotations
@@ -26,24 +26,6 @@ class LoginForm(AuthenticationForm):
         label="E-mail",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
-
-
-def apply_service_errors(
-    form: forms.Form, error: ValidationError, *, aliases: dict[str, str] | None = None
-) -> None:
-    """Put each message of a service's ``ValidationError`` next to the field it names.
-
-    A name the form does not show (``__all__``, ``version``, ``organization``) becomes
-    an error of the whole form, so no message is ever lost.
-    """
-    aliases = aliases or {}
-    visible = {name for name, field in form.fields.items() if not field.widget.is_hidden}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages in error.message_dict.items():
-        name = aliases.get(field, field)
-        form.add_error(name if name in visible else None, messages)
 
 
 def _user_label(user: User) -> str:

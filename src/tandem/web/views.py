@@ -37,8 +37,8 @@ from tandem.insights.selectors import objective_signals
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.pages import apply_service_errors, org_view
 from tandem.web import charts, insights
-from tandem.web.decorators import org_view
 from tandem.web.forms import (
     AlignmentForm,
     CheckInForm,
@@ -46,7 +46,6 @@ from tandem.web.forms import (
     KeyResultForm,
     KeyResultFormSet,
     ObjectiveForm,
-    apply_service_errors,
 )
 
 UNPROCESSABLE = 422

@@ -23,7 +23,7 @@ from tandem.accounts.models import Membership, Organization, Role
 from tandem.audit import selectors
 from tandem.audit.models import AuditEvent, Source
 from tandem.audit.wording import tell
-from tandem.web.decorators import org_view
+from tandem.pages import org_view
 
 AUDIT_ROLES = {Role.OWNER, Role.ADMIN}
 # Spreadsheets run a cell that starts with one of these as a formula.

@@ -18,8 +18,8 @@ from tandem.access.permissions import viewer_of
 from tandem.accounts.models import Membership, Organization
 from tandem.domain import calibration as maths
 from tandem.insights.calibration import GroupCalibration, calibration_report
+from tandem.pages import org_view
 from tandem.web.charts import sparkline
-from tandem.web.decorators import org_view
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from tandem.domain.coach import Finding, KeyResultDraft, KeyResultKind, Objectiv
 from tandem.domain.scoring import Kind
 from tandem.okrs import selectors
 from tandem.okrs.models import Objective
+from tandem.pages import org_view
 from tandem.web import insights
-from tandem.web.decorators import org_view
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,7 @@ from tandem.okrs.tree import (
     mean,
     summarize_scores,
 )
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
+from tandem.pages import apply_service_errors, org_view
 
 UNPROCESSABLE = 422
 

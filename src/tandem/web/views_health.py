@@ -27,8 +27,7 @@ from tandem.kpis import services as kpi_services
 from tandem.kpis.models import KPI, ObjectiveKPI
 from tandem.okrs import selectors as okr_selectors
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
+from tandem.pages import apply_service_errors, org_view
 
 UNPROCESSABLE = 422
 PERIOD_NAMES = {

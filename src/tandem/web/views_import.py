@@ -23,7 +23,7 @@ from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.integrations import files, sheets
 from tandem.integrations.files import FileError, Table
-from tandem.web.decorators import org_view
+from tandem.pages import org_view
 
 UNPROCESSABLE = 422
 SESSION_KEY = "tandem_import"

@@ -44,11 +44,10 @@ from tandem.kpis import services as kpis
 from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
 from tandem.kpis.models import KPI, Source
 from tandem.okrs import selectors as okr_selectors
+from tandem.pages import apply_service_errors, org_view
 from tandem.terms import Terms, terms_of
 from tandem.validation import decimal_field
 from tandem.web import charts
-from tandem.web.decorators import org_view
-from tandem.web.forms import apply_service_errors
 from tandem.web.forms_kpis import (
     SERVICE_ALIASES,
     KPICreateForm,

@@ -12,7 +12,7 @@ from tandem.access import permissions
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization
 from tandem.domain.coach import RULES
-from tandem.web.decorators import org_view
+from tandem.pages import org_view
 from tandem.web.forms_settings import OrganizationSettingsForm
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization, Role
 from tandem.audit.models import Source
-from tandem.web.decorators import org_view
+from tandem.pages import org_view
 from tandem.webhooks import selectors, services, tasks
 from tandem.webhooks.models import Event, Subscription
 
