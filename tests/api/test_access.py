@@ -4,6 +4,7 @@ only KPIs, and a viewer changes nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from tandem.api.api import api as api_v1
 from tandem.api.services import api_token_create
 from tandem.audit.models import AuditEvent
 from tandem.integrations import pulls
+from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI
 from tandem.okrs import services as okrs
+from tandem.reports import services as reports
 from tandem.webhooks import services as webhooks
 from tests.api.conftest import Api, Tokens, assert_problem, this_week
 from tests.conftest import Cast
@@ -112,6 +115,11 @@ def _body(cast: Cast, method: str, path: str) -> Any:
         ("post", "/measurements/bulk"): {
             "rows": [{"kpi": "churn-rate", "period_start": week, "value": 1}]
         },
+        ("post", "/kpis/{kpi_id}/promote"): {"cycle": cast.cycle.pk, "target": "2"},
+        ("post", "/kpis/{kpi_id}/demote"): {"note": "Back on target."},
+        ("post", "/objectives/{objective_id}/kpis"): {"kpi": _kpi_id(cast), "role": "guardrail"},
+        ("put", "/key-results/{key_result_id}/kpi"): {"kpi": _kpi_id(cast)},
+        ("put", "/plan"): {"purpose": "Keep every client's IT running."},
     }
     bodies.update(
         {
@@ -132,12 +140,17 @@ def _body(cast: Cast, method: str, path: str) -> Any:
     return bodies.get((method, path))
 
 
+def _kpi_id(cast: Cast) -> int | None:
+    found = KPI.objects.filter(organization=cast.org, key="churn-rate").first()
+    return found.pk if found is not None else None
+
+
 def _call(api: Api, method: str, path: str, ids: dict[str, int], token: str, body: Any) -> Any:
     return api.call(method, path.format(**ids), as_=token, body=body)
 
 
 def test_every_operation_is_listed_here() -> None:
-    assert len(OPERATIONS) == 70
+    assert len(OPERATIONS) == 79
 
 
 @pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if "{" in op[1]])
@@ -199,7 +212,7 @@ def test_measurements_token_reaches_only_kpis_and_measurements(
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_owner_with_write_token_succeeds_everywhere(
-    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], method: str, path: str
+    api: Api, cast: Cast, tokens: Tokens, ids: dict[str, int], kpi: KPI, method: str, path: str
 ) -> None:
     body = _body(cast, method, path)
     if (method, path) == ("post", "/alignments"):
@@ -213,5 +226,16 @@ def test_owner_with_write_token_succeeds_everywhere(
         ids = {**ids, "team_id": empty.pk}
     if (method, path) == ("put", "/objectives/{objective_id}/score"):
         okrs.cycle_close(cycle=cast.cycle, by=cast.owner)  # scores are set at the close
+    if path.startswith("/kpis/{kpi_id}/") and path.endswith(("promote", "demote", "promotions")):
+        # A KPI is promoted from its latest value; demoted once promoted.
+        kpis.measurement_record(kpi=kpi, period_start=this_week(cast.org, 2), value="5", by=None)
+        if not path.endswith("promote"):
+            kpis.kpi_promote(
+                kpi=KPI.objects.get(pk=kpi.pk), cycle=cast.cycle, target=Decimal(2), by=None
+            )
+    if (method, path) == ("delete", "/objectives/{objective_id}/kpis/{kpi_id}"):
+        kpis.objective_link_kpi(objective=cast.objective, kpi=kpi, by=None)
+    if (method, path) == ("get", "/plan"):
+        reports.strategic_plan_save(organization=cast.org, purpose="Run IT well.", by=None)
     response = _call(api, method, path, ids, tokens.owner, body)
     assert response.status_code in {200, 201, 202, 204}, response.content

@@ -31,6 +31,7 @@ from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, ObjectiveKPI
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Alignment, Cycle, Initiative, KeyResult, Objective
+from tandem.reports.services import strategic_plan_save
 from tests.conftest import build_cast
 
 ROLES = ("owner", "admin", "editor", "member", "viewer")
@@ -145,7 +146,26 @@ def _extras(world: World) -> None:
     # The first day of this week (the organisation's weeks start on Monday): a weekly
     # KPI's period.
     today = org.today()
-    world.extra["week"] = (today - dt.timedelta(days=today.weekday())).isoformat()
+    monday = today - dt.timedelta(days=today.weekday())
+    world.extra["week"] = monday.isoformat()
+    # A KPI of Sales far from its target, to promote or link; another already promoted.
+    last_week = monday - dt.timedelta(days=7)
+    for name, extra in (("Win rate", "promotable"), ("Uptime", "promoted")):
+        made = kpis.kpi_create(
+            organization=org, name=name, owner_team=world.team, target="100", by=owner
+        )
+        kpis.measurement_record(kpi=made, period_start=last_week, value="40", by=owner)
+        world.extra[extra] = KPI.objects.get(pk=made.pk)
+    kpis.kpi_promote(kpi=world.promoted, cycle=world.cycle, by=owner)
+    # The strategic plan, in both organisations: each reads its own.
+    world.extra["plan"] = strategic_plan_save(
+        organization=org, by=owner, purpose="Keep every client's IT running."
+    )
+    strategic_plan_save(
+        organization=world.other_org,
+        by=world.people["outsider"],
+        purpose="Globex's own purpose.",
+    )
 
 
 def build_world() -> World:

@@ -353,6 +353,33 @@ OPERATIONS: list[Op] = [
         lambda w: {"objective_id": w.closed_objective.pk},
         body=lambda w: {"score": "0.5", "reason": "Signed after the close."},
     ),
+    Op("promotion_list", EVERYONE, lambda w: {"kpi_id": w.promoted.pk}),
+    Op(
+        "kpi_promote",
+        EDITORS,
+        lambda w: {"kpi_id": w.promotable.pk},
+        body=lambda w: {"cycle": w.cycle.pk},
+    ),
+    Op("kpi_demote", EDITORS, lambda w: {"kpi_id": w.promoted.pk}, body=lambda w: {}),
+    Op("objective_kpi_list", EVERYONE, objective_id),
+    Op(
+        "objective_kpi_new",
+        WRITERS,
+        objective_id,
+        body=lambda w: {"kpi": w.promotable.pk, "role": "indicator"},
+    ),
+    Op(
+        "objective_kpi_remove",
+        WRITERS,
+        lambda w: {"objective_id": w.objective.pk, "kpi_id": w.kpi.pk},
+    ),
+    Op("key_result_kpi_set", WRITERS, key_result_id, body=lambda w: {"kpi": w.kpi.pk}),
+    Op("plan_read", EVERYONE),
+    Op(
+        "plan_save",
+        ADMINS,
+        body=lambda w: {"purpose": "Run IT for every client.", "version": w.plan.version},
+    ),
     Op("cycle_start", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
     Op("cycle_finish", EDITORS, lambda w: {"cycle_id": w.cycle.pk}),
     Op(

@@ -24,8 +24,10 @@ from tandem.api.auth import TokenAuth
 from tandem.api.routes_admin import router as admin_router
 from tandem.api.routes_integrations import router as integrations_router
 from tandem.api.routes_kpis import router as kpis_router
+from tandem.api.routes_links import router as links_router
 from tandem.api.routes_okrs import router as okrs_router
 from tandem.api.routes_org import router as org_router
+from tandem.api.routes_plan import router as plan_router
 
 
 class DecimalParser(Parser):
@@ -120,3 +122,5 @@ api.add_router("/", okrs_router)
 api.add_router("/", kpis_router)
 api.add_router("/", admin_router)
 api.add_router("/", integrations_router)
+api.add_router("/", links_router)
+api.add_router("/", plan_router)

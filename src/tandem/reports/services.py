@@ -146,8 +146,11 @@ def strategic_plan_save(
         if plan is not None and version is not None and version != plan.version:
             raise ValidationError(
                 {
-                    "version": "Someone saved the plan while you were editing it; reload the "
-                    "page to see their changes, then edit again."
+                    "version": ValidationError(
+                        "Someone saved the plan while you were editing it; reload the "
+                        "page to see their changes, then edit again.",
+                        code="conflict",
+                    )
                 }
             )
         if plan is None:
