@@ -136,7 +136,7 @@ class ObjectivePatch(Schema):
 
 
 class ScoreIn(Schema):
-    score: Decimal = Field(description="0.0 to 1.0, in steps of 0.1.")
+    score: DecimalIn = Field(description="0.0 to 1.0, in steps of 0.1.")
     reason: str = Field("", description="Required when the score differs from the computed one.")
 
 
