@@ -86,3 +86,54 @@ def test_without_a_replica_everything_stays_on_one_database(tmp_path):
     assert seen["routers"] == []
     assert seen["aliases"] == ["default"]
     assert seen["replica_before"] is True
+
+
+WRITE_ON_PRIMARY_ONLY = """
+import shutil, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connections
+from tandem.accounts.models import Organization
+
+call_command("migrate", verbosity=0)
+connections.close_all()
+shutil.copyfile(sys.argv[1], sys.argv[2])
+Organization.objects.create(name="Not Replicated Ltd", slug="not-replicated")
+"""
+READ = (
+    "from tandem.accounts.models import Organization; "
+    "print(Organization.objects.filter(slug='not-replicated').exists())"
+)
+
+
+def test_commands_read_from_the_primary(tmp_path):
+    primary_file, replica_file = tmp_path / "primary.sqlite3", tmp_path / "replica.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        TANDEM_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{primary_file}",
+        TANDEM_REPLICA_DATABASE_URL=f"sqlite:///{replica_file}",
+        PYTHONPATH=str(ROOT),
+    )
+
+    def run(*command: str) -> str:
+        completed = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        return completed.stdout.strip().splitlines()[-1]
+
+    run(
+        sys.executable,
+        "-c",
+        WRITE_ON_PRIMARY_ONLY + "print('ok')",
+        str(primary_file),
+        str(replica_file),
+    )
+    # A plain process reads from the replica, which has not received the row...
+    run_django = f"import django; django.setup(); {READ}"
+    assert run(sys.executable, "-c", run_django) == "False"
+    # ...a tandem command, run right after the one that wrote, reads from the primary.
+    assert run(str(Path(sys.executable).parent / "tandem"), "shell", "-c", READ) == "True"

@@ -13,6 +13,8 @@ import sys
 # Words people type for commands whose Python names cannot be them: ``import`` is a
 # keyword, and Django would look for a module named ``import``.
 ALIASES = {"import": "importfile", "export": "exportfile", "bench-data": "bench_data"}
+# The commands that answer people's requests, whose reads may go to a read replica.
+SERVING = {"serve", "runserver"}
 
 
 def _make_data_dir() -> None:
@@ -41,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(client.main(args[2:]))
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
+    if len(args) > 1 and args[1] not in SERVING:
+        # Any other command reads from the primary: a script's next command must see
+        # what the one before it wrote, however far a read replica lags.
+        from tandem import dbrouter
+
+        dbrouter.pin_process_to_primary()
     _make_data_dir()
     execute_from_command_line(args)
 
