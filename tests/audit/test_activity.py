@@ -77,3 +77,36 @@ def test_the_kpi_page_shows_its_values_and_targets_history(cast: Cast, client_fo
     )
     assert "measurement.create" not in activity
     assert 'href="/audit/"' in activity
+
+
+def test_the_kpi_page_tells_each_batch_with_its_sender_token_and_periods(cast: Cast, client_for):
+    from tandem.api.services import api_token_create
+    from tandem.integrations.ingest import measurements_ingest
+
+    kpi = kpis.kpi_create(organization=cast.org, name="Net promoter score", by=cast.editor)
+    token, _ = api_token_create(
+        user=cast.editor,
+        organization=cast.org,
+        name="Nightly sync",
+        scope="measurements",
+        expires_on=None,
+        by=cast.editor,
+    )
+    today = dt.date(2026, 11, 15)
+    weeks = ["2026-11-02", "2026-11-09"]
+    rows = [{"kpi": kpi.key, "period_start": w, "value": "1"} for w in weeks]
+    measurements_ingest(organization=cast.org, rows=rows, by=cast.editor, token=token, today=today)
+    rows = [{"kpi": kpi.key, "period_start": weeks[0], "value": "2"}]
+    measurements_ingest(
+        organization=cast.org, rows=rows, by=cast.owner, source="import", today=today
+    )
+    page = client_for(cast.admin).get(f"/kpis/{kpi.pk}/").content.decode()
+    activity = page[page.index('id="activity-heading"') :]
+    assert (
+        "Editor Person sent 2 values (2 new) of 1 KPI for the periods from 2 Nov 2026 "
+        "to 9 Nov 2026 through the API with the token “Nightly sync”"
+    ) in activity
+    assert (
+        "Olivia Owner sent 1 value (1 correction) of 1 KPI for the period of 2 Nov 2026 "
+        "through a file import"
+    ) in activity

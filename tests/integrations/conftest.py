@@ -14,7 +14,13 @@ from django.db import models
 
 from tandem.audit.models import AuditEvent
 from tandem.kpis import services as kpis
-from tandem.kpis.models import KPI, Measurement, MeasurementRevision, ObjectiveKPI
+from tandem.kpis.models import (
+    KPI,
+    Measurement,
+    MeasurementBatch,
+    MeasurementRevision,
+    ObjectiveKPI,
+)
 from tandem.okrs.models import Alignment, CheckIn, Initiative, KeyResult, Objective
 from tests.conftest import Cast
 
@@ -26,6 +32,7 @@ WEEK_2 = dt.date(2026, 5, 11)
 WRITTEN_MODELS: list[type[models.Model]] = [
     KPI,
     Measurement,
+    MeasurementBatch,
     MeasurementRevision,
     ObjectiveKPI,
     Objective,

@@ -41,7 +41,10 @@ def test_a_csv_of_measurements_is_imported_by_kpi_key_or_name(cast: Cast, revenu
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     assert Measurement.objects.get(kpi=churn).note == "after the price change"
     assert Measurement.objects.get(kpi=revenue).source == "import"
-    assert AuditEvent.objects.filter(action="measurement.create", source="import").count() == 2
+    (event,) = AuditEvent.objects.filter(action="measurement.batch", source="import")
+    assert event.after is not None
+    assert event.after["created"] == 2
+    assert sorted(event.after["kpis"]) == sorted([revenue.pk, churn.pk])
 
 
 def test_an_xlsx_of_measurements_with_real_dates_and_numbers_is_imported(cast: Cast, revenue):

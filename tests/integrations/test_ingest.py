@@ -8,7 +8,7 @@ import pytest
 
 from tandem.audit.models import AuditEvent
 from tandem.integrations.ingest import IngestError, measurements_ingest
-from tandem.kpis.models import KPI, Measurement, MeasurementRevision
+from tandem.kpis.models import KPI, Measurement, MeasurementBatch, MeasurementRevision
 from tests.conftest import Cast
 from tests.integrations.conftest import TODAY, WEEK_1, WEEK_2, D, row_counts
 
@@ -32,9 +32,11 @@ def test_a_batch_creates_values_by_key_and_by_id_and_counts_them(cast: Cast, rev
     assert Measurement.objects.get(kpi=revenue, period_start=WEEK_2).note == "good week"
     revenue.refresh_from_db()
     assert (revenue.latest_period, revenue.latest_value) == (WEEK_2, D(120))
-    creates = AuditEvent.objects.filter(action="measurement.create", source="api")
-    assert creates.count() == 3
-    assert creates.filter(actor=cast.editor).count() == 3
+    # One audit event for the batch, not one per value.
+    (event,) = AuditEvent.objects.filter(action__startswith="measurement.")
+    assert (event.action, event.source, event.actor) == ("measurement.batch", "api", cast.editor)
+    assert event.after is not None
+    assert (event.after["created"], sorted(event.after["kpis"])) == (3, [revenue.pk, churn.pk])
 
 
 def test_the_same_batch_twice_changes_nothing_the_second_time(cast: Cast, revenue):
@@ -60,11 +62,19 @@ def test_a_new_value_for_a_period_is_a_correction_keeping_the_old_one(cast: Cast
     corrected = Measurement.objects.get(kpi=revenue, period_start=WEEK_1)
     assert (corrected.value, corrected.version, corrected.source) == (D(90), 2, "import")
     assert list(MeasurementRevision.objects.values_list("value", flat=True)) == [D(100)]
-    event = AuditEvent.objects.get(action="measurement.correct")
+    first, second = MeasurementBatch.objects.order_by("pk")
+    assert corrected.batch == second
+    # The old value keeps the batch that sent it; the new one, the batch that corrected it.
+    assert MeasurementRevision.objects.get().batch == first
+    event = AuditEvent.objects.get(action="measurement.batch", target_id=second.pk)
     assert event.source == "import"
-    assert event.before is not None
+    assert event.before is None
     assert event.after is not None
-    assert (event.before["value"], event.after["value"]) == ("100.0000", "90.0000")
+    assert (event.after["created"], event.after["updated"]) == (1, 1)
+    assert (event.after["first_period"], event.after["last_period"]) == (
+        WEEK_1.isoformat(),
+        WEEK_2.isoformat(),
+    )
 
 
 def test_every_bad_row_is_listed_with_its_index_and_field_and_nothing_is_written(
@@ -156,7 +166,8 @@ def test_ten_thousand_values_go_in_with_a_bounded_number_of_queries_and_again_ch
         result = ingest(cast, rows)
     assert result.created == 10_000
     assert Measurement.objects.count() == 10_000
-    assert AuditEvent.objects.filter(action="measurement.create").count() == 10_000
+    (event,) = AuditEvent.objects.filter(action__startswith="measurement.")
+    assert Measurement.objects.filter(batch_id=event.target_id).count() == 10_000
     assert KPI.objects.get(key="daily-3").latest_period == TODAY
     before = row_counts()
     with django_assert_max_num_queries(5):
@@ -165,13 +176,74 @@ def test_ten_thousand_values_go_in_with_a_bounded_number_of_queries_and_again_ch
     assert row_counts() == before
 
 
-def test_a_bulk_created_value_is_audited_exactly_as_one_recorded_by_hand(cast: Cast, revenue):
-    from tandem.audit.services import snapshot
+def test_a_batch_is_one_audit_event_naming_who_sent_it_when_and_what_it_wrote(
+    cast: Cast, revenue, churn
+):
+    from tandem.api.services import api_token_create
 
-    ingest(cast, [{"kpi": "revenue", "period_start": WEEK_1, "value": "1,250.5", "note": "n"}])
+    token, _ = api_token_create(
+        user=cast.editor,
+        organization=cast.org,
+        name="Nightly sync",
+        scope="measurements",
+        expires_on=None,
+        by=cast.editor,
+    )
+    result = ingest(
+        cast,
+        [
+            {"kpi": "revenue", "period_start": WEEK_1, "value": "1,250.5", "note": "n"},
+            {"kpi": "revenue", "period_start": WEEK_2, "value": "7"},
+            {"kpi": "churn", "period_start": "2026-05-01", "value": "2.5"},
+        ],
+        token=token,
+    )
+    batch = result.batch
+    assert batch is not None
+    assert (batch.recorded_by, batch.token, batch.source) == (cast.editor, token, "api")
+    assert (batch.created, batch.updated, batch.unchanged, batch.kpi_count) == (3, 0, 0, 2)
+    assert set(Measurement.objects.filter(batch=batch)) == set(Measurement.objects.all())
+    assert {m.recorded_at for m in Measurement.objects.all()} == {batch.recorded_at}
+    event = AuditEvent.objects.get(action="measurement.batch")
+    assert (event.target_type, event.target_id) == ("measurementbatch", batch.pk)
+    assert (event.actor, event.source) == (cast.editor, "api")
+    assert event.target_repr == "3 values of 2 KPIs"
+    assert event.after == {
+        "source": "api",
+        "recorded_by_id": cast.editor.pk,
+        "token_id": token.pk,
+        "token": "Nightly sync",
+        "recorded_at": batch.recorded_at.isoformat(),
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "first_period": "2026-05-01",
+        "last_period": WEEK_2.isoformat(),
+        "kpis": sorted([revenue.pk, churn.pk]),
+    }
+
+
+def test_a_batch_that_changes_nothing_records_no_batch(cast: Cast, revenue):
+    rows = [{"kpi": "revenue", "period_start": WEEK_1, "value": "3"}]
+    ingest(cast, rows)
+    again = ingest(cast, rows)
+    assert again.batch is None
+    assert MeasurementBatch.objects.count() == 1
+    assert AuditEvent.objects.filter(action="measurement.batch").count() == 1
+
+
+def test_a_value_corrected_by_hand_leaves_its_batch_and_keeps_it_in_the_revision(
+    cast: Cast, revenue
+):
+    from tandem.kpis import services as kpis
+
+    sent = ingest(cast, [{"kpi": "revenue", "period_start": WEEK_1, "value": "3"}]).batch
+    kpis.measurement_record(kpi=revenue, period_start=WEEK_1, value="4", by=cast.owner, today=TODAY)
     measurement = Measurement.objects.get()
-    event = AuditEvent.objects.get(action="measurement.create")
-    assert (event.target_type, event.target_id) == ("measurement", measurement.pk)
-    assert event.target_repr == str(measurement)
-    assert event.after == snapshot(measurement)
-    assert event.before is None
+    assert (measurement.value, measurement.batch, measurement.recorded_by) == (
+        D(4),
+        None,
+        cast.owner,
+    )
+    revision = measurement.revisions.get()
+    assert (revision.value, revision.batch, revision.recorded_by) == (D(3), sent, cast.editor)

@@ -269,7 +269,11 @@ def measurement_bulk(
     _check_may_record(who, rows)
     try:
         result = measurements_ingest(
-            organization=who.organization, rows=rows, by=who.user, source=Source.API
+            organization=who.organization,
+            rows=rows,
+            by=who.user,
+            token=who.token,
+            source=Source.API,
         )
     except IngestError as exc:
         count = len({e["index"] for e in exc.errors})

@@ -347,8 +347,15 @@ def objective_activity(*, organization: Organization, objective: Any) -> list[En
 
 
 def kpi_activity(*, organization: Organization, kpi: Any) -> list[Entry]:
-    """A KPI's feed: itself, its targets, values, corrections and promotions."""
+    """A KPI's feed: itself, its targets, values, corrections, promotions, and the batches
+    that sent its values (a batch's event names the batch; its values point to it)."""
     scope = {"organization": organization, "kpi": kpi}
+    measurement = apps.get_model("kpis.Measurement")
+    revision = apps.get_model("kpis.MeasurementRevision")
+    batches = measurement._base_manager.filter(**scope, batch__isnull=False).values("batch_id")
+    replaced = revision._base_manager.filter(
+        organization=organization, measurement__kpi=kpi, batch__isnull=False
+    ).values("batch_id")
     return activity_for(
         organization=organization,
         target_type="kpi",
@@ -363,5 +370,6 @@ def kpi_activity(*, organization: Organization, kpi: Any) -> list[Entry]:
             "promotion": apps.get_model("kpis.Promotion")
             ._base_manager.filter(**scope)
             .values("pk"),
+            "measurementbatch": batches.order_by().union(replaced.order_by()),
         },
     )

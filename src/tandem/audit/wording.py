@@ -230,6 +230,38 @@ def _measurement(entry: Entry, terms: Terms, lookups: _Lookups) -> Told:
     return Told(entry, sentence, note=str(after.get("note") or ""))
 
 
+_THROUGH = {"api": "the API", "import": "a file import", "pull": "a scheduled pull"}
+
+
+def _batch(entry: Entry, terms: Terms) -> Told:
+    """A batch of values: how many of each outcome, of how many KPIs, over which periods,
+    through what and with which token."""
+    after: Mapping[str, Any] = entry.event.after or {}
+    created, updated = int(after.get("created") or 0), int(after.get("updated") or 0)
+    kpis = len(after.get("kpis") or [])
+    parts = [f"{created:,} new"] if created else []
+    if updated:
+        parts.append(f"{updated:,} correction{'s' if updated != 1 else ''}")
+    kpi_word = terms["kpi"] if kpis == 1 else terms["kpis"]
+    sentence = (
+        f"{_actor(entry)} sent {created + updated:,} value{'s' if created + updated != 1 else ''}"
+        f" ({', '.join(parts)}) of {kpis:,} {kpi_word}"
+    )
+    first, last = after.get("first_period"), after.get("last_period")
+    if first and last:
+        sentence += (
+            f" for the period of {_date(first)}"
+            if first == last
+            else f" for the periods from {_date(first)} to {_date(last)}"
+        )
+    through = _THROUGH.get(str(after.get("source") or ""))
+    if through:
+        sentence += f" through {through}"
+    if after.get("token"):
+        sentence += f" with the token “{after['token']}”"
+    return Told(entry, sentence)
+
+
 def _kpi_target(entry: Entry, terms: Terms) -> Told:
     after: Mapping[str, Any] = entry.event.after or {}
     name = entry.event.target_repr.split(" from ")[0]
@@ -283,6 +315,8 @@ def tell(entries: list[Entry], *, organization: Any) -> list[Told]:
         action = entry.event.action
         if action.startswith("checkin."):
             told.append(_check_in(entry, terms, lookups))
+        elif action == "measurement.batch":
+            told.append(_batch(entry, terms))
         elif action.startswith("measurement."):
             told.append(_measurement(entry, terms, lookups))
         elif action == "kpi.target":

@@ -4,20 +4,23 @@ A batch is checked whole before anything is written: one bad row rejects the bat
 and the error lists every bad row, so that a person fixing a file fixes it once. A
 good batch is written in one transaction, and sending it again changes nothing.
 
-The write path is the one of :func:`tandem.kpis.services.measurement_record` (the same
-outcomes, revisions and audit events), done in bulk: a batch of ten thousand values
-costs a bounded number of queries, not three per value.
+A batch leaves the measurements and revisions that
+:func:`tandem.kpis.services.measurement_record` would leave value by value, and one
+audit event for the whole batch instead of one per value: a
+:class:`~tandem.kpis.models.MeasurementBatch` records who sent it (person and API
+token), through what and when, every value it wrote points to it, and a revision keeps
+the batch of the value it replaced. A batch of ten thousand values costs the same few
+queries as a batch of ten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import Context, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -27,7 +30,7 @@ from django.utils import timezone
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
 from tandem.events import KPIValueChanging, watched
-from tandem.kpis.models import KPI, Measurement, MeasurementRevision, Source
+from tandem.kpis.models import KPI, Measurement, MeasurementBatch, MeasurementRevision, Source
 from tandem.kpis.selectors import org_today
 from tandem.kpis.services import (
     AUDIT_SOURCE,
@@ -38,24 +41,24 @@ from tandem.kpis.services import (
 )
 from tandem.okrs.models import Cycle, KeyResult, Objective
 
+if TYPE_CHECKING:
+    from tandem.api.models import ApiToken
+
 MAX_ROWS = 10_000
 ROW_FIELDS = ("kpi", "period_start", "value", "note")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Up to this many distinct periods, existing values are read by their periods; past
 # it, by the range of periods (SQLite caps the parameters of a statement).
 _PERIODS_BY_NAME = 500
-# What audit snapshots hold of a measurement, in this order.
-_SNAPSHOT_FIELDS = (
+# What is read of a stored measurement, in this order: what a revision keeps of it.
+_EXISTING_FIELDS = (
     "id",
-    "organization_id",
-    "kpi_id",
-    "period_start",
     "value",
     "source",
     "note",
     "recorded_by_id",
     "recorded_at",
-    "version",
+    "batch_id",
 )
 
 
@@ -64,6 +67,8 @@ class IngestResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The batch written, if anything was: None when every value was already stored.
+    batch: MeasurementBatch | None = None
 
     @property
     def total(self) -> int:
@@ -248,15 +253,21 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def _insert(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows``, already checked and holding values the driver takes as they are
-    (JSON columns as JSON text).
+def _insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: str = "",
+) -> None:
+    """Insert ``rows``, already checked and holding values the driver takes as they are;
+    ``conflict`` (an ``ON CONFLICT ...`` clause) turns the insert into an upsert.
 
-    The ORM's bulk_create spends most of a large batch preparing each value of each row
-    in Python (twenty times the database's own time for ten thousand values). SQLite
-    runs the driver's executemany fastest. PostgreSQL pays a round trip per row there,
-    and psycopg parses a multi-row VALUES of ten thousand parameters slowly, so it gets
-    one array per column, unnested into rows on the server.
+    The ORM's bulk_create (with ``update_conflicts`` too) spends most of a large batch
+    preparing each value of each row in Python (twenty times the database's own time for
+    ten thousand values). SQLite runs the driver's executemany fastest. PostgreSQL pays
+    a round trip per row there, and psycopg parses a multi-row VALUES of ten thousand
+    parameters slowly, so it gets one array per column, unnested into rows on the server.
     """
     if not rows:
         return
@@ -267,165 +278,18 @@ def _insert(model: type[models.Model], fields: Sequence[str], rows: list[tuple[A
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}".rstrip(), rows
+            )
             return
         types = [f.db_type(connection) or "text" for f in columns]
-        arrays = ", ".join("%s::text[]" if kind == "jsonb" else f"%s::{kind}[]" for kind in types)
-        picks = ", ".join(
-            f"c{i}::jsonb" if kind == "jsonb" else f"c{i}" for i, kind in enumerate(types)
-        )
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
         aliases = ", ".join(f"c{i}" for i in range(len(types)))
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {picks} FROM unnest({arrays}) AS t({aliases})",
+            f"INSERT INTO {table} ({names}) SELECT {aliases} "
+            f"FROM unnest({arrays}) AS t({aliases}) {conflict}".rstrip(),
             [list(column) for column in zip(*rows, strict=True)],
         )
-
-
-def _changes(
-    before: dict[str, Any] | None, after: dict[str, Any]
-) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """What :func:`tandem.audit.services.audit_record` keeps of a before and an after."""
-    if before is None:
-        return None, after
-    changed = {k for k in after if before.get(k) != after.get(k)}
-    return (
-        {k: v for k, v in before.items() if k in changed},
-        {k: v for k, v in after.items() if k in changed},
-    )
-
-
-def _insert_audit_events(
-    organization: Organization,
-    by: User | None,
-    source: str,
-    now: dt.datetime,
-    events: list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]],
-) -> None:
-    """The events audit_record would write for measurements, written in bulk."""
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    target_type = Measurement._meta.model_name or ""
-    rows = []
-    for action, target_id, target_repr, before, after in events:
-        before, after = _changes(before, after)
-        rows.append(
-            (
-                organization.pk,
-                by.pk if by else None,
-                source,
-                action,
-                target_type,
-                target_id,
-                target_repr[:200],
-                None if before is None else json.dumps(before),
-                json.dumps(after),
-                at,
-            )
-        )
-    _insert(
-        AuditEvent,
-        [
-            "organization",
-            "actor",
-            "source",
-            "action",
-            "target_type",
-            "target_id",
-            "target_repr",
-            "before",
-            "after",
-            "at",
-        ],
-        rows,
-    )
-
-
-def _create_measurements(
-    organization: Organization,
-    by: User | None,
-    source: str,
-    now: dt.datetime,
-    rows: list[_Row],
-) -> list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]]:
-    """Insert a measurement per row; return their audit events (the snapshot of each new
-    measurement, as :func:`tandem.audit.services.snapshot` would take it)."""
-    if not rows:
-        return []
-    ops = connection.ops
-    recorded_at = ops.adapt_datetimefield_value(now)
-    by_id = by.pk if by else None
-    _insert(
-        Measurement,
-        [
-            "organization",
-            "kpi",
-            "period_start",
-            "value",
-            "source",
-            "note",
-            "recorded_by",
-            "recorded_at",
-            "version",
-        ],
-        [
-            (
-                organization.pk,
-                r.kpi_id,
-                ops.adapt_datefield_value(r.period_start),
-                r.value,
-                source,
-                r.note,
-                by_id,
-                recorded_at,
-                1,
-            )
-            for r in rows
-        ],
-    )
-    # The driver's executemany returns no ids: read them back in one query, raw, since
-    # the ORM's date converters cost more than the query itself.
-    quote = connection.ops.quote_name
-    kpi_ids = sorted({r.kpi_id for r in rows})
-    periods = sorted({r.period_start for r in rows})
-    # By the periods written, not their range: a backfill and this week's values
-    # would otherwise read back every value in between.
-    if len(periods) <= _PERIODS_BY_NAME:
-        which = f"{quote('period_start')} IN ({', '.join(['%s'] * len(periods))})"
-        period_params = [ops.adapt_datefield_value(p) for p in periods]
-    else:
-        which = f"{quote('period_start')} BETWEEN %s AND %s"
-        period_params = [
-            ops.adapt_datefield_value(periods[0]),
-            ops.adapt_datefield_value(periods[-1]),
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('id')}, {quote('kpi_id')}, {quote('period_start')} "
-            f"FROM {quote(Measurement._meta.db_table)} "
-            f"WHERE {quote('kpi_id')} IN ({', '.join(['%s'] * len(kpi_ids))}) AND {which}",
-            [*kpi_ids, *period_params],
-        )
-        ids = {(kpi_id, str(period)): pk for pk, kpi_id, period in cursor.fetchall()}
-    at = now.isoformat()
-    events: list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]] = []
-    for r in rows:
-        pk = ids[(r.kpi_id, r.period_start.isoformat())]
-        after = {
-            "id": pk,
-            "organization_id": organization.pk,
-            "kpi_id": r.kpi_id,
-            "period_start": r.period_start.isoformat(),
-            "value": str(r.value),
-            "source": source,
-            "note": r.note,
-            "recorded_by_id": by_id,
-            "recorded_at": at,
-            "version": 1,
-        }
-        events.append(
-            ("measurement.create", pk, f"{r.kpi} {r.period_start}: {r.value}", None, after)
-        )
-    return events
 
 
 def measurements_validate(
@@ -445,15 +309,19 @@ def measurements_ingest(
     rows: Sequence[Mapping[str, Any]],
     by: User | None,
     source: str = Source.API,
+    token: ApiToken | None = None,
     today: dt.date | None = None,
 ) -> IngestResult:
     """Record many KPI values: each row is ``{"kpi": id or key, "period_start":
     "YYYY-MM-DD" or a date, "value": number, "note": optional text}``.
 
     Every row is checked first; any bad row raises :class:`IngestError` listing all of
-    them, and nothing is written. Otherwise every value is recorded in one transaction,
-    as :func:`~tandem.kpis.services.measurement_record` would, and each KPI touched is
-    refreshed once. The same batch again changes nothing.
+    them, and nothing is written. Otherwise the values are written in one transaction as
+    one :class:`~tandem.kpis.models.MeasurementBatch` (``by``, ``token``, ``source`` and
+    the time): new values are created, changed ones corrected (the old value kept as a
+    revision, with who had sent it and when), each measurement written points to the
+    batch, one audit event ``measurement.batch`` names it, and each KPI touched is
+    refreshed once. The same batch again changes nothing and records nothing.
     """
     if source not in Source.values:
         raise IngestError(
@@ -469,7 +337,6 @@ def measurements_ingest(
     result = IngestResult()
     if not plan.rows:
         return result
-    audit_source = AUDIT_SOURCE[Source(source)]
     now = timezone.now()
     with transaction.atomic():
         existing = _existing(plan)
@@ -481,85 +348,104 @@ def measurements_ingest(
             if current is None:
                 new.append(row)
                 touched.add(row.kpi_id)
-            elif current[4] == row.value and (not row.note or row.note == current[6]):
+            elif current[1] == row.value and (not row.note or row.note == current[3]):
                 result.unchanged += 1
             else:
                 changed.append((row, current))
                 touched.add(row.kpi_id)
         if not touched:
             return result
-        events = _create_measurements(organization, by, source, now, new)
-        events += _correct_measurements(organization, by, source, now, changed)
-        _insert_audit_events(organization, by, audit_source, now, events)
+        result.created = len(new)
+        result.updated = len(changed)
+        written = [*new, *(row for row, _ in changed)]
+        batch = MeasurementBatch.objects.create(
+            organization=organization,
+            source=source,
+            recorded_by=by,
+            token=token,
+            recorded_at=now,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            kpi_count=len(touched),
+            first_period=min(r.period_start for r in written),
+            last_period=max(r.period_start for r in written),
+        )
+        _keep_revisions(organization, now, changed)
+        _upsert(organization, by, source, now, batch, written)
+        _audit_batch(organization, by, token, batch, sorted(touched))
+        result.batch = batch
         _refresh_kpis(organization, [plan.kpis[kpi_id] for kpi_id in sorted(touched)])
-    result.created = len(new)
-    result.updated = len(changed)
     return result
 
 
-def _existing(plan: _Plan) -> dict[tuple[int, dt.date], tuple[Any, ...]]:
-    """The stored measurements of the batch's KPIs and periods, locked, as tuples of
-    :data:`_SNAPSHOT_FIELDS` (model instances cost more than the query)."""
-    periods = sorted({r.period_start for r in plan.rows})
-    rows = Measurement.objects.select_for_update().filter(kpi_id__in=list(plan.kpis))
+def _period_filter(periods: list[dt.date]) -> tuple[str, list[Any]]:
+    """``period_start`` among ``periods``: by name up to :data:`_PERIODS_BY_NAME` of them
+    (a backfill and this week's values would otherwise read every value in between),
+    past it by their range (SQLite caps the parameters of a statement)."""
+    ops = connection.ops
+    column = ops.quote_name("period_start")
     if len(periods) <= _PERIODS_BY_NAME:
-        rows = rows.filter(period_start__in=periods)
-    else:
-        rows = rows.filter(period_start__gte=periods[0], period_start__lte=periods[-1])
-    return {(m[2], m[3]): m for m in rows.order_by().values_list(*_SNAPSHOT_FIELDS)}
+        marks = ", ".join(["%s"] * len(periods))
+        return f"{column} IN ({marks})", [ops.adapt_datefield_value(p) for p in periods]
+    return f"{column} BETWEEN %s AND %s", [
+        ops.adapt_datefield_value(periods[0]),
+        ops.adapt_datefield_value(periods[-1]),
+    ]
 
 
-def _snapshot(values: tuple[Any, ...]) -> dict[str, Any]:
-    """What :func:`tandem.audit.services.snapshot` takes of a measurement."""
-    data = dict(zip(_SNAPSHOT_FIELDS, values, strict=True))
-    data["period_start"] = data["period_start"].isoformat()
-    data["value"] = str(data["value"])
-    data["recorded_at"] = data["recorded_at"].isoformat()
-    return data
+def _existing(plan: _Plan) -> dict[tuple[int, dt.date], tuple[Any, ...]]:
+    """The stored measurements of the batch's KPIs and periods, locked (on PostgreSQL),
+    as tuples of :data:`_EXISTING_FIELDS`, by KPI and period.
+
+    Read through the cursor: the ORM's converters of dates, times and decimals cost
+    more than the query. The value is made a Decimal as the ORM would (to compare it);
+    the other columns go back to the database as they came (into the revisions).
+    """
+    quote = connection.ops.quote_name
+    kpi_ids = sorted(plan.kpis)
+    which, period_params = _period_filter(sorted({r.period_start for r in plan.rows}))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    columns = ", ".join(quote(_field(Measurement, name).column) for name in _EXISTING_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('kpi_id')}, {quote('period_start')}, {columns} "
+            f"FROM {quote(Measurement._meta.db_table)} "
+            f"WHERE {quote('kpi_id')} IN ({', '.join(['%s'] * len(kpi_ids))}) AND {which}"
+            f"{lock}",
+            [*kpi_ids, *period_params],
+        )
+        fetched = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return {(kpi_id, period): tuple(rest) for kpi_id, period, *rest in fetched}
+    # SQLite's driver reads dates and times through the converters Django registers,
+    # but a decimal column as an int or a float.
+    return {
+        (kpi_id, period): (pk, _sqlite_decimal(value), *rest)
+        for kpi_id, period, pk, value, *rest in fetched
+    }
 
 
-def _correct_measurements(
+_FLOAT_CONTEXT = Context(prec=15)
+
+
+def _sqlite_decimal(value: Any) -> Decimal:
+    """A decimal column's value as SQLite returns it (an int, a float, or text), as the
+    ORM's converter makes it."""
+    if isinstance(value, float):
+        return _FLOAT_CONTEXT.create_decimal_from_float(value)
+    return Decimal(value)
+
+
+def _keep_revisions(
     organization: Organization,
-    by: User | None,
-    source: str,
     now: dt.datetime,
     changed: list[tuple[_Row, tuple[Any, ...]]],
-) -> list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]]:
-    """Keep each corrected value as a revision, write the new one; return the audit events
-    (before and after, as :func:`~tandem.kpis.services.measurement_record` records them)."""
-    if not changed:
-        return []
-    ops = connection.ops
-    by_id = by.pk if by else None
-    at = ops.adapt_datetimefield_value(now)
-    revisions = []
-    updates = []
-    events: list[tuple[str, int, str, dict[str, Any] | None, dict[str, Any]]] = []
-    for row, current in changed:
-        pk, _, _, period, value, old_source, note, recorded_by_id, recorded_at, version = current
-        revisions.append(
-            (
-                organization.pk,
-                pk,
-                value,
-                old_source,
-                note,
-                recorded_by_id,
-                ops.adapt_datetimefield_value(recorded_at),
-                at,
-            )
-        )
-        after = (*current[:4], row.value, source, row.note, by_id, now, version + 1)
-        updates.append((row.value, source, row.note, by_id, at, version + 1, pk))
-        events.append(
-            (
-                "measurement.correct",
-                pk,
-                f"{row.kpi} {period}: {row.value}",
-                _snapshot(current),
-                _snapshot(after),
-            )
-        )
+) -> None:
+    """Keep each corrected value as a revision: the value, its source and note, who had
+    sent it, when, and in which batch."""
+    replaced_at = connection.ops.adapt_datetimefield_value(now)
+    org_id = organization.pk
     _insert(
         MeasurementRevision,
         [
@@ -570,16 +456,103 @@ def _correct_measurements(
             "note",
             "recorded_by",
             "recorded_at",
+            "batch",
             "replaced_at",
         ],
-        revisions,
+        [(org_id, *current, replaced_at) for _, current in changed],
     )
-    _update(
+
+
+def _upsert(
+    organization: Organization,
+    by: User | None,
+    source: str,
+    now: dt.datetime,
+    batch: MeasurementBatch,
+    rows: list[_Row],
+) -> None:
+    """Write the new and the corrected values in one statement: an insert that corrects
+    the period's value where one is stored (``ON CONFLICT ... DO UPDATE``), raising its
+    version."""
+    ops = connection.ops
+    quote = ops.quote_name
+    recorded_at = ops.adapt_datetimefield_value(now)
+    to_day = ops.adapt_datefield_value
+    org_id, by_id, batch_id = organization.pk, by.pk if by else None, batch.pk
+    table = quote(Measurement._meta.db_table)
+    updated = ["value", "source", "note", "recorded_by_id", "recorded_at", "batch_id"]
+    sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updated)
+    version = quote("version")
+    conflict = (
+        f"ON CONFLICT ({quote('kpi_id')}, {quote('period_start')}) DO UPDATE SET {sets}, "
+        f"{version} = {table}.{version} + 1"
+    )
+    _insert(
         Measurement,
-        ["value", "source", "note", "recorded_by", "recorded_at", "version"],
-        updates,
+        [
+            "organization",
+            "kpi",
+            "period_start",
+            "value",
+            "source",
+            "note",
+            "recorded_by",
+            "recorded_at",
+            "version",
+            "batch",
+        ],
+        [
+            (
+                org_id,
+                r.kpi_id,
+                to_day(r.period_start),
+                r.value,
+                source,
+                r.note,
+                by_id,
+                recorded_at,
+                1,
+                batch_id,
+            )
+            for r in rows
+        ],
+        conflict=conflict,
     )
-    return events
+
+
+def _audit_batch(
+    organization: Organization,
+    by: User | None,
+    token: ApiToken | None,
+    batch: MeasurementBatch,
+    kpi_ids: list[int],
+) -> None:
+    """The batch's one audit event: who, with which token, through what, when, and what
+    it wrote (how many values of each outcome, of which KPIs, over which periods)."""
+    after = {
+        "source": batch.source,
+        "recorded_by_id": by.pk if by else None,
+        "token_id": token.pk if token else None,
+        "token": token.name if token else "",
+        "recorded_at": batch.recorded_at.isoformat(),
+        "created": batch.created,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "first_period": batch.first_period.isoformat() if batch.first_period else None,
+        "last_period": batch.last_period.isoformat() if batch.last_period else None,
+        "kpis": kpi_ids,
+    }
+    AuditEvent.objects.create(
+        organization=organization,
+        actor=by,
+        source=AUDIT_SOURCE[Source(batch.source)],
+        action="measurement.batch",
+        target_type=MeasurementBatch._meta.model_name or "",
+        target_id=batch.pk,
+        target_repr=str(batch)[:200],
+        before=None,
+        after=after,
+    )
 
 
 def _update(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

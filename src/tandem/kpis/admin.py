@@ -8,6 +8,7 @@ from tandem.kpis.models import (
     KPITag,
     KPITarget,
     Measurement,
+    MeasurementBatch,
     MeasurementRevision,
     ObjectiveKPI,
     Promotion,
@@ -76,3 +77,15 @@ class MeasurementRevisionAdmin(admin.ModelAdmin):
 admin.site.register(KPITag)
 admin.site.register(ObjectiveKPI)
 admin.site.register(Promotion)
+
+
+@admin.register(MeasurementBatch)
+class MeasurementBatchAdmin(admin.ModelAdmin):
+    list_display = ["recorded_at", "organization", "source", "recorded_by", "token", "created"]
+    list_select_related = ["organization", "recorded_by", "token"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

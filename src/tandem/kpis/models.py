@@ -180,9 +180,50 @@ class KPITarget(models.Model):
         )
 
 
+class MeasurementBatch(models.Model):
+    """Values sent together (a bulk API post, a file import, a scheduled pull): who sent
+    them, with which API token, through what and when, and how many each outcome had.
+    Append-only. The batch's one audit event (``measurement.batch``) points here, and
+    every value it wrote points back: a measurement it wrote, or the revision that keeps
+    that value once a later correction replaced it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.ForeignKey(
+        "api.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    kpi_count = models.PositiveIntegerField(default=0)
+    first_period = models.DateField(null=True, blank=True)
+    last_period = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name_plural = "measurement batches"
+
+    def __str__(self) -> str:
+        values = self.created + self.updated
+        return (
+            f"{values} value{'s' if values != 1 else ''} of {self.kpi_count} "
+            f"KPI{'s' if self.kpi_count != 1 else ''}"
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("measurement history is append-only")
+        super().save(*args, **kwargs)
+
+
 class Measurement(models.Model):
     """One value of a KPI for one period. A correction replaces the value and keeps the
-    previous one as a :class:`MeasurementRevision`."""
+    previous one as a :class:`MeasurementRevision`. ``batch`` is the batch that sent the
+    value, if it came in one."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="measurements")
@@ -195,6 +236,9 @@ class Measurement(models.Model):
     )
     recorded_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
+    batch = models.ForeignKey(
+        MeasurementBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["kpi", "period_start"]
@@ -219,6 +263,10 @@ class MeasurementRevision(models.Model):
     )
     recorded_at = models.DateTimeField()
     replaced_at = models.DateTimeField(auto_now_add=True)
+    # The batch that had sent this value, if it came in one.
+    batch = models.ForeignKey(
+        MeasurementBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["measurement", "-replaced_at", "-id"]

@@ -396,6 +396,7 @@ def measurement_record(
                 note=existing.note,
                 recorded_by=existing.recorded_by,
                 recorded_at=existing.recorded_at,
+                batch_id=existing.batch_id,
             )
             existing.value = amount
             existing.source = source
@@ -403,6 +404,7 @@ def measurement_record(
             existing.recorded_by = by
             existing.recorded_at = now
             existing.version += 1
+            existing.batch = None  # this value came on its own, not in a batch
             existing.save()
             measurement, outcome = existing, "updated"
             audit_record(

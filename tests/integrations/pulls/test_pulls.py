@@ -73,8 +73,10 @@ def test_a_json_list_becomes_one_measurement_per_period_audited_as_a_pull(
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     assert values(revenue) == {WEEK_1: D("1200.5"), WEEK_2: D("1300")}
     assert set(Measurement.objects.filter(kpi=revenue).values_list("source", flat=True)) == {"pull"}
-    events = AuditEvent.objects.filter(action="measurement.create", target_type="measurement")
-    assert {e.source for e in events} == {"pull"}
+    (event,) = AuditEvent.objects.filter(action="measurement.batch")
+    assert event.source == "pull"
+    assert event.after is not None
+    assert (event.after["created"], event.after["kpis"]) == (2, [revenue.pk])
     source.refresh_from_db()
     assert source.last_status == "ok"
     assert source.last_error == ""
