@@ -55,10 +55,10 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "checkin": (20, None),
     "checkin_tiny": (20, None),
     "scorecard": (200, None),
-    # Ingestion at >= 50% (service) and >= 25% (HTTP API) of the driver's executemany
-    # rate: the same rows in at most 2x and 4x the baseline's time.
+    # Ingestion at >= 50% (service) and >= 35% (HTTP API) of the driver's executemany
+    # rate: the same rows in at most 2x and 1/0.35 = 2.86x the baseline's time.
     "ingest_service": (None, 2),
-    "ingest_api": (None, 4),
+    "ingest_api": (None, 2.86),
     # Throughput under load: issue 7 asks for figures, not a target.
     "api_throughput": (None, None),
 }
