@@ -8,7 +8,7 @@ export TANDEM_DATA_DIR ?= $(CURDIR)/var
 # Test processes: the suite runs in parallel, one process per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo install test lint typecheck pytest chromium bench loadbench bench-replica backtest clean
+.PHONY: demo install test lint typecheck pytest chromium bench loadbench bench-replica bench-growth backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ loadbench: install $(LOAD_VENV)/.installed
 # TANDEM_CI_PG_USER, as scripts/ci-distributed).
 bench-replica: install
 	scripts/ci-distributed --bench --scale $(SCALE)
+
+# Cost growth (bench/growth.py): tree, scorecard, team page and ingestion at SCALE and 2 x SCALE.
+GROWTH_SCALE ?= 0.5
+bench-growth: install
+	$(BIN)/python bench/growth.py --scale $(GROWTH_SCALE)
 
 # How good the key-result and KPI forecasts are (docs/insights.md): their tables, under a minute;
 # it fails when a forecast misses its targets.
