@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tandem.webhooks",
     "tandem.notifications",
     "tandem.reports",
+    "tandem.scim",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves its Swagger UI files from here, never from a CDN

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("tandem.webhooks.urls")),
     path("", include("tandem.notifications.urls")),
     path("", include("tandem.reports.urls")),
+    path("", include("tandem.scim.urls")),
 ]
 # Single sign-on (tandem.accounts.oidc): its routes exist only when it is configured.
 if settings.TANDEM_OIDC_CLIENT_ID:

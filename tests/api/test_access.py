@@ -18,6 +18,7 @@ from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI
 from tandem.okrs import services as okrs
 from tandem.reports import services as reports
+from tandem.scim.services import scim_token_create
 from tandem.webhooks import services as webhooks
 from tests.api.conftest import Api, Tokens, assert_problem, this_week
 from tests.conftest import Cast
@@ -79,6 +80,7 @@ def _admin_ids(cast: Cast, kpi: KPI) -> dict[str, int]:
         "delivery_id": webhooks.subscription_ping(subscription=hook, by=cast.owner).pk,
         "invitation_id": invitation.pk,
         "token_id": token.pk,
+        "scim_token_id": scim_token_create(organization=cast.org, name="Okta", by=cast.owner)[0].pk,
     }
 
 
@@ -131,6 +133,7 @@ def _body(cast: Cast, method: str, path: str) -> Any:
             ("patch", "/teams/{team_id}"): {"name": "Renamed"},
             ("patch", "/people/{user_id}"): {"title": "Analyst"},
             ("post", "/webhooks"): {"url": HOOK_URL, "events": ["cycle.closed"]},
+            ("post", "/scim-tokens"): {"name": "Okta"},
             ("patch", "/webhooks/{webhook_id}"): {"description": "Relay"},
             ("put", "/kpis/{kpi_id}/source"): SQL_SOURCE,
             ("post", "/kpis/{kpi_id}/source/test"): SQL_SOURCE,
@@ -150,7 +153,7 @@ def _call(api: Api, method: str, path: str, ids: dict[str, int], token: str, bod
 
 
 def test_every_operation_is_listed_here() -> None:
-    assert len(OPERATIONS) == 79
+    assert len(OPERATIONS) == 82
 
 
 @pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if "{" in op[1]])

@@ -116,6 +116,9 @@ def _extras(world: World) -> None:
         world.extra["invitation_token"] = tokens.invitation_token(invitation)
     world.extra["viewer_membership"] = org.memberships.get(user=world.people["viewer"])
     world.extra["member_token"] = ApiToken.objects.get(organization=org, user=world.member)
+    from tandem.scim.services import scim_token_create
+
+    world.extra["scim_token"] = scim_token_create(organization=org, name="Okta", by=owner)[0]
     world.extra["empty_team"] = accounts.team_create(
         organization=org, name="Former projects", parent=world.company, by=owner
     )

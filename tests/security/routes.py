@@ -44,6 +44,22 @@ PUBLIC: Roles = EVERYONE | {"outsider", "anonymous"}
 EXEMPT = {
     "admin": "Django's admin: its own staff permission, tested in tests/test_admin.py",
     "<unnamed ^api/v1/(?P<rest>.*)$>": "the API's problem-JSON 404 for unknown addresses",
+    **{
+        name: "SCIM: the organisation's provider token, not a session; each organisation's "
+        "provider sees only its own people and teams (404), tested in tests/scim"
+        for name in (
+            "scim_users",
+            "scim_user",
+            "scim_groups",
+            "scim_group",
+            "scim_service_provider_config",
+            "scim_resource_types",
+            "scim_resource_type",
+            "scim_schemas",
+            "scim_schema",
+            "<unnamed ^scim/v2/(?P<rest>.*)$>",
+        )
+    },
 }
 
 Args = Callable[[World], dict[str, Any]]
@@ -209,6 +225,8 @@ PAGES: list[Page] = [
     Page("person_remove", args=lambda w: {"pk": w.viewer_membership.pk}, post=ADMINS),
     Page("invitation_revoke", args=lambda w: {"pk": w.invitation.pk}, post=ADMINS),
     Page("reminder_settings", get=ADMINS, post=ADMINS),
+    Page("scim_tokens", get=ADMINS, post=ADMINS, data=lambda w: {"name": "Okta"}),
+    Page("scim_token_revoke", args=lambda w: {"pk": w.scim_token.pk}, post=ADMINS),
     Page("reminder_test", post=ADMINS),
     Page("notification_preferences", get=EVERYONE, post=EVERYONE),
     Page("webhooks", get=ADMINS, post=ADMINS),
@@ -402,6 +420,9 @@ OPERATIONS: list[Op] = [
         lambda w: {"token_id": w.member_token.pk},
         refused=404,
     ),
+    Op("scim_token_list", ADMINS),
+    Op("scim_token_new", ADMINS, body=lambda w: {"name": "Entra"}),
+    Op("scim_token_remove", ADMINS, lambda w: {"scim_token_id": w.scim_token.pk}),
     Op("reminders_read", ADMINS),
     Op("reminders_change", ADMINS, body=lambda w: {"digest_enabled": False}),
     Op("scorecard_read", EVERYONE),

@@ -44,6 +44,8 @@ WRITES: dict[str, tuple[str, ...]] = {
     "kpi_source_delete": ("data_source_remove",),
     "api_tokens": ("token_new",),
     "api_token_revoke": ("token_remove",),
+    "scim_tokens": ("scim_token_new",),
+    "scim_token_revoke": ("scim_token_remove",),
     "organization_settings": ("organization_change",),
     "people": ("invitation_new",),
     "person_role": ("person_change",),

@@ -28,6 +28,7 @@ from tandem.api.routes_links import router as links_router
 from tandem.api.routes_okrs import router as okrs_router
 from tandem.api.routes_org import router as org_router
 from tandem.api.routes_plan import router as plan_router
+from tandem.scim.api import router as scim_router
 
 
 class DecimalParser(Parser):
@@ -124,3 +125,4 @@ api.add_router("/", admin_router)
 api.add_router("/", integrations_router)
 api.add_router("/", links_router)
 api.add_router("/", plan_router)
+api.add_router("/", scim_router)

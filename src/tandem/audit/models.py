@@ -17,6 +17,7 @@ class Source(models.TextChoices):
     PULL = "pull", "Scheduled pull"
     CLI = "cli", "Command line"
     SYSTEM = "system", "Tandem"
+    SCIM = "scim", "Identity provider (SCIM)"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -113,7 +113,8 @@ def _date(value: Any) -> str:
 def _actor(entry: Entry) -> str:
     actor = entry.event.actor
     if actor is None:
-        return "Tandem"
+        # The organisation's identity provider writes through SCIM as nobody in particular.
+        return "The identity provider" if entry.event.source == "scim" else "Tandem"
     return str(actor.full_name or actor.email)
 
 
