@@ -37,6 +37,7 @@ import tandem.urls
 from tandem.accounts import oidc, services, tokens
 from tandem.accounts.models import LoginAttempt, Membership, Role, User
 from tandem.accounts.security import SESSION_SEEN_AT, SESSION_SIGNED_IN_AT
+from tandem.audit.models import AuditEvent
 from tests.conftest import PASSWORD, Cast
 
 CLIENT_ID = "tandem-okr"
@@ -359,6 +360,100 @@ def test_password_login_still_works_when_sso_is_configured(sso, client, cast: Ca
     answer = client.post("/login/", {"username": cast.viewer.email, "password": PASSWORD})
     assert answer.status_code == 302
     assert signed_in_as(client) == cast.viewer
+
+
+# -- password sign-in turned off, names from the provider -----------------------------------
+
+
+def turn_passwords_off(cast: Cast) -> None:
+    services.organization_update(organization=cast.org, by=cast.owner, password_sign_in=False)
+
+
+def test_an_organisation_that_turns_passwords_off_signs_its_people_in_through_sso(
+    sso, client, cast: Cast
+):
+    turn_passwords_off(cast)
+    answer = client.post("/login/", {"username": cast.member.email, "password": PASSWORD})
+    assert answer.status_code == 200
+    assert "Acme IT signs in through single sign-on, not with a password" in answer.text
+    assert "use “Okta” instead" in answer.text
+    assert signed_in_as(client) is None
+    # A refusal of the right password is no failed attempt towards a lockout.
+    assert not LoginAttempt.objects.filter(email=cast.member.email).exists()
+    sso.signs_in(cast.member.email)
+    assert sign_in(client).status_code == 302
+    assert signed_in_as(client) == cast.member
+
+
+def test_a_wrong_password_still_says_only_that_it_is_wrong(sso, client, cast: Cast):
+    turn_passwords_off(cast)
+    answer = client.post("/login/", {"username": cast.member.email, "password": "not it"})
+    assert answer.status_code == 200
+    assert "single sign-on" not in answer.text.split("<form", 1)[1].split("</form>", 1)[0]
+    assert "correct email" in answer.text
+
+
+def test_other_organisations_keep_their_passwords(sso, client, cast: Cast):
+    turn_passwords_off(cast)
+    answer = client.post("/login/", {"username": cast.outsider.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert signed_in_as(client) == cast.outsider
+
+
+def test_a_superuser_keeps_their_password_to_reach_the_server(sso, client, cast: Cast):
+    turn_passwords_off(cast)
+    User.objects.filter(pk=cast.owner.pk).update(is_superuser=True, is_staff=True)
+    answer = client.post("/login/", {"username": cast.owner.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    assert signed_in_as(client) == cast.owner
+
+
+def test_passwords_work_again_once_single_sign_on_is_removed(configure, client, cast: Cast):
+    configure(TANDEM_OIDC_ISSUER="http://127.0.0.1:9")
+    turn_passwords_off(cast)
+    configure(
+        TANDEM_OIDC_CLIENT_ID="",
+        AUTHENTICATION_BACKENDS=["tandem.accounts.security.RateLimitedBackend"],
+    )
+    answer = client.post("/login/", {"username": cast.member.email, "password": PASSWORD})
+    assert answer.status_code == 302
+
+
+def test_the_admin_sign_in_is_refused_too(sso, client, cast: Cast):
+    turn_passwords_off(cast)
+    User.objects.filter(pk=cast.member.pk).update(is_staff=True)
+    answer = client.post(
+        "/admin/login/?next=/admin/", {"username": cast.member.email, "password": PASSWORD}
+    )
+    assert answer.status_code == 200
+    assert "signs in through single sign-on" in answer.text
+    assert signed_in_as(client) is None
+
+
+def test_a_rename_at_the_provider_shows_at_the_next_sign_in(sso, client, cast: Cast):
+    old_name = cast.member.full_name
+    sso.signs_in(cast.member.email, name="  Mona   Lisa-Member ")
+    assert sign_in(client).status_code == 302
+    cast.member.refresh_from_db()
+    assert cast.member.full_name == "Mona Lisa-Member"
+    event = AuditEvent.objects.get(organization=cast.org, action="user.rename")
+    assert event.source == "sso"
+    assert event.actor == cast.member
+    assert event.after == {"full_name": "Mona Lisa-Member"}
+    assert event.before == {"full_name": old_name}
+    # Signing in again with the same name changes and records nothing.
+    client.logout()
+    assert sign_in(client).status_code == 302
+    assert AuditEvent.objects.filter(action="user.rename").count() == 1
+
+
+def test_a_provider_that_sends_no_name_leaves_the_name_alone(sso, client, cast: Cast):
+    before = cast.member.full_name
+    sso.signs_in(cast.member.email)
+    assert sign_in(client).status_code == 302
+    cast.member.refresh_from_db()
+    assert cast.member.full_name == before
+    assert not AuditEvent.objects.filter(action="user.rename").exists()
 
 
 # -- refusals --------------------------------------------------------------------------------

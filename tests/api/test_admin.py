@@ -44,6 +44,22 @@ def test_an_admin_renames_the_concepts_and_the_thresholds(
     assert event.source == "api"
 
 
+def test_password_sign_in_stays_on_while_the_server_has_no_single_sign_on(
+    api: Api, cast: Cast, tokens: Tokens
+) -> None:
+    body = {"password_sign_in": False, "name": "Renamed"}
+    problem = assert_problem(
+        api.patch("/organization", body, as_=tokens.owner), 422, "password_sign_in"
+    )
+    assert "single sign-on" in problem["detail"] + str(problem["errors"])
+    cast.org.refresh_from_db()
+    assert cast.org.password_sign_in is True
+    assert cast.org.name == "Acme IT"
+    # Turning it on, or sending the value it already has, is always fine.
+    on = api.patch("/organization", {"password_sign_in": True}, as_=tokens.owner)
+    assert on.status_code == 200, on.content
+
+
 def test_settings_that_do_not_fit_are_refused_naming_the_field_and_nothing_changes(
     api: Api, cast: Cast, tokens: Tokens
 ) -> None:

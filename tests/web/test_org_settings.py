@@ -234,3 +234,33 @@ def test_the_status_gaps_are_read_and_typed_as_percentages(
     response = admin.post(URL, form_data(cast.org, status_at_risk_gap="140"))
     assert response.status_code == 422
     assert "less than or equal to 100" in response.content.decode()
+
+
+def test_unticking_passwords_without_single_sign_on_is_refused_on_the_field(
+    cast: Cast, client_for: Callable[[User], Client], settings: Any
+):
+    settings.TANDEM_OIDC_CLIENT_ID = ""
+    data = form_data(cast.org, name="Acme Renamed")
+    del data["password_sign_in"]
+    response = client_for(cast.owner).post(URL, data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    field = page.split('name="password_sign_in"', 1)[1]
+    assert "only once single sign-on is set up" in field[:1500]
+    cast.org.refresh_from_db()
+    assert cast.org.password_sign_in is True
+    assert cast.org.name == "Acme IT"  # nothing half-written
+
+
+def test_an_owner_turns_passwords_off_once_single_sign_on_is_set_up(
+    cast: Cast, client_for: Callable[[User], Client], settings: Any
+):
+    settings.TANDEM_OIDC_CLIENT_ID = "tandem-okr"
+    data = form_data(cast.org)
+    del data["password_sign_in"]
+    assert client_for(cast.owner).post(URL, data).status_code == 302
+    cast.org.refresh_from_db()
+    assert cast.org.password_sign_in is False
+    event = AuditEvent.objects.filter(organization=cast.org, action="organization.update").last()
+    assert event is not None
+    assert event.after == {"password_sign_in": False}

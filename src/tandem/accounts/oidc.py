@@ -157,10 +157,15 @@ def _is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _full_name(claims: dict[str, Any], email: str) -> str:
+def _provider_name(claims: dict[str, Any]) -> str:
+    """The name the provider gives, or "" when it gives none."""
     given = " ".join(str(claims.get(c) or "") for c in ("given_name", "family_name")).strip()
+    return str(claims.get("name") or "").strip() or given
+
+
+def _full_name(claims: dict[str, Any], email: str) -> str:
     # An account needs a name; the person can change it later.
-    return str(claims.get("name") or "").strip() or given or email.split("@")[0]
+    return _provider_name(claims) or email.split("@")[0]
 
 
 def _record_refusal(request: HttpRequest | None, email: str) -> None:
@@ -277,6 +282,12 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 "organisation to reactivate it.",
                 email=email,
             )
+        # The provider is the source of truth for names: a rename there shows here at
+        # the next sign-in.
+        try:
+            services.user_name_from_provider(user=user, full_name=_provider_name(claims))
+        except ValidationError as exc:
+            logger.warning("Kept the name of %s: %s", email, " ".join(exc.messages))
         logger.info("Single sign-on for %s", email)
         return user
 

@@ -35,7 +35,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from tandem.accounts.models import LoginAttempt, User
+from tandem.accounts.models import LoginAttempt, Membership, User
 
 SESSION_SIGNED_IN_AT = "tandem_signed_in_at"
 SESSION_SEEN_AT = "tandem_seen_at"
@@ -215,6 +215,31 @@ def _login_failed(
     login_failure_record(email=email, ip=client_ip(request), now=timezone.now())
 
 
+def password_sign_in_refusal(user: User) -> str | None:
+    """Why ``user`` may not sign in with a password, or None.
+
+    An organisation that signs its people in through single sign-on may turn passwords
+    off: its members then use the provider's button. It counts only while single sign-on
+    is set up on this server, so that nobody is locked out when it is removed; the
+    server's superusers keep their password to reach the server when the provider is down.
+    """
+    from tandem.accounts import oidc  # it builds on this module
+
+    if user.is_superuser or not oidc.enabled():
+        return None
+    names = sorted(
+        Membership.objects.filter(user=user, organization__password_sign_in=False).values_list(
+            "organization__name", flat=True
+        )
+    )
+    if not names:
+        return None
+    return (
+        f"{', '.join(names)} signs in through single sign-on, not with a password: "
+        f"use “{oidc.button_label()}” instead."
+    )
+
+
 class LoginRefused(ValidationError):
     """Raised by the backend while a sign-in is locked.
 
@@ -238,7 +263,13 @@ class RateLimitedBackend(ModelBackend):
         refusal = login_refusal(email=email or "", ip=client_ip(request), now=timezone.now())
         if refusal is not None:
             raise LoginRefused(refusal, code="locked")
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            # Asked only once the password is right, so a stranger learns nothing.
+            refusal = password_sign_in_refusal(user)
+            if refusal is not None:
+                raise LoginRefused(refusal, code="sso_only")
+        return user
 
     async def aauthenticate(
         self,

@@ -528,6 +528,29 @@ def user_set_name(*, user: User, full_name: str) -> User:
     return user
 
 
+def user_name_from_provider(*, user: User, full_name: str) -> bool:
+    """Take the name the identity provider gives at single sign-on; answer whether it
+    changed. The change is in the audit log of each organisation the person belongs to."""
+    clean = " ".join(full_name.split())[:150]
+    if not clean or clean == user.full_name:
+        return False
+    with transaction.atomic():
+        before = snapshot(user, ["full_name"])
+        user_set_name(user=user, full_name=clean)
+        after = snapshot(user, ["full_name"])
+        for membership in Membership.objects.filter(user=user).select_related("organization"):
+            audit_record(
+                organization=membership.organization,
+                actor=user,
+                action="user.rename",
+                target=user,
+                before=before,
+                after=after,
+                source=Source.SSO,
+            )
+    return True
+
+
 def user_sessions_end(*, user: User) -> int:
     """Sign ``user`` out of every browser at once; answer how many sessions ended.
 
@@ -804,6 +827,14 @@ def organization_update(
             ]
         else:
             changes["coach_disabled_rules"] = sorted(set(rules))
+    if changes.get("password_sign_in") is False and organization.password_sign_in:
+        from tandem.accounts import oidc
+
+        if not oidc.enabled():
+            errors["password_sign_in"] = [
+                "Password sign-in can be turned off only once single sign-on is set up "
+                "on this server (TANDEM_OIDC_CLIENT_ID): otherwise nobody could sign in."
+            ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

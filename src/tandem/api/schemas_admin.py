@@ -45,7 +45,10 @@ class OrganizationOut(Schema):
     )
     coach_disabled_rules: list[str]
     password_sign_in: bool = Field(
-        description="Recorded for single sign-on; sign-in does not act on it yet."
+        description=(
+            "False: members sign in through single sign-on only (needs single sign-on "
+            "set up on the server)."
+        )
     )
 
 

@@ -18,6 +18,7 @@ class Source(models.TextChoices):
     CLI = "cli", "Command line"
     SYSTEM = "system", "Tandem"
     SCIM = "scim", "Identity provider (SCIM)"
+    SSO = "sso", "Single sign-on"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -99,7 +99,8 @@ class OrganizationSettingsForm(forms.Form):
     password_sign_in = forms.BooleanField(
         required=False,
         label="Allow signing in with a password",
-        help_text="Recorded for single sign-on; the sign-in page does not act on it yet.",
+        help_text="Untick when everyone signs in through single sign-on: passwords then stop "
+        "working for the members of this organisation.",
     )
     preset = forms.ChoiceField(
         required=False,
