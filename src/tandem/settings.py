@@ -184,7 +184,7 @@ if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")
     raise ImproperlyConfigured(
         f"TANDEM_CACHE_URL={_cache_url!r} is not a Redis URL; use redis://host:port/db."
     )
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
         if _cache_url
