@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language, or the choice of the sign-in page's menu);
+    # a person's own or their organisation's language replaces it once they are known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.accounts.middleware.OrganizationMiddleware",
+    "tandem.accounts.middleware.LanguageMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -104,8 +108,14 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tandem.web.context_processors.tandem",
             ],
-            # {% term "objectives" %}: the organisation's words, everywhere (tandem.terms).
-            "builtins": ["tandem.web.templatetags.terms"],
+            # {% term "objectives" %}: the organisation's words, everywhere (tandem.terms);
+            # {% translate %} and {% blocktranslate %} without loading i18n; dates in the
+            # reader's language (|local_date).
+            "builtins": [
+                "tandem.web.templatetags.terms",
+                "tandem.web.templatetags.locale_formats",
+                "django.templatetags.i18n",
+            ],
         },
     },
 ]
@@ -258,6 +268,14 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3600
 
 LANGUAGE_CODE = "en"
+# The languages Tandem's pages are translated into (src/tandem/locale, docs/development.md).
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

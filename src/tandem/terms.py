@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,46 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("scorecard", "scorecard", "scorecards", "The table of KPIs by period."),
 )
 BY_KEY = {c.key: c for c in CONCEPTS}
+
+# Tandem's own words in the other languages (singular, plural, with its indefinite
+# article), for the concepts an organisation did not rename: its own words always win.
+TRANSLATED: dict[str, tuple[Promise, Promise, Promise]] = {
+    "objective": (
+        pgettext_lazy("concept", "objective"),
+        pgettext_lazy("concept", "objectives"),
+        pgettext_lazy("concept", "an objective"),
+    ),
+    "key_result": (
+        pgettext_lazy("concept", "key result"),
+        pgettext_lazy("concept", "key results"),
+        pgettext_lazy("concept", "a key result"),
+    ),
+    "initiative": (
+        pgettext_lazy("concept", "initiative"),
+        pgettext_lazy("concept", "initiatives"),
+        pgettext_lazy("concept", "an initiative"),
+    ),
+    "check_in": (
+        pgettext_lazy("concept", "check-in"),
+        pgettext_lazy("concept", "check-ins"),
+        pgettext_lazy("concept", "a check-in"),
+    ),
+    "cycle": (
+        pgettext_lazy("concept", "cycle"),
+        pgettext_lazy("concept", "cycles"),
+        pgettext_lazy("concept", "a cycle"),
+    ),
+    "kpi": (
+        pgettext_lazy("concept", "KPI"),
+        pgettext_lazy("concept", "KPIs"),
+        pgettext_lazy("concept", "a KPI"),
+    ),
+    "scorecard": (
+        pgettext_lazy("concept", "scorecard"),
+        pgettext_lazy("concept", "scorecards"),
+        pgettext_lazy("concept", "a scorecard"),
+    ),
+}
 
 PRESETS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "okr": ("OKRs and KPIs (Tandem's words)", {}),
@@ -88,35 +131,61 @@ def _article(word: str) -> str:
 
 class Terms(dict[str, str]):
     """Every form of every concept's name, for templates: ``terms.key_results``,
-    ``terms.Key_results``, ``terms.a_key_result``, ``terms.A_key_result``."""
+    ``terms.Key_results``, ``terms.a_key_result``, ``terms.A_key_result``.
 
-    def __init__(self, overrides: Mapping[str, Any] | None = None) -> None:
+    The concepts the organisation did not rename are said in the active language; with
+    ``translated=False`` (or in English) in Tandem's English words."""
+
+    def __init__(
+        self, overrides: Mapping[str, Any] | None = None, *, translated: bool = True
+    ) -> None:
         super().__init__()
         overrides = overrides or {}
+        english = not translated or (translation.get_language() or "en").split("-")[0] == "en"
         for concept in CONCEPTS:
             given = overrides.get(concept.key) or {}
-            singular = str(given.get("singular") or concept.singular)
-            plural = str(given.get("plural") or concept.plural)
+            if given.get("singular") or given.get("plural"):
+                singular = str(given.get("singular") or concept.singular)
+                plural = str(given.get("plural") or concept.plural)
+                # Another language's article depends on the word's gender, which Tandem
+                # cannot know: the organisation's word stands alone there.
+                with_article = f"{_article(singular)} {singular}" if english else singular
+            elif english:
+                singular, plural = concept.singular, concept.plural
+                with_article = f"{_article(singular)} {singular}"
+            else:
+                singular, plural, with_article = (str(w) for w in TRANSLATED[concept.key])
             key, plural_key = concept.key, _plural_key(concept.key)
             self[key] = singular
             self[plural_key] = plural
             self[_capital(key)] = _capital(singular)
             self[_capital(plural_key)] = _capital(plural)
-            self[f"a_{key}"] = f"{_article(singular)} {singular}"
-            self[f"A_{key}"] = f"{_capital(_article(singular))} {singular}"
+            self[f"a_{key}"] = with_article
+            self[f"A_{key}"] = _capital(with_article)
 
 
 def _plural_key(key: str) -> str:
     return {"check_in": "check_ins"}.get(key, key + "s")
 
 
-DEFAULT = Terms()
+# Tandem's English words, whatever language is active (exports' defaults, fallbacks).
+DEFAULT = Terms(translated=False)
+_DEFAULTS: dict[str, Terms] = {}
+
+
+def default_terms() -> Terms:
+    """Tandem's own words in the active language."""
+    language = translation.get_language() or "en"
+    if language not in _DEFAULTS:
+        _DEFAULTS[language] = Terms()
+    return _DEFAULTS[language]
 
 
 def terms_of(organization: Any) -> Terms:
-    """The words of ``organization`` (Tandem's own when it has none, or for ``None``)."""
+    """The words of ``organization`` in the active language (Tandem's own where it has
+    none, or for ``None``); the organisation's own words win over any translation."""
     overrides = getattr(organization, "terminology", None)
-    return Terms(overrides) if overrides else DEFAULT
+    return Terms(overrides) if overrides else default_terms()
 
 
 def clean_terminology(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:

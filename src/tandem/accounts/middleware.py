@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
+from tandem.accounts.languages import language_for_request
 from tandem.accounts.models import Membership
 
 SESSION_KEY = "tandem_org"
@@ -34,4 +36,20 @@ class OrganizationMiddleware:
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.organization = membership.organization  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Speak the person's language: their choice beats their organisation's default,
+    which beats the browser's (Django's ``LocaleMiddleware`` has already activated the
+    browser's and adds ``Content-Language`` and ``Vary`` to the response)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = language_for_request(request)
+        if language != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)

@@ -8,6 +8,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -17,6 +18,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tandem.domain.status import StatusThresholds
+
+# The languages Tandem is translated into, each named in itself ("Deutsch").
+LANGUAGE_CHOICES = list(settings.LANGUAGES)
 
 
 def validate_timezone(value: str) -> None:
@@ -54,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language of the pages and e-mails for this person (settings.LANGUAGES); empty
+    # follows the organisation's default, then the browser's (tandem.accounts.languages).
+    language = models.CharField(max_length=8, blank=True, default="", choices=LANGUAGE_CHOICES)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -134,6 +141,8 @@ class Organization(models.Model):
     # What the per-organisation cache holds (tandem.accounts.orgcache) is filed under
     # this token, drawn afresh whenever the organisation or one of its teams changes.
     cache_version = models.BigIntegerField(default=new_cache_version, editable=False)
+    # The language of people who have not chosen one; empty follows each browser's.
+    language = models.CharField(max_length=8, blank=True, default="", choices=LANGUAGE_CHOICES)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -774,6 +774,39 @@ def password_reset_request(*, email: str, ip: str | None, now: dt.datetime) -> b
     return True
 
 
+def user_language_set(
+    *,
+    user: User,
+    language: str,
+    organization: Organization | None = None,
+    source: str = Source.WEB,
+) -> User:
+    """Choose the language ``user`` reads Tandem in ("" follows their organisation's
+    default); audited in ``organization``, the one they are working in, when given."""
+    codes = [code for code, _ in settings.LANGUAGES]
+    if language not in ("", *codes):
+        raise ValidationError(
+            {"language": f"“{language}” is not a language of Tandem; use " + ", ".join(codes)}
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = snapshot(locked, ["language"])
+        locked.language = language
+        locked.save(update_fields=["language"])
+        if organization is not None:
+            audit_record(
+                organization=organization,
+                actor=locked,
+                action="user.language",
+                target=locked,
+                before=before,
+                after=snapshot(locked, ["language"]),
+                source=source,
+            )
+    user.language = language
+    return locked
+
+
 ORGANIZATION_SETTINGS = [
     "name",
     "timezone",
@@ -787,6 +820,7 @@ ORGANIZATION_SETTINGS = [
     "terminology",
     "coach_disabled_rules",
     "password_sign_in",
+    "language",
 ]
 
 

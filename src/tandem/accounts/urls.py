@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("language/", views.language_set, name="language_set"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts import selectors, services
@@ -27,6 +29,7 @@ from tandem.accounts.forms import (
     RoleForm,
     role_choices,
 )
+from tandem.accounts.languages import CODES
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Invitation, Membership, Organization, User
 from tandem.audit.models import Source
@@ -256,3 +259,44 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# -- the language menu --------------------------------------------------------------------
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language menu: a person who is signed in keeps the choice in their profile, a
+    visitor in Django's language cookie (the sign-in page's menu)."""
+    language = request.POST.get("language", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    user = request.user
+    if isinstance(user, User):
+        try:
+            services.user_language_set(
+                user=user, language=language, organization=getattr(request, "organization", None)
+            )
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
+    elif language not in CODES:
+        return HttpResponse(
+            f"“{language}” is not a language of Tandem.", status=400, content_type="text/plain"
+        )
+    response = redirect(back)
+    # The cookie keeps the choice for the sign-in page after signing out.
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response

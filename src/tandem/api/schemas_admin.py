@@ -50,6 +50,9 @@ class OrganizationOut(Schema):
             "set up on the server)."
         )
     )
+    language: Literal["", "en", "de", "fr", "es"] = Field(
+        description="The pages' language for people who chose none; empty: the browser's."
+    )
 
 
 class OrganizationPatch(Schema):
@@ -65,6 +68,7 @@ class OrganizationPatch(Schema):
     terminology: dict[str, Word] | None = None
     coach_disabled_rules: list[str] | None = None
     password_sign_in: StrictBool | None = None
+    language: Literal["", "en", "de", "fr", "es"] | None = None
 
 
 # -- people, invitations, teams -----------------------------------------------------------

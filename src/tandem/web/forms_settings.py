@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from tandem.accounts.models import Organization
+from tandem.accounts.models import LANGUAGE_CHOICES, Organization
 from tandem.accounts.services import ORGANIZATION_SETTINGS
 from tandem.domain.coach import RULES
 from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS
@@ -101,6 +101,12 @@ class OrganizationSettingsForm(forms.Form):
         label="Allow signing in with a password",
         help_text="Untick when everyone signs in through single sign-on: passwords then stop "
         "working for the members of this organisation.",
+    )
+    language = forms.ChoiceField(
+        required=False,
+        label="Default language",
+        choices=[("", "Each person's browser decides"), *LANGUAGE_CHOICES],
+        help_text="For people who have not chosen a language in their profile menu.",
     )
     preset = forms.ChoiceField(
         required=False,

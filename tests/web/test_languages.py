@@ -1,0 +1,121 @@
+"""Languages: a person reads Tandem in their own language, else their organisation's,
+else their browser's; every string of the translations is translated; the
+organisation's own words win over the translation; numbers and dates follow the language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import polib  # type: ignore[import-untyped]
+import pytest
+from django.conf import settings
+from django.template import Context, Template
+from django.test import Client
+from django.utils import translation
+
+from tandem.accounts import services as accounts
+from tandem.accounts.models import User
+from tandem.terms import Terms, terms_of
+from tests.conftest import Cast
+
+LOCALE = Path(settings.LOCALE_PATHS[0])
+TRANSLATED = [code for code, _ in settings.LANGUAGES if code != "en"]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_string_has_a_translation_and_the_compiled_file_matches(language: str):
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    assert len(po) > 40
+    assert [e.msgid for e in po if not e.msgstr and not e.obsolete] == []
+    assert [e.msgid for e in po if "fuzzy" in e.flags] == []
+    assert not po.metadata_is_fuzzy
+    # The .mo is what Django reads: a .po edited without compiling it shows here.
+    mo = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
+    stale = [e.msgid for e in po if compiled.get((e.msgctxt, e.msgid)) != e.msgstr]
+    assert stale == [], f"run tandem compilemessages: {stale}"
+    # Placeholders survive the translation.
+    for entry in po:
+        for name in ("%(name)s",):
+            assert (name in entry.msgid) == (name in entry.msgstr), entry.msgid
+
+
+def test_a_person_who_chose_german_reads_german(cast: Cast, client_for: Callable[[User], Client]):
+    accounts.user_language_set(user=cast.member, language="de", organization=cast.org)
+    response = client_for(cast.member).get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Language"] == "de"
+    assert '<html lang="de">' in body
+    assert "Abmelden" in body
+    assert "Log out" not in body
+    assert ">Zyklen</a>" in body  # Tandem's word for cycles, in German
+
+
+def test_the_organisations_language_is_the_default_and_the_persons_choice_beats_it(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    accounts.organization_update(organization=cast.org, by=cast.owner, language="es")
+    client = client_for(cast.member)
+    assert "Cerrar sesión" in client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    response = client.post("/language/", {"language": "fr", "next": "/teams/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/teams/"
+    cast.member.refresh_from_db()
+    assert cast.member.language == "fr"
+    assert "Se déconnecter" in client.get("/").content.decode()
+    client.post("/language/", {"language": "", "next": "/"})
+    cast.member.refresh_from_db()
+    assert cast.member.language == ""
+    assert "Cerrar sesión" in client.get("/").content.decode()
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    response = client_for(cast.member).post("/language/", {"language": "xx"})
+    assert response.status_code == 400
+    assert "xx" in response.content.decode()
+    cast.member.refresh_from_db()
+    assert cast.member.language == ""
+
+
+def test_the_sign_in_page_follows_the_browser_and_its_own_menu(db: None):
+    client = Client()
+    french = client.get("/login/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert french["Content-Language"] == "fr"
+    assert "Mot de passe oublié ?" in french.content.decode()
+    assert "Accept-Language" in french["Vary"]
+    client.post("/language/", {"language": "de", "next": "/login/"})
+    german = client.get("/login/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Passwort vergessen?" in german
+
+
+def test_a_language_without_a_translation_falls_back_to_english(db: None):
+    body = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "Forgot your password?" in body
+    assert '<html lang="en">' in body
+
+
+def test_the_organisations_own_words_win_over_the_translation():
+    with translation.override("de"):
+        words = Terms({"objective": {"singular": "Rock", "plural": "Rocks"}})
+        assert words["Objectives"] == "Rocks"
+        assert words["key_results"] == "Schlüsselergebnisse"
+        assert words["A_kpi"] == "Ein KPI"
+    with translation.override("en"):
+        assert terms_of(None)["a_objective"] == "an objective"
+    with translation.override("fr"):
+        assert terms_of(None)["Scorecard"] == "Tableau de bord"
+
+
+@pytest.mark.parametrize(
+    ("language", "day"),
+    [("en", "7 Dec 2026"), ("de", "7. Dez. 2026"), ("fr", "7 déc. 2026"), ("es", "7 dic. 2026")],
+)
+def test_dates_are_written_the_languages_way(language: str, day: str):
+    page = Template('{{ d|local_date:"j M Y" }}')
+    with translation.override(language):
+        assert page.render(Context({"d": dt.date(2026, 12, 7)})) == day
