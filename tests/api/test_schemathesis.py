@@ -49,6 +49,8 @@ from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, KPITarget, Measurement
 from tandem.okrs import services as okrs
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.scim.models import ScimToken
+from tandem.scim.services import scim_token_create
 from tandem.webhooks.models import Delivery, Subscription
 from tests.api.conftest import PROBLEM, Api, Tokens, assert_problem, this_week, token_for
 from tests.conftest import Cast, quarter_around
@@ -138,6 +140,9 @@ class Globex:
         counts["revoked"] = ApiToken.objects.filter(
             organization__name="Globex", revoked_at__isnull=False
         ).count()
+        counts["scim_tokens"] = ScimToken.objects.filter(
+            organization__name="Globex", revoked_at__isnull=True
+        ).count()
         return counts
 
 
@@ -183,6 +188,7 @@ def globex(cast: Cast) -> Globex:
             user=by, organization=org, name=SECRET, scope="read", expires_on=None, by=by
         )[0].pk
     )
+    scim_token, _ = scim_token_create(organization=org, name=f"{SECRET} provider", by=by)
     hook = Subscription.objects.create(
         organization=org, url="https://93.184.215.14/globex", secret=SECRET, events=[]
     )
@@ -203,6 +209,7 @@ def globex(cast: Cast) -> Globex:
             "token_id": token.pk,
             "webhook_id": hook.pk,
             "delivery_id": delivery.pk,
+            "scim_token_id": scim_token.pk,
         }
     )
 

@@ -114,6 +114,9 @@ PAGES: list[Page] = [
     # -- signing in, public pages -------------------------------------------------------
     Page("login", get=PUBLIC, post=PUBLIC),
     Page("logout", post=PUBLIC),
+    # The language menu: a signed-in person's choice goes to their profile, a visitor's
+    # to a cookie; nothing of an organisation is named in it.
+    Page("language_set", post=PUBLIC, data=lambda w: {"language": "de"}, scoped=False),
     Page("password_reset", get=PUBLIC, post=PUBLIC),
     Page("password_reset_done", get=PUBLIC),
     Page(

@@ -842,7 +842,11 @@ def organization_update(
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError({name: "Not a setting of an organisation." for name in unknown})
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        name: ["Give a value: this setting cannot be empty (null)."]
+        for name, value in changes.items()
+        if value is None and not Organization._meta.get_field(name).null
+    }
     if "terminology" in changes:
         raw = changes["terminology"]
         if not isinstance(raw, dict):
