@@ -845,7 +845,7 @@ def organization_update(
     errors: dict[str, list[str]] = {
         name: ["Give a value: this setting cannot be empty (null)."]
         for name, value in changes.items()
-        if value is None and not Organization._meta.get_field(name).null
+        if value is None and not getattr(Organization._meta.get_field(name), "null", False)
     }
     if "terminology" in changes:
         raw = changes["terminology"]
