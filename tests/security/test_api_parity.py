@@ -73,6 +73,9 @@ EXCEPTIONS: dict[str, str] = {
     "(measurement_bulk), the command line takes files (tandem import)",
     "reminder_test": "sends a test e-mail to the admin at the keyboard: a person's check of "
     "their own mailbox, not something a script does",
+    "language_set": "the language the pages are drawn in, a person's own choice in the "
+    "browser (or a visitor's cookie); the API answers in JSON, and the organisation's default "
+    "language is set with organization_change",
     "notification_preferences": "a person's own choice of e-mails, made by that person in the "
     "browser; tokens often belong to a script's owner, who should not change it by accident",
 }
