@@ -79,5 +79,6 @@ def test_sizing_measures_the_company_and_its_writes(tmp_path: Path) -> None:
     assert writes["check_in"]["wal_bytes_per_action"] > 0
     value = writes["kpi_value_ingested"]["per_table"]
     assert value["kpis_measurement"]["inserted"] == 1
-    assert value["audit_auditevent"]["inserted"] == 1
+    # One audit event per bulk batch, which names its rows: a share of one per value.
+    assert 0 < value["audit_auditevent"]["inserted"] < 1
     assert report["audit_after_actions"]["rows"] > 0
