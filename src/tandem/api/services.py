@@ -7,40 +7,23 @@ Keyword-only, atomic and audited like every other service; errors are
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
-import string
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from tandem import bearer
 from tandem.accounts.models import Membership, Organization, User
 from tandem.api.models import ApiToken, IdempotencyRecord, Scope
 from tandem.audit.models import Source
 from tandem.audit.services import audit_record, snapshot
+from tandem.bearer import hash_secret
 
 TOKEN_PREFIX = "tdm_"
-_ALPHABET = string.ascii_letters + string.digits
-# 43 characters of 62 symbols: 256 bits, beyond any guessing.
-_SECRET_LENGTH = 43
-_PUBLIC_ID_LENGTH = 10
-# Writing the last-use time on every request would turn every read into a write.
-LAST_USED_PRECISION = timedelta(minutes=1)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 _TOKEN_AUDIT_FIELDS = ["user", "name", "scope", "public_id", "expires_on", "revoked_at"]
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def hash_secret(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def api_token_create(
@@ -72,8 +55,7 @@ def api_token_create(
         errors["user"] = f"{user.email} is not a member of {organization.name}."
     if errors:
         raise ValidationError(errors)
-    public_id = _random(_PUBLIC_ID_LENGTH)
-    secret = f"{TOKEN_PREFIX}{public_id}_{_random(_SECRET_LENGTH)}"
+    public_id, secret = bearer.new_secret(TOKEN_PREFIX)
     with transaction.atomic():
         token = ApiToken.objects.create(
             organization=organization,
@@ -98,50 +80,18 @@ def api_token_create(
 
 def api_token_revoke(*, token: ApiToken, by: User | None, source: str = Source.WEB) -> ApiToken:
     """Stop a token working at once. Revoking a revoked token changes nothing."""
-    with transaction.atomic():
-        current = ApiToken.objects.select_for_update().get(pk=token.pk)
-        if current.revoked_at is not None:
-            return current
-        before = snapshot(current, ["revoked_at"])
-        current.revoked_at = timezone.now()
-        current.save(update_fields=["revoked_at"])
-        audit_record(
-            organization=current.organization,
-            actor=by,
-            action="api_token.revoke",
-            target=current,
-            before=before,
-            after=snapshot(current, ["revoked_at"]),
-            source=source,
-        )
-    token.revoked_at = current.revoked_at
-    return current
+    return bearer.revoke(token, action="api_token.revoke", by=by, source=source)
 
 
 def api_token_find(secret: str) -> ApiToken | None:
     """The token whose secret is ``secret`` (revoked or expired ones too), or None."""
-    if not secret.startswith(TOKEN_PREFIX):
-        return None
-    public_id, _, rest = secret[len(TOKEN_PREFIX) :].partition("_")
-    if not public_id or not rest:
-        return None
-    token = (
-        ApiToken.objects.select_related("organization", "user").filter(public_id=public_id).first()
-    )
-    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
-        return None
-    return token
+    tokens = ApiToken.objects.select_related("organization", "user")
+    return bearer.find(tokens, TOKEN_PREFIX, secret)
 
 
 def api_token_touch(*, token: ApiToken) -> None:
     """Record that the token was used, at most once a minute."""
-    now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
-        return
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
-    ).update(last_used_at=now)
-    token.last_used_at = now
+    bearer.touch(token)
 
 
 # -- idempotency ------------------------------------------------------------------------

@@ -11,19 +11,13 @@ changes it only while the account belongs to that organisation alone.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import string
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
+from tandem import bearer
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization, Role, Team, TeamMembership, User
 from tandem.audit.models import Source
@@ -31,11 +25,6 @@ from tandem.audit.services import audit_record, snapshot
 from tandem.scim.models import ScimGroup, ScimToken, ScimUser
 
 TOKEN_PREFIX = "scim_"
-_ALPHABET = string.ascii_letters + string.digits
-# 43 characters of 62 symbols: 256 bits, as for API tokens.
-_SECRET_LENGTH = 43
-_PUBLIC_ID_LENGTH = 10
-LAST_USED_PRECISION = timedelta(minutes=1)
 _TOKEN_AUDIT_FIELDS = ["name", "public_id", "revoked_at"]
 
 
@@ -44,14 +33,6 @@ class Conflict(Exception):
 
 
 # -- tokens ---------------------------------------------------------------------------------
-
-
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def scim_token_create(
@@ -64,14 +45,13 @@ def scim_token_create(
         raise ValidationError({"name": "Name the token after the provider, e.g. “Okta”."})
     if len(name) > 100:
         raise ValidationError({"name": "Keep the name under 100 characters."})
-    public_id = _random(_PUBLIC_ID_LENGTH)
-    secret = f"{TOKEN_PREFIX}{public_id}_{_random(_SECRET_LENGTH)}"
+    public_id, secret = bearer.new_secret(TOKEN_PREFIX)
     with transaction.atomic():
         token = ScimToken.objects.create(
             organization=organization,
             name=name,
             public_id=public_id,
-            secret_hash=_hash(secret),
+            secret_hash=bearer.hash_secret(secret),
             created_by=by,
         )
         audit_record(
@@ -87,48 +67,17 @@ def scim_token_create(
 
 def scim_token_revoke(*, token: ScimToken, by: User | None, source: str = Source.WEB) -> ScimToken:
     """Stop a token working at once; revoking a revoked token changes nothing."""
-    with transaction.atomic():
-        current = ScimToken.objects.select_for_update().get(pk=token.pk)
-        if current.revoked_at is not None:
-            return current
-        before = snapshot(current, ["revoked_at"])
-        current.revoked_at = timezone.now()
-        current.save(update_fields=["revoked_at"])
-        audit_record(
-            organization=current.organization,
-            actor=by,
-            action="scim_token.revoke",
-            target=current,
-            before=before,
-            after=snapshot(current, ["revoked_at"]),
-            source=source,
-        )
-    token.revoked_at = current.revoked_at
-    return current
+    return bearer.revoke(token, action="scim_token.revoke", by=by, source=source)
 
 
 def scim_token_find(secret: str) -> ScimToken | None:
     """The token whose secret is ``secret`` (revoked ones too), or None."""
-    if not secret.startswith(TOKEN_PREFIX):
-        return None
-    public_id, _, rest = secret[len(TOKEN_PREFIX) :].partition("_")
-    if not public_id or not rest:
-        return None
-    token = ScimToken.objects.select_related("organization").filter(public_id=public_id).first()
-    if token is None or not hmac.compare_digest(token.secret_hash, _hash(secret)):
-        return None
-    return token
+    return bearer.find(ScimToken.objects.select_related("organization"), TOKEN_PREFIX, secret)
 
 
 def scim_token_touch(*, token: ScimToken) -> None:
     """Record that the token was used, at most once a minute."""
-    now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
-        return
-    ScimToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
-    ).update(last_used_at=now)
-    token.last_used_at = now
+    bearer.touch(token)
 
 
 # -- people -----------------------------------------------------------------------------------
