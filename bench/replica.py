@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -256,7 +255,6 @@ def _finish(result: Any) -> None:
 
 
 def bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) -> int:
-    import django
     from django.core.management import call_command
     from django.db import connections
 
@@ -314,14 +312,7 @@ def bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) 
         "runs": args.runs,
         "warmup": args.warmup,
         "database": database,
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "cpus": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in load_after],
-        },
+        "machine": runner.machine(load_before, load_after),
         "organizations": {"big": runner._summary_dict(big)},
         "scenarios": [r.as_dict() for r in results],
         "table": text,

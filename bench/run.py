@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) -> int:
-    import django
     from django.core.management import call_command
 
     from bench import kpi_scenarios, load, loadtest, scenarios
@@ -334,14 +333,7 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
         "runs": args.runs,
         "warmup": args.warmup,
         "database": database,
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "cpus": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine(load_before, os.getloadavg()),
         "organizations": {
             "big": _summary_dict(big),
             "tiny": _summary_dict(tiny),
@@ -353,6 +345,20 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
     output.with_suffix(".md").write_text(markdown + "\n")
     say(f"\nWrote {output} and {output.with_suffix('.md')}.")
     return 0
+
+
+def machine(load_before: Sequence[float], load_after: Sequence[float]) -> dict[str, Any]:
+    """What a report says of the machine it was measured on, and its load around the run."""
+    import django
+
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+    }
 
 
 def _summary_dict(summary: Any) -> dict[str, Any]:
