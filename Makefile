@@ -8,7 +8,7 @@ export TANDEM_DATA_DIR ?= $(CURDIR)/var
 # Test processes: the suite runs in parallel, one process per core by default.
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo install test lint typecheck pytest chromium bench loadbench bench-replica bench-growth backtest clean
+.PHONY: demo install test lint typecheck pytest chromium axe bench loadbench bench-replica bench-growth backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: install
 chromium:
 	@scripts/ensure-chromium
 
+# axe-core for the accessibility tests, from the npm registry, checked and kept in $(VENV).
+axe: install
+	@$(BIN)/python scripts/ensure-axe $(VENV)
+
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -36,7 +40,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src tests
 
-pytest: install chromium
+pytest: install chromium axe
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest

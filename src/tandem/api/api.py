@@ -44,6 +44,12 @@ class DecimalParser(Parser):
         return data
 
 
+class TandemSwagger(Swagger):
+    """Swagger UI in a page that says its language and has a main landmark."""
+
+    template = "api/swagger.html"
+
+
 class TandemAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
@@ -105,7 +111,7 @@ api = TandemAPI(
     parser=DecimalParser(),
     # Swagger UI from Ninja's own static files ("ninja" is an installed app): Tandem
     # runs air-gapped. No online validator badge either.
-    docs=Swagger(settings={"validatorUrl": None}),
+    docs=TandemSwagger(settings={"validatorUrl": None}),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

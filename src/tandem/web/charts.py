@@ -1,7 +1,9 @@
 """Server-rendered SVG charts: they need no JavaScript, print, and work in e-mails and PDFs.
 
 A chart is drawn for people who can see it; the page puts a data table beside each
-one for those who cannot, so the SVG carries only a short title and description.
+one for those who cannot, so the SVG carries only a short title and description, and
+names its table (``aria-details``: the table's id is the chart's id followed by
+``-data``).
 """
 
 from __future__ import annotations
@@ -94,11 +96,13 @@ def progress_chart(
     parts.append(
         format_html(
             '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
-            'xmlns="http://www.w3.org/2000/svg"><title id="{}">{}</title><desc id="{}">{}</desc>',
+            'aria-details="{}-data" xmlns="http://www.w3.org/2000/svg">'
+            '<title id="{}">{}</title><desc id="{}">{}</desc>',
             WIDTH,
             HEIGHT,
             title_id,
             desc_id,
+            chart_id,
             title_id,
             title,
             desc_id,
@@ -414,11 +418,13 @@ def kpi_trend_chart(
     parts: list[SafeString] = [
         format_html(
             '<svg class="chart chart--kpi" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
-            'xmlns="http://www.w3.org/2000/svg"><title id="{}">{}</title><desc id="{}">{}</desc>',
+            'aria-details="{}-data" xmlns="http://www.w3.org/2000/svg">'
+            '<title id="{}">{}</title><desc id="{}">{}</desc>',
             TREND_WIDTH,
             TREND_HEIGHT,
             title_id,
             desc_id,
+            chart_id,
             title_id,
             title,
             desc_id,
