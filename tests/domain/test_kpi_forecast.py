@@ -148,6 +148,88 @@ def test_a_range_kpi_is_red_beyond_either_edge():
     assert abs(float(chance) - 2 * (1 - 0.6915)) < 0.01
 
 
+def test_a_kpi_backing_a_key_result_is_forecast_to_move_towards_its_target_in_the_cycle():
+    # Flat at 100 until now; the key result's 10-period cycle starts in 3 periods and
+    # asks for 100 -> 200: 10 a period, of which the forecast expects ``PLAN_LEAN``.
+    flat = noisy(100, 0, 1, 26)
+    plan = kf.CyclePlan(start=3, end=12, baseline=D(100), target=D(200))
+    plain, leaning = kf.forecast_kpi(flat), kf.forecast_kpi(flat, plan=plan)
+    for before, after in zip(plain.steps[:2], leaning.steps[:2], strict=True):
+        assert after == before  # not in the cycle yet
+    for step, before in zip(leaning.steps[2:], plain.steps[2:], strict=True):
+        moved = D(10 * kf.PLAN_LEAN * (step.ahead - 2))
+        assert abs(step.value - before.value - moved) < D("0.01")
+        # Wider than without the plan: the pace is not sure.
+        assert step.high - step.low > before.high - before.low
+
+
+def test_a_backing_kpi_late_in_its_cycle_follows_its_own_stall_more_than_the_plan():
+    flat = noisy(100, 0, 1, 26)
+    early = kf.CyclePlan(start=1, end=10, baseline=D(100), target=D(200))
+    late = kf.CyclePlan(start=-7, end=2, baseline=D(100), target=D(200))
+    # Eight of the ten periods are behind: the plan weighs a fifth of what it did.
+    assert late.to_come == pytest.approx(0.2)
+    lean_early = kf.forecast_kpi(flat, plan=early).steps[1].value
+    lean_late = kf.forecast_kpi(flat, plan=late).steps[1].value
+    plain = kf.forecast_kpi(flat).steps[1].value
+    assert plain < lean_late < lean_early
+    assert abs((lean_late - plain) - (lean_early - plain) / 5) < D("0.01")
+
+
+def test_a_cycle_must_end_after_it_starts():
+    with pytest.raises(ValueError, match="a cycle ends after it starts"):
+        kf.CyclePlan(start=3, end=2, baseline=D(0), target=D(1))
+
+
+def test_the_lean_is_how_far_backing_kpis_got_by_their_cycles_end():
+    def backing(end_value: int) -> kf.KPISeries:
+        values = (D(100),) * 10 + (D(end_value),)
+        return kf.KPISeries(
+            values=values, thresholds=(SALES,), direction=HIGHER, cycle=(5, 10, D(100), D(200))
+        )
+
+    assert kf.measured_lean([backing(150), backing(200)]) == 0.75
+    # A cycle that ends after the values tells nothing yet.
+    running = kf.KPISeries(
+        values=(D(100),) * 11, thresholds=(SALES,), direction=HIGHER, cycle=(5, 20, D(1), D(2))
+    )
+    assert kf.measured_lean([backing(190), running]) == 0.9
+    with pytest.raises(ValueError, match="backing a key result"):
+        kf.measured_lean([running])
+
+
+def test_the_plan_spread_is_the_smallest_that_holds_the_backing_series():
+    rng = random.Random(3)
+    series = []
+    for _ in range(20):
+        before = [D(str(round(100 + rng.gauss(0, 2), 2))) for _ in range(20)]
+        level = float(before[-1])
+        during = []
+        for _ in range(10):
+            level += rng.uniform(0, 20)
+            during.append(D(str(round(level, 2))))
+        series.append(
+            kf.KPISeries(
+                values=tuple(before + during),
+                thresholds=(SALES,),
+                direction=HIGHER,
+                cycle=(20, 29, D(100), D(200)),
+            )
+        )
+    spread = kf.calibrate_plan_spread(series)
+    assert 0 < spread <= 2
+
+    def held(widen: float) -> float:
+        report = [
+            abs(c.values[c.cut + a] - c.fit.points[a]) <= kf.BAND[a] * c.fit.spreads[a]
+            for c in kf._cases(series, 3, kf.PLAN_LEAN, widen)
+            for a in range(kf.HORIZON)
+        ]
+        return sum(report) / len(report)
+
+    assert held(spread) >= 0.8 > held(spread - 0.05)
+
+
 # -- properties -------------------------------------------------------------------------
 
 values_lists = st.lists(
@@ -190,6 +272,65 @@ def test_shifting_every_value_shifts_the_forecast_and_its_band(values, shift):
     for x, y in zip(a.steps, b.steps, strict=True):
         for field in ("value", "low", "high"):
             assert abs(getattr(y, field) - getattr(x, field) - delta) < D("0.01")
+
+
+plans = st.builds(
+    lambda start, length, baseline, gap: kf.CyclePlan(
+        start=start, end=start + length, baseline=D(baseline), target=D(baseline + gap)
+    ),
+    st.integers(min_value=-20, max_value=10),
+    st.integers(min_value=0, max_value=20),
+    st.integers(min_value=-1000, max_value=1000),
+    st.integers(min_value=-500, max_value=500),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=-500, max_value=500), min_size=8, max_size=40), plans)
+def test_a_plan_moves_the_forecast_only_in_its_cycle_and_keeps_the_band_around_it(values, plan):
+    base = [D(str(round(v, 2))) for v in values]
+    plain, leaning = kf.forecast_kpi(base), kf.forecast_kpi(base, plan=plan)
+    for before, after in zip(plain.steps, leaning.steps, strict=True):
+        assert after.low <= after.value <= after.high
+        if plan.periods_in(after.ahead) == 0:
+            assert after == before
+        else:
+            # Never narrower than without the plan, but for rounding.
+            assert after.high - after.low >= before.high - before.low - D("0.001")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.floats(min_value=-500, max_value=500), min_size=8, max_size=40),
+    plans,
+    st.integers(min_value=1, max_value=300),
+)
+def test_a_higher_target_never_lowers_a_backing_kpis_forecast(values, plan, raise_by):
+    base = [D(str(round(v, 2))) for v in values]
+    higher = kf.CyclePlan(
+        start=plan.start, end=plan.end, baseline=plan.baseline, target=plan.target + raise_by
+    )
+    low, high = kf.forecast_kpi(base, plan=plan), kf.forecast_kpi(base, plan=higher)
+    for a, b in zip(low.steps, high.steps, strict=True):
+        assert b.value >= a.value - D("0.0001")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.floats(min_value=-500, max_value=500), min_size=8, max_size=40),
+    plans,
+    st.integers(min_value=-1000, max_value=1000),
+)
+def test_shifting_a_backing_kpi_and_its_key_result_shifts_the_forecast(values, plan, shift):
+    base = [D(str(round(v, 2))) for v in values]
+    moved = [v + shift for v in base]
+    shifted = kf.CyclePlan(
+        start=plan.start, end=plan.end, baseline=plan.baseline + shift, target=plan.target + shift
+    )
+    a, b = kf.forecast_kpi(base, plan=plan), kf.forecast_kpi(moved, plan=shifted)
+    for x, y in zip(a.steps, b.steps, strict=True):
+        for field in ("value", "low", "high"):
+            assert abs(getattr(y, field) - getattr(x, field) - shift) < D("0.01")
 
 
 @settings(max_examples=100, deadline=None)
@@ -297,6 +438,22 @@ def test_the_generated_series_are_reproducible_and_of_every_shape():
 
 def test_the_kpi_band_in_use_is_the_one_measured_on_the_calibration_seeds():
     assert kpi_backtest.measured_band() == kf.BAND
+
+
+def test_the_backing_kpis_lean_and_spread_in_use_are_the_ones_measured():
+    assert kpi_backtest.measured_plan() == (kf.PLAN_LEAN, kf.PLAN_SPREAD)
+
+
+def test_bench_backing_series_carry_their_key_results_cycle():
+    backing = [s for s in kpi_backtest.generate_series(5) if s.shape == "bench backing"]
+    assert backing
+    first = kpi_backtest.BACKING_PERIODS - kpi_backtest.BACKING_IN_CYCLE
+    for s in backing:
+        assert s.cycle is not None
+        assert s.cycle[:2] == (first, kpi_backtest.BACKING_PERIODS - 1)
+        assert s.plan_at(first) == kf.CyclePlan(
+            start=1, end=kpi_backtest.BACKING_IN_CYCLE, baseline=s.cycle[2], target=s.cycle[3]
+        )
 
 
 def test_the_kpi_backtest_meets_its_targets_on_the_report_seeds():

@@ -3,8 +3,14 @@ the "likely red" warning, and "too little history" instead of a band."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+from decimal import Decimal
+
 from tandem.kpis import services
 from tandem.kpis.models import KPI
+from tandem.kpis.selectors import org_today
+from tandem.okrs import services as okrs
 from tests.conftest import Cast
 from tests.kpis_web.conftest import weeks
 
@@ -98,3 +104,65 @@ def test_a_kpi_without_a_target_is_forecast_without_a_chance_of_red(cast: Cast, 
     html = page(cast, client_for, visits)
     assert html.count('<span class="muted">no target</span>') == 6
     assert "data-kpi-warning" not in html
+
+
+def _next_cycle_key_result(cast: Cast, kpi: KPI, aggregation: str = "last") -> None:
+    """A key result from 100 to 200 in a 13-week cycle starting next week, reading ``kpi``."""
+    next_week = weeks(cast, 1)[0] + dt.timedelta(days=7)
+    cycle = okrs.cycle_create(
+        organization=cast.org,
+        name="Next quarter",
+        start_date=next_week,
+        end_date=next_week + dt.timedelta(days=13 * 7 - 1),
+        kind="custom",
+        by=cast.owner,
+    )
+    assert cycle.start_date > org_today(cast.org)
+    objective = okrs.objective_create(
+        organization=cast.org, cycle=cycle, owner_team=cast.team, title="Delight", by=cast.owner
+    )
+    kr = okrs.key_result_create(
+        objective=objective,
+        title="Satisfaction to 200",
+        baseline="100",
+        target="200",
+        by=cast.owner,
+    )
+    services.key_result_link_kpi(key_result=kr, kpi=kpi, aggregation=aggregation, by=cast.owner)
+
+
+def _forecast(cast: Cast, client_for, kpi: KPI) -> tuple[list[Decimal], str]:
+    response = client_for(cast.viewer).get(f"/kpis/{kpi.pk}/")
+    assert response.status_code == 200
+    return [p.value for p in response.context["forecast"].periods], response.content.decode()
+
+
+FLAT = ["101", "99", "100", "102", "98", "100", "101", "99", "100", "100"]
+
+
+def test_a_kpi_backing_a_key_result_is_forecast_towards_its_target_in_the_cycle(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    record(cast, sales_kpi, FLAT)
+    plain, html = _forecast(cast, client_for, sales_kpi)
+    assert "It backs a key result" not in html
+    _next_cycle_key_result(cast, sales_kpi)
+    leaning, html = _forecast(cast, client_for, sales_kpi)
+    assert "It backs a key result" in html
+    # The forecast starts this week, not in the cycle yet; from next week on the KPI is
+    # expected to move towards 200 at most of the 100 / 13 a week the key result needs.
+    assert leaning[0] == plain[0]
+    gains = [b - a for a, b in zip(plain, leaning, strict=True)]
+    assert all(later > earlier for earlier, later in itertools.pairwise(gains[1:]))
+    assert gains[-1] > 5 * Decimal(100) / 13 * Decimal("0.5")
+
+
+def test_a_kpi_summed_into_a_key_result_is_forecast_on_its_own(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    record(cast, sales_kpi, FLAT)
+    plain, _ = _forecast(cast, client_for, sales_kpi)
+    _next_cycle_key_result(cast, sales_kpi, aggregation="sum")
+    summed, html = _forecast(cast, client_for, sales_kpi)
+    assert summed == plain
+    assert "It backs a key result" not in html

@@ -20,10 +20,12 @@ Two kinds of series, a year or more of periods each:
   later on for half of them: weekly KPIs (``bench weekly``, the latest 78 of their
   540 weeks), monthly ones (``bench monthly``, the latest 60 of 140 months), and KPIs
   backing a key result (``bench backing``, a quarter moving towards the key result's
-  target after six months of wobbling around its baseline).
+  target after six months of wobbling around its baseline), which come with the key
+  result's cycle, baseline and target, as the KPI page passes them to the forecast.
 
 The published backtest pools seeds 7, 8 and 9 (``REPORT_SEEDS``); the band's
-multipliers are measured on seeds 101-104 (``CALIBRATION_SEEDS``) and the method's
+multipliers, and the lean and spread of a backing KPI's plan, are measured on seeds
+101-104 (``CALIBRATION_SEEDS``) and the method's
 constants were chosen on those; none of them is reported. Everything random comes from
 one ``random.Random(seed)``.
 """
@@ -56,14 +58,13 @@ CALIBRATION_SEEDS = (101, 102, 103, 104)
 MIN_SHAPES_GAIN = Decimal("0.08")
 MAX_BENCH_LOSS = Decimal("0.05")
 COVERAGE_RANGE = (Decimal("0.75"), Decimal("0.85"))
-MIN_SHAPE_COVERAGE = Decimal("0.60")
+MIN_SHAPE_COVERAGE = Decimal("0.65")
 # A warning says "likely": it must come true more often than not, and more often than
 # the naive "the latest value is yellow"; and it must catch a quarter of turns to red.
 MIN_PRECISION = Decimal("0.5")
 MIN_RECALL = Decimal("0.25")
 # Asked for but not met by this method, said in the report (docs/insights.md).
 WANTED_GAIN = Decimal("0.15")
-WANTED_SHAPE_COVERAGE = Decimal("0.65")
 # Bench Corp's KPIs backing a key result: 39 weeks, the last 13 in the key result's cycle.
 BACKING_PERIODS, BACKING_IN_CYCLE = 39, 13
 
@@ -172,6 +173,7 @@ def _bench_series(rng: random.Random, shape: str) -> Generated:
                 thresholds=(Thresholds(target=target, yellow=yellow),),
                 direction=Direction.HIGHER_IS_BETTER if gap > 0 else Direction.LOWER_IS_BETTER,
                 shape=shape,
+                cycle=(BACKING_PERIODS - BACKING_IN_CYCLE, BACKING_PERIODS - 1, baseline, target),
             ),
             backing(float(baseline), float(gap) * bench_kpis.BACKING_PACE),
         )
@@ -295,6 +297,13 @@ def measured_band() -> tuple[float, ...]:
     return kf.calibrate(calibration_series())
 
 
+def measured_plan() -> tuple[float, float]:
+    """A backing KPI's lean towards its key result and the spread of its pace, measured
+    afresh on the calibration seeds (with the band in use)."""
+    series = calibration_series()
+    return kf.measured_lean(series), kf.calibrate_plan_spread(series)
+
+
 @dataclass(frozen=True, slots=True)
 class KPIRun:
     seeds: tuple[int, ...]
@@ -374,12 +383,6 @@ class KPIRun:
             short.append(
                 f"MAE {overall.gain:.1%} below the better baseline overall, not {WANTED_GAIN:.0%}"
             )
-        for group in self.report.by_shape:
-            if group.coverage < WANTED_SHAPE_COVERAGE:
-                short.append(
-                    f"the band holds {group.coverage:.1%} of {group.name} series, not "
-                    f"{WANTED_SHAPE_COVERAGE:.0%}"
-                )
         return short
 
 

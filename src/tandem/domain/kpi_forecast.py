@@ -21,14 +21,26 @@ the signals do):
    ``SEASONAL_GAIN`` (0.8) as much as smoothing them as they are.
 4. The forecast ``h`` periods ahead is ``level + trend * (phi + phi^2 + ... + phi^h)``
    plus the season's index for that period.
-5. How sure: ``sigma``, the root mean square of those one-period-ahead errors, grows
+5. A KPI that backs a key result (a :class:`CyclePlan`: the cycle's first and last
+   period, the key result's baseline and target) is expected to move towards the
+   target in the cycle's periods: each of them adds ``PLAN_LEAN`` (0.8) times the
+   *needed pace* (``(target - baseline) / periods in the cycle``), weighted by the
+   share of the cycle still to come, ``w``, while the smoothing's trend counts only
+   ``1 - w`` there. Before the cycle starts the plan counts fully (nothing in the
+   history foretells the change it brings); as the cycle runs, the KPI's own trend
+   takes over, so a stall shows. ``PLAN_LEAN`` is :func:`measured_lean`: how far the
+   calibration seeds' backing KPIs got by their cycle's end, as a share of the way.
+6. How sure: ``sigma``, the root mean square of those one-period-ahead errors, grows
    with the horizon as this model's errors add up (``sigma * sqrt(1 + sum of c_j^2)``
-   for ``j < h``, ``c_j = alpha * (1 + beta * (phi + ... + phi^j))``). The band ``h``
+   for ``j < h``, ``c_j = alpha * (1 + beta * (phi + ... + phi^j))``); for a KPI that
+   backs a key result it adds, in quadrature, ``PLAN_SPREAD`` times the needed pace
+   for each cycle period ahead (the pace is not sure), the smallest multiple that holds
+   80% of the backing calibration series (:func:`calibrate_plan_spread`). The band ``h``
    periods ahead is the forecast plus or minus ``BAND[h - 1]`` times that spread:
    multipliers measured by :func:`calibrate` (split conformal) on generated KPI series
    whose seeds are never used to report the backtest, so that the band holds the true
    value 80% of the time.
-6. The chance that a period ahead is red reads the band as the 80% interval of a
+7. The chance that a period ahead is red reads the band as the 80% interval of a
    normal error, against the KPI's red edge (where yellow ends). :func:`red_warning`
    warns at the first period ahead, within the horizon, whose chance of red is at least
    ``WARN_PROBABILITY`` (35%) while the latest value is not red ("likely red in 3
@@ -69,7 +81,7 @@ ALPHAS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0)
 BETAS = (0.0, 0.05, 0.1)
 # ``|error| / spread`` at 80%, one to six periods ahead, measured by ``tandem
 # forecast_backtest --calibrate`` on the KPI calibration seeds.
-BAND = (1.38, 1.38, 1.36, 1.37, 1.37, 1.36)
+BAND = (1.38, 1.37, 1.35, 1.36, 1.36, 1.35)
 # A season is looked for with at least two of them in the window, and kept when it
 # cuts the errors (per parameter) by a fifth.
 SEASONS_NEEDED = 2
@@ -88,6 +100,12 @@ SEASON = SEASONS[Frequency.WEEKLY]
 VALUE_QUANTUM = Decimal("0.0001")
 PROBABILITY_QUANTUM = Decimal("0.01")
 _Z = 1.2815515655446004  # the 90th percentile of the standard normal: an 80% band
+# A KPI backing a key result is expected, in the key result's cycle, to move towards
+# its target at ``PLAN_LEAN`` times the pace the key result needs, with a spread of
+# ``PLAN_SPREAD`` times that pace per cycle period ahead (see ``CyclePlan``); both
+# measured by ``tandem forecast_backtest --calibrate`` on the KPI calibration seeds.
+PLAN_LEAN = 0.8
+PLAN_SPREAD = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +144,40 @@ class RedWarning:
     @property
     def ahead(self) -> int:
         return self.step.ahead
+
+
+@dataclass(frozen=True, slots=True)
+class CyclePlan:
+    """A key result that a KPI backs: the first and the last period of its cycle,
+    counted in periods after the KPI's latest value (0 is the latest value's own
+    period, negative ones came before it), and the key result's baseline and target.
+
+    In the cycle's periods the forecast leans towards the target: see the module."""
+
+    start: int
+    end: int
+    baseline: Decimal
+    target: Decimal
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"a cycle ends after it starts, got {self.start} to {self.end}")
+
+    @property
+    def pace(self) -> float:
+        """The change per period that reaches the target by the cycle's end."""
+        return float(self.target - self.baseline) / (self.end - self.start + 1)
+
+    @property
+    def to_come(self) -> float:
+        """The share of the cycle's periods after the latest value's (1 before it starts,
+        0 once it is over)."""
+        after = self.end - max(self.start - 1, 0)
+        return max(0.0, min(1.0, after / (self.end - self.start + 1)))
+
+    def periods_in(self, ahead: int) -> int:
+        """How many of the periods 1 to ``ahead`` after the latest value are in the cycle."""
+        return max(0, min(ahead, self.end) - max(1, self.start) + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +233,14 @@ def _seasonal_indices(window: Sequence[float], season: int) -> list[float]:
     return [total / whole for total in sums]
 
 
-def _fit(values: Sequence[float], horizon: int, season: int | None = None) -> _Fit | None:
+def _fit(
+    values: Sequence[float],
+    horizon: int,
+    season: int | None = None,
+    plan: CyclePlan | None = None,
+    lean: float = PLAN_LEAN,
+    widen: float = PLAN_SPREAD,
+) -> _Fit | None:
     if len(values) < MIN_VALUES:
         return None
     window = list(values[-WINDOW:])
@@ -203,13 +262,26 @@ def _fit(values: Sequence[float], horizon: int, season: int | None = None) -> _F
     if sigma <= 1e-12 * (1.0 + abs(level)):
         # A KPI that never moved: a band of a hundredth of its size, never none at all.
         sigma = max(abs(level) * 0.01, 1e-4)
+    pace = plan.pace if plan is not None else 0.0
+    # In the cycle, the planned pace weighs as much as the share of the cycle to come.
+    trust = plan.to_come if plan is not None else 0.0
     points, spreads = [], []
-    carried = 0.0
+    carried = 0.0  # phi + phi^2 + ... + phi^ahead
+    trended = 0.0  # the same, each period weighted by how much its trend is kept
     growth = 1.0
     for ahead in range(1, horizon + 1):
-        carried += phi**ahead
-        points.append(level + trend * carried + indices[(n + ahead - 1) % len(indices)])
-        spreads.append(sigma * math.sqrt(growth))
+        damped = phi**ahead
+        carried += damped
+        in_cycle = plan is not None and plan.start <= ahead <= plan.end
+        trended += (1.0 - trust) * damped if in_cycle else damped
+        point = level + trend * trended + indices[(n + ahead - 1) % len(indices)]
+        spread = sigma * math.sqrt(growth)
+        if plan is not None:
+            periods = plan.periods_in(ahead)
+            point += trust * lean * pace * periods
+            spread = math.hypot(spread, widen * abs(pace) * periods)
+        points.append(point)
+        spreads.append(spread)
         # The share of this period's surprise still in the forecast ``ahead`` periods on.
         c = alpha * (1.0 + beta * carried)
         growth += c * c
@@ -226,15 +298,17 @@ def forecast_kpi(
     horizon: int = HORIZON,
     season: int | None = None,
     band: Sequence[float] = BAND,
+    plan: CyclePlan | None = None,
 ) -> KPIForecast:
     """Forecast the next ``horizon`` periods of a KPI from its values, oldest first
-    (``None`` for a period without a value); see the module."""
+    (``None`` for a period without a value), leaning in ``plan``'s cycle towards the
+    key result the KPI backs; see the module."""
     if not 1 <= horizon <= len(band):
         raise ValueError(f"the horizon is 1 to {len(band)} periods, got {horizon}")
     known = [float(v) for v in values if v is not None]
     if any(not math.isfinite(v) for v in known):
         raise ValueError("KPI values must be finite numbers")
-    fit = _fit(known, horizon, season)
+    fit = _fit(known, horizon, season, plan)
     if fit is None:
         return KPIForecast(steps=(), values=len(known))
     steps = []
@@ -321,10 +395,22 @@ class KPISeries:
     direction: Direction
     shape: str = ""
     season: int = SEASON
+    # A key result the KPI backs: its cycle's first and last index in ``values`` (the
+    # last may lie beyond them), its baseline and its target.
+    cycle: tuple[int, int, Decimal, Decimal] | None = None
 
     def __post_init__(self) -> None:
         if len(self.thresholds) not in (1, len(self.values)):
             raise ValueError("give one set of thresholds, or one per value")
+
+    def plan_at(self, cut: int) -> CyclePlan | None:
+        """The key result's cycle seen from a forecast of the values before ``cut``."""
+        if self.cycle is None:
+            return None
+        first, last, baseline, target = self.cycle
+        return CyclePlan(
+            start=first - cut + 1, end=last - cut + 1, baseline=baseline, target=target
+        )
 
     def thresholds_at(self, index: int) -> Thresholds:
         return self.thresholds[0] if len(self.thresholds) == 1 else self.thresholds[index]
@@ -484,13 +570,18 @@ def backtest_cuts(length: int, every: int) -> range:
     return range(MIN_VALUES, length - HORIZON + 1, every)
 
 
-def _cases(series: Iterable[KPISeries], every: int) -> Iterable[_Case]:
+def _cases(
+    series: Iterable[KPISeries],
+    every: int,
+    lean: float = PLAN_LEAN,
+    widen: float = PLAN_SPREAD,
+) -> Iterable[_Case]:
     backtest_cuts(0, every)  # checks ``every`` before any series
     for s in series:
         values = [float(v) for v in s.values]
         scale = typical_change(values)
         for cut in backtest_cuts(len(values), every):
-            fit = _fit(values[:cut], HORIZON, s.season)
+            fit = _fit(values[:cut], HORIZON, s.season, s.plan_at(cut), lean, widen)
             assert fit is not None
             yield _Case(s, values, fit, cut, scale)
 
@@ -506,6 +597,46 @@ def calibrate(series: Iterable[KPISeries], *, every: int = 3) -> tuple[float, ..
     if not ratios[0]:
         raise ValueError(f"calibrating needs series of at least {MIN_VALUES + HORIZON} values")
     return tuple(round(sorted(r)[math.ceil(float(LEVEL) * len(r)) - 1], 2) for r in ratios)
+
+
+def measured_lean(series: Iterable[KPISeries]) -> float:
+    """How far, on average, KPIs backing a key result moved towards its target by the
+    end of its cycle, as a share of the way from the baseline (to the nearest 0.05):
+    over the series with a cycle that ends within their values."""
+    shares = []
+    for s in series:
+        if s.cycle is None or s.cycle[1] >= len(s.values):
+            continue
+        _, last, baseline, target = s.cycle
+        if target != baseline:
+            shares.append(float((s.values[last] - baseline) / (target - baseline)))
+    if not shares:
+        raise ValueError("measuring the lean needs series backing a key result")
+    return round(round(20 * sum(shares) / len(shares)) / 20, 2)
+
+
+def calibrate_plan_spread(
+    series: Iterable[KPISeries],
+    *,
+    band: Sequence[float] = BAND,
+    lean: float = PLAN_LEAN,
+    every: int = 3,
+) -> float:
+    """The smallest ``PLAN_SPREAD`` (in steps of 0.05) with which the band holds at
+    least ``LEVEL`` of the true values of the series backing a key result."""
+    backing = [s for s in series if s.cycle is not None]
+    if not backing:
+        raise ValueError("calibrating the plan's spread needs series backing a key result")
+    for step in range(41):
+        widen = step / 20
+        inside = [
+            abs(case.values[case.cut + a] - case.fit.points[a]) <= band[a] * case.fit.spreads[a]
+            for case in _cases(backing, every, lean, widen)
+            for a in range(HORIZON)
+        ]
+        if sum(inside) >= float(LEVEL) * len(inside):
+            return widen
+    raise ValueError("no spread up to 2.0 paces a period holds the backing series")
 
 
 def _steps(fit: _Fit, band: Sequence[float]) -> tuple[KPIStep, ...]:

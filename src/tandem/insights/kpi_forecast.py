@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from tandem.domain import kpi_forecast as kf
 from tandem.domain import periods as pm
 from tandem.domain.health import Direction, Health, Thresholds, threshold_errors
+
+if TYPE_CHECKING:
+    from tandem.okrs.models import KeyResult
 
 UNITS = {
     pm.Frequency.DAILY: ("day", "days", "today"),
@@ -23,6 +27,46 @@ UNITS = {
     pm.Frequency.MONTHLY: ("month", "months", "this month"),
     pm.Frequency.QUARTERLY: ("quarter", "quarters", "this quarter"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class BackedKeyResult:
+    """A key result that a KPI backs, as its forecast uses it: the cycle's first and last
+    day, and the key result's baseline and target."""
+
+    cycle_start: dt.date
+    cycle_end: dt.date
+    baseline: Decimal
+    target: Decimal
+
+
+def backed_key_result(
+    key_results: Iterable[KeyResult], latest_start: dt.date | None
+) -> BackedKeyResult | None:
+    """The key result a KPI's forecast leans towards: of the metric key results reading
+    the KPI's latest value (not a sum or an average) from a baseline to a different
+    target, in a cycle not closed and not over by the period of the latest value
+    (``latest_start``), the one whose cycle ends first; ``None`` without one."""
+    if latest_start is None:
+        return None
+    candidates = [
+        kr
+        for kr in key_results
+        if kr.is_metric
+        and kr.kpi_aggregation == "last"
+        and kr.baseline is not None
+        and kr.target is not None
+        and kr.baseline != kr.target
+        and not kr.objective.cycle.is_closed
+        and kr.objective.cycle.end_date >= latest_start
+    ]
+    if not candidates:
+        return None
+    kr = min(candidates, key=lambda k: (k.objective.cycle.end_date, k.pk))
+    assert kr.baseline is not None
+    assert kr.target is not None
+    cycle = kr.objective.cycle
+    return BackedKeyResult(cycle.start_date, cycle.end_date, kr.baseline, kr.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +97,8 @@ class KPIForecastView:
     frequency: pm.Frequency = pm.Frequency.WEEKLY
     # Where the forecast starts: the period of the latest value.
     latest_start: dt.date | None = None
+    # Whether it leans towards a key result the KPI backs (its cycle is not over).
+    backs: bool = False
 
     @property
     def too_little_history(self) -> bool:
@@ -102,15 +148,25 @@ def kpi_forecast_view(
     health: Health,
     today: dt.date,
     calendar: dict[str, int],
+    backs: BackedKeyResult | None = None,
 ) -> KPIForecastView:
     """The forecast of a KPI from its values in the periods starting at ``starts``
-    (oldest first), against ``thresholds`` (the target in force today)."""
+    (oldest first), against ``thresholds`` (the target in force today), leaning towards
+    the target of ``backs``, a key result the KPI backs, in its cycle."""
     frequency = pm.Frequency(frequency)
     direction = Direction(direction)
     known = [(s, v) for s, v in zip(starts, values, strict=True) if v is not None]
     if health is Health.STALE:
         return KPIForecastView((), len(known), stale=True, frequency=frequency)
-    forecast = kf.forecast_kpi(values, season=kf.SEASONS.get(frequency))
+    plan = None
+    if backs is not None and known:
+        plan = kf.CyclePlan(
+            start=pm.periods_apart(frequency, known[-1][0], backs.cycle_start, **calendar),
+            end=pm.periods_apart(frequency, known[-1][0], backs.cycle_end, **calendar),
+            baseline=backs.baseline,
+            target=backs.target,
+        )
+    forecast = kf.forecast_kpi(values, season=kf.SEASONS.get(frequency), plan=plan)
     if forecast.too_little_history:
         return KPIForecastView((), forecast.values, frequency=frequency)
     latest_start, latest = known[-1]
@@ -154,4 +210,5 @@ def kpi_forecast_view(
         warning_in=warning_in,
         frequency=frequency,
         latest_start=latest_start,
+        backs=plan is not None and plan.end >= 1,
     )

@@ -38,7 +38,7 @@ from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
 from tandem.formatting import input_value, number
-from tandem.insights.kpi_forecast import KPIForecastView, kpi_forecast_view
+from tandem.insights.kpi_forecast import KPIForecastView, backed_key_result, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
@@ -711,6 +711,13 @@ def _kpi_page(
     by_start_pairs = list(zip(row.cells, labels, strict=True))
     by_start = {c.start: (label, c.health) for c, label in by_start_pairs}
     cal = selectors.calendar(org)
+    viewer = permissions.viewer_of(membership)
+
+    def seen(rows: list[Any]) -> list[Any]:
+        # Key results, links and promotions of private objectives this person may not see.
+        return [r for r in rows if permissions.can_see_objective(viewer, r.objective)]
+
+    key_results = seen(detail["key_results"])
     forecast = kpi_forecast_view(
         frequency=kpi.frequency,
         direction=kpi.direction,
@@ -720,6 +727,9 @@ def _kpi_page(
         health=row.health,
         today=selectors.org_today(org),
         calendar=cal,
+        backs=backed_key_result(
+            key_results, next((c.start for c in reversed(row.cells) if c.value is not None), None)
+        ),
     )
     chart_points, chart_forecast = _forecast_on_chart(points, row, shown, forecast)
     frequency = pm.Frequency(kpi.frequency)
@@ -729,14 +739,9 @@ def _kpi_page(
             m.period_start, (pm.period_label(frequency, m.period_start, **cal), Health.NO_DATA)
         )
         measurement_lines.append(MeasurementLine(measurement=m, label=label, health=health))
-    viewer = permissions.viewer_of(membership)
     team_ids = set(viewer.team_ids)
     can_manage = permissions.can_manage_kpis(membership)
     can_record = permissions.can_record_measurement(membership, kpi, team_ids)
-
-    def seen(rows: list[Any]) -> list[Any]:
-        # Key results, links and promotions of private objectives this person may not see.
-        return [r for r in rows if permissions.can_see_objective(viewer, r.objective)]
 
     if can_manage and target_form is None:
         target_form = TargetForm(initial={"effective_from": row.cells[-1].start})
@@ -767,7 +772,7 @@ def _kpi_page(
                 request.GET.get("measurements")
             ),
             "targets": list(reversed(detail["targets"])),
-            "key_results": seen(detail["key_results"]),
+            "key_results": key_results,
             "objective_links": seen(detail["objective_links"]),
             "promotions": seen(detail["promotions"]),
             "open_promotion": open_promotion,

@@ -95,6 +95,12 @@ class Command(BaseCommand):
                 f"{', '.join(map(str, kpi_backtest.CALIBRATION_SEEDS))}: {_listed(band)}; "
                 f"in use: {_listed(kpi_forecast.BAND)}."
             )
+            lean, spread = kpi_backtest.measured_plan()
+            self.stdout.write(
+                f"Backing KPIs' lean towards their key result and its spread, measured on "
+                f"the same seeds: {lean:.2f} and {spread:.2f}; in use: "
+                f"{kpi_forecast.PLAN_LEAN:.2f} and {kpi_forecast.PLAN_SPREAD:.2f}."
+            )
             self.stdout.write("")
         result = run(histories=histories, seeds=seeds)
         self.stdout.write(table(result))
