@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from tandem.access.permissions import Viewer, viewer_of
 from tandem.accounts.models import Membership, Organization, User
 from tandem.api.errors import ApiError
 from tandem.api.models import ApiToken, Scope
@@ -85,3 +86,10 @@ def caller(request: HttpRequest, need: Need) -> Caller:
     if token.scope not in _ALLOWED[need]:
         raise ApiError(403, _REFUSAL[Scope(token.scope)], kind="scope")
     return Caller(token=token, membership=token.membership)  # type: ignore[attr-defined]
+
+
+def caller_viewer(request: HttpRequest, need: Need) -> tuple[Caller, Viewer]:
+    """The caller, and the person as the selectors and role rules see them (with their
+    teams, read in one query)."""
+    who = caller(request, need)
+    return who, viewer_of(who.membership)

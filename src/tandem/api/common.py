@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
+from ninja import Header, Query
 from pydantic import Field
 
 from tandem.accounts.models import Organization, User
@@ -17,6 +18,10 @@ from tandem.api.errors import ApiError
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 M = TypeVar("M", bound=Model)
+
+# The parameters every list and every update takes, declared once.
+LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+IF_MATCH = Header(None, alias="If-Match", description="The ETag read with GET.")
 
 # Ids are 64-bit integers on every database Tandem runs on. A larger number names no
 # row, and must not reach the database: SQLite cannot even bind it (a 500, not a 404).

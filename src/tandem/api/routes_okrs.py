@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from ninja import Header, Query, Router, Status
+from ninja import Router, Status
 
 from tandem.access.permissions import (
-    Viewer,
     require_adjust_score,
     require_check_in,
     require_create_objective,
     require_edit_objective,
-    viewer_of,
-    visible_objectives,
 )
-from tandem.accounts.models import Role, Team
-from tandem.api.auth import Caller, Need, caller
+from tandem.accounts.models import Role
+from tandem.api.auth import Need, caller_viewer
 from tandem.api.common import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
+    IF_MATCH,
+    LIMIT,
     Id,
     expected_version,
     member,
@@ -54,41 +50,17 @@ from tandem.api.schemas import (
 from tandem.audit.models import Source
 from tandem.okrs import selectors
 from tandem.okrs import services as okrs
-from tandem.okrs import services as okrs_services
-from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.okrs.models import Alignment, CheckIn, Initiative, KeyResult, Objective
 
 router = Router()
 
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-IF_MATCH = Header(None, alias="If-Match", description="The ETag read with GET.")
 PATCH_ERRORS = {**WRITE_ERRORS, 400: Problem, 428: Problem}
 DELETE_ERRORS = {**WRITE_ERRORS}
 
 
-# Every read goes through the caller's visibility: a private objective the token's
-# person may not see is absent from lists and answers 404 when addressed, as are its
-# key results, check-ins, initiatives and alignments.
-
-
-def _objectives(who: Caller, viewer: Viewer) -> Any:
-    return visible_objectives(Objective.objects.filter(organization=who.organization), viewer)
-
-
-def _key_results(who: Caller, viewer: Viewer) -> Any:
-    return visible_objectives(
-        KeyResult.objects.filter(organization=who.organization), viewer, "objective__"
-    )
-
-
-def _initiatives(who: Caller, viewer: Viewer) -> Any:
-    return visible_objectives(
-        Initiative.objects.filter(organization=who.organization), viewer, "objective__"
-    )
-
-
-def _writer(request: HttpRequest) -> tuple[Caller, Viewer]:
-    who = caller(request, Need.WRITE)
-    return who, viewer_of(who.membership)
+# Every read is a selector's, given the token's person: a private objective they may
+# not see is absent from lists and answers 404 when addressed, as are its key results,
+# check-ins, initiatives and alignments.
 
 
 # -- objectives -----------------------------------------------------------------------------
@@ -105,16 +77,15 @@ def objective_list(
     state: str | None = None,
 ) -> dict[str, Any]:
     """Objectives; filter by ``cycle``, owning ``team``, owning person (``owner``), ``state``."""
-    who = caller(request, Need.READ)
-    rows = _objectives(who, viewer_of(who.membership))
-    if cycle is not None:
-        rows = rows.filter(cycle_id=cycle)
-    if team is not None:
-        rows = rows.filter(owner_team_id=team)
-    if owner is not None:
-        rows = rows.filter(owner_user_id=owner)
-    if state:
-        rows = rows.filter(state=state)
+    who, viewer = caller_viewer(request, Need.READ)
+    rows = selectors.objective_list(
+        organization=who.organization,
+        viewer=viewer,
+        cycle_id=cycle,
+        owner_team_id=team,
+        owner_user_id=owner,
+        state=state or None,
+    )
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -123,9 +94,9 @@ def objective_list(
 )
 def objective_read(request: HttpRequest, objective_id: int, response: HttpResponse) -> Objective:
     """One objective; its ``ETag`` header (and ``version``) guards a later update."""
-    who = caller(request, Need.READ)
+    who, viewer = caller_viewer(request, Need.READ)
     objective = selectors.objective_get(
-        organization=who.organization, pk=objective_id, viewer=viewer_of(who.membership)
+        organization=who.organization, pk=objective_id, viewer=viewer
     )
     with_etag(response, objective.version)
     return objective
@@ -135,10 +106,10 @@ def objective_read(request: HttpRequest, objective_id: int, response: HttpRespon
 def objective_new(
     request: HttpRequest, payload: ObjectiveIn, response: HttpResponse
 ) -> Status[Objective]:
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     owner_team = ref(
-        Team.objects.filter(organization=org), "owner_team", payload.owner_team, "team"
+        selectors.team_list(organization=org), "owner_team", payload.owner_team, "team"
     )
     owner_user = member(org, "owner_user", payload.owner_user)
     if owner_team is not None or owner_user is not None or viewer.role == Role.VIEWER:
@@ -146,7 +117,7 @@ def objective_new(
         require_create_objective(viewer, owner_team=owner_team, owner_user=owner_user)
     objective = okrs.objective_create(
         organization=org,
-        cycle=ref(Cycle.objects.filter(organization=org), "cycle", payload.cycle, "cycle"),  # type: ignore[arg-type]
+        cycle=ref(selectors.cycle_list(organization=org), "cycle", payload.cycle, "cycle"),  # type: ignore[arg-type]
         title=payload.title,
         description=payload.description,
         kind=payload.kind,
@@ -173,7 +144,7 @@ def objective_change(
 ) -> Objective:
     """Change some fields. Requires the version read (If-Match or ``version``): a stale
     one is refused with 409 and nothing changes."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     objective = selectors.objective_get(organization=org, pk=objective_id, viewer=viewer)
     require_edit_objective(viewer, objective)
@@ -181,11 +152,11 @@ def objective_change(
     version = expected_version(if_match, changes.pop("version", None))
     if "cycle" in changes:
         changes["cycle"] = ref(
-            Cycle.objects.filter(organization=org), "cycle", changes["cycle"], "cycle"
+            selectors.cycle_list(organization=org), "cycle", changes["cycle"], "cycle"
         )
     if "owner_team" in changes:
         changes["owner_team"] = ref(
-            Team.objects.filter(organization=org), "owner_team", changes["owner_team"], "team"
+            selectors.team_list(organization=org), "owner_team", changes["owner_team"], "team"
         )
     if "owner_user" in changes:
         changes["owner_user"] = member(org, "owner_user", changes["owner_user"])
@@ -210,12 +181,12 @@ def objective_change(
 )
 def objective_remove(request: HttpRequest, objective_id: int) -> Status[None]:
     """Delete an objective of an open cycle, with its key results and check-ins."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     objective = selectors.objective_get(
         organization=who.organization, pk=objective_id, viewer=viewer
     )
     require_edit_objective(viewer, objective)
-    okrs_services.objective_delete(objective=objective, by=who.user, source=Source.API)
+    okrs.objective_delete(objective=objective, by=who.user, source=Source.API)
     return Status(204, None)
 
 
@@ -229,7 +200,7 @@ def objective_score_set(
 ) -> Objective:
     """Adjust the score of an objective of a closed cycle; a score other than the
     computed one needs a ``reason``. Editors and up, and the objective's owner."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     objective = selectors.objective_get(
         organization=who.organization, pk=objective_id, viewer=viewer
     )
@@ -258,14 +229,14 @@ def key_result_list(
     owner: Id | None = None,
 ) -> dict[str, Any]:
     """Key results; filter by ``objective``, ``cycle`` or ``owner``."""
-    who = caller(request, Need.READ)
-    rows = _key_results(who, viewer_of(who.membership))
-    if objective is not None:
-        rows = rows.filter(objective_id=objective)
-    if cycle is not None:
-        rows = rows.filter(objective__cycle_id=cycle)
-    if owner is not None:
-        rows = rows.filter(owner_id=owner)
+    who, viewer = caller_viewer(request, Need.READ)
+    rows = selectors.key_result_list(
+        organization=who.organization,
+        viewer=viewer,
+        objective_id=objective,
+        cycle_id=cycle,
+        owner_id=owner,
+    )
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -275,10 +246,8 @@ def key_result_list(
     tags=["key results"],
 )
 def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResponse) -> KeyResult:
-    who = caller(request, Need.READ)
-    kr = selectors.key_result_get(
-        organization=who.organization, pk=key_result_id, viewer=viewer_of(who.membership)
-    )
+    who, viewer = caller_viewer(request, Need.READ)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
     with_etag(response, kr.version)
     return kr
 
@@ -287,10 +256,10 @@ def key_result_read(request: HttpRequest, key_result_id: int, response: HttpResp
 def key_result_new(
     request: HttpRequest, payload: KeyResultIn, response: HttpResponse
 ) -> Status[KeyResult]:
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     objective = ref(
-        _objectives(who, viewer).select_related("cycle", "organization"),
+        selectors.objective_list(organization=org, viewer=viewer),
         "objective",
         payload.objective,
         "objective",
@@ -327,7 +296,7 @@ def key_result_change(
     if_match: str | None = IF_MATCH,
 ) -> KeyResult:
     """Change some fields; requires the version read, like objectives."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
     require_edit_objective(viewer, kr.objective)
     changes = payload.model_dump(exclude_unset=True)
@@ -346,10 +315,10 @@ def key_result_change(
 )
 def key_result_remove(request: HttpRequest, key_result_id: int) -> Status[None]:
     """Delete a key result of an open cycle, with its check-ins."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
     require_edit_objective(viewer, kr.objective)
-    okrs_services.key_result_delete(key_result=kr, by=who.user, source=Source.API)
+    okrs.key_result_delete(key_result=kr, by=who.user, source=Source.API)
     return Status(204, None)
 
 
@@ -365,9 +334,9 @@ def checkin_list(
     request: HttpRequest, key_result_id: int, cursor: str | None = None, limit: int = LIMIT
 ) -> dict[str, Any]:
     """A key result's check-ins, oldest first. Check-ins are never changed or deleted."""
-    who = caller(request, Need.READ)
-    kr = get_object_or_404(_key_results(who, viewer_of(who.membership)), pk=key_result_id)
-    return paginate(CheckIn.objects.filter(key_result=kr), cursor=cursor, limit=limit)
+    who, viewer = caller_viewer(request, Need.READ)
+    kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
+    return paginate(selectors.checkin_list(key_result=kr), cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -377,7 +346,7 @@ def checkin_list(
 )
 def checkin_new(request: HttpRequest, key_result_id: int, payload: CheckInIn) -> Status[CheckIn]:
     """Check in: a value (metric) or done (milestone), a confidence from 1 to 10, a note."""
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     kr = selectors.key_result_get(organization=who.organization, pk=key_result_id, viewer=viewer)
     require_check_in(who.membership, kr, viewer.team_ids)
     checkin = okrs.key_result_check_in(
@@ -407,16 +376,15 @@ def initiative_list(
     status: str | None = None,
 ) -> dict[str, Any]:
     """Initiatives; filter by ``objective``, ``key_result``, ``owner``, ``status``."""
-    who = caller(request, Need.READ)
-    rows = _initiatives(who, viewer_of(who.membership))
-    if objective is not None:
-        rows = rows.filter(objective_id=objective)
-    if key_result is not None:
-        rows = rows.filter(key_result_id=key_result)
-    if owner is not None:
-        rows = rows.filter(owner_id=owner)
-    if status:
-        rows = rows.filter(status=status)
+    who, viewer = caller_viewer(request, Need.READ)
+    rows = selectors.initiative_list(
+        organization=who.organization,
+        viewer=viewer,
+        objective_id=objective,
+        key_result_id=key_result,
+        owner_id=owner,
+        status=status or None,
+    )
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -426,16 +394,16 @@ def initiative_list(
     tags=["initiatives"],
 )
 def initiative_read(request: HttpRequest, initiative_id: int) -> Initiative:
-    who = caller(request, Need.READ)
-    return get_object_or_404(_initiatives(who, viewer_of(who.membership)), pk=initiative_id)
+    who, viewer = caller_viewer(request, Need.READ)
+    return selectors.initiative_get(organization=who.organization, pk=initiative_id, viewer=viewer)
 
 
 @router.post("/initiatives", response={201: InitiativeOut, **WRITE_ERRORS}, tags=["initiatives"])
 def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initiative]:
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     objective = ref(
-        _objectives(who, viewer).select_related("organization"),
+        selectors.objective_list(organization=org, viewer=viewer),
         "objective",
         payload.objective,
         "objective",
@@ -445,7 +413,12 @@ def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initia
     initiative = okrs.initiative_create(
         objective=objective,
         title=payload.title,
-        key_result=ref(_key_results(who, viewer), "key_result", payload.key_result, "key result"),
+        key_result=ref(
+            selectors.key_result_list(organization=org, viewer=viewer),
+            "key_result",
+            payload.key_result,
+            "key result",
+        ),
         owner=member(org, "owner", payload.owner),
         status=payload.status,
         due_date=payload.due_date,
@@ -464,9 +437,9 @@ def initiative_change(
     request: HttpRequest, initiative_id: int, payload: InitiativePatch
 ) -> Initiative:
     """Change an initiative's status (initiatives carry no version: the last status wins)."""
-    who, viewer = _writer(request)
-    initiative = get_object_or_404(
-        _initiatives(who, viewer).select_related("organization", "objective"), pk=initiative_id
+    who, viewer = caller_viewer(request, Need.WRITE)
+    initiative = selectors.initiative_get(
+        organization=who.organization, pk=initiative_id, viewer=viewer
     )
     require_edit_objective(viewer, initiative.objective)
     return okrs.initiative_set_status(
@@ -478,12 +451,12 @@ def initiative_change(
     "/initiatives/{initiative_id}", response={204: None, **DELETE_ERRORS}, tags=["initiatives"]
 )
 def initiative_remove(request: HttpRequest, initiative_id: int) -> Status[None]:
-    who, viewer = _writer(request)
-    initiative = get_object_or_404(
-        _initiatives(who, viewer).select_related("organization", "objective"), pk=initiative_id
+    who, viewer = caller_viewer(request, Need.WRITE)
+    initiative = selectors.initiative_get(
+        organization=who.organization, pk=initiative_id, viewer=viewer
     )
     require_edit_objective(viewer, initiative.objective)
-    okrs_services.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
+    okrs.initiative_delete(initiative=initiative, by=who.user, source=Source.API)
     return Status(204, None)
 
 
@@ -500,16 +473,14 @@ def alignment_list(
     parent_key_result: Id | None = None,
 ) -> dict[str, Any]:
     """Which objective contributes to which parent objective or key result."""
-    who = caller(request, Need.READ)
-    rows = selectors.visible_alignments(
-        Alignment.objects.filter(organization=who.organization), viewer_of(who.membership)
+    who, viewer = caller_viewer(request, Need.READ)
+    rows = selectors.alignment_list(
+        organization=who.organization,
+        viewer=viewer,
+        objective_id=objective,
+        parent_objective_id=parent_objective,
+        parent_key_result_id=parent_key_result,
     )
-    if objective is not None:
-        rows = rows.filter(objective_id=objective)
-    if parent_objective is not None:
-        rows = rows.filter(parent_objective_id=parent_objective)
-    if parent_key_result is not None:
-        rows = rows.filter(parent_key_result_id=parent_key_result)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -517,16 +488,14 @@ def alignment_list(
     "/alignments/{alignment_id}", response={200: AlignmentOut, **READ_ERRORS}, tags=["alignments"]
 )
 def alignment_read(request: HttpRequest, alignment_id: int) -> Alignment:
-    who = caller(request, Need.READ)
-    return selectors.alignment_get(
-        organization=who.organization, pk=alignment_id, viewer=viewer_of(who.membership)
-    )
+    who, viewer = caller_viewer(request, Need.READ)
+    return selectors.alignment_get(organization=who.organization, pk=alignment_id, viewer=viewer)
 
 
 @router.post("/alignments", response={201: AlignmentOut, **WRITE_ERRORS}, tags=["alignments"])
 def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignment]:
-    who, viewer = _writer(request)
-    objectives = _objectives(who, viewer).select_related("organization")
+    who, viewer = caller_viewer(request, Need.WRITE)
+    objectives = selectors.objective_list(organization=who.organization, viewer=viewer)
     objective = ref(objectives, "objective", payload.objective, "objective")
     assert objective is not None
     require_edit_objective(viewer, objective)
@@ -534,7 +503,7 @@ def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignmen
         objective=objective,
         parent_objective=ref(objectives, "parent_objective", payload.parent_objective, "objective"),
         parent_key_result=ref(
-            _key_results(who, viewer),
+            selectors.key_result_list(organization=who.organization, viewer=viewer),
             "parent_key_result",
             payload.parent_key_result,
             "key result",
@@ -549,7 +518,7 @@ def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignmen
     "/alignments/{alignment_id}", response={204: None, **DELETE_ERRORS}, tags=["alignments"]
 )
 def alignment_remove(request: HttpRequest, alignment_id: int) -> Status[None]:
-    who, viewer = _writer(request)
+    who, viewer = caller_viewer(request, Need.WRITE)
     alignment = selectors.alignment_get(
         organization=who.organization, pk=alignment_id, viewer=viewer
     )

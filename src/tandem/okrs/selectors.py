@@ -23,6 +23,7 @@ from tandem.domain import health as health_maths
 from tandem.domain import periods
 from tandem.kpis.models import Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.queries import where
 
 # Every selector that returns objectives, or rows that belong to one, takes the
 # ``viewer`` and leaves out the private objectives that person may not see (a direct
@@ -30,8 +31,11 @@ from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult,
 # the whole organisation; pages and the API always pass the person.
 
 
-def cycle_list(*, organization: Organization) -> QuerySet[Cycle]:
-    return Cycle.objects.filter(organization=organization).order_by("-start_date", "kind")
+def cycle_list(*, organization: Organization, state: str | None = None) -> QuerySet[Cycle]:
+    """The organisation's cycles, latest first; ``state`` keeps those in it."""
+    return where(Cycle.objects.filter(organization=organization), state=state).order_by(
+        "-start_date", "kind"
+    )
 
 
 def cycle_get(*, organization: Organization, pk: int | str) -> Cycle:
@@ -180,8 +184,10 @@ def team_ids_of(*, organization: Organization, user: User) -> set[int]:
     )
 
 
-def team_list(*, organization: Organization) -> QuerySet[Team]:
-    return Team.objects.filter(organization=organization).select_related("parent").order_by("name")
+def team_list(*, organization: Organization, parent_id: int | None = None) -> QuerySet[Team]:
+    """The organisation's teams by name; ``parent_id`` keeps those right under that team."""
+    rows = Team.objects.filter(organization=organization).select_related("parent")
+    return where(rows, parent_id=parent_id).order_by("name")
 
 
 def team_children(*, team: Team) -> QuerySet[Team]:
@@ -310,6 +316,103 @@ def alignment_get(
         ),
         organization=organization,
         pk=pk,
+    )
+
+
+# -- lists with filters (/api/v1 pages through them with its cursor) ----------------------
+# Every filter is optional (None keeps every row) and names the column it narrows; the
+# caller orders and pages the rows.
+
+
+def objective_list(
+    *,
+    organization: Organization,
+    viewer: Viewer | None,
+    cycle_id: int | None = None,
+    owner_team_id: int | None = None,
+    owner_user_id: int | None = None,
+    state: str | None = None,
+) -> QuerySet[Objective]:
+    """The objectives ``viewer`` may see, dropped ones too, with their cycle and
+    organisation (what a key result or initiative added to one needs)."""
+    rows = visible_objectives(Objective.objects.filter(organization=organization), viewer)
+    return where(
+        rows.select_related("cycle", "organization"),
+        cycle_id=cycle_id,
+        owner_team_id=owner_team_id,
+        owner_user_id=owner_user_id,
+        state=state,
+    )
+
+
+def key_result_list(
+    *,
+    organization: Organization,
+    viewer: Viewer | None,
+    objective_id: int | None = None,
+    cycle_id: int | None = None,
+    owner_id: int | None = None,
+) -> QuerySet[KeyResult]:
+    """The key results of the objectives ``viewer`` may see."""
+    rows = visible_objectives(
+        KeyResult.objects.filter(organization=organization), viewer, "objective__"
+    )
+    return where(rows, objective_id=objective_id, objective__cycle_id=cycle_id, owner_id=owner_id)
+
+
+def checkin_list(*, key_result: KeyResult) -> QuerySet[CheckIn]:
+    """The check-ins of ``key_result`` (read it through :func:`key_result_get` first)."""
+    return CheckIn.objects.filter(organization_id=key_result.organization_id, key_result=key_result)
+
+
+def initiative_list(
+    *,
+    organization: Organization,
+    viewer: Viewer | None,
+    objective_id: int | None = None,
+    key_result_id: int | None = None,
+    owner_id: int | None = None,
+    status: str | None = None,
+) -> QuerySet[Initiative]:
+    """The initiatives of the objectives ``viewer`` may see."""
+    rows = visible_objectives(
+        Initiative.objects.filter(organization=organization), viewer, "objective__"
+    )
+    return where(
+        rows,
+        objective_id=objective_id,
+        key_result_id=key_result_id,
+        owner_id=owner_id,
+        status=status,
+    )
+
+
+def initiative_get(
+    *, organization: Organization, pk: int | str, viewer: Viewer | None = None
+) -> Initiative:
+    return get_object_or_404(
+        initiative_list(organization=organization, viewer=viewer).select_related(
+            "organization", "objective"
+        ),
+        pk=pk,
+    )
+
+
+def alignment_list(
+    *,
+    organization: Organization,
+    viewer: Viewer | None,
+    objective_id: int | None = None,
+    parent_objective_id: int | None = None,
+    parent_key_result_id: int | None = None,
+) -> QuerySet[Alignment]:
+    """The alignments whose both ends ``viewer`` may see."""
+    rows = visible_alignments(Alignment.objects.filter(organization=organization), viewer)
+    return where(
+        rows,
+        objective_id=objective_id,
+        parent_objective_id=parent_objective_id,
+        parent_key_result_id=parent_key_result_id,
     )
 
 
