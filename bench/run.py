@@ -306,6 +306,11 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
                 f"{r.extra['rows_per_s']:,} rows/s, {share:.0%} of executemany's "
                 f"{r.extra['baseline_rows_per_s']:,} rows/s"
             )
+            if r.cpu_median_ms and r.baseline_cpu_median_ms:
+                r.note += (
+                    f" (CPU {r.cpu_median_ms:,.1f} ms against {r.baseline_cpu_median_ms:,.1f} ms, "
+                    f"{r.baseline_cpu_median_ms / r.cpu_median_ms:.0%})"
+                )
     by_key = {r.key: r for r in results}
     big_checkin, tiny_checkin = by_key.get("checkin"), by_key.get("checkin_tiny")
     for r in results:

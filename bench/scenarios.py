@@ -79,10 +79,12 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def _seconds(work: Work) -> float:
-    began = time.perf_counter()
+def _seconds(work: Work) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of ``work`` (this process's CPU: on a shared machine the
+    wall clock also counts the time other processes held the cores)."""
+    began, cpu = time.perf_counter(), time.process_time()
     work()
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
 def measure(results: Sequence[Result], *, runs: int, warmup: int) -> None:
@@ -97,10 +99,12 @@ def measure(results: Sequence[Result], *, runs: int, warmup: int) -> None:
         for result in list(live):
             assert result.work is not None
             try:
-                spent = _seconds(result.work)
+                spent, spent_cpu = _seconds(result.work)
                 if result.reset is not None:
                     result.reset()
-                baseline = _seconds(result.baseline_work) if result.baseline_work else None
+                baseline, baseline_cpu = (
+                    _seconds(result.baseline_work) if result.baseline_work else (None, None)
+                )
                 if result.baseline_reset is not None:
                     result.baseline_reset()
             except Exception as exc:
@@ -110,8 +114,10 @@ def measure(results: Sequence[Result], *, runs: int, warmup: int) -> None:
                 continue
             if round_ >= warmup:
                 result.times.append(spent)
-                if baseline is not None:
+                result.cpu_times.append(spent_cpu)
+                if baseline is not None and baseline_cpu is not None:
                     result.baseline_times.append(baseline)
+                    result.baseline_cpu_times.append(baseline_cpu)
 
 
 def count_queries(work: Work, reset: Work | None = None) -> int:
@@ -155,6 +161,8 @@ class Result:
     note: str = ""
     times: list[float] = field(default_factory=list)
     baseline_times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
+    baseline_cpu_times: list[float] = field(default_factory=list)
     queries: int | None = None
     baseline_queries: int | None = None
     target_ms: float | None = None
@@ -187,6 +195,16 @@ class Result:
     @property
     def baseline_median_ms(self) -> float | None:
         return statistics.median(self.baseline_times) * 1000 if self.baseline_times else None
+
+    @property
+    def cpu_median_ms(self) -> float | None:
+        return statistics.median(self.cpu_times) * 1000 if self.cpu_times else None
+
+    @property
+    def baseline_cpu_median_ms(self) -> float | None:
+        return (
+            statistics.median(self.baseline_cpu_times) * 1000 if self.baseline_cpu_times else None
+        )
 
     @property
     def ratio(self) -> float | None:
@@ -241,6 +259,8 @@ class Result:
             "baseline_median_ms": ms(self.baseline_median_ms),
             "baseline_p95_ms": ms(self.baseline_p95_ms),
             "ratio": round(self.ratio, 2) if self.ratio is not None else None,
+            "cpu_median_ms": ms(self.cpu_median_ms),
+            "baseline_cpu_median_ms": ms(self.baseline_cpu_median_ms),
             "queries": self.queries,
             "baseline_queries": self.baseline_queries,
             "target": self.target,
