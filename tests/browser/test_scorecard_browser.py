@@ -15,7 +15,7 @@ from playwright.sync_api import Route, expect
 from tandem.domain.periods import Frequency, last_n_periods
 from tandem.kpis import selectors, services
 from tandem.kpis.models import KPI, Measurement
-from tests.conftest import Cast
+from tests.conftest import PASSWORD, Cast
 from tests.kpis_web.conftest import weeks
 
 pytestmark = pytest.mark.browser
@@ -36,6 +36,24 @@ def _cell_id(kpi: KPI, start: dt.date) -> str:
     return f"v-{kpi.pk}-{start:%Y%m%d}"
 
 
+def _cell(page, kpi: KPI, start: dt.date):
+    """The KPI's cell for the period starting at ``start``, found by its column's heading
+    (a cell is text until it takes the focus, so it holds no input to find it by)."""
+    index = page.evaluate(
+        """([row, day]) => Array.from(document.getElementById(row).closest("table").tHead
+            .rows[0].cells).findIndex(th => th.querySelector(`time[datetime="${day}"]`))""",
+        [f"kpi-row-{kpi.pk}", start.isoformat()],
+    )
+    assert index > 0
+    return page.locator(f"#kpi-row-{kpi.pk} > :nth-child({index + 1})")
+
+
+def _field(page, kpi: KPI, start: dt.date):
+    """The cell's input, there once the cell is clicked as a person would."""
+    _cell(page, kpi, start).click()
+    return page.locator(f"#{_cell_id(kpi, start)}")
+
+
 def test_typing_a_value_in_a_red_cell_turns_it_green_without_a_reload(
     page, live_server, cast: Cast, log_in
 ):
@@ -45,10 +63,10 @@ def test_typing_a_value_in_a_red_cell_turns_it_green_without_a_reload(
     log_in(cast.member)
     page.goto(f"{live_server.url}/scorecard/")
     page.evaluate("window.stillTheSamePage = true")
-    cell = page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, last_week)})")
+    cell = _cell(page, kpi, last_week)
     expect(cell).to_have_class(re.compile(r"\bsc-cell--red\b"))
 
-    field = page.locator(f"#{_cell_id(kpi, last_week)}")
+    field = _field(page, kpi, last_week)
     field.fill("95")
     field.press("Enter")
 
@@ -60,6 +78,68 @@ def test_typing_a_value_in_a_red_cell_turns_it_green_without_a_reload(
     assert measurement.revisions.count() == 1
 
 
+def test_a_cell_is_text_until_it_takes_the_focus_and_then_a_labelled_input(
+    page, live_server, cast: Cast, log_in
+):
+    kpi = _kpi(cast)
+    w = weeks(cast)
+    services.measurement_record(kpi=kpi, period_start=w[0], value="95", by=cast.owner)
+    log_in(cast.member)
+    page.goto(f"{live_server.url}/scorecard/")
+    expect(page.locator("input.sc-input")).to_have_count(0)
+    expect(_cell(page, kpi, w[0])).to_have_text("95 (green)")
+
+    # From the KPI's name, Tab goes to its first week's cell, which becomes its input.
+    page.locator(f"#kpi-row-{kpi.pk} .sc-kpi__name").focus()
+    page.keyboard.press("Tab")
+    label = f"Client satisfaction, week of {w[0].day} {w[0]:%b %Y} (green)"
+    field = page.get_by_role("textbox", name=label)
+    expect(field).to_be_focused()
+    expect(field).to_have_value("95")
+    assert field.get_attribute("name") == w[0].isoformat()
+    assert field.get_attribute("form") == f"sc-form-{kpi.pk}"
+    # Shift+Tab goes back to the name, not into the cell that holds the input.
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(f"#kpi-row-{kpi.pk} .sc-kpi__name")).to_be_focused()
+    expect(page.locator("input.sc-input")).to_have_count(1)
+
+
+def test_without_javascript_the_scorecard_links_to_an_input_in_every_cell_and_saves_a_row(
+    browser, live_server, cast: Cast
+):
+    kpi = _kpi(cast)
+    w = weeks(cast)
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("E-mail").fill(cast.member.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/scorecard/")
+        expect(page.locator("input.sc-input")).to_have_count(0)
+        page.get_by_role("link", name="open the Scorecard with an input in every cell").click()
+        expect(page.locator(f"#kpi-row-{kpi.pk} input.sc-input")).to_have_count(13)
+
+        page.get_by_label(f"Client satisfaction, week of {w[-3].day} {w[-3]:%b %Y}").fill("70")
+        field = page.get_by_label(f"Client satisfaction, week of {w[-2].day} {w[-2]:%b %Y}")
+        field.fill("95")
+        field.press("Enter")
+        expect(page.get_by_text("Saved 2 values of “Client satisfaction”.")).to_be_visible()
+        # Back on the scorecard with inputs, the row coloured by what was saved.
+        expect(page.locator(f"#kpi-row-{kpi.pk} input.sc-input")).to_have_count(13)
+        cell = page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, w[-2])})")
+        expect(cell).to_have_class(re.compile(r"\bsc-cell--green\b"))
+    finally:
+        context.close()
+    values = dict(Measurement.objects.filter(kpi=kpi).values_list("period_start", "value"))
+    assert values == {w[-3]: Decimal(70), w[-2]: Decimal(95)}
+
+
 def test_text_in_a_cell_is_refused_at_the_cell_and_nothing_is_saved(
     page, live_server, cast: Cast, log_in
 ):
@@ -67,7 +147,7 @@ def test_text_in_a_cell_is_refused_at_the_cell_and_nothing_is_saved(
     this_week = weeks(cast)[-1]
     log_in(cast.member)
     page.goto(f"{live_server.url}/scorecard/")
-    field = page.locator(f"#{_cell_id(kpi, this_week)}")
+    field = _field(page, kpi, this_week)
     field.fill("lots")
     field.press("Enter")
 
@@ -88,7 +168,7 @@ def test_tab_and_enter_save_cell_after_cell_and_enter_moves_down(
     log_in(cast.editor)
     page.goto(f"{live_server.url}/scorecard/")
 
-    page.locator(f"#{_cell_id(first, w[-3])}").fill("70")
+    _field(page, first, w[-3]).fill("70")
     page.keyboard.press("Tab")
     page.keyboard.type("85")
     page.keyboard.press("Tab")
@@ -96,24 +176,15 @@ def test_tab_and_enter_save_cell_after_cell_and_enter_moves_down(
     page.keyboard.press("Enter")
     # Enter moved to the same week of the next KPI, ready to type.
     expect(page.locator(f"#{_cell_id(second, w[-1])}")).to_be_focused()
-    row = page.locator(f"#kpi-row-{first.pk}")
-    expect(row.locator(f"td:has(#{_cell_id(first, w[-3])})")).to_have_class(
-        re.compile(r"\bsc-cell--red\b")
-    )
-    expect(row.locator(f"td:has(#{_cell_id(first, w[-2])})")).to_have_class(
-        re.compile(r"\bsc-cell--yellow\b")
-    )
-    expect(row.locator(f"td:has(#{_cell_id(first, w[-1])})")).to_have_class(
-        re.compile(r"\bsc-cell--green\b")
-    )
+    expect(_cell(page, first, w[-3])).to_have_class(re.compile(r"\bsc-cell--red\b"))
+    expect(_cell(page, first, w[-2])).to_have_class(re.compile(r"\bsc-cell--yellow\b"))
+    expect(_cell(page, first, w[-1])).to_have_class(re.compile(r"\bsc-cell--green\b"))
     # The test server shares one SQLite connection between its threads: the next row is
     # typed in once the first row's values are all saved, one request at a time.
     page.keyboard.type("60")
     page.keyboard.press("ArrowUp")
     expect(page.locator(f"#{_cell_id(first, w[-1])}")).to_be_focused()
-    expect(page.locator(f"#kpi-row-{second.pk} td:has(#{_cell_id(second, w[-1])})")).to_have_class(
-        re.compile(r"\bsc-cell--red\b")
-    )
+    expect(_cell(page, second, w[-1])).to_have_class(re.compile(r"\bsc-cell--red\b"))
     values = dict(Measurement.objects.filter(kpi=first).values_list("period_start", "value"))
     assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85), w[-1]: Decimal(91)}
     assert Measurement.objects.get(kpi=second).value == Decimal(60)
@@ -137,24 +208,20 @@ def test_keys_typed_while_the_row_is_redrawn_stay_in_the_cell_being_typed(
             held.append(route)
 
     page.route(re.compile(rf".*/kpis/{kpi.pk}/measurements/$"), hold_first)
-    page.locator(f"#{_cell_id(kpi, w[-3])}").fill("70")
+    _field(page, kpi, w[-3]).fill("70")
     page.keyboard.press("Tab")
     page.keyboard.type("8")
     page.wait_for_function("() => document.querySelector('.sc-input--pending') !== null")
     assert len(held) == 1
     held[0].continue_()
-    expect(page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, w[-3])})")).to_have_class(
-        re.compile(r"\bsc-cell--saved\b")
-    )
+    expect(_cell(page, kpi, w[-3])).to_have_class(re.compile(r"\bsc-cell--saved\b"))
     # The row was redrawn under the caret; the next key still lands in the same cell.
     page.keyboard.type("5")
     field = page.locator(f"#{_cell_id(kpi, w[-2])}")
     expect(field).to_be_focused()
     expect(field).to_have_value("85")
     page.keyboard.press("Enter")
-    expect(page.locator(f"#kpi-row-{kpi.pk} td:has(#{_cell_id(kpi, w[-2])})")).to_have_class(
-        re.compile(r"\bsc-cell--yellow\b")
-    )
+    expect(_cell(page, kpi, w[-2])).to_have_class(re.compile(r"\bsc-cell--yellow\b"))
     values = dict(Measurement.objects.filter(kpi=kpi).values_list("period_start", "value"))
     assert values == {w[-3]: Decimal(70), w[-2]: Decimal(85)}
 
@@ -277,14 +344,12 @@ def test_arrow_keys_move_within_the_monthly_table_and_enter_saves_a_month(
     months = last_n_periods(Frequency.MONTHLY, selectors.org_today(cast.org), 13)
     log_in(cast.member)
     page.goto(f"{live_server.url}/scorecard/")
-    field = page.locator(f"#{_cell_id(monthly, months[-1])}")
+    field = _field(page, monthly, months[-1])
     field.fill("300000")
     field.press("Enter")
     # Enter moved down to the next monthly KPI, in the same month.
     expect(page.locator(f"#{_cell_id(second, months[-1])}")).to_be_focused()
-    expect(
-        page.locator(f"#kpi-row-{monthly.pk} td:has(#{_cell_id(monthly, months[-1])})")
-    ).to_have_class(re.compile(r"\bsc-cell--red\b"))
+    expect(_cell(page, monthly, months[-1])).to_have_class(re.compile(r"\bsc-cell--red\b"))
     page.keyboard.press("ArrowUp")
     expect(field).to_be_focused()
     assert Measurement.objects.get(kpi=monthly, period_start=months[-1]).value == Decimal(300000)

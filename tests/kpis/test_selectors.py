@@ -479,3 +479,30 @@ def test_the_scorecard_runs_the_same_queries_for_40_kpis_as_for_3(
         assert {row.open_promotion.objective.cycle for row in board.rows if row.open_promotion} == {
             q1
         }
+
+
+# -- values read through the cursor -----------------------------------------------------
+
+
+def test_values_and_targets_are_read_as_the_orm_reads_them(cast: Cast):
+    """The scorecard reads values and targets through the database cursor, not the ORM's
+    converters: each must come back the same Decimal, to the last place."""
+    kpi = make_kpi(cast, target="12.5", yellow="-3.25")
+    values = ["95", "12.3456", "-5", "1234567.5", "0", "0.0001", "99999999999.9999"]
+    starts = weeks_from(MAY_WEEKS[0] - dt.timedelta(weeks=len(values)), len(values))
+    for start, value in zip(starts, values, strict=True):
+        record(kpi, start, value)
+    history = selectors.load_histories([kpi], since=starts[0], organization=cast.org)[kpi.pk]
+    stored = dict(kpi.measurements.values_list("period_start", "value"))
+    assert history.values == stored
+    assert [str(history.values[s]) for s in starts] == [str(stored[s]) for s in starts]
+    assert all(type(s) is dt.date for s in history.values)
+    [target] = history.targets
+    orm = kpi.targets.get()
+    assert (str(target.target), str(target.yellow)) == (str(orm.target), str(orm.yellow))
+    assert (target.low, target.high, target.tolerance) == (None, None, None)
+    assert target.effective_from == orm.effective_from
+
+
+def test_no_kpis_read_no_values(cast: Cast):
+    assert selectors.load_histories([], since=TODAY, organization=cast.org) == {}

@@ -66,28 +66,52 @@ def test_a_viewer_reads_the_scorecard_without_a_single_input(
     cast: Cast, client_for, sales_kpi: KPI
 ):
     _record(cast, sales_kpi, {weeks(cast)[-2]: "95"})
-    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+    html = client_for(cast.viewer).get("/scorecard/?inputs=1").content.decode()
     assert 'class="sc-input"' not in html
     assert '<form class="sc-form"' not in html
+    assert "data-editable" not in html
+    assert "sc-noscript" not in client_for(cast.viewer).get("/scorecard/").content.decode()
     assert '>95<span class="visually-hidden"> (green)</span>' in html
 
 
 def test_an_editor_can_type_in_every_cell_of_the_kpis_own_periods(
     cast: Cast, client_for, sales_kpi: KPI
 ):
-    html = client_for(cast.editor).get("/scorecard/").content.decode()
-    assert html.count('class="sc-input"') == 13
-    this_week = weeks(cast)[-1]
-    # One form per row, named by each of the row's inputs.
+    w = weeks(cast)
+    _record(cast, sales_kpi, {w[-2]: "95"})
+    client = client_for(cast.editor)
+    html = client.get("/scorecard/").content.decode()
+    # Each cell is its value in text; scorecard.js puts the input in when it takes the
+    # focus, from the row's data-editable and the column's period.
+    assert 'class="sc-input"' not in html
+    row = html.split(f'id="kpi-row-{sales_kpi.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-health="green" data-editable>' in row
+    assert (
+        '<td class="sc-cell sc-cell--green">95<span class="visually-hidden"> (green)</span>' in row
+    )
+    label = f"week of {w[-1].day} {w[-1]:%b %Y}"
+    assert (
+        f'<time datetime="{w[-1].isoformat()}" title="W{label[1:]}" data-label="{label}">' in html
+    )
+    # One form per row, which the inputs name.
     assert html.count('<form class="sc-form"') == 1
-    assert html.count(f'form="sc-form-{sales_kpi.pk}"') == 13
-    assert f'name="{this_week.isoformat()}" form="sc-form-{sales_kpi.pk}"' in html
-    label = f"week of {this_week.day} {this_week:%b %Y}"
-    assert f'aria-label="Client satisfaction, {label}"' in html
     assert (
         f'<form class="sc-form" id="sc-form-{sales_kpi.pk}" method="post" '
         f'action="/kpis/{sales_kpi.pk}/measurements/">'
     ) in html
+
+    # Without JavaScript the page links to itself with an input in every cell.
+    assert '<noscript><p class="sc-noscript">Without JavaScript, <a href="?inputs=1">' in html
+    inputs = client.get("/scorecard/?inputs=1").content.decode()
+    assert inputs.count('class="sc-input"') == 13
+    assert inputs.count(f'form="sc-form-{sales_kpi.pk}"') == 13
+    assert f'name="{w[-1].isoformat()}" form="sc-form-{sales_kpi.pk}"' in inputs
+    assert f'aria-label="Client satisfaction, {label}"' in inputs
+    shown = f"Client satisfaction, week of {w[-2].day} {w[-2]:%b %Y} (green)"
+    assert f'value="95" inputmode="decimal" autocomplete="off" aria-label="{shown}"' in inputs
+    # The filters keep it; the link to it is not shown again.
+    assert '<input type="hidden" name="inputs" value="1">' in inputs
+    assert "sc-noscript" not in inputs
 
 
 def test_a_member_types_only_in_the_rows_of_kpis_of_their_teams(
@@ -102,7 +126,10 @@ def test_a_member_types_only_in_the_rows_of_kpis_of_their_teams(
         "data-editable>" in html
     )
     assert f'id="kpi-row-{revenue.pk}" data-kpi="{revenue.pk}" data-health="no_data">' in html
-    assert html.count('class="sc-input"') == 13
+    assert html.count('<form class="sc-form"') == 1
+    inputs = client_for(cast.member).get("/scorecard/?inputs=1").content.decode()
+    assert inputs.count('class="sc-input"') == 13
+    assert inputs.count(f'form="sc-form-{sales_kpi.pk}"') == 13
 
 
 def test_monthly_columns_roll_weeks_up_and_leave_weekly_kpis_read_only(
@@ -110,7 +137,7 @@ def test_monthly_columns_roll_weeks_up_and_leave_weekly_kpis_read_only(
 ):
     today = selectors.org_today(cast.org)
     months = last_n_periods(Frequency.MONTHLY, today, 13)
-    response = client_for(cast.editor).get("/scorecard/?granularity=monthly")
+    response = client_for(cast.editor).get("/scorecard/?granularity=monthly&inputs=1")
     html = response.content.decode()
     assert html.count('<th scope="col" class="sc-col">') == 13
     assert f"{months[-1]:%b %Y}" in html
@@ -131,9 +158,9 @@ def test_a_monthly_kpi_is_shown_over_months_in_a_table_of_its_own_beside_the_wee
     months = last_n_periods(Frequency.MONTHLY, selectors.org_today(cast.org), 13)
     services.measurement_record(kpi=monthly, period_start=months[-2], value="120", by=cast.owner)
     client = client_for(cast.editor)
-    in_months = client.get("/scorecard/?granularity=monthly&periods=3").content.decode()
+    in_months = client.get("/scorecard/?granularity=monthly&periods=3&inputs=1").content.decode()
     assert in_months.count(f'form="sc-form-{monthly.pk}"') == 3
-    weekly = client.get("/scorecard/").content.decode()
+    weekly = client.get("/scorecard/?inputs=1").content.decode()
     # Weeks for the weekly KPI, then the monthly one over its own months, typed in there.
     assert weekly.count("<table ") == 2
     assert '<h2 class="sc-section" id="sc-title-monthly">Monthly KPIs</h2>' in weekly

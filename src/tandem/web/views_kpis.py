@@ -145,6 +145,9 @@ class Line:
     latest: str = ""
     # The cell a value was just typed in, by its period's first day.
     marks: dict[dt.date, CellMark] = field(default_factory=dict)
+    # An input in every cell the person may type in (entry without JavaScript), not
+    # only where a value was refused: see _cells_html.
+    inputs: bool = False
     cells_html: str = ""
     # The whole <tr>: see _row_html.
     html: SafeString = field(default_factory=SafeString)
@@ -191,6 +194,7 @@ def _lines(
     membership: Membership,
     team_ids: set[int],
     feedback: CellFeedback | None = None,
+    inputs: bool = False,
 ) -> list[Line]:
     lines = []
     cal = selectors.calendar(org)
@@ -233,6 +237,7 @@ def _lines(
             post_url=post_url.format(kpi.pk),
             url=page_url.format(kpi.pk),
             latest=latest,
+            inputs=inputs,
         )
         if feedback is not None:
             _apply_feedback(line, feedback)
@@ -287,12 +292,17 @@ def _column_texts(start: dt.date, label: str) -> tuple[str, str, str]:
 
 
 def _cells_html(line: Line) -> SafeString:
-    """A row's period cells: an input where the person may type, the value elsewhere.
+    """A row's period cells: the value as text, and an input only where one is needed.
 
-    The inputs belong to the row's one form (``form=``, see ``_row_html``): a form per
-    cell made a 500-KPI scorecard 3.5 MB. Written here rather than in the row's
-    template for speed: 500 KPIs over 13 weeks are 6,500 cells, which the template
-    engine draws in seconds and plain formatting in milliseconds. Every text inserted
+    Where the person may type, a cell shows the value as its input would (digits, a
+    sign and a point) and ``scorecard.js`` makes the cell focusable and puts the input
+    in it when it takes the focus: 6,500 inputs drawn on the server made a 500-KPI
+    scorecard 2.7 MB, and half of its drawing. An input is drawn here only for a value
+    just refused (it shows what was typed and why), or in every editable cell with
+    ``line.inputs`` (the scorecard for entry without JavaScript). Inputs belong to the
+    row's one form (``form=``, see ``_row_html``) and are named by their period's first
+    day. Written here rather than in the row's template for speed: the template engine
+    draws 6,500 cells in seconds, plain formatting in milliseconds. Every text inserted
     below is escaped.
     """
     kpi = line.row.kpi
@@ -301,6 +311,7 @@ def _cells_html(line: Line) -> SafeString:
     parts = []
     marks = line.marks
     nothing = CellMark()
+    editable, inputs = line.editable, line.inputs
     for cell, column in zip(line.row.cells, line.columns, strict=True):
         health = cell.health
         classes = _CELL_CLASSES[health]
@@ -313,7 +324,7 @@ def _cells_html(line: Line) -> SafeString:
             classes += " sc-cell--saved"
         outcome = f' data-outcome="{mark.outcome}"' if mark.outcome else ""
         colour = _COLOURS[health] if cell.value is not None else ""
-        if line.editable:
+        if editable and (inputs or mark.error):
             iso, compact, label_text = _column_texts(cell.start, column.full)
             cell_id = f"v-{kpi.pk}-{compact}"
             # A number's input text has digits, a sign and a point only: nothing to escape.
@@ -334,6 +345,10 @@ def _cells_html(line: Line) -> SafeString:
                 f' value="{typed}" inputmode="decimal" autocomplete="off"'
                 f' aria-label="{name}, {label_text}{colour}"{invalid}>{error}'
             )
+        elif editable:
+            # The value as its input will show it (scorecard.js reads it from here).
+            hidden = f'<span class="visually-hidden">{colour}</span>' if colour else ""
+            inner = f"{input_value(cell.value)}{hidden}"
         elif not cell.expected:
             inner = '<span class="visually-hidden">not due</span>'
         else:
@@ -497,6 +512,11 @@ def _user(request: HttpRequest) -> User:
 def scorecard(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
     granularity = granularity_from(request.GET.get("granularity", ""))
     periods = periods_from(request.GET.get("periods"))
+    # Cells are text that scorecard.js turns into inputs; without JavaScript the page
+    # links to itself with ``inputs=1``, an input in every cell (see _cells_html).
+    inputs = request.GET.get("inputs") == "1"
+    with_inputs = request.GET.copy()
+    with_inputs["inputs"] = "1"
     # The filter shows every team (1,000 in a large company): their names, from the
     # organisation's cache.
     teams = org_teams(org)
@@ -520,7 +540,14 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
     terms = terms_of(org)
     tables = []
     for shown in [board, *board.sections]:
-        lines = _lines(shown, request=request, org=org, membership=membership, team_ids=team_ids)
+        lines = _lines(
+            shown,
+            request=request,
+            org=org,
+            membership=membership,
+            team_ids=team_ids,
+            inputs=inputs,
+        )
         if not lines:
             continue
         tables.append(
@@ -542,6 +569,8 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
             "granularities": GRANULARITIES.items(),
             "noun": GRANULARITIES[granularity],
             "periods": periods,
+            "inputs": inputs,
+            "inputs_query": with_inputs.urlencode(),
             "team_options": _team_options(teams, team),
             "team": team,
             "tags": tags,

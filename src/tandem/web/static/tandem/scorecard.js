@@ -1,8 +1,12 @@
 /* The scorecard as a spreadsheet: type in a cell, Enter saves and moves down, Tab or an
    arrow key saves and moves on, Escape puts the saved value back.
 
-   Each row is one form (the cells' inputs name it), so without JavaScript Enter posts
-   the row's values. With htmx each changed cell's value is sent in the background and the server answers with the KPI's row redrawn (new
+   The server draws each cell a person may type in as its value in text (500 KPIs over
+   13 weeks are 6,500 cells): this script makes those cells focusable and puts a
+   labelled input in a cell when it takes the focus. Each row is one form (the cells'
+   inputs name it); without JavaScript the page links to itself drawn with an input in
+   every cell, where Enter posts the row's values. With htmx each changed cell's value
+   is sent in the background and the server answers with the KPI's row redrawn (new
    colours, health and trend), or with the reason it was refused, shown at the cell.
    Values of one row are sent one after the other, so answers cannot overtake each other,
    and what is being typed in another cell of the row survives the redraw. */
@@ -29,31 +33,104 @@
     return Array.prototype.slice.call(row.querySelectorAll("input.sc-input"));
   }
 
-  function focusCell(input) {
+  // The period cells a person may type in: those of the rows marked data-editable.
+  var EDITABLE = "tr.sc-row[data-editable] > td.sc-cell";
+
+  function isEditable(el) {
+    return !!(el && el.matches && el.matches(EDITABLE));
+  }
+
+  // Cells drawn as text take the focus (Tab, a click) like the inputs they become.
+  function makeFocusable(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(EDITABLE), function (cell) {
+      if (!cell.querySelector("input.sc-input")) cell.tabIndex = 0;
+    });
+  }
+
+  // The column's heading: its period's first day (the input's name) and its words.
+  function periodOf(cell) {
+    var table = tableOf(cell);
+    var heading = table && table.tHead && table.tHead.rows[0].cells[cell.cellIndex];
+    return heading ? heading.querySelector("time[datetime]") : null;
+  }
+
+  // The cell's input, put in the cell if it is still text: named by the period's first
+  // day, in the row's form, labelled with the KPI, the period and the cell's colour.
+  function editorOf(cell) {
+    var input = cell.querySelector("input.sc-input");
+    if (input) return input;
+    var row = rowOf(cell);
+    var period = periodOf(cell);
+    if (!row || !period) return null;
+    var kpi = row.getAttribute("data-kpi");
+    var start = period.getAttribute("datetime");
+    var text = cell.firstChild && cell.firstChild.nodeType === 3 ? cell.firstChild.nodeValue : "";
+    var colour = cell.querySelector(".visually-hidden");
+    var name = row.querySelector(".sc-kpi__name");
+    input = document.createElement("input");
+    input.className = "sc-input";
+    input.id = "v-" + kpi + "-" + start.replace(/-/g, "");
+    input.name = start;
+    input.setAttribute("form", "sc-form-" + kpi);
+    input.defaultValue = text;
+    input.setAttribute("inputmode", "decimal");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute(
+      "aria-label",
+      (name ? name.textContent : "") + ", " + period.getAttribute("data-label") + (colour ? colour.textContent : "")
+    );
+    cell.removeAttribute("tabindex");
+    cell.textContent = "";
+    cell.appendChild(input);
+    return input;
+  }
+
+  // The input of a row's cell by its id (v-<kpi>-<yyyymmdd>), put in the cell if needed.
+  function inputById(row, id) {
+    var found = document.getElementById(id);
+    if (found) return found;
+    var day = id.slice(id.lastIndexOf("-") + 1);
+    var cells = row.querySelectorAll("td.sc-cell");
+    for (var i = 0; i < cells.length; i++) {
+      var period = periodOf(cells[i]);
+      if (period && period.getAttribute("datetime").replace(/-/g, "") === day) {
+        return isEditable(cells[i]) ? editorOf(cells[i]) : null;
+      }
+    }
+    return null;
+  }
+
+  // Focus a cell's input (a cell still drawn as text gets its input first).
+  function focusCell(target) {
+    var input = target && target.tagName === "TD" ? editorOf(target) : target;
     if (!input) return false;
     input.focus();
     if (input.select) input.select();
     return true;
   }
 
-  // The input in the same column of the nearest row above (-1) or below (+1) that has
-  // one, in the same table (KPIs measured less often have tables of their own).
+  // The cell in the same column of the nearest editable row above (-1) or below (+1),
+  // in the same table (KPIs measured less often have tables of their own).
   function vertical(input, step) {
     var rows = Array.prototype.slice.call(tableOf(input).querySelectorAll("tr.sc-row[data-editable]"));
     var index = rows.indexOf(rowOf(input));
     var col = input.closest("td").cellIndex;
     for (var i = index + step; i >= 0 && i < rows.length; i += step) {
       var cell = rows[i].cells[col];
-      var found = cell && cell.querySelector("input.sc-input");
-      if (found) return found;
+      if (isEditable(cell)) return cell;
     }
     return null;
   }
 
   function horizontal(input, step) {
-    var cells = inputs(rowOf(input));
-    return cells[cells.indexOf(input) + step] || null;
+    var cells = Array.prototype.slice.call(rowOf(input).querySelectorAll("td.sc-cell"));
+    return cells[cells.indexOf(input.closest("td")) + step] || null;
   }
+
+  // A cell drawn as text that takes the focus hands it to its input.
+  document.addEventListener("focusin", function (event) {
+    if (isEditable(event.target)) focusCell(event.target);
+  });
 
   function send(rowId) {
     var list = waiting[rowId] || [];
@@ -197,16 +274,20 @@
     document.documentElement.style.setProperty("--sc-top", (sticky ? bar.offsetHeight : 0) + "px");
   }
   document.addEventListener("DOMContentLoaded", measureTop);
+  document.addEventListener("DOMContentLoaded", function () {
+    makeFocusable(document);
+  });
   window.addEventListener("resize", measureTop);
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var id = event.detail.target && event.detail.target.id;
     var row = id && document.getElementById(id);
     if (!row || !row.classList.contains("sc-row")) return;
+    makeFocusable(row);
     var values = kept[id] || {};
     delete kept[id];
     Object.keys(values).forEach(function (cellId) {
-      var input = document.getElementById(cellId);
+      var input = inputById(row, cellId);
       if (input) input.value = values[cellId];
     });
     var wrong = row.querySelector(".sc-input[aria-invalid='true']");
@@ -215,7 +296,7 @@
     if (wrong && wrong.id === sending[id]) {
       focusCell(wrong);
     } else if (caret) {
-      var again = document.getElementById(caret.id);
+      var again = inputById(row, caret.id);
       if (again && document.activeElement !== again) {
         again.focus();
         if (again.setSelectionRange && caret.start !== null) again.setSelectionRange(caret.start, caret.end);
