@@ -1,12 +1,18 @@
 """Numbers as Tandem writes them on its pages and in its exports: thousands separators,
 no trailing zeros, a whole percentage, an en dash for a value nobody has entered.
 
-The template filters of the same names (``{{ value|number }}``) are these functions.
+These functions write English numbers (1,200.5 and 46%), the form exports and the API
+keep for machines whatever the reader's language. The pages' template filters
+(``{{ value|number }}``, ``|percent``, ``|with_unit``, ``|approx``) pass them through
+:func:`for_reader`, which writes them the way the active language does: 1.200,5 and
+46 % in German, 1 200,5 and 46 % in French and Spanish (Django's formats for each language).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+from django.utils import formats, translation
 
 # An en dash marks a value nobody has entered yet.
 EMPTY = "\u2013"
@@ -40,4 +46,19 @@ def input_value(value: Decimal | None) -> str:
     text = f"{Decimal(value).normalize():f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def for_reader(text: str) -> str:
+    """``text`` (a number or percentage written the English way by the functions above)
+    with the active language's decimal and thousands separators, and a percent sign
+    after a narrow space where the language writes one (German, French, Spanish)."""
+    language = (translation.get_language() or "en").split("-")[0]
+    if language == "en" or not text or text == EMPTY:
+        return text
+    decimal = str(formats.get_format("DECIMAL_SEPARATOR", language))
+    thousands = str(formats.get_format("THOUSAND_SEPARATOR", language))
+    text = text.translate(str.maketrans({",": thousands, ".": decimal}))
+    if text.endswith("%") and not text.endswith("\u202f%"):
+        text = text[:-1] + "\u202f%"
     return text

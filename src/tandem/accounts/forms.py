@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Membership, Organization, Role, Team
 
@@ -22,13 +23,16 @@ def role_choices(manager: Membership) -> list[tuple[str, str]]:
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    role = forms.ChoiceField(initial=Role.MEMBER)
+    email = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(label=_("Role"), initial=Role.MEMBER)
     teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
         queryset=Team.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The teams they join on accepting.",
+        help_text=_("The teams they join on accepting."),
     )
 
     def __init__(self, *args: Any, organization: Organization, manager: Membership, **kwargs: Any):
@@ -40,23 +44,23 @@ class InviteForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class JoinForm(forms.Form):
     """A new person's name and password, chosen on accepting an invitation."""
 
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
+        help_text=_("At least 8 characters, not only digits, not a common password."),
     )
     password_again = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -73,7 +77,7 @@ class PasswordResetRequestForm(PasswordResetForm):
     """Django's "forgot your password" form, sending through the rate limit and the queue."""
 
     email = forms.EmailField(
-        label="E-mail",
+        label=_("E-mail"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )

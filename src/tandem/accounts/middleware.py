@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -16,6 +17,8 @@ from tandem.accounts.languages import language_for_request
 from tandem.accounts.models import Membership
 
 SESSION_KEY = "tandem_org"
+# Addresses whose answers are read by programs, not people (always in English).
+MACHINE_PREFIXES = ("/api/", "/scim/")
 
 
 class OrganizationMiddleware:
@@ -48,7 +51,10 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = language_for_request(request)
+        # The API and SCIM answer machines: their messages, labels and numbers stay
+        # English whatever the browser or the person prefers (docs/api.md).
+        machine = request.path_info.startswith(MACHINE_PREFIXES)
+        language = settings.LANGUAGE_CODE if machine else language_for_request(request)
         if language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)
             request.LANGUAGE_CODE = language

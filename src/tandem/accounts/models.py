@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tandem.domain.status import StatusThresholds
 
@@ -185,11 +187,11 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    EDITOR = "editor", "Editor"
-    MEMBER = "member", "Member"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", pgettext_lazy("role", "Owner")
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
+    EDITOR = "editor", pgettext_lazy("role", "Editor")
+    MEMBER = "member", pgettext_lazy("role", "Member")
+    VIEWER = "viewer", pgettext_lazy("role", "Viewer")
 
 
 class Membership(models.Model):
@@ -227,9 +229,9 @@ class Team(models.Model):
     """A node of the org chart: the company at the root, then departments and teams."""
 
     class Kind(models.TextChoices):
-        COMPANY = "company", "Company"
-        DEPARTMENT = "department", "Department"
-        TEAM = "team", "Team"
+        COMPANY = "company", _("Company")
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     parent = models.ForeignKey(

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 
 from tandem.accounts.models import Organization, Team, new_cache_version
 from tandem.terms import Terms, terms_of
@@ -101,10 +102,12 @@ def org_teams(organization: Organization) -> tuple[TeamName, ...]:
 
 def org_terms(organization: Organization | None) -> Terms:
     """The organisation's words for the concepts (:func:`tandem.terms.terms_of`), worked
-    out once per change of its words rather than on every page."""
+    out once per change of its words and per language rather than on every page (the
+    concepts it did not rename are said in the reader's language)."""
     if organization is None or not organization.terminology:
         return terms_of(organization)
-    return org_cached(organization, "terms", lambda: terms_of(organization))
+    language = translation.get_language() or "en"
+    return org_cached(organization, f"terms:{language}", lambda: terms_of(organization))
 
 
 # -- invalidation -----------------------------------------------------------------------

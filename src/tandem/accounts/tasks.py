@@ -16,13 +16,16 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from tandem import events
 from tandem.accounts import emails, tokens
+from tandem.accounts.languages import language_of
 from tandem.accounts.models import Invitation, User
 from tandem.jobs import mail
 
@@ -71,12 +74,17 @@ def send_invitation(invitation_id: int, attempt: int = 1) -> bool:
         "teams": list(invitation.teams.all()),
         "link": emails.invitation_link(tokens.invitation_token(invitation)),
     }
+    # The invited have no account yet: they read the organisation's language.
+    language = language_of(None, invitation.organization)
+    with translation.override(language):
+        subject = _("Join %(name)s on Tandem") % {"name": invitation.organization.name}
     return _send_or_retry(
         lambda: emails.send(
             to=invitation.email,
-            subject=f"Join {invitation.organization.name} on Tandem",
+            subject=subject,
             template="invitation",
             context=context,
+            language=language,
         ),
         attempt=attempt,
         retry=lambda at: send_invitation.using(run_after=at).enqueue(
@@ -110,13 +118,18 @@ def _send_reset(user: User, *, email: str, minutes: int, attempt: int) -> bool:
         urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
     )
 
+    membership = user.memberships.select_related("organization").order_by("pk").first()
+    language = language_of(user, membership.organization if membership else None)
+
     def send() -> None:
-        emails.send(
-            to=user.email,
-            subject="Choose a new Tandem password",
-            template="password_reset",
-            context={"user": user, "link": link, "valid_for": _duration(minutes)},
-        )
+        with translation.override(language):
+            emails.send(
+                to=user.email,
+                subject=_("Choose a new Tandem password"),
+                template="password_reset",
+                context={"user": user, "link": link, "valid_for": _duration(minutes)},
+                language=language,
+            )
 
     def retry(at: dt.datetime) -> None:
         send_password_reset.using(run_after=at).enqueue(email, attempt=attempt + 1, user_id=user.pk)
@@ -127,8 +140,8 @@ def _send_reset(user: User, *, email: str, minutes: int, attempt: int) -> bool:
 def _duration(minutes: int) -> str:
     if minutes and minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
 def _on_invitation(event: events.InvitationCreated) -> None:

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts import selectors, services
@@ -90,8 +91,8 @@ def people(request: HttpRequest, *, org: Organization, membership: Membership) -
         else:
             messages.success(
                 request,
-                f"Invitation sent to {invitation.email}: the link works for "
-                f"{services.INVITATION_LIFETIME.days} days.",
+                _("Invitation sent to %(email)s: the link works for %(days)s days.")
+                % {"email": invitation.email, "days": services.INVITATION_LIFETIME.days},
             )
             return redirect("people")
     return _people_page(
@@ -115,7 +116,11 @@ def person_role(
         except ValidationError as exc:
             errors = exc.messages
         else:
-            messages.success(request, f"{person.user} is now {person.get_role_display()}.")
+            messages.success(
+                request,
+                _("%(user)s is now %(role)s.")
+                % {"user": person.user, "role": person.get_role_display()},
+            )
             return redirect("people")
     else:
         errors = [str(e) for e in form.errors.get("role", [])]
@@ -143,7 +148,8 @@ def person_remove(
         )
     messages.success(
         request,
-        f"{person.user} is no longer a member of {org}; their objectives and check-ins stay.",
+        _("%(user)s is no longer a member of %(org)s; their objectives and check-ins stay.")
+        % {"user": person.user, "org": org},
     )
     if person.user_id == membership.user_id:
         return redirect("home")
@@ -162,7 +168,9 @@ def invitation_revoke(
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Withdrew the invitation to {invitation.email}.")
+        messages.success(
+            request, _("Withdrew the invitation to %(email)s.") % {"email": invitation.email}
+        )
     return redirect("people")
 
 
@@ -182,8 +190,8 @@ def _joined(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     request.session[SESSION_KEY] = invitation.organization_id
     messages.success(
         request,
-        f"Welcome to {invitation.organization.name}: you joined as "
-        f"{invitation.get_role_display()}.",
+        _("Welcome to %(name)s: you joined as %(role)s.")
+        % {"name": invitation.organization.name, "role": invitation.get_role_display()},
     )
     return redirect("home")
 

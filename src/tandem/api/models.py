@@ -8,14 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization
 
 
 class Scope(models.TextChoices):
-    READ = "read", "Read everything"
-    WRITE = "write", "Read and write"
-    MEASUREMENTS = "measurements", "Post KPI measurements (and read KPIs)"
+    READ = "read", _("Read everything")
+    WRITE = "write", _("Read and write")
+    MEASUREMENTS = "measurements", _("Post KPI measurements (and read KPIs)")
 
 
 class ApiToken(models.Model):

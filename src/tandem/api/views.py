@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization
@@ -66,5 +67,5 @@ def token_revoke(
 ) -> HttpResponse:
     token = get_object_or_404(ApiToken, organization=org, user=membership.user, pk=pk)
     api_token_revoke(token=token, by=membership.user, source=Source.WEB)
-    messages.success(request, f"Revoked “{token.name}”: it no longer works.")
+    messages.success(request, _("Revoked “%(name)s”: it no longer works.") % {"name": token.name})
     return redirect("api_tokens")

@@ -6,19 +6,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization
 
 
 class Source(models.TextChoices):
-    WEB = "web", "Web page"
-    API = "api", "API"
-    IMPORT = "import", "Import"
-    PULL = "pull", "Scheduled pull"
-    CLI = "cli", "Command line"
-    SYSTEM = "system", "Tandem"
-    SCIM = "scim", "Identity provider (SCIM)"
-    SSO = "sso", "Single sign-on"
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    PULL = "pull", _("Scheduled pull")
+    CLI = "cli", _("Command line")
+    SYSTEM = "system", _("Tandem")
+    SCIM = "scim", _("Identity provider (SCIM)")
+    SSO = "sso", _("Single sign-on")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tandem.integrations.models import SECRET_MASK, DataSource
 
@@ -18,57 +19,59 @@ INTERVALS = [
 
 
 class DataSourceForm(forms.Form):
-    kind = forms.ChoiceField(label="Read from", choices=DataSource.Kind.choices)
+    kind = forms.ChoiceField(label=_("Read from"), choices=DataSource.Kind.choices)
     url = forms.CharField(
-        label="Address",
+        label=_("Address"),
         max_length=2000,
-        help_text="SQL: sqlite:///file.sqlite3 (in the data folder's sources/) or "
-        "postgres://user:password@host:5432/name. HTTP: https://… A password is never shown "
-        "again: leave ******** to keep it.",
+        help_text=_(
+            "SQL: sqlite:///file.sqlite3 (in the data folder's sources/) or "
+            "postgres://user:password@host:5432/name. HTTP: https://… A password is never shown "
+            "again: leave ******** to keep it."
+        ),
     )
     query = forms.CharField(
-        label="Query",
+        label=_("Query"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text="SQL: one SELECT whose first two columns are the period and the value.",
+        help_text=_("SQL: one SELECT whose first two columns are the period and the value."),
     )
     header_name = forms.CharField(
-        label="Header", required=False, max_length=100, help_text="HTTP: e.g. Authorization."
+        label=_("Header"), required=False, max_length=100, help_text=_("HTTP: e.g. Authorization.")
     )
     header_value = forms.CharField(
-        label="Header value",
+        label=_("Header value"),
         required=False,
         max_length=2000,
-        help_text="Stored, never shown again: leave ******** to keep it.",
+        help_text=_("Stored, never shown again: leave ******** to keep it."),
     )
     rows_path = forms.CharField(
-        label="Rows path",
+        label=_("Rows path"),
         required=False,
         max_length=300,
-        help_text="JSON: a list of rows, e.g. data.items. Empty: one value from the document.",
+        help_text=_("JSON: a list of rows, e.g. data.items. Empty: one value from the document."),
     )
     value_path = forms.CharField(
-        label="Value path",
+        label=_("Value path"),
         required=False,
         max_length=300,
-        help_text="JSON: e.g. value, or data.items[-1].value without a rows path.",
+        help_text=_("JSON: e.g. value, or data.items[-1].value without a rows path."),
     )
     period_path = forms.CharField(
-        label="Period path",
+        label=_("Period path"),
         required=False,
         max_length=300,
-        help_text="JSON: e.g. week. Empty: the value is the current period's.",
+        help_text=_("JSON: e.g. week. Empty: the value is the current period's."),
     )
-    period_column = forms.CharField(label="Period column", required=False, max_length=100)
-    value_column = forms.CharField(label="Value column", required=False, max_length=100)
-    interval_minutes = forms.TypedChoiceField(label="Pull", choices=INTERVALS, coerce=int)
+    period_column = forms.CharField(label=_("Period column"), required=False, max_length=100)
+    value_column = forms.CharField(label=_("Value column"), required=False, max_length=100)
+    interval_minutes = forms.TypedChoiceField(label=_("Pull"), choices=INTERVALS, coerce=int)
     stale_after_minutes = forms.IntegerField(
-        label="Stale after (minutes)",
+        label=_("Stale after (minutes)"),
         required=False,
         min_value=5,
-        help_text="Empty: twice the interval.",
+        help_text=_("Empty: twice the interval."),
     )
-    is_active = forms.BooleanField(label="Pull on schedule", required=False, initial=True)
+    is_active = forms.BooleanField(label=_("Pull on schedule"), required=False, initial=True)
 
     def __init__(self, *args: Any, source: DataSource | None = None, **kwargs: Any) -> None:
         if source is not None and "initial" not in kwargs:

@@ -13,6 +13,7 @@ import re
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization
 from tandem.kpis.models import KPI
@@ -31,14 +32,14 @@ class DataSource(models.Model):
     """How one KPI's values are pulled, on what schedule, and how the last pull went."""
 
     class Kind(models.TextChoices):
-        SQL = "sql", "SQL query"
-        HTTP_JSON = "http_json", "JSON over HTTP"
-        HTTP_CSV = "http_csv", "CSV over HTTP"
+        SQL = "sql", _("SQL query")
+        HTTP_JSON = "http_json", _("JSON over HTTP")
+        HTTP_CSV = "http_csv", _("CSV over HTTP")
 
     class Status(models.TextChoices):
-        NEVER = "", "Not run yet"
-        OK = "ok", "OK"
-        FAILED = "failed", "Failed"
+        NEVER = "", _("Not run yet")
+        OK = "ok", _("OK")
+        FAILED = "failed", _("Failed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     kpi = models.OneToOneField(KPI, on_delete=models.CASCADE, related_name="data_source")
@@ -122,11 +123,11 @@ class DataSource(models.Model):
         minutes = self.interval_minutes
         if minutes % 1440 == 0:
             days = minutes // 1440
-            return "daily" if days == 1 else f"every {days} days"
+            return _("daily") if days == 1 else _("every %(days)s days") % {"days": days}
         if minutes % 60 == 0:
             hours = minutes // 60
-            return "hourly" if hours == 1 else f"every {hours} hours"
-        return f"every {minutes} minutes"
+            return _("hourly") if hours == 1 else _("every %(hours)s hours") % {"hours": hours}
+        return _("every %(minutes)s minutes") % {"minutes": minutes}
 
 
 class OutboundAllowance(models.Model):

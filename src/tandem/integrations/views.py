@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.access.permissions import VIEWER_REFUSAL, can_edit
@@ -114,7 +116,9 @@ def kpi_source(
             apply_service_errors(form, e)
         else:
             messages.success(
-                request, f"The pull of “{kpi}” is saved; it runs at the worker's next turn."
+                request,
+                _("The pull of “%(kpi)s” is saved; it runs at the worker's next turn.")
+                % {"kpi": kpi},
             )
             return redirect("kpi_source", pk=kpi.pk)
     return _page(request, kpi=kpi, membership=membership, form=form, status=422)
@@ -130,17 +134,28 @@ def kpi_source_pull(
     _require_manage(membership)
     source = _source(kpi)
     if source is None:
-        messages.error(request, f"“{kpi}” has no pull to run yet.")
+        messages.error(request, _("“%(kpi)s” has no pull to run yet.") % {"kpi": kpi})
         return redirect("kpi_source", pk=kpi.pk)
     try:
         result = pull_run(source=source, by=_user(request))
     except PullError as e:
-        messages.error(request, f"The pull failed: {e}")
+        messages.error(request, _("The pull failed: %(e)s") % {"e": e})
     else:
         messages.success(
             request,
-            f"Pulled {result.total} value{'s' if result.total != 1 else ''}: {result.created} "
-            f"new, {result.updated} changed, {result.unchanged} unchanged.",
+            ngettext(
+                "Pulled %(count)s value: %(created)s new, %(updated)s changed, "
+                "%(unchanged)s unchanged.",
+                "Pulled %(count)s values: %(created)s new, %(updated)s changed, "
+                "%(unchanged)s unchanged.",
+                result.total,
+            )
+            % {
+                "count": result.total,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
         )
     return redirect("kpi_source", pk=kpi.pk)
 
@@ -155,5 +170,7 @@ def kpi_source_delete(
     source = _source(kpi)
     if source is not None:
         data_source_delete(data_source=source, by=_user(request))
-        messages.success(request, f"“{kpi}” is no longer pulled; its values stay.")
+        messages.success(
+            request, _("“%(kpi)s” is no longer pulled; its values stay.") % {"kpi": kpi}
+        )
     return redirect("kpi", pk=kpi.pk)

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization, Team
 from tandem.domain import health, periods
@@ -20,24 +21,24 @@ from tandem.okrs.models import KeyResult
 
 
 class Direction(models.TextChoices):
-    HIGHER_IS_BETTER = "higher_is_better", "Higher is better"
-    LOWER_IS_BETTER = "lower_is_better", "Lower is better"
-    WITHIN_RANGE = "within_range", "Within a range"
+    HIGHER_IS_BETTER = "higher_is_better", _("Higher is better")
+    LOWER_IS_BETTER = "lower_is_better", _("Lower is better")
+    WITHIN_RANGE = "within_range", _("Within a range")
 
 
 class Frequency(models.TextChoices):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly"
-    MONTHLY = "monthly", "Monthly"
-    QUARTERLY = "quarterly", "Quarterly"
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
 
 
 class Aggregation(models.TextChoices):
-    SUM = "sum", "Sum"
-    AVERAGE = "average", "Average"
-    LAST = "last", "Last value"
-    MIN = "min", "Minimum"
-    MAX = "max", "Maximum"
+    SUM = "sum", _("Sum")
+    AVERAGE = "average", _("Average")
+    LAST = "last", _("Last value")
+    MIN = "min", _("Minimum")
+    MAX = "max", _("Maximum")
 
 
 # A KPI speaks the units of a key result, so that it can back one.
@@ -45,10 +46,10 @@ Unit = KeyResult.Unit
 
 
 class Source(models.TextChoices):
-    MANUAL = "manual", "Entered by hand"
-    IMPORT = "import", "File import"
-    API = "api", "API"
-    PULL = "pull", "Scheduled pull"
+    MANUAL = "manual", _("Entered by hand")
+    IMPORT = "import", _("File import")
+    API = "api", _("API")
+    PULL = "pull", _("Scheduled pull")
 
 
 class KPITag(models.Model):
@@ -285,8 +286,8 @@ class ObjectiveKPI(models.Model):
     objective is pursued, or an indicator that should move with it."""
 
     class Role(models.TextChoices):
-        GUARDRAIL = "guardrail", "Guardrail"
-        INDICATOR = "indicator", "Indicator"
+        GUARDRAIL = "guardrail", _("Guardrail")
+        INDICATOR = "indicator", _("Indicator")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     objective = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tandem.notifications.models import ReminderSettings
 
@@ -10,33 +11,35 @@ WEEKDAYS = ReminderSettings.Weekday.choices
 
 
 class ReminderSettingsForm(forms.Form):
-    reminders_enabled = forms.BooleanField(label="Send check-in reminders", required=False)
+    reminders_enabled = forms.BooleanField(label=_("Send check-in reminders"), required=False)
     checkin_weekday = forms.TypedChoiceField(
-        label="Check-in day", choices=WEEKDAYS, coerce=int, initial=5
+        label=_("Check-in day"), choices=WEEKDAYS, coerce=int, initial=5
     )
     checkin_time = forms.TimeField(
-        label="Check-in time",
+        label=_("Check-in time"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="In the organisation's time zone, e.g. 10:00.",
+        help_text=_("In the organisation's time zone, e.g. 10:00."),
     )
     escalation_enabled = forms.BooleanField(
-        label="Tell team leads about missed check-ins", required=False
+        label=_("Tell team leads about missed check-ins"), required=False
     )
     escalate_after_weeks = forms.IntegerField(
-        label="After this many missed weeks in a row", min_value=1, max_value=12
+        label=_("After this many missed weeks in a row"), min_value=1, max_value=12
     )
-    digest_enabled = forms.BooleanField(label="Send the weekly digest", required=False)
-    digest_weekday = forms.TypedChoiceField(label="Digest day", choices=WEEKDAYS, coerce=int)
+    digest_enabled = forms.BooleanField(label=_("Send the weekly digest"), required=False)
+    digest_weekday = forms.TypedChoiceField(label=_("Digest day"), choices=WEEKDAYS, coerce=int)
     digest_time = forms.TimeField(
-        label="Digest time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Digest time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     channel_webhook_url = forms.URLField(
-        label="Channel webhook",
+        label=_("Channel webhook"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) that "
-        "gets the company's weekly digest.",
+        help_text=_(
+            "A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) that "
+            "gets the company's weekly digest."
+        ),
     )
 
     @classmethod
@@ -46,8 +49,8 @@ class ReminderSettingsForm(forms.Form):
 
 class PreferenceForm(forms.Form):
     email_reminders = forms.BooleanField(
-        label="E-mail me reminders",
+        label=_("E-mail me reminders"),
         required=False,
-        help_text="Check-in reminders, and for team leads, who missed check-ins.",
+        help_text=_("Check-in reminders, and for team leads, who missed check-ins."),
     )
-    email_digest = forms.BooleanField(label="E-mail me the weekly digest", required=False)
+    email_digest = forms.BooleanField(label=_("E-mail me the weekly digest"), required=False)

@@ -21,12 +21,16 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks.base import Task
 
 from tandem.accounts.models import Organization, User
 from tandem.domain.kpi_rules import WatermelonKind
 from tandem.integrations import outbound
 from tandem.jobs import mail
+from tandem.labels import label
 from tandem.notifications import services
 from tandem.notifications.selectors import Digest, Owed
 from tandem.okrs.models import KeyResult, Objective
@@ -49,10 +53,6 @@ def checkin_link(kr: KeyResult) -> str:
 
 def objective_link(objective: Objective) -> str:
     return link(reverse("objective", args=[objective.pk]))
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 @dataclass
@@ -137,6 +137,8 @@ def email(*, to: User, subject: str, template: str, context: dict[str, Any]) -> 
         "base_url": settings.TANDEM_BASE_URL,
         "settings_url": link(reverse("notification_preferences")),
         "recipient": to,
+        # The organisation's words for the sentences that name a concept.
+        "terms": terms_of(context.get("organization")),
         **context,
     }
     text = render_to_string(f"notifications/email/{template}.txt", full)
@@ -154,35 +156,59 @@ def email(*, to: User, subject: str, template: str, context: dict[str, Any]) -> 
 
 
 def reminder_subject(owed: list[Owed], words: Terms = DEFAULT_TERMS) -> str:
-    verb = "waits" if len(owed) == 1 else "wait"
-    what = plural(len(owed), words["key_result"], words["key_results"])
-    return f"{what} {verb} for this week's {words['check_in']}"
+    count = len(owed)
+    # "what" is the concept's singular or plural, as the count asks.
+    return ngettext(
+        "%(count)s %(what)s waits for this week's %(check_in)s",
+        "%(count)s %(what)s wait for this week's %(check_in)s",
+        count,
+    ) % {
+        "count": count,
+        "what": words["key_result"] if count == 1 else words["key_results"],
+        "check_in": words["check_in"],
+    }
 
 
 def escalation_subject(people: int) -> str:
-    who = plural(people, "person in your team", "people in your teams")
-    return f"{who} missed check-ins: a nudge would help"
+    return ngettext(
+        "%(count)s person in your team missed check-ins: a nudge would help",
+        "%(count)s people in your teams missed check-ins: a nudge would help",
+        people,
+    ) % {"count": people}
 
 
 def digest_subject(digest: Digest, words: Terms = DEFAULT_TERMS) -> str:
+    return _("This week: %(news)s") % {"news": digest_news(digest, words)}
+
+
+def digest_news(digest: Digest, words: Terms = DEFAULT_TERMS) -> str:
+    """What is red in ``digest``, counted: "2 red KPIs, 1 key result behind"."""
     parts = []
     if digest.red_kpis:
-        parts.append(plural(len(digest.red_kpis), f"red {words['kpi']}", f"red {words['kpis']}"))
-    if digest.key_results:
+        count = len(digest.red_kpis)
         parts.append(
-            plural(
-                len(digest.key_results),
-                f"{words['key_result']} behind",
-                f"{words['key_results']} behind",
-            )
+            ngettext("%(count)s red %(what)s", "%(count)s red %(what)s", count)
+            % {"count": count, "what": words["kpi"] if count == 1 else words["kpis"]}
+        )
+    if digest.key_results:
+        count = len(digest.key_results)
+        parts.append(
+            ngettext("%(count)s %(what)s behind", "%(count)s %(what)s behind", count)
+            % {
+                "count": count,
+                "what": words["key_result"] if count == 1 else words["key_results"],
+            }
         )
     if digest.watermelons:
-        parts.append(plural(len(digest.watermelons), "watermelon", "watermelons"))
-    return "This week: " + ", ".join(parts)
+        count = len(digest.watermelons)
+        parts.append(
+            ngettext("%(count)s watermelon", "%(count)s watermelons", count) % {"count": count}
+        )
+    return ", ".join(parts)
 
 
 def watermelon_text(kind: WatermelonKind) -> str:
-    return kind.label
+    return label(kind)
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
@@ -196,7 +222,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
                 "title": kr.title,
                 "objective": kr.objective.title,
                 "owner": str(kr.owner or ""),
-                "status": status.label.lower(),
+                "status": label(status).lower(),
                 "url": checkin_link(kr),
             }
             for kr, status in digest.key_results
@@ -220,11 +246,12 @@ def channel_payload(*, organization: Organization, digest: Digest, week: str) ->
     """Slack's incoming-webhook JSON: ``text`` for notifications and clients without
     blocks, ``blocks`` (mrkdwn sections) for the message itself."""
     context = digest_context(digest)
-    title = f"{organization.name}, week {week}: " + (
-        digest_subject(digest, terms_of(organization)).removeprefix("This week: ")
-        if not digest.empty
-        else "all clear"
-    )
+    news = digest_news(digest, terms_of(organization)) if not digest.empty else _("all clear")
+    title = _("%(name)s, week %(week)s: %(news)s") % {
+        "name": organization.name,
+        "week": week,
+        "news": news,
+    }
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
     ]
@@ -238,19 +265,20 @@ def channel_payload(*, organization: Organization, digest: Digest, week: str) ->
         # Slack's mrkdwn reads <, > and & as markup.
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+    words = terms_of(organization)
     section(
-        "Red KPIs",
+        _("Red %(kpis)s") % {"kpis": words["kpis"]},
         [f"<{k['url']}|{esc(k['name'])}> ({esc(k['owner'])})" for k in context["red_kpis"]],
     )
     section(
-        "Key results behind",
+        capfirst(_("%(key_results)s behind") % {"key_results": words["key_results"]}),
         [
             f"<{k['url']}|{esc(k['title'])}>: {k['status']} ({esc(k['owner'])})"
             for k in context["key_results"]
         ],
     )
     section(
-        "Watermelons",
+        _("Watermelons"),
         [f"<{w['url']}|{esc(w['title'])}>: {w['why']}" for w in context["watermelons"]],
     )
     return {"text": title, "blocks": blocks}

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization
 
@@ -105,17 +106,17 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CHECKIN_REMINDER = "checkin_reminder", "Check-in reminder"
-        ESCALATION = "escalation", "Missed check-ins (to a lead)"
-        DIGEST = "digest", "Weekly digest"
-        CHANNEL_DIGEST = "channel_digest", "Channel digest"
-        TEST = "test", "Test reminder"
+        CHECKIN_REMINDER = "checkin_reminder", _("Check-in reminder")
+        ESCALATION = "escalation", _("Missed check-ins (to a lead)")
+        DIGEST = "digest", _("Weekly digest")
+        CHANNEL_DIGEST = "channel_digest", _("Channel digest")
+        TEST = "test", _("Test reminder")
 
     class Status(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        RETRYING = "retrying", "Failed, will retry"
-        FAILED = "failed", "Failed"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Failed, will retry")
+        FAILED = "failed", _("Failed")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="notifications"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from tandem.access.permissions import can_see_objective, viewer_of
+from tandem.accounts.languages import language_of
 from tandem.accounts.models import Membership, Organization, User
 from tandem.domain import schedule
 from tandem.notifications import messages, selectors
@@ -48,55 +50,59 @@ def send_checkin_reminder(
     """
     organization = Organization.objects.get(pk=organization_id)
     user = User.objects.get(pk=user_id)
-    moment = _when(occurrence)
-    kind, period = Notification.Kind.CHECKIN_REMINDER, _week(organization, moment)
-    if selectors.opted_out(organization=organization, user_ids={user.pk}, what="email_reminders"):
-        messages.abandon(
+    # The e-mail speaks its reader's language (theirs, else the organisation's).
+    with translation.override(language_of(user, organization)):
+        moment = _when(occurrence)
+        kind, period = Notification.Kind.CHECKIN_REMINDER, _week(organization, moment)
+        if selectors.opted_out(
+            organization=organization, user_ids={user.pk}, what="email_reminders"
+        ):
+            messages.abandon(
+                organization=organization,
+                kind=kind,
+                period=period,
+                user=user,
+                attempt=attempt,
+                why="the person opted out of reminders since.",
+            )
+            return False
+        owed = selectors.key_results_owed(
+            organization=organization, moment=moment, user_ids={user.pk}
+        ).get(user.pk, [])
+        if not owed:
+            messages.abandon(
+                organization=organization,
+                kind=kind,
+                period=period,
+                user=user,
+                attempt=attempt,
+                why="nothing waits for a check-in any more.",
+            )
+            return False
+        subject = messages.reminder_subject(owed, terms_of(organization))
+        context = {
+            "organization": organization,
+            "items": [
+                {
+                    "title": o.key_result.title,
+                    "objective": o.key_result.objective.title,
+                    "url": messages.checkin_link(o.key_result),
+                    "weeks_missed": o.weeks_missed,
+                }
+                for o in owed
+            ],
+        }
+        return messages.deliver(
             organization=organization,
             kind=kind,
             period=period,
             user=user,
-            attempt=attempt,
-            why="the person opted out of reminders since.",
+            subject=subject,
+            send=messages.email(to=user, subject=subject, template="reminder", context=context),
+            retry=messages.Retry(
+                send_checkin_reminder, (organization_id, user_id, occurrence), attempt
+            ),
         )
-        return False
-    owed = selectors.key_results_owed(
-        organization=organization, moment=moment, user_ids={user.pk}
-    ).get(user.pk, [])
-    if not owed:
-        messages.abandon(
-            organization=organization,
-            kind=kind,
-            period=period,
-            user=user,
-            attempt=attempt,
-            why="nothing waits for a check-in any more.",
-        )
-        return False
-    subject = messages.reminder_subject(owed, terms_of(organization))
-    context = {
-        "organization": organization,
-        "items": [
-            {
-                "title": o.key_result.title,
-                "objective": o.key_result.objective.title,
-                "url": messages.checkin_link(o.key_result),
-                "weeks_missed": o.weeks_missed,
-            }
-            for o in owed
-        ],
-    }
-    return messages.deliver(
-        organization=organization,
-        kind=kind,
-        period=period,
-        user=user,
-        subject=subject,
-        send=messages.email(to=user, subject=subject, template="reminder", context=context),
-        retry=messages.Retry(
-            send_checkin_reminder, (organization_id, user_id, occurrence), attempt
-        ),
-    )
 
 
 @task(queue_name="mail")
@@ -106,72 +112,76 @@ def send_escalation(
     """Tell a team lead which of their people missed ``weeks`` or more check-ins in a row."""
     organization = Organization.objects.get(pk=organization_id)
     lead = User.objects.get(pk=lead_id)
-    moment = _when(occurrence)
+    # The e-mail speaks its reader's language (theirs, else the organisation's).
+    with translation.override(language_of(lead, organization)):
+        moment = _when(occurrence)
 
-    def nothing(why: str) -> bool:
-        messages.abandon(
+        def nothing(why: str) -> bool:
+            messages.abandon(
+                organization=organization,
+                kind=Notification.Kind.ESCALATION,
+                period=_week(organization, moment),
+                user=lead,
+                attempt=attempt,
+                why=why,
+            )
+            return False
+
+        if selectors.opted_out(
+            organization=organization, user_ids={lead.pk}, what="email_reminders"
+        ):
+            return nothing("the lead opted out of reminders since.")
+        membership = Membership.objects.filter(organization=organization, user=lead).first()
+        if membership is None:  # left the organisation since the tick
+            return nothing("the lead left the organisation since.")
+        mine = _people_led(organization, lead) - {lead.pk}
+        owed = selectors.key_results_owed(organization=organization, moment=moment, user_ids=mine)
+        # A person the lead leads may own a key result of another team's private objective:
+        # the lead, who may not see it, is not told of it.
+        viewer = viewer_of(membership)
+        late = {
+            user_id: [
+                o
+                for o in items
+                if o.weeks_missed >= weeks and can_see_objective(viewer, o.key_result.objective)
+            ]
+            for user_id, items in owed.items()
+        }
+        late = {user_id: items for user_id, items in late.items() if items}
+        if not late:
+            return nothing("nobody is late any more.")
+        names = {u.pk: u for u in User.objects.filter(pk__in=late)}
+        subject = messages.escalation_subject(len(late))
+        context = {
+            "organization": organization,
+            "weeks": weeks,
+            "people": [
+                {
+                    "name": str(names[user_id]),
+                    "email": names[user_id].email,
+                    "items": [
+                        {
+                            "title": o.key_result.title,
+                            "url": messages.checkin_link(o.key_result),
+                            "weeks_missed": o.weeks_missed,
+                        }
+                        for o in items
+                    ],
+                }
+                for user_id, items in sorted(late.items(), key=lambda kv: str(names[kv[0]]))
+            ],
+        }
+        return messages.deliver(
             organization=organization,
             kind=Notification.Kind.ESCALATION,
             period=_week(organization, moment),
             user=lead,
-            attempt=attempt,
-            why=why,
+            subject=subject,
+            send=messages.email(to=lead, subject=subject, template="escalation", context=context),
+            retry=messages.Retry(
+                send_escalation, (organization_id, lead_id, occurrence, weeks), attempt
+            ),
         )
-        return False
-
-    if selectors.opted_out(organization=organization, user_ids={lead.pk}, what="email_reminders"):
-        return nothing("the lead opted out of reminders since.")
-    membership = Membership.objects.filter(organization=organization, user=lead).first()
-    if membership is None:  # left the organisation since the tick
-        return nothing("the lead left the organisation since.")
-    mine = _people_led(organization, lead) - {lead.pk}
-    owed = selectors.key_results_owed(organization=organization, moment=moment, user_ids=mine)
-    # A person the lead leads may own a key result of another team's private objective:
-    # the lead, who may not see it, is not told of it.
-    viewer = viewer_of(membership)
-    late = {
-        user_id: [
-            o
-            for o in items
-            if o.weeks_missed >= weeks and can_see_objective(viewer, o.key_result.objective)
-        ]
-        for user_id, items in owed.items()
-    }
-    late = {user_id: items for user_id, items in late.items() if items}
-    if not late:
-        return nothing("nobody is late any more.")
-    names = {u.pk: u for u in User.objects.filter(pk__in=late)}
-    subject = messages.escalation_subject(len(late))
-    context = {
-        "organization": organization,
-        "weeks": weeks,
-        "people": [
-            {
-                "name": str(names[user_id]),
-                "email": names[user_id].email,
-                "items": [
-                    {
-                        "title": o.key_result.title,
-                        "url": messages.checkin_link(o.key_result),
-                        "weeks_missed": o.weeks_missed,
-                    }
-                    for o in items
-                ],
-            }
-            for user_id, items in sorted(late.items(), key=lambda kv: str(names[kv[0]]))
-        ],
-    }
-    return messages.deliver(
-        organization=organization,
-        kind=Notification.Kind.ESCALATION,
-        period=_week(organization, moment),
-        user=lead,
-        subject=subject,
-        send=messages.email(to=lead, subject=subject, template="escalation", context=context),
-        retry=messages.Retry(
-            send_escalation, (organization_id, lead_id, occurrence, weeks), attempt
-        ),
-    )
 
 
 def _people_led(organization: Organization, lead: User) -> set[int]:
@@ -213,28 +223,31 @@ def send_digests(organization_id: int, occurrence: str, attempt: int = 1) -> int
         digest = found.company if whole_company else found.for_user(user.pk)
         if digest.empty:
             continue
-        subject = messages.digest_subject(digest, terms_of(organization))
-        context = {
-            "organization": organization,
-            "week": week,
-            "whole_company": whole_company,
-            **messages.digest_context(digest),
-        }
+        with translation.override(language_of(user, organization)):
+            subject = messages.digest_subject(digest, terms_of(organization))
+            context = {
+                "organization": organization,
+                "week": week,
+                "whole_company": whole_company,
+                **messages.digest_context(digest),
+            }
+            send = messages.email(to=user, subject=subject, template="digest", context=context)
         sent += messages.deliver(
             organization=organization,
             kind=Notification.Kind.DIGEST,
             period=week,
             user=user,
             subject=subject,
-            send=messages.email(to=user, subject=subject, template="digest", context=context),
+            send=send,
             retry=retry,
         )
     settings = selectors.settings_of(organization=organization)
     if settings is not None and settings.channel_webhook_url and attempt == 1:
         # A channel is read by whoever is in it: no private objective goes there.
-        payload = messages.channel_payload(
-            organization=organization, digest=found.company.seen_by(None), week=week
-        )
+        with translation.override(language_of(None, organization)):
+            payload = messages.channel_payload(
+                organization=organization, digest=found.company.seen_by(None), week=week
+            )
         sent += messages.deliver(
             organization=organization,
             kind=Notification.Kind.CHANNEL_DIGEST,
@@ -254,37 +267,41 @@ def send_test_reminder(
     results when they have some."""
     organization = Organization.objects.get(pk=organization_id)
     user = User.objects.get(pk=user_id)
-    moment = _when(requested_at)
-    owed = selectors.key_results_owed(
-        organization=organization, moment=moment, user_ids={user.pk}
-    ).get(user.pk, [])
-    subject = "Test: " + (
-        messages.reminder_subject(owed, terms_of(organization))
-        if owed
-        else "this is how Tandem's check-in reminders look"
-    )
-    context = {
-        "organization": organization,
-        "test": True,
-        "items": [
-            {
-                "title": o.key_result.title,
-                "objective": o.key_result.objective.title,
-                "url": messages.checkin_link(o.key_result),
-                "weeks_missed": o.weeks_missed,
-            }
-            for o in owed
-        ],
-    }
-    return messages.deliver(
-        organization=organization,
-        kind=Notification.Kind.TEST,
-        period=requested_at,
-        user=user,
-        subject=subject,
-        send=messages.email(to=user, subject=subject, template="reminder", context=context),
-        retry=messages.Retry(send_test_reminder, (organization_id, user_id, requested_at), attempt),
-    )
+    # The e-mail speaks its reader's language (theirs, else the organisation's).
+    with translation.override(language_of(user, organization)):
+        moment = _when(requested_at)
+        owed = selectors.key_results_owed(
+            organization=organization, moment=moment, user_ids={user.pk}
+        ).get(user.pk, [])
+        subject = _("Test: %(subject)s") % {
+            "subject": messages.reminder_subject(owed, terms_of(organization))
+            if owed
+            else _("this is how Tandem's check-in reminders look")
+        }
+        context = {
+            "organization": organization,
+            "test": True,
+            "items": [
+                {
+                    "title": o.key_result.title,
+                    "objective": o.key_result.objective.title,
+                    "url": messages.checkin_link(o.key_result),
+                    "weeks_missed": o.weeks_missed,
+                }
+                for o in owed
+            ],
+        }
+        return messages.deliver(
+            organization=organization,
+            kind=Notification.Kind.TEST,
+            period=requested_at,
+            user=user,
+            subject=subject,
+            send=messages.email(to=user, subject=subject, template="reminder", context=context),
+            retry=messages.Retry(
+                send_test_reminder, (organization_id, user_id, requested_at), attempt
+            ),
+        )
 
 
 # The ledger's rows are what make a reminder go out once a week: whatever the setting,

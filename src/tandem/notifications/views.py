@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.models import Membership, Organization, Role, User
@@ -67,7 +68,7 @@ def reminder_settings(
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Reminder settings saved.")
+            messages.success(request, _("Reminder settings saved."))
             return redirect("reminder_settings")
     return _render_settings(request, org=org, form=form, saved=saved, status=UNPROCESSABLE)
 
@@ -81,7 +82,9 @@ def reminder_test(
     user = _user(request)
     send_test_reminder.enqueue(org.pk, user.pk, timezone.now().isoformat())
     messages.success(
-        request, f"A test reminder is on its way to {user.email}: the worker sends it shortly."
+        request,
+        _("A test reminder is on its way to %(email)s: the worker sends it shortly.")
+        % {"email": user.email},
     )
     return redirect("reminder_settings")
 
@@ -97,7 +100,7 @@ def notification_preferences(
         form = PreferenceForm(request.POST)
         if form.is_valid():
             services.notification_preference_set(organization=org, user=user, **form.cleaned_data)
-            messages.success(request, "Your e-mail choices are saved.")
+            messages.success(request, _("Your e-mail choices are saved."))
             return redirect("notification_preferences")
         status = UNPROCESSABLE
     else:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Organization, Team
 from tandem.domain import progress as maths
@@ -27,14 +28,14 @@ class Cycle(models.Model):
     """A time box for OKRs: a quarter (default), a year, or custom dates."""
 
     class Kind(models.TextChoices):
-        QUARTER = "quarter", "Quarter"
-        YEAR = "year", "Year"
-        CUSTOM = "custom", "Custom"
+        QUARTER = "quarter", _("Quarter")
+        YEAR = "year", _("Year")
+        CUSTOM = "custom", _("Custom")
 
     class State(models.TextChoices):
-        PLANNING = "planning", "Planning"
-        ACTIVE = "active", "Active"
-        CLOSED = "closed", "Closed"
+        PLANNING = "planning", _("Planning")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cycles")
     name = models.CharField(max_length=60)
@@ -91,14 +92,14 @@ class Objective(models.Model):
     """The qualitative "where", owned by a team or a person, in one cycle."""
 
     class Kind(models.TextChoices):
-        COMMITTED = "committed", "Committed"
-        ASPIRATIONAL = "aspirational", "Aspirational"
+        COMMITTED = "committed", _("Committed")
+        ASPIRATIONAL = "aspirational", _("Aspirational")
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        CLOSED = "closed", "Closed"
-        DROPPED = "dropped", "Dropped"
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        DROPPED = "dropped", _("Dropped")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="objectives"
@@ -178,13 +179,13 @@ class KeyResult(models.Model):
     """The measurable "how": from a baseline to a target, or a milestone."""
 
     class Kind(models.TextChoices):
-        METRIC = "metric", "Metric (from X to Y)"
-        MILESTONE = "milestone", "Milestone (done or not)"
+        METRIC = "metric", _("Metric (from X to Y)")
+        MILESTONE = "milestone", _("Milestone (done or not)")
 
     class Unit(models.TextChoices):
-        NUMBER = "number", "Number"
-        PERCENT = "percent", "Percent"
-        CURRENCY = "currency", "Currency"
+        NUMBER = "number", _("Number")
+        PERCENT = "percent", _("Percent")
+        CURRENCY = "currency", _("Currency")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="key_results"
@@ -339,11 +340,11 @@ class Initiative(models.Model):
     """Work done to move a key result (a priority, rock or project). No maths of its own."""
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        BLOCKED = "blocked", "Blocked"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        BLOCKED = "blocked", _("Blocked")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="initiatives")

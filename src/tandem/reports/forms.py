@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tandem.kpis.models import KPI
 
@@ -18,50 +19,51 @@ def lines(text: str) -> list[str]:
 
 class PlanForm(forms.Form):
     purpose = forms.CharField(
+        label=_("Purpose"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why the organisation exists, in a sentence or two.",
+        help_text=_("Why the organisation exists, in a sentence or two."),
     )
     values = forms.CharField(
-        label="Core values",
+        label=_("Core values"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"{LINES_HELP} At most eight: the ones you hire and fire by.",
     )
     bhag = forms.CharField(
-        label="BHAG",
+        label=_("BHAG"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The big, hairy, audacious goal, 10 to 25 years out.",
+        help_text=_("The big, hairy, audacious goal, 10 to 25 years out."),
     )
-    bhag_year = forms.IntegerField(label="BHAG by (year)", required=False)
+    bhag_year = forms.IntegerField(label=_("BHAG by (year)"), required=False)
     long_term_date = forms.DateField(
-        label="3-5 year target date",
+        label=_("3-5 year target date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     long_term_targets = forms.CharField(
-        label="3-5 year targets",
+        label=_("3-5 year targets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"{LINES_HELP} Measurable: revenue, clients, people, profit.",
     )
     annual_targets = forms.CharField(
-        label="This year's targets",
+        label=_("This year's targets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=LINES_HELP,
     )
     profit_per_x = forms.CharField(
-        label="Profit per X",
+        label=_("Profit per X"),
         required=False,
-        help_text="The one economic denominator: profit per client, per seat, per visit…",
+        help_text=_("The one economic denominator: profit per client, per seat, per visit…"),
     )
     key_kpis = forms.TypedMultipleChoiceField(
-        label="Key KPIs",
+        label=_("Key KPIs"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The few KPIs the whole company watches (at most twelve).",
+        help_text=_("The few KPIs the whole company watches (at most twelve)."),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tandem.accounts.models import Membership, Organization, User
@@ -90,7 +91,7 @@ def plan_edit(request: HttpRequest, *, org: Organization, membership: Membership
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                messages.success(request, "The strategic plan is saved.")
+                messages.success(request, _("The strategic plan is saved."))
                 return redirect("plan")
         status = UNPROCESSABLE
     else:

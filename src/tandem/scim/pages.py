@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.access.permissions import require_administer
@@ -67,6 +68,7 @@ def token_revoke(
     token = get_object_or_404(ScimToken, organization=org, pk=pk)
     scim_token_revoke(token=token, by=membership.user, source=Source.WEB)
     messages.success(
-        request, f"Revoked “{token.name}”: the identity provider can no longer use it."
+        request,
+        _("Revoked “%(name)s”: the identity provider can no longer use it.") % {"name": token.name},
     )
     return redirect("scim_tokens")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Team, User
 from tandem.okrs.models import Cycle, Initiative, KeyResult, Objective
@@ -23,7 +24,7 @@ MAX_KEY_RESULTS_ON_CREATE = 5
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="E-mail",
+        label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
@@ -42,26 +43,31 @@ class _PeopleMixin:
 
 
 class CheckInForm(forms.Form):
-    value = forms.CharField(required=False, max_length=40)
-    done = forms.BooleanField(required=False)
-    confidence = forms.CharField(required=False, max_length=10)
-    note = forms.CharField(required=False, max_length=2000)
+    value = forms.CharField(label=_("Value"), required=False, max_length=40)
+    done = forms.BooleanField(label=_("Done"), required=False)
+    confidence = forms.CharField(label=_("Confidence"), required=False, max_length=10)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
 class ObjectiveForm(forms.Form, _PeopleMixin):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     kind = forms.ChoiceField(
+        label=_("Kind"),
         choices=Objective.Kind.choices,
         initial=Objective.Kind.ASPIRATIONAL,
-        help_text="Committed: expected to reach 100%. Aspirational: 70% is a success.",
+        help_text=_("Committed: expected to reach 100%. Aspirational: 70% is a success."),
     )
-    owner = forms.ChoiceField(help_text="A team, or one person for an individual objective.")
+    owner = forms.ChoiceField(
+        label=_("Owner"), help_text=_("A team, or one person for an individual objective.")
+    )
     cycle = forms.ModelChoiceField(queryset=Cycle.objects.none(), empty_label=None)
     is_private = forms.BooleanField(
         required=False,
-        label="Private: only its owner, its team's leads and admins see it",
-        help_text="People who own one of its key results see it too.",
+        label=_("Private: only its owner, its team's leads and admins see it"),
+        help_text=_("People who own one of its key results see it too."),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -89,7 +95,7 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
 
     def clean_owner(self) -> tuple[Team | None, User | None]:
         raw = self.cleaned_data["owner"]
-        kind, _, pk = raw.partition(":")
+        kind, _colon, pk = raw.partition(":")
         if kind == "team" and pk in self._teams:
             return self._teams[pk], None
         if kind == "user" and pk in self._people:
@@ -98,34 +104,43 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
 
 
 class KeyResultForm(forms.Form, _PeopleMixin):
-    title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=KeyResult.Kind.choices, initial=KeyResult.Kind.METRIC)
-    unit = forms.ChoiceField(choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
-    currency = forms.CharField(required=False, max_length=3, help_text="For money: EUR, USD…")
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.METRIC
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER
+    )
+    currency = forms.CharField(
+        label=_("Currency"), required=False, max_length=3, help_text=_("For money: EUR, USD…")
+    )
     # Text inputs, not type="number": browsers silently drop what they cannot parse,
     # and people should see "“1.2.3” is not a number" rather than an empty field.
     baseline = forms.DecimalField(
+        label=_("Baseline"),
         required=False,
         max_digits=20,
         decimal_places=4,
-        help_text="Where you start (X); a metric needs it.",
+        help_text=_("Where you start (X); a metric needs it."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     target = forms.DecimalField(
+        label=_("Target"),
         required=False,
         max_digits=20,
         decimal_places=4,
-        help_text="Where you want to be (Y); a metric needs it.",
+        help_text=_("Where you want to be (Y); a metric needs it."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    owner = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
     weight = forms.DecimalField(
+        label=_("Weight"),
         required=False,
         max_digits=6,
         decimal_places=2,
         initial=1,
         min_value=Decimal("0.01"),
-        help_text="How much it counts in the objective's progress.",
+        help_text=_("How much it counts in the objective's progress."),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -182,13 +197,15 @@ KeyResultFormSet = forms.formset_factory(
 
 
 class InitiativeForm(forms.Form, _PeopleMixin):
-    title = forms.CharField(max_length=200)
-    key_result = forms.ChoiceField(required=False, label="Moves key result")
-    owner = forms.ChoiceField(required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    key_result = forms.ChoiceField(required=False, label=_("Moves key result"))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
     status = forms.ChoiceField(
-        choices=Initiative.Status.choices, initial=Initiative.Status.NOT_STARTED
+        label=_("Status"), choices=Initiative.Status.choices, initial=Initiative.Status.NOT_STARTED
     )
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(
         self,
@@ -227,7 +244,7 @@ class InitiativeForm(forms.Form, _PeopleMixin):
 
 
 class AlignmentForm(forms.Form):
-    parent = forms.ChoiceField(label="Add a parent objective or key result")
+    parent = forms.ChoiceField(label=_("Add a parent objective or key result"))
 
     def __init__(self, *args: Any, candidates: Sequence[Objective], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -243,7 +260,7 @@ class AlignmentForm(forms.Form):
         parent.choices = choices
 
     def clean_parent(self) -> tuple[Objective | None, KeyResult | None]:
-        kind, _, pk = self.cleaned_data["parent"].partition(":")
+        kind, _colon, pk = self.cleaned_data["parent"].partition(":")
         if kind == "objective" and pk in self._objectives:
             return self._objectives[pk], None
         if kind == "kr" and pk in self._key_results:

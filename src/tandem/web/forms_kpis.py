@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Team, User
 from tandem.kpis.models import KPI, Aggregation, Direction, Frequency, Unit
@@ -50,32 +51,45 @@ def parse_tags(raw: str) -> list[str]:
 
 
 class KPIForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     key = forms.CharField(
+        label=_("Key"),
         required=False,
         max_length=80,
-        help_text="A stable key for imports and the API, e.g. churn-rate. "
-        "Empty: made from the name.",
+        help_text=_(
+            "A stable key for imports and the API, e.g. churn-rate. Empty: made from the name."
+        ),
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    owner = forms.ChoiceField(required=False, help_text="A team, or one person.")
-    unit = forms.ChoiceField(choices=Unit.choices, initial=Unit.NUMBER)
-    currency = forms.CharField(required=False, max_length=3, help_text="For money: EUR, USD…")
-    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.HIGHER_IS_BETTER)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.ChoiceField(
+        label=_("Owner"), required=False, help_text=_("A team, or one person.")
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices, initial=Unit.NUMBER)
+    currency = forms.CharField(
+        label=_("Currency"), required=False, max_length=3, help_text=_("For money: EUR, USD…")
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=Direction.choices, initial=Direction.HIGHER_IS_BETTER
+    )
     frequency = forms.ChoiceField(
+        label=_("Frequency"),
         choices=Frequency.choices,
         initial=Frequency.WEEKLY,
-        help_text="How often a value is due: one per period.",
+        help_text=_("How often a value is due: one per period."),
     )
     aggregation = forms.ChoiceField(
+        label=_("Aggregation"),
         choices=Aggregation.choices,
         initial=Aggregation.LAST,
-        help_text="How periods roll up into longer ones (weeks into months).",
+        help_text=_("How periods roll up into longer ones (weeks into months)."),
     )
     tags = forms.CharField(
+        label=_("Tags"),
         required=False,
         max_length=400,
-        help_text="Comma-separated, e.g. Growth, Customers.",
+        help_text=_("Comma-separated, e.g. Growth, Customers."),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -105,7 +119,7 @@ class KPIForm(forms.Form):
         raw = self.cleaned_data.get("owner") or ""
         if not raw:
             return None, None
-        kind, _, pk = raw.partition(":")
+        kind, _colon, pk = raw.partition(":")
         if kind == "team" and pk in self._teams:
             return self._teams[pk], None
         if kind == "user" and pk in self._people:
@@ -142,10 +156,10 @@ class ThresholdFields(forms.Form):
 
     target = _decimal("Green at or better than this.")
     yellow = _decimal(
-        "Where yellow turns red. Empty: 10% of the target away from it.", label="Yellow until"
+        "Where yellow turns red. Empty: 10% of the target away from it.", label=_("Yellow until")
     )
-    low = _decimal("Within a range: the lowest healthy value.", label="Lowest healthy value")
-    high = _decimal("Within a range: the highest healthy value.", label="Highest healthy value")
+    low = _decimal("Within a range: the lowest healthy value.", label=_("Lowest healthy value"))
+    high = _decimal("Within a range: the highest healthy value.", label=_("Highest healthy value"))
     tolerance = _decimal(
         "Within a range: how far outside it is still yellow. Empty: 10% of the range."
     )
@@ -163,9 +177,10 @@ class KPICreateForm(KPIForm, ThresholdFields):
 
 class TargetForm(ThresholdFields):
     effective_from = forms.DateField(
-        label="From",
-        help_text="Periods from this day on are coloured by the new target; "
-        "earlier ones keep theirs.",
+        label=_("From"),
+        help_text=_(
+            "Periods from this day on are coloured by the new target; earlier ones keep theirs."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -174,9 +189,9 @@ class MeasurementForm(forms.Form):
     """A value for one period of a KPI: what a scorecard cell or the KPI page posts."""
 
     period_start = forms.DateField(
-        label="Period",
+        label=_("Period"),
         error_messages={"invalid": "Enter the first day of the period as YYYY-MM-DD."},
     )
     # The service parses the number so that its message names what was typed.
-    value = forms.CharField(required=False, max_length=60)
-    note = forms.CharField(required=False, max_length=2000)
+    value = forms.CharField(label=_("Value"), required=False, max_length=60)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

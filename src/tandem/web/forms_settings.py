@@ -7,6 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import dates
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import LANGUAGE_CHOICES, Organization
 from tandem.accounts.services import ORGANIZATION_SETTINGS
@@ -18,20 +21,8 @@ PLAIN_SETTINGS = [
     name for name in ORGANIZATION_SETTINGS if name not in ("terminology", "coach_disabled_rules")
 ]
 
-MONTHS = [
-    (1, "January"),
-    (2, "February"),
-    (3, "March"),
-    (4, "April"),
-    (5, "May"),
-    (6, "June"),
-    (7, "July"),
-    (8, "August"),
-    (9, "September"),
-    (10, "October"),
-    (11, "November"),
-    (12, "December"),
-]
+# The months by number, in the reader's language (Django's own translations).
+MONTHS = list(dates.MONTHS.items())
 
 
 def _timezones() -> list[tuple[str, str]]:
@@ -66,60 +57,64 @@ class PercentField(forms.DecimalField):
 
 
 class OrganizationSettingsForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     timezone = forms.ChoiceField(
-        help_text="Periods, due check-ins and reminders follow this clock."
+        label=_("Timezone"), help_text=_("Periods, due check-ins and reminders follow this clock.")
     )
     week_start = forms.TypedChoiceField(
-        coerce=int, choices=Organization.Weekday.choices, label="Weeks start on"
+        coerce=int, choices=Organization.Weekday.choices, label=_("Weeks start on")
     )
     fiscal_year_start_month = forms.TypedChoiceField(
-        coerce=int, choices=MONTHS, label="Fiscal year starts in"
+        coerce=int, choices=MONTHS, label=_("Fiscal year starts in")
     )
     status_on_track_gap = PercentField(
-        label="On track while behind pace by at most (%)",
-        help_text="Percentage points of the way from baseline to target: 10 means a key "
-        "result expected at 50% is on track from 40%.",
+        label=_("On track while behind pace by at most (%)"),
+        help_text=_(
+            "Percentage points of the way from baseline to target: 10 means a key "
+            "result expected at 50% is on track from 40%."
+        ),
     )
     status_at_risk_gap = PercentField(
-        label="At risk while behind pace by at most (%)",
-        help_text="Further behind is off track.",
+        label=_("At risk while behind pace by at most (%)"),
+        help_text=_("Further behind is off track."),
     )
     status_low_confidence = forms.IntegerField(
         min_value=0,
         max_value=10,
-        label="Confidence at or below this is at risk",
+        label=_("Confidence at or below this is at risk"),
     )
     promote_after_red_periods = forms.IntegerField(
-        min_value=1, max_value=52, label="Suggest promoting a KPI red for this many periods"
+        min_value=1, max_value=52, label=_("Suggest promoting a KPI red for this many periods")
     )
     demote_after_green_periods = forms.IntegerField(
-        min_value=1, max_value=52, label="Suggest demoting a promoted KPI green for"
+        min_value=1, max_value=52, label=_("Suggest demoting a promoted KPI green for")
     )
     password_sign_in = forms.BooleanField(
         required=False,
-        label="Allow signing in with a password",
-        help_text="Untick when everyone signs in through single sign-on: passwords then stop "
-        "working for the members of this organisation.",
+        label=_("Allow signing in with a password"),
+        help_text=_(
+            "Untick when everyone signs in through single sign-on: passwords then stop "
+            "working for the members of this organisation."
+        ),
     )
     language = forms.ChoiceField(
         required=False,
-        label="Default language",
-        choices=[("", "Each person's browser decides"), *LANGUAGE_CHOICES],
-        help_text="For people who have not chosen a language in their profile menu.",
+        label=_("Default language"),
+        choices=[("", _("Each person's browser decides")), *LANGUAGE_CHOICES],
+        help_text=_("For people who have not chosen a language in their profile menu."),
     )
     preset = forms.ChoiceField(
         required=False,
-        label="Start from",
-        choices=[("", "— keep the words below —")]
+        label=_("Start from"),
+        choices=[("", _("— keep the words below —"))]
         + [(key, label) for key, (label, _) in PRESETS.items()],
-        help_text="Fills the words below when saved; change any of them afterwards.",
+        help_text=_("Fills the words below when saved; change any of them afterwards."),
     )
     coach_rules = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[(rule.id.value, rule.title) for rule in RULES.values()],
-        label="The coach checks",
+        label=_("The coach checks"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,11 +123,14 @@ class OrganizationSettingsForm(forms.Form):
         assert isinstance(timezone, forms.ChoiceField)
         timezone.choices = _timezones()
         for concept in CONCEPTS:
-            for form, default in (("singular", concept.singular), ("plural", concept.plural)):
+            for form, default, word in (
+                ("singular", concept.singular, _("singular")),
+                ("plural", concept.plural, _("plural")),
+            ):
                 self.fields[f"term_{concept.key}_{form}"] = forms.CharField(
                     required=False,
                     max_length=MAX_LENGTH,
-                    label=f"{concept.singular[:1].upper()}{concept.singular[1:]}, {form}",
+                    label=f"{capfirst(concept.singular)}, {word}",
                     widget=forms.TextInput(attrs={"placeholder": default}),
                 )
 

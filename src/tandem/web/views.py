@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -140,7 +141,9 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
         organization_id=request.POST.get("organization") or 0,
     )
     request.session[SESSION_KEY] = membership.organization_id
-    messages.success(request, f"You are now working in {membership.organization.name}.")
+    messages.success(
+        request, _("You are now working in %(name)s.") % {"name": membership.organization.name}
+    )
     return redirect("home")
 
 
@@ -319,14 +322,17 @@ def key_result_check_in(
         )
     # Without JavaScript: a plain POST that comes back to the page it came from.
     if saved:
-        messages.success(request, f"Checked in on “{kr.title}”.")
+        messages.success(request, _("Checked in on “%(title)s”.") % {"title": kr.title})
     else:
         problems = [
             f"{_label(form, field)}{message}"
             for field, errors in form.errors.items()
             for message in errors
         ]
-        messages.error(request, f"Check-in on “{kr.title}” not saved. " + " ".join(problems))
+        messages.error(
+            request,
+            _("Check-in on “%(title)s” not saved. ") % {"title": kr.title} + " ".join(problems),
+        )
     return HttpResponseRedirect(_safe_next(request, fallback))
 
 
@@ -473,7 +479,9 @@ def initiative_create(
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Initiative “{form.cleaned_data['title']}” added.")
+            messages.success(
+                request, _("Initiative “%(title)s” added.") % {"title": form.cleaned_data["title"]}
+            )
             return redirect("objective", pk=objective.pk)
     return _objective_page(
         request,
@@ -511,7 +519,8 @@ def alignment_add(
         else:
             messages.success(
                 request,
-                f"“{objective}” now contributes to “{parent_objective or parent_key_result}”.",
+                _("“%(objective)s” now contributes to “%(value)s”.")
+                % {"objective": objective, "value": parent_objective or parent_key_result},
             )
             return redirect("objective", pk=objective.pk)
     return _objective_page(
@@ -534,7 +543,7 @@ def alignment_remove(
     permissions.require_edit_objective(viewer, alignment.objective)
     objective_pk = alignment.objective_id
     okrs.alignment_remove(alignment=alignment, by=request.user)  # type: ignore[arg-type]
-    messages.success(request, "Alignment removed.")
+    messages.success(request, _("Alignment removed."))
     return HttpResponseRedirect(_safe_next(request, reverse("objective", args=[objective_pk])))
 
 
@@ -605,7 +614,9 @@ def objective_create(
                 form, formset, org=org, user=user, viewer=viewer, formset_valid=formset_valid
             )
             if objective is not None:
-                messages.success(request, f"Objective “{objective.title}” created.")
+                messages.success(
+                    request, _("Objective “%(title)s” created.") % {"title": objective.title}
+                )
                 return redirect("objective", pk=objective.pk)
         status = UNPROCESSABLE
     else:
@@ -714,7 +725,9 @@ def objective_edit(
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Objective “{data['title']}” saved.")
+                messages.success(
+                    request, _("Objective “%(title)s” saved.") % {"title": data["title"]}
+                )
                 return redirect("objective", pk=objective.pk)
         status = UNPROCESSABLE
     else:
@@ -763,7 +776,7 @@ def key_result_create(
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Key result “{kr.title}” added.")
+                messages.success(request, _("Key result “%(title)s” added.") % {"title": kr.title})
                 return redirect("objective", pk=objective.pk)
         status = UNPROCESSABLE
     else:
@@ -799,7 +812,10 @@ def key_result_edit(
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Key result “{form.cleaned_data['title']}” saved.")
+                messages.success(
+                    request,
+                    _("Key result “%(title)s” saved.") % {"title": form.cleaned_data["title"]},
+                )
                 return redirect("objective", pk=kr.objective_id)
         status = UNPROCESSABLE
     else:

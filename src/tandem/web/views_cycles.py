@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -209,7 +210,7 @@ def cycle_list(request: HttpRequest, *, org: Organization, membership: Membershi
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{cycle.name} is ready for planning.")
+            messages.success(request, _("%(name)s is ready for planning.") % {"name": cycle.name})
             return redirect("cycles")
     return _render_cycles(request, org=org, membership=membership, form=form, status=UNPROCESSABLE)
 
@@ -223,13 +224,16 @@ def cycle_fiscal_year(
     form = FiscalYearForm(request.POST)
     if form.is_valid():
         try:
-            year, _ = okrs.cycle_create_quarters_for_year(
+            year, _quarters = okrs.cycle_create_quarters_for_year(
                 organization=org, year=form.cleaned_data["year"], by=_user(request)
             )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{year.name} and its four quarters are ready for planning.")
+            messages.success(
+                request,
+                _("%(name)s and its four quarters are ready for planning.") % {"name": year.name},
+            )
             return redirect("cycles")
     return _render_cycles(
         request, org=org, membership=membership, year_form=form, status=UNPROCESSABLE
@@ -248,7 +252,9 @@ def cycle_activate(
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{cycle.name} is active: check-ins are open.")
+        messages.success(
+            request, _("%(name)s is active: check-ins are open.") % {"name": cycle.name}
+        )
     return redirect("cycles")
 
 
@@ -405,7 +411,7 @@ def cycle_tree_branch(
     (for the page to insert when a branch is opened), or, without JavaScript, a page
     of its own with the objective at the top."""
     cycle = _cycle_or_404(org, pk)
-    _, forest = _forest(org, cycle, membership)
+    _cycles, forest = _forest(org, cycle, membership)
     node = forest.nodes.get(objective_pk)
     if node is None:
         raise Http404("No such objective in this cycle.")
@@ -520,7 +526,9 @@ def cycle_close(
     cycle = _cycle_or_404(org, pk)
     permissions.require_manage_cycles(membership)
     if cycle.is_closed:
-        messages.info(request, f"{cycle.name} is already closed; here are its scores.")
+        messages.info(
+            request, _("%(name)s is already closed; here are its scores.") % {"name": cycle.name}
+        )
         return redirect("cycle_review", pk=cycle.pk)
     if request.method == "POST":
         try:
@@ -530,8 +538,11 @@ def cycle_close(
             return redirect("cycle_close", pk=cycle.pk)
         messages.success(
             request,
-            f"{cycle.name} is closed and its scores are recorded. Owners can adjust a score "
-            "with a reason.",
+            _(
+                "%(name)s is closed and its scores are recorded. Owners can adjust a score "
+                "with a reason."
+            )
+            % {"name": cycle.name},
         )
         return redirect("cycle_review", pk=cycle.pk)
     return render(
@@ -593,7 +604,11 @@ def objective_score(
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                messages.success(request, f"The score of “{objective}” is {objective.score}.")
+                messages.success(
+                    request,
+                    _("The score of “%(objective)s” is %(score)s.")
+                    % {"objective": objective, "score": objective.score},
+                )
                 review = reverse("cycle_review", args=[cycle.pk])
                 return redirect(f"{review}#objective-{objective.pk}")
         status = UNPROCESSABLE

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -229,7 +230,8 @@ def kpi_promote(
                 else:
                     messages.success(
                         request,
-                        f"“{kpi}” is now an OKR in {cycle.name}: “{promotion.objective}”.",
+                        _("“%(kpi)s” is now an OKR in %(name)s: “%(objective)s”.")
+                        % {"kpi": kpi, "name": cycle.name, "objective": promotion.objective},
                     )
                     return redirect("objective", pk=promotion.objective_id)
         status = UNPROCESSABLE
@@ -269,7 +271,10 @@ def kpi_demote(
     _require_manage_kpi(request, org, membership, kpi)
     promotion = insights.open_promotion_of(kpi=kpi)
     if promotion is None:
-        messages.info(request, f"“{kpi}” is not promoted to an OKR: there is nothing to demote.")
+        messages.info(
+            request,
+            _("“%(kpi)s” is not promoted to an OKR: there is nothing to demote.") % {"kpi": kpi},
+        )
         return redirect("health")
     status = 200
     if request.method == "POST":
@@ -284,8 +289,8 @@ def kpi_demote(
             else:
                 messages.success(
                     request,
-                    f"“{kpi}” is a plain KPI again; "
-                    f"the objective “{promotion.objective}” is closed.",
+                    _("“%(kpi)s” is a plain KPI again; the objective “%(objective)s” is closed.")
+                    % {"kpi": kpi, "objective": promotion.objective},
                 )
                 return redirect("health")
         status = UNPROCESSABLE
@@ -356,8 +361,12 @@ def objective_link_kpi(
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            article = "a guardrail" if role == ObjectiveKPI.Role.GUARDRAIL else "an indicator"
-            messages.success(request, f"“{kpi}” is now {article} of this objective.")
+            text = (
+                _("“%(kpi)s” is now a guardrail of this objective.")
+                if role == ObjectiveKPI.Role.GUARDRAIL
+                else _("“%(kpi)s” is now an indicator of this objective.")
+            )
+            messages.success(request, text % {"kpi": kpi})
             return redirect(_objective_url(objective.pk))
     return _objective_kpis_page(
         request, org=org, objective=objective, link_form=form, status=UNPROCESSABLE
@@ -374,7 +383,7 @@ def objective_unlink_kpi(
     permissions.require_edit_objective(viewer, link.objective)
     objective_id, kpi = link.objective_id, link.kpi
     kpi_services.objective_unlink_kpi(link=link, by=_user(request))
-    messages.success(request, f"“{kpi}” is no longer linked to this objective.")
+    messages.success(request, _("“%(kpi)s” is no longer linked to this objective.") % {"kpi": kpi})
     return redirect(_objective_url(objective_id))
 
 
@@ -402,9 +411,12 @@ def key_result_link_kpi(
             apply_service_errors(form, error, aliases={"kpi_aggregation": "aggregation"})
         else:
             if kpi is None:
-                messages.success(request, f"“{kr}” is checked in by hand again.")
+                messages.success(request, _("“%(kr)s” is checked in by hand again.") % {"kr": kr})
             else:
-                messages.success(request, f"“{kr}” now reads its value from “{kpi}”.")
+                messages.success(
+                    request,
+                    _("“%(kr)s” now reads its value from “%(kpi)s”.") % {"kr": kr, "kpi": kpi},
+                )
             return redirect(_objective_url(kr.objective_id))
     objective = okr_selectors.objective_get(organization=org, pk=kr.objective_id)
     return _objective_kpis_page(

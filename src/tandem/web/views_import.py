@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tandem.access.permissions import VIEWER_REFUSAL, can_edit
@@ -199,7 +200,7 @@ def import_commit(
     _require_import(membership)
     stored = _stored(request, org)
     if stored is None:
-        messages.error(request, "Nothing to import: upload the file again.")
+        messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("import")
     refusal = _refuse_kind(membership, stored["kind"])
     if refusal:
@@ -208,25 +209,42 @@ def import_commit(
     try:
         if stored["kind"] == files.MEASUREMENTS:
             result = files.measurements_import(organization=org, table=table, by=_user(request))
-            summary = (
-                f"{result.created} values created, {result.updated} corrected and "
-                f"{result.unchanged} unchanged"
-            )
+            summary = _(
+                "%(created)s values created, %(updated)s corrected and %(unchanged)s unchanged"
+            ) % {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            }
         elif stored["kind"] == sheets.OKR_SHEET:
             made = sheets.okr_sheet_import(organization=org, table=table, by=_user(request))
-            summary = (
-                f"{made.objectives} objectives, {made.key_results} key results and "
-                f"{made.check_ins} check-ins created"
-            )
+            summary = _(
+                "%(objectives)s objectives, %(key_results)s key results and %(check_ins)s "
+                "check-ins created"
+            ) % {
+                "objectives": made.objectives,
+                "key_results": made.key_results,
+                "check_ins": made.check_ins,
+            }
         elif stored["kind"] == sheets.KPI_SHEET:
             made = sheets.kpi_sheet_import(organization=org, table=table, by=_user(request))
-            summary = f"{made.kpis} KPIs created and {made.values} values recorded"
+            summary = _("%(kpis)s KPIs created and %(values)s values recorded") % {
+                "kpis": made.kpis,
+                "values": made.values,
+            }
         else:
             checked = files.checkins_import(organization=org, table=table, by=_user(request))
-            summary = f"{checked.created} check-ins created, {checked.unchanged} already there"
+            summary = _("%(created)s check-ins created, %(unchanged)s already there") % {
+                "created": checked.created,
+                "unchanged": checked.unchanged,
+            }
     except FileError as e:
         # Something changed since the preview (a KPI archived, a cycle closed).
         return _preview(request, org, stored, e.errors, status=UNPROCESSABLE)
     del request.session[SESSION_KEY]
-    messages.success(request, f"Imported {stored['filename']}: {summary}.")
+    messages.success(
+        request,
+        _("Imported %(filename)s: %(summary)s.")
+        % {"filename": stored["filename"], "summary": summary},
+    )
     return redirect("import")

@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -55,6 +57,7 @@ from tandem.web.forms_kpis import (
     MeasurementForm,
     TargetForm,
 )
+from tandem.web.templatetags.locale_formats import local_date
 
 UNPROCESSABLE = 422
 # The measurements table shows a quarter of weeks at a time, newest first.
@@ -613,7 +616,7 @@ def measurement_record(
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _, outcome = kpis.measurement_record(
+            _measurement, outcome = kpis.measurement_record(
                 kpi=kpi,
                 period_start=data["period_start"],
                 value=data["value"],
@@ -643,7 +646,9 @@ def measurement_record(
         return HttpResponse(line.html, status=UNPROCESSABLE if errors else 200)
     fallback = f"{reverse('scorecard')}?granularity={kpi.frequency}"
     if errors:
-        messages.error(request, f"Value of “{kpi}” not saved. " + " ".join(errors))
+        messages.error(
+            request, _("Value of “%(kpi)s” not saved. ") % {"kpi": kpi} + " ".join(errors)
+        )
     else:
         label = pm.period_label(
             pm.Frequency(kpi.frequency),
@@ -684,13 +689,23 @@ def _record_row(request: HttpRequest, *, kpi: KPI, user: User) -> HttpResponse:
         for iso, problems in exc.message_dict.items():
             when = _period_words(frequency, dt.date.fromisoformat(iso), **cal)[2]
             reasons.append(f"{when[:1].upper()}{when[1:]}: {' '.join(problems)}")
-        messages.error(request, f"Values of “{kpi}” not saved. " + " ".join(reasons))
+        messages.error(
+            request, _("Values of “%(kpi)s” not saved. ") % {"kpi": kpi} + " ".join(reasons)
+        )
         return HttpResponseRedirect(_next_url(request, fallback))
     changed = sum(outcome != "unchanged" for outcome in outcomes.values())
     if changed:
-        messages.success(request, f"Saved {changed} value{'s' if changed != 1 else ''} of “{kpi}”.")
+        messages.success(
+            request,
+            ngettext(
+                "Saved %(count)s value of “%(kpi)s”.",
+                "Saved %(count)s values of “%(kpi)s”.",
+                changed,
+            )
+            % {"count": changed, "kpi": kpi},
+        )
     else:
-        messages.success(request, f"“{kpi}”: nothing changed.")
+        messages.success(request, _("“%(kpi)s”: nothing changed.") % {"kpi": kpi})
     return HttpResponseRedirect(_next_url(request, fallback))
 
 
@@ -874,7 +889,8 @@ def kpi_target(
         else:
             messages.success(
                 request,
-                f"New target for “{kpi}” from {form.cleaned_data['effective_from']:%d %b %Y}.",
+                _("New target for “%(kpi)s” from %(day)s.")
+                % {"kpi": kpi, "day": local_date(form.cleaned_data["effective_from"], "j M Y")},
             )
             return redirect("kpi", pk=kpi.pk)
     return _kpi_page(
@@ -940,7 +956,7 @@ def kpi_create(request: HttpRequest, *, org: Organization, membership: Membershi
             except ValidationError as exc:
                 apply_service_errors(form, exc, aliases=SERVICE_ALIASES)
             else:
-                messages.success(request, f"KPI “{kpi}” created.")
+                messages.success(request, _("KPI “%(kpi)s” created.") % {"kpi": kpi})
                 return redirect("kpi", pk=kpi.pk)
         status = UNPROCESSABLE
     else:
@@ -975,7 +991,9 @@ def kpi_edit(
             except ValidationError as exc:
                 apply_service_errors(form, exc, aliases=SERVICE_ALIASES)
             else:
-                messages.success(request, f"KPI “{form.cleaned_data['name']}” saved.")
+                messages.success(
+                    request, _("KPI “%(name)s” saved.") % {"name": form.cleaned_data["name"]}
+                )
                 return redirect("kpi", pk=kpi.pk)
         status = UNPROCESSABLE
     else:
@@ -1012,9 +1030,11 @@ def _set_active(
     if kpi.is_active != active:
         kpis.kpi_update(kpi=kpi, by=_user(request), is_active=active)
     if active:
-        messages.success(request, f"“{kpi}” is back on the scorecard.")
+        messages.success(request, _("“%(kpi)s” is back on the scorecard.") % {"kpi": kpi})
     else:
-        messages.success(request, f"“{kpi}” is archived: off the scorecard, its history kept.")
+        messages.success(
+            request, _("“%(kpi)s” is archived: off the scorecard, its history kept.") % {"kpi": kpi}
+        )
     return redirect("kpi", pk=kpi.pk)
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tandem.access import permissions
@@ -31,7 +32,7 @@ def organization_settings(
                 for name, problems in error.message_dict.items():
                     form.add_error(form.service_field(name), problems)
             else:
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
                 return redirect("organization_settings")
         status = 422
     else:

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization, Role
@@ -116,7 +117,7 @@ def subscription_ping(
     require_webhooks(membership)
     subscription = selectors.subscription_get(organization=org, pk=pk)
     services.subscription_ping(subscription=subscription, by=membership.user)
-    messages.success(request, "A ping is on its way; its delivery appears in the log below.")
+    messages.success(request, _("A ping is on its way; its delivery appears in the log below."))
     return redirect("webhook", pk=subscription.pk)
 
 
@@ -128,7 +129,7 @@ def subscription_pause(
     require_webhooks(membership)
     subscription = selectors.subscription_get(organization=org, pk=pk)
     services.subscription_set_active(subscription=subscription, active=False, by=membership.user)
-    messages.success(request, "Paused: Tandem sends nothing to this URL until you resume it.")
+    messages.success(request, _("Paused: Tandem sends nothing to this URL until you resume it."))
     return redirect("webhook", pk=subscription.pk)
 
 
@@ -140,7 +141,7 @@ def subscription_resume(
     require_webhooks(membership)
     subscription = selectors.subscription_get(organization=org, pk=pk)
     services.subscription_set_active(subscription=subscription, active=True, by=membership.user)
-    messages.success(request, "Resumed: new events are sent to this URL again.")
+    messages.success(request, _("Resumed: new events are sent to this URL again."))
     return redirect("webhook", pk=subscription.pk)
 
 
@@ -166,7 +167,10 @@ def subscription_delete(
     require_webhooks(membership)
     subscription = selectors.subscription_get(organization=org, pk=pk)
     services.subscription_delete(subscription=subscription, by=membership.user)
-    messages.success(request, f"Deleted the webhook to {subscription.url} and its delivery log.")
+    messages.success(
+        request,
+        _("Deleted the webhook to %(url)s and its delivery log.") % {"url": subscription.url},
+    )
     return redirect("webhooks")
 
 
@@ -212,5 +216,9 @@ def delivery_redeliver(
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("webhook_delivery", pk=subscription.pk, delivery_pk=delivery.pk)
-    messages.success(request, f"Sending event {delivery.event} again as delivery {again.pk}.")
+    messages.success(
+        request,
+        _("Sending event %(event)s again as delivery %(pk)s.")
+        % {"event": delivery.event, "pk": again.pk},
+    )
     return redirect("webhook", pk=subscription.pk)

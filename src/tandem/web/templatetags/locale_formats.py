@@ -12,6 +12,8 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import translation
 
+from tandem.labels import label
+
 register = template.Library()
 
 # The pages' date formats (Django's ``date`` filter codes) in each language's order and
@@ -56,3 +58,9 @@ def local_date(value: Any, pattern: str) -> str:
     the active language writes dates."""
     language = (translation.get_language() or "en").split("-")[0]
     return str(date_filter(value, _DATE_FORMATS.get(language, {}).get(pattern, pattern)))
+
+
+@register.filter("label")
+def label_filter(value: Any) -> str:
+    """``{{ status|label }}``: a domain state's name in the reader's language."""
+    return label(value)

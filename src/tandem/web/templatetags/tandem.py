@@ -10,16 +10,27 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tandem.formatting import EMPTY, input_value, number, percent, plain
+from tandem.formatting import EMPTY, for_reader, input_value, number, percent, plain
 from tandem.okrs.models import KeyResult
 from tandem.web.context_processors import CONFIDENCE_SCALE
 
 register = template.Library()
-# The numbers as every page and export writes them (tandem.formatting).
-register.filter("number", number)
-register.filter("percent", percent)
+# The numbers as every page writes them (tandem.formatting), in the reader's language;
+# an input's value stays machine-readable.
 register.filter("input_value", input_value)
+
+
+@register.filter("number")
+def number_filter(value: Decimal | int | None) -> str:
+    return for_reader(number(value))
+
+
+@register.filter("percent")
+def percent_filter(value: Decimal | None) -> str:
+    return for_reader(percent(value))
 
 
 @register.filter
@@ -35,9 +46,9 @@ def bar_width(value: Decimal | None) -> str:
 def with_unit(value: Decimal | None, key_result: KeyResult) -> str:
     if value is None:
         return EMPTY
-    text = plain(Decimal(value))
+    text = for_reader(plain(Decimal(value)))
     if key_result.unit == KeyResult.Unit.PERCENT:
-        return f"{text}%"
+        return for_reader(f"{plain(Decimal(value))}%")
     if key_result.unit == KeyResult.Unit.CURRENCY and key_result.currency:
         return f"{key_result.currency} {text}"
     return text
@@ -47,10 +58,10 @@ def with_unit(value: Decimal | None, key_result: KeyResult) -> str:
 def ago(value: dt.datetime | None) -> str:
     """How long ago something happened, to one unit: "3 days ago", "never"."""
     if value is None:
-        return "never"
+        return _("never")
     if timezone.now() - value < dt.timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(value, depth=1)} ago"
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(value, depth=1)}
 
 
 @register.simple_tag
@@ -63,15 +74,16 @@ def confidence_choices(key_result_pk: int, chosen: object, invalid: object = Fal
     chosen_text = str(chosen)
     stem = f"kr-{int(key_result_pk)}"
     parts = []
+    title = _("Confidence %(n)s of 10")
     for n in CONFIDENCE_SCALE:
         checked = " checked" if str(n) == chosen_text else ""
         wrong = ' aria-invalid="true"' if invalid and n == 1 else ""
         parts.append(
             f'<input type="radio" class="confidence__radio" id="{stem}-confidence-{n}" '
             f'name="confidence" value="{n}"{checked}{wrong}><label class="confidence__choice" '
-            f'for="{stem}-confidence-{n}" title="Confidence {n} of 10">{n}</label>'
+            f'for="{stem}-confidence-{n}" title="{title % {"n": n}}">{n}</label>'
         )
-    # Only numbers and fixed words went in.
+    # Only numbers and fixed words (from the catalogue) went in.
     return mark_safe("".join(parts))
 
 
@@ -81,11 +93,12 @@ def explain_status(item: Any, expected: Decimal | None, thresholds: Any = None) 
     live status: how far it is against how far it should be by today."""
     status = str(getattr(item, "live_status", "") or "")
     raw = getattr(item, "progress", None)
-    progress, pace = percent(raw), percent(expected)
+    progress, pace = for_reader(percent(raw)), for_reader(percent(expected))
     if status == "not_started":
-        return "Not started: nobody has checked in yet."
+        return _("Not started: nobody has checked in yet.")
+    words = {"progress": progress, "pace": pace}
     if status == "on_track":
-        return f"On track: {progress} done, {pace} expected by today."
+        return _("On track: %(progress)s done, %(pace)s expected by today.") % words
     if status == "at_risk":
         confidence = getattr(item, "last_confidence", None)
         on_pace = (
@@ -95,13 +108,18 @@ def explain_status(item: Any, expected: Decimal | None, thresholds: Any = None) 
             and expected - min(Decimal(raw), Decimal(1)) <= thresholds.on_track_gap
         )
         if on_pace and confidence is not None:
-            return (
-                f"At risk: {progress} done, {pace} expected by today, but the last "
-                f"confidence was only {confidence} of 10."
-            )
-        return f"At risk: {progress} done, {pace} expected by today: a little behind pace."
+            return _(
+                "At risk: %(progress)s done, %(pace)s expected by today, but the last "
+                "confidence was only %(confidence)s of 10."
+            ) % {**words, "confidence": confidence}
+        return (
+            _("At risk: %(progress)s done, %(pace)s expected by today: a little behind pace.")
+            % words
+        )
     if status == "off_track":
-        return f"Off track: {progress} done, {pace} expected by today: well behind pace."
+        return (
+            _("Off track: %(progress)s done, %(pace)s expected by today: well behind pace.") % words
+        )
     return ""
 
 
@@ -114,19 +132,19 @@ def approx(value: Decimal | None) -> str:
     number = Decimal(value)
     size = abs(number)
     places = 0 if size >= 100 else 1 if size >= 10 else 2
-    return plain(number.quantize(Decimal(1).scaleb(-places)))
+    return for_reader(plain(number.quantize(Decimal(1).scaleb(-places))))
 
 
 _HEALTH_SENTENCES = {
-    "green": "Green: at or better than the target for this period.",
-    "yellow": "Yellow: short of the target, but within its yellow band.",
-    "red": "Red: beyond the yellow band, well off the target.",
-    "no_data": "No data: no value was entered for this period.",
-    "stale": "Stale: no new value for longer than the KPI's frequency allows.",
+    "green": gettext_lazy("Green: at or better than the target for this period."),
+    "yellow": gettext_lazy("Yellow: short of the target, but within its yellow band."),
+    "red": gettext_lazy("Red: beyond the yellow band, well off the target."),
+    "no_data": gettext_lazy("No data: no value was entered for this period."),
+    "stale": gettext_lazy("Stale: no new value for longer than the KPI's frequency allows."),
 }
 
 
 @register.filter
 def health_sentence(health: object) -> str:
     """What a KPI's health colour means, in one sentence."""
-    return _HEALTH_SENTENCES.get(str(health), "")
+    return str(_HEALTH_SENTENCES.get(str(health), ""))

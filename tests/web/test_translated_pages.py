@@ -1,0 +1,152 @@
+"""Real pages in German, French and Spanish: their text is translated, their numbers and
+dates are written the language's way, and the organisation's own words beat the
+translation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.test import Client
+from django.utils import timezone
+
+from tandem.accounts import services as accounts
+from tandem.accounts.models import User
+from tandem.kpis import services as kpis
+from tandem.okrs import services as okrs
+from tests.accounts.conftest import run_worker
+from tests.conftest import Cast, Mailbox
+
+
+def reader(cast: Cast, client_for: Callable[[User], Client], language: str) -> Client:
+    accounts.user_language_set(user=cast.member, language=language, organization=cast.org)
+    return client_for(cast.member)
+
+
+def check_in_a_large_value(cast: Cast) -> None:
+    okrs.key_result_update(key_result=cast.kr, target=Decimal(5000), by=cast.owner)
+    okrs.key_result_check_in(
+        key_result=cast.kr, value="1234.5", confidence=7, by=cast.member, at=timezone.now()
+    )
+
+
+def test_the_objective_page_reads_german_with_german_numbers(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    check_in_a_large_value(cast)
+    page = reader(cast, client_for, "de").get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Schlüsselergebnis hinzufügen" in page
+    assert "Ziel bearbeiten" in page
+    assert "Ambitioniert" in page  # the objective's kind, a model choice
+    assert "Zuversicht" in page
+    assert "Trägt bei zu" in page
+    assert "Add key result" not in page
+    assert "Contributes to" not in page
+    # 1234.5 in the data table, with a German decimal comma and thousands dot.
+    assert '<td class="num">1.234,5</td>' in page
+    assert '<td class="num">1,234.5</td>' not in page
+    today = timezone.localdate()
+    months = ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt."]
+    months += ["Nov.", "Dez."]
+    assert f"{today.day}. {months[today.month - 1]} {today.year}" in page
+
+
+def test_the_objective_page_in_french_and_spanish(cast: Cast, client_for: Callable[[User], Client]):
+    check_in_a_large_value(cast)
+    url = f"/objectives/{cast.objective.pk}/"
+    french = reader(cast, client_for, "fr").get(url).content.decode()
+    assert "Ajouter un résultat clé" in french
+    assert "Contribue à" in french
+    # French groups thousands with a no-break space.
+    assert '<td class="num">1\xa0234,5</td>' in french
+    spanish = reader(cast, client_for, "es").get(url).content.decode()
+    assert "Añadir resultado clave" in spanish
+    assert "Contribuye a" in spanish
+    assert "Confianza" in spanish
+    assert "Historial de seguimiento" in spanish
+
+
+def test_the_organisations_words_beat_the_translation_in_sentences(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    accounts.organization_update(
+        organization=cast.org,
+        by=cast.owner,
+        terminology={"key_result": {"singular": "Messlatte", "plural": "Messlatten"}},
+    )
+    client = reader(cast, client_for, "de")
+    page = client.get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Messlatte hinzufügen" in page
+    assert "Schlüsselergebnis hinzufügen</a>" not in page
+    # The concepts it did not rename are still said in the reader's language, and a
+    # switch of language is not served the words cached for the first one.
+    assert "Ziel bearbeiten" in page
+    accounts.user_language_set(user=cast.member, language="fr", organization=cast.org)
+    french = client.get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Ajouter un Messlatte" in french
+    assert "Modifier l\u2019objectif" in french
+    assert "Ziel bearbeiten" not in french
+
+
+def test_the_kpi_page_reads_spanish(cast: Cast, client_for: Callable[[User], Client]):
+    kpi = kpis.kpi_create(organization=cast.org, name="Revenue", by=cast.owner)
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday() + 7)
+    kpis.measurement_record(kpi=kpi, period_start=monday, value=Decimal("98765.25"), by=cast.owner)
+    page = reader(cast, client_for, "es").get(f"/kpis/{kpi.pk}/").content.decode()
+    assert "Mediciones" in page
+    assert "Semanal" in page  # its frequency, a model choice
+    assert "Más alto es mejor" in page
+    assert "98\xa0765,25" in page
+    assert "Measurements" not in page
+
+
+def test_the_api_answers_in_english_whatever_the_browser_asks(cast: Cast, db: None):
+    response = Client().get("/api/v1/objectives", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 401
+    assert response["Content-Language"] == "en"
+
+
+def test_an_invitation_speaks_the_organisations_language_through_smtp(
+    cast: Cast, client_for: Callable[[User], Client], smtp_server: Mailbox
+):
+    accounts.organization_update(organization=cast.org, by=cast.owner, language="de")
+    response = client_for(cast.owner).post(
+        "/settings/people/", {"email": "nia@acme.test", "role": "editor"}
+    )
+    assert response.status_code == 302
+    run_worker()
+    [message] = smtp_server.to("nia@acme.test")
+    assert message["Subject"] == "Treten Sie Acme IT auf Tandem bei"
+    text = Mailbox.text(message)
+    assert "Olivia Owner lädt Sie ein, Acme IT auf Tandem als Bearbeiter beizutreten." in text
+    assert "Der Link funktioniert bis" in text
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert '<html lang="de">' in html.get_content()
+
+
+def test_a_reminder_reads_the_persons_language_with_the_organisations_words(
+    cast: Cast, client_for: Callable[[User], Client], smtp_server: Mailbox
+):
+    accounts.organization_update(
+        organization=cast.org,
+        by=cast.owner,
+        language="de",
+        terminology={"check_in": {"singular": "Pulse", "plural": "Pulses"}},
+    )
+    accounts.user_language_set(user=cast.admin, language="fr", organization=cast.org)
+    client = client_for(cast.admin)
+    page = client.post("/settings/reminders/test/", follow=True).content.decode()
+    assert "Rappels" in page  # the settings page in French
+    run_worker()
+    [mail] = smtp_server.to(cast.admin.email)
+    # An encoded (non-ASCII) subject comes back from the parser with its folding space.
+    assert str(mail["Subject"]).strip() == (
+        "Test : voici à quoi ressemblent les rappels de point d\u2019étape de Tandem"
+    )
+    text = Mailbox.text(mail)
+    # French sentences, with the organisation's word for a check-in and not the translation.
+    assert "Ceci est un test des rappels de Pulse de Acme IT." in text
+    assert "point d\u2019étape" not in text
+    assert "Choisissez les e-mails que vous recevez" in text
