@@ -29,13 +29,17 @@ class OrganizationMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         request.organization = None  # type: ignore[attr-defined]
         if request.user.is_authenticated:
-            memberships = Membership.objects.select_related("organization").filter(
-                user=request.user
+            # Every organisation of the person in one query: the layout's organisation
+            # switcher lists them too (request.memberships).
+            memberships = sorted(
+                Membership.objects.select_related("organization").filter(user=request.user),
+                key=lambda m: (m.joined_at, m.pk),
             )
+            request.memberships = memberships  # type: ignore[attr-defined]
             wanted = request.session.get(SESSION_KEY)
-            membership = (
-                memberships.filter(organization_id=wanted).first() if wanted else None
-            ) or memberships.order_by("joined_at", "id").first()
+            membership = next(
+                (m for m in memberships if wanted and str(m.organization_id) == str(wanted)), None
+            ) or next(iter(memberships), None)
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.organization = membership.organization  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from tandem.access.permissions import (
     visible_objectives,
 )
 from tandem.accounts.models import Organization, Team, TeamMembership, User
+from tandem.accounts.orgcache import TeamName, org_teams
 from tandem.domain import health as health_maths
 from tandem.domain import periods
 from tandem.kpis.models import Measurement
@@ -109,21 +110,35 @@ def _key_results_prefetch() -> Prefetch:
 def _objectives(
     *, organization: Organization, cycle: Cycle, viewer: Viewer | None
 ) -> QuerySet[Objective]:
+    # The organisation and the cycle are the ones asked for: _in_cycle hands them to
+    # each objective instead of joining them to every row.
     return (
         visible_objectives(Objective.objects.filter(organization=organization, cycle=cycle), viewer)
         .exclude(state=Objective.State.DROPPED)
-        .select_related("organization", "cycle", "owner_team", "owner_user")
+        .select_related("owner_team", "owner_user")
         .prefetch_related(_key_results_prefetch())
         .order_by("position", "id")
     )
+
+
+def _in_cycle(
+    objectives: QuerySet[Objective], *, organization: Organization, cycle: Cycle
+) -> list[Objective]:
+    found = list(objectives)
+    for objective in found:
+        objective.organization = organization
+        objective.cycle = cycle
+    return found
 
 
 def objectives_for_team(
     *, organization: Organization, team: Team, cycle: Cycle, viewer: Viewer | None = None
 ) -> list[Objective]:
     """The team's objectives in ``cycle``, with their key results and owners."""
-    return list(
-        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(owner_team=team)
+    return _in_cycle(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(owner_team=team),
+        organization=organization,
+        cycle=cycle,
     )
 
 
@@ -134,10 +149,12 @@ def objectives_for_user(
     # Asked from the key results' side, through their (organization, owner) index: an
     # OR over a join would left-join every key result of the cycle (10,000 at scale).
     held = KeyResult.objects.filter(organization=organization, owner=user).values("objective_id")
-    return list(
+    return _in_cycle(
         _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(
             Q(owner_user=user) | Q(id__in=held)
-        )
+        ),
+        organization=organization,
+        cycle=cycle,
     )
 
 
@@ -146,10 +163,12 @@ def objectives_for_teams_of(
 ) -> list[Objective]:
     """Objectives owned by the teams ``user`` belongs to."""
     teams = TeamMembership.objects.filter(organization=organization, user=user).values("team_id")
-    return list(
+    return _in_cycle(
         _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(
             owner_team__in=teams
-        )
+        ),
+        organization=organization,
+        cycle=cycle,
     )
 
 
@@ -161,10 +180,12 @@ def objectives_for_home(
     not among them."""
     held = KeyResult.objects.filter(organization=organization, owner=user).values("objective_id")
     teams = TeamMembership.objects.filter(organization=organization, user=user).values("team_id")
-    found = list(
+    found = _in_cycle(
         _objectives(organization=organization, cycle=cycle, viewer=viewer).filter(
             Q(owner_user=user) | Q(id__in=held) | Q(owner_team__in=teams)
-        )
+        ),
+        organization=organization,
+        cycle=cycle,
     )
     # The key results came with them (prefetched): whose they are needs no query.
     mine = [
@@ -190,8 +211,9 @@ def team_list(*, organization: Organization, parent_id: int | None = None) -> Qu
     return where(rows, parent_id=parent_id).order_by("name")
 
 
-def team_children(*, team: Team) -> QuerySet[Team]:
-    return Team.objects.filter(organization_id=team.organization_id, parent=team).order_by("name")
+def team_children(*, organization: Organization, team: Team) -> list[TeamName]:
+    """The teams right below ``team`` by name, from the organisation's cached team list."""
+    return [t for t in org_teams(organization) if t.parent_id == team.pk]
 
 
 def people_of(*, organization: Organization) -> QuerySet[User]:
@@ -693,4 +715,8 @@ def coach_objectives(
 ) -> list[Objective]:
     """Every objective of ``cycle`` (dropped ones aside) with its owner and key results,
     for the coach's report: a fixed number of queries however many there are."""
-    return list(_objectives(organization=organization, cycle=cycle, viewer=viewer))
+    return _in_cycle(
+        _objectives(organization=organization, cycle=cycle, viewer=viewer),
+        organization=organization,
+        cycle=cycle,
+    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from tandem.accounts.models import Membership, Team
+from tandem.accounts.models import Membership, Organization, Team, TeamMembership, User
 from tandem.accounts.orgcache import org_terms
 
 CONFIDENCE_SCALE = tuple(range(1, 11))
@@ -86,13 +87,26 @@ def tandem(request: HttpRequest) -> dict[str, Any]:
     if getattr(request, "nav_team", ""):
         context["nav_section"], context["nav_team"] = "team", request.nav_team  # type: ignore[attr-defined]
     if organization is not None and user is not None and user.is_authenticated:
-        # Querysets stay lazy: a page without the layout (an htmx fragment) never runs them.
-        context["nav_teams"] = Team.objects.filter(
-            organization=organization, memberships__user=user
-        ).order_by("name")
-        context["nav_memberships"] = (
-            Membership.objects.filter(user=user)
-            .select_related("organization")
-            .order_by("organization__name")
-        )
+        # Lazy: a page without the layout (an htmx fragment) never reads them.
+        context["nav_teams"] = SimpleLazyObject(lambda: _teams_of(organization, user))
+        context["nav_memberships"] = SimpleLazyObject(lambda: _memberships_of(request, user))
     return context
+
+
+def _teams_of(organization: Organization, user: User) -> list[Team]:
+    """The person's teams by name, in one query that starts from their memberships
+    (a join from the teams' side walks every team of a large organisation)."""
+    mine = TeamMembership.objects.filter(organization=organization, user=user)
+    return list(
+        Team.objects.filter(organization=organization, pk__in=mine.values("team_id"))
+        .order_by("name", "id")
+        .only("name", "slug")
+    )
+
+
+def _memberships_of(request: HttpRequest, user: User) -> list[Membership]:
+    """The person's organisations by name, as the middleware read them."""
+    memberships = getattr(request, "memberships", None)
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    return sorted(memberships, key=lambda m: (m.organization.name, m.pk))

@@ -220,7 +220,7 @@ def team_detail(
         {
             "team": team,
             "parent_team": team.parent if team.parent_id else None,
-            "children": selectors.team_children(team=team),
+            "children": selectors.team_children(organization=org, team=team),
             "cycle": cycle,
             "cycles": selectors.cycle_list(organization=org),
             "objectives": objectives,

@@ -1,0 +1,571 @@
+"""The objective cards, key result rows and tree placements of the team, home,
+objective and tree pages, written in Python.
+
+A team page shows a card per objective and a row with its check-in form per key
+result, the tree 150 placements: drawn through template includes, those were half
+of the team page's time and a third of the tree's. The markup here is what the
+templates ``_objective_card.html``, ``_kr_row.html``, ``_objective_progress.html`` and
+``_tree_lines.html`` drew (those templates now call these functions, so the pages and
+the htmx answers share one drawing).
+
+Every text inserted is escaped with :func:`html.escape` (Django's ``escape``) unless it
+is a number, a date, an enum's fixed value or one of the fixed words below. The rare
+KPI signals of a flagged objective are still drawn by ``_objective_signals.html``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.forms import Form
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from tandem.domain.status import StatusThresholds
+from tandem.formatting import input_value
+from tandem.labels import label as label_of
+from tandem.okrs.models import Cycle, KeyResult, Objective
+from tandem.okrs.presenters import Card
+from tandem.okrs.tree import Line
+from tandem.terms import DEFAULT, Terms, terms_of
+from tandem.web.templatetags.tandem import (
+    ago,
+    bar_width,
+    confidence_choices,
+    explain_status,
+    with_unit,
+)
+from tandem.web.templatetags.tandem import percent_filter as percent
+
+esc = html.escape
+DASH = "\u2013"  # the en dash between a band's ends
+_SENTINEL = 987654321987
+_PRIVATE = (
+    '<span class="pill" title="Only its owner, its team\'s leads, the owners of its key '
+    'results and admins see it">🔒 Private</span>'
+)
+
+
+def _url(name: str, *fixed: object) -> str:
+    """The URL of ``name`` with ``{}`` in place of its last argument: reversed once per
+    drawing instead of once per object."""
+    return reverse(name, args=[*fixed, _SENTINEL]).replace(str(_SENTINEL), "{}")
+
+
+@dataclass(slots=True)
+class Drawing:
+    """What every card or row of one page needs, worked out once per page."""
+
+    terms: Terms
+    signals: Mapping[int, Any]
+    thresholds: StatusThresholds
+    csrf_token: str = ""
+    next_url: str = ""
+    can_edit: bool = False
+    # URL patterns by name, reversed once per drawing.
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def term(self, key: str) -> str:
+        return esc(str(self.terms.get(key, DEFAULT.get(key, key))))
+
+    def url(self, name: str, pk: int, *fixed: object) -> str:
+        pattern = self.urls.get(name)
+        if pattern is None:
+            pattern = self.urls[name] = _url(name, *fixed)
+        return esc(pattern.format(pk))
+
+    def compact_signals(self, objective: Objective) -> str:
+        """The KPI signals line of a card or placement: empty unless a KPI flags it."""
+        found = self.signals.get(objective.pk)
+        if not found or not found.flagged:
+            return ""
+        return str(
+            get_template("web/_objective_signals.html").render(
+                {
+                    "signals": self.signals,
+                    "objective": objective,
+                    "compact": True,
+                    "terms": self.terms,
+                }
+            )
+        )
+
+
+def drawing_from(context: Any, **overrides: Any) -> Drawing:
+    """A :class:`Drawing` from a template context (the page's words, signals, token):
+    a ``Context`` or a dict."""
+    organization = context.get("organization")
+    values: dict[str, Any] = {
+        "terms": context.get("terms"),
+        "signals": context.get("signals") or {},
+        "thresholds": organization.status_thresholds if organization is not None else None,
+        "csrf_token": str(context.get("csrf_token") or ""),
+        "next_url": str(context.get("next_url") or ""),
+        "can_edit": bool(context.get("can_edit")),
+    }
+    values.update(overrides)
+    if not isinstance(values["terms"], Terms):
+        values["terms"] = terms_of(organization)
+    return Drawing(**values)
+
+
+def _status_badge(status: object, tip: str) -> str:
+    return (
+        f'<span class="status status--{status}" tabindex="0" data-tip>'
+        f'{esc(label_of(status))}<span class="tip" role="tooltip">{esc(tip)}</span></span>'
+    )
+
+
+def _errors(errors: Iterable[object]) -> str:
+    return " ".join(esc(str(error)) for error in errors)
+
+
+# -- objectives and key results ---------------------------------------------------------
+
+
+def objective_progress(objective: Objective, d: Drawing, *, oob: bool = False) -> SafeString:
+    """The status, forecast and progress bar of an objective (``_objective_progress.html``),
+    in the reader's language."""
+    expected = getattr(objective, "expected", None)
+    status = getattr(objective, "live_status", "")
+    tip = explain_status(objective, expected, d.thresholds)
+    parts = [
+        f'<div class="objective__progress" id="objective-{objective.pk}-progress"',
+        ' hx-swap-oob="true"' if oob else "",
+        ">\n  ",
+        _status_badge(status, tip),
+        "\n  ",
+    ]
+    forecast = getattr(objective, "forecast", None)
+    if forecast:
+        main, low, high = (
+            esc(percent(forecast.progress)),
+            esc(percent(forecast.progress_low)),
+            esc(percent(forecast.progress_high)),
+        )
+        heading = _("Heading for <strong>%(progress)s</strong>") % {"progress": main}
+        pace = _(
+            "If %(check_ins)s keep their pace, this %(objective)s ends the %(cycle)s at about "
+            "%(progress)s (80%% likely between %(low)s and %(high)s)."
+        ) % {
+            "check_ins": d.term("check_ins"),
+            "objective": d.term("objective"),
+            "cycle": d.term("cycle"),
+            "progress": main,
+            "low": low,
+            "high": high,
+        }
+        likely = _(
+            "%(key_results)s worth %(share)s of its weight are likely to reach their target."
+        ) % {"key_results": d.term("key_results"), "share": esc(percent(forecast.expected_share))}
+        parts.append(
+            '<span class="objective__forecast" data-objective-forecast tabindex="0" data-tip>'
+            f'<span class="objective__forecast-main">{heading}</span> '
+            f'<span class="muted">({low}{DASH}{high})</span><span class="tip" role="tooltip">'
+            f"{pace} {capfirst(likely)}</span></span>"
+        )
+    title = esc(objective.title)
+    width = bar_width(objective.progress)
+    label = _("Progress of %(title)s") % {"title": title}
+    parts.append(
+        f'\n  <div class="progress progress--{status}" role="progressbar" aria-label="{label}" '
+        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}">\n'
+        f'    <div class="progress__fill" style="width: {width}%"></div>\n    '
+    )
+    if expected is not None:
+        by_now = _("Expected by now: %(expected)s") % {"expected": esc(percent(expected))}
+        parts.append(
+            f'<div class="progress__pace" style="left: {bar_width(expected)}%" '
+            f'title="{by_now}"></div>'
+        )
+    parts.append(
+        "\n  </div>\n"
+        f'  <span class="progress-value" data-objective-progress>{esc(percent(objective.progress))}'
+        '</span>\n  <span class="muted objective__age">'
+    )
+    if objective.last_checkin_at:
+        parts.append(
+            _("Last %(check_in)s %(ago)s")
+            % {"check_in": d.term("check_in"), "ago": esc(ago(objective.last_checkin_at))}
+        )
+    else:
+        parts.append(_("No %(check_in)s yet") % {"check_in": d.term("check_in")})
+    parts.append("</span>\n</div>\n")
+    # Every text above was escaped, or is a number or a word of the catalogue.
+    return mark_safe("".join(parts))
+
+
+def _kr_forecast(kr: KeyResult) -> str:
+    kf = getattr(kr, "forecast", None)
+    if not kf:
+        return ""
+    method = esc(str(kf.forecast.method.label))
+    chance = percent(kf.probability)
+    target = esc(with_unit(kr.target, kr))
+    if kf.forecast.too_little_history:
+        inner = (
+            '<span data-too-little-history title="Fewer than two check-ins: no trend to '
+            f"measure, so no 80% band ({method}). How forecasts are made and how good they "
+            'are: the Insights guide.">Too little history for a band</span>'
+            f"<span>{chance} chance of {target}</span>"
+        )
+    elif kf.value is not None:
+        inner = (
+            '<span title="The value expected at the end of the cycle, with its 80% band '
+            f"({method}); in the published backtest the band holds the true end 80% of the "
+            f'time (the Insights guide)">Forecast {esc(with_unit(kf.value, kr))} '
+            f"({esc(with_unit(kf.low, kr))}{DASH}{esc(with_unit(kf.high, kr))})</span>"
+            f"<span>{chance} chance of {target}</span>"
+        )
+    else:
+        inner = f'<span title="{method}">{chance} chance of done</span>'
+    return f'<div class="kr__meta kr__forecast" data-kr-forecast>{inner}</div>'
+
+
+def kr_row(
+    kr: KeyResult,
+    objective: Objective,
+    d: Drawing,
+    *,
+    form: Form | None = None,
+    saved: bool = False,
+) -> SafeString:
+    """A key result's row with its check-in form (``_kr_row.html``)."""
+    pk = kr.pk
+    title = esc(kr.title)
+    can_check_in = bool(getattr(kr, "can_check_in", False))
+    errors: Mapping[str, Any] = form.errors if form is not None else {}
+    parts = [
+        f'<li class="kr" id="kr-{pk}"',
+        " data-checkin" if can_check_in else "",
+        " data-saved" if saved else "",
+        f'>\n  <div class="kr__main">\n    <div class="kr__title">{title}</div>\n'
+        '    <div class="kr__meta">\n      ',
+    ]
+    if kr.is_metric:
+        now = kr.baseline if kr.current is None else kr.current
+        baseline = esc(with_unit(kr.baseline, kr))
+        parts.append(
+            f'<span class="kr__numbers" data-kr-value>Now {esc(with_unit(now, kr))} · target '
+            f"{esc(with_unit(kr.target, kr))}</span>\n      <span>from {baseline}</span>\n      "
+        )
+    else:
+        done = "Done" if kr.done else "Not done yet"
+        parts.append(f'<span class="kr__numbers" data-kr-value>{done}</span>\n      ')
+    owner = esc(str(kr.owner)) if kr.owner_id is not None and kr.owner else "No owner"
+    parts.append(f"<span>{owner}</span>\n      <span>")
+    if kr.last_checkin_at:
+        parts.append(f"Checked in {esc(ago(kr.last_checkin_at))}")
+    else:
+        parts.append("Never checked in")
+    parts.append("</span>\n      ")
+    if kr.last_confidence:
+        parts.append(f"<span>Confidence {kr.last_confidence}/10</span>")
+    parts.append("\n    </div>\n    ")
+    parts.append(_kr_forecast(kr))
+    status = getattr(kr, "live_status", "")
+    width = bar_width(kr.progress)
+    parts.append(
+        '\n    <div class="kr__bar">\n'
+        f'      <div class="progress progress--{status}" role="progressbar" aria-label="Progress '
+        f'of {title}" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}">\n'
+        f'        <div class="progress__fill" style="width: {width}%"></div>\n      </div>\n'
+        f'      <span class="progress-value" data-kr-progress>{percent(kr.progress)}</span>\n      '
+    )
+    if kr.is_metric and kr.progress is not None and kr.progress > 1:
+        parts.append(
+            '<span class="pill pill--over" tabindex="0" data-tip data-over-target>Over target'
+            f'<span class="tip" role="tooltip">{esc(with_unit(kr.current, kr))} is past the '
+            f"target of {esc(with_unit(kr.target, kr))}: {percent(kr.progress)} of the way. "
+            "Roll-ups count it as 100%.</span></span>"
+        )
+    tip = explain_status(kr, getattr(objective, "expected", None), d.thresholds)
+    parts.append(
+        "\n      "
+        + _status_badge(status, tip)
+        + '\n    </div>\n  </div>\n  <div class="kr__action">\n    '
+    )
+    non_field = form.non_field_errors() if form is not None else []
+    if can_check_in:
+        parts.append(_checkin_form(kr, d, form, errors, non_field))
+    elif non_field:
+        parts.append(
+            '\n    <p class="kr__readonly field__error" role="alert" data-message>'
+            f"{_errors(non_field)}</p>\n    "
+        )
+    else:
+        cycle = objective.cycle
+        if cycle.is_closed:
+            parts.append(f'\n    <p class="kr__readonly">{esc(cycle.name)} is closed.</p>\n    ')
+        elif objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
+            state = esc(str(objective.get_state_display()).lower())
+            parts.append(
+                f'\n    <p class="kr__readonly">This {d.term("objective")} is {state}.</p>\n    '
+            )
+        else:
+            parts.append("\n    ")
+    parts.append("\n  </div>\n</li>\n")
+    # Every text above was escaped, or is a number or a fixed word.
+    return mark_safe("".join(parts))
+
+
+def _checkin_form(
+    kr: KeyResult,
+    d: Drawing,
+    form: Form | None,
+    errors: Mapping[str, Any],
+    non_field: Sequence[object],
+) -> str:
+    pk = kr.pk
+    url = d.url("key_result_check_in", pk)
+    data: Any = form.data if form is not None else {}
+    parts = [
+        f'<form class="checkin" method="post" action="{url}"\n'
+        f'          hx-post="{url}" hx-target="#kr-{pk}" hx-swap="outerHTML"\n'
+        f'          aria-label="Check in on {esc(kr.title)}" novalidate>\n      '
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(d.csrf_token)}">\n'
+        f'      <input type="hidden" name="next" value="{esc(d.next_url)}">\n      '
+    ]
+    if kr.is_metric:
+        unit = ""
+        if kr.unit == KeyResult.Unit.PERCENT:
+            unit = " (%)"
+        elif kr.currency:
+            unit = f" ({esc(kr.currency)})"
+        value = esc(str(data.get("value", ""))) if form is not None else input_value(kr.current)
+        wrong = errors.get("value")
+        parts.append(
+            '<div class="field">\n'
+            f'        <label class="field__label" for="kr-{pk}-value">Value{unit}</label>\n'
+            f'        <input id="kr-{pk}-value" name="value" inputmode="decimal" autocomplete="off"'
+            " data-checkin-first\n"
+            f'               value="{value}" placeholder="{input_value(kr.baseline)}"\n'
+            "               "
+            + (f'aria-invalid="true" aria-describedby="kr-{pk}-value-error"' if wrong else "")
+            + ">\n        "
+            + (
+                f'<p class="field__error" id="kr-{pk}-value-error">{_errors(wrong)}</p>'
+                if wrong
+                else ""
+            )
+            + "\n      </div>\n      "
+        )
+    else:
+        checked = bool(data.get("done")) if form is not None else bool(kr.done)
+        wrong = errors.get("done")
+        parts.append(
+            '<div class="field checkin__done">\n'
+            f'        <input type="checkbox" id="kr-{pk}-done" name="done" value="on" '
+            "data-checkin-first\n               "
+            + ("checked" if checked else "")
+            + "\n               "
+            + (f'aria-invalid="true" aria-describedby="kr-{pk}-done-error"' if wrong else "")
+            + f'>\n        <label for="kr-{pk}-done">Done</label>\n        '
+            + (
+                f'<p class="field__error" id="kr-{pk}-done-error">{_errors(wrong)}</p>'
+                if wrong
+                else ""
+            )
+            + "\n      </div>\n      "
+        )
+    chosen = (data.get("confidence") if form is not None else None) or kr.last_confidence or 5
+    wrong = errors.get("confidence")
+    parts.append(
+        '\n      <fieldset class="field checkin__confidence" data-confidence'
+        + (f' aria-invalid="true" aria-describedby="kr-{pk}-confidence-error"' if wrong else "")
+        + '>\n        <legend class="field__label">Confidence <span class="visually-hidden">(1 '
+        "to 10; digit keys choose, 0 is 10)</span></legend>\n"
+        f'        <div class="confidence">{confidence_choices(pk, chosen, wrong)}\n        </div>\n'
+        "        "
+        + (
+            f'<p class="field__error" id="kr-{pk}-confidence-error">{_errors(wrong)}</p>'
+            if wrong
+            else ""
+        )
+        + "\n      </fieldset>\n"
+        '      <div class="field checkin__notefield">\n'
+        f'        <label class="field__label" for="kr-{pk}-note">Note</label>\n'
+        f'        <textarea id="kr-{pk}-note" class="checkin__note" name="note" maxlength="2000" '
+        'rows="1" autocomplete="off"\n'
+        '                  placeholder="What moved? (optional)" data-checkin-note>'
+        + (esc(str(data.get("note", ""))) if form is not None else "")
+        + "</textarea>\n      </div>\n"
+        '      <div class="checkin__submit"><button type="submit" class="btn btn--small">'
+        "Check in</button></div>\n      "
+    )
+    if non_field:
+        parts.append(
+            '<div class="checkin__errors field__error" role="alert" data-message>'
+            f"{_errors(non_field)}</div>"
+        )
+    parts.append("\n    </form>\n    ")
+    return "".join(parts)
+
+
+def objective_card(objective: Objective, d: Drawing) -> SafeString:
+    """An objective with its key results, as the team and home pages list them
+    (``_objective_card.html``)."""
+    pk = objective.pk
+    title = esc(objective.title)
+    if objective.owner_team_id is not None and objective.owner_team:
+        owner = esc(objective.owner_team.name)
+    else:
+        owner = esc(str(objective.owner_user))
+    parts = [
+        f'<article class="card objective" id="objective-{pk}" aria-labelledby="objective-{pk}-'
+        'title">\n  <header class="objective__head">\n    <div>\n'
+        f'      <h3 class="objective__title" id="objective-{pk}-title"><a href="'
+        f'{d.url("objective", pk)}">{title}</a></h3>\n'
+        '      <div class="objective__meta">\n'
+        f"        <span>{owner}</span>\n"
+        f'        <span class="pill">{esc(str(objective.get_kind_display()))}</span>\n        ',
+        _PRIVATE if objective.is_private else "",
+        "\n        ",
+    ]
+    if objective.state != Objective.State.ACTIVE:
+        parts.append(f'<span class="pill">{esc(str(objective.get_state_display()))}</span>')
+    parts.append("\n      </div>\n      " + d.compact_signals(objective) + "\n    </div>\n    ")
+    if d.can_edit:
+        parts.append(
+            f'<a class="btn btn--ghost btn--small" href="{d.url("objective_edit", pk)}">Edit'
+            f'<span class="visually-hidden"> {title}</span></a>'
+        )
+    parts.append("\n    " + objective_progress(objective, d) + "\n  </header>\n  \n  ")
+    key_results = list(objective.key_results.all())
+    if key_results:
+        parts.append(f'\n  <ul class="krs" aria-label="Key results of {title}">\n    ')
+        parts.extend(kr_row(kr, objective, d) for kr in key_results)
+        parts.append("\n  </ul>\n  ")
+    else:
+        parts.append(f'\n  <div class="card__body muted">No {d.term("key_results")} yet.')
+        if d.can_edit:
+            parts.append(f' <a href="{d.url("key_result_create", pk)}">Add one</a>.')
+        parts.append("</div>\n  ")
+    parts.append("\n  \n</article>\n")
+    # Every text above was escaped, or is a number or a fixed word.
+    return mark_safe("".join(parts))
+
+
+def objective_cards(objectives: Iterable[Objective], d: Drawing) -> SafeString:
+    # Each card is safe HTML.
+    return mark_safe("".join(objective_card(objective, d) for objective in objectives))
+
+
+# -- the alignment tree -----------------------------------------------------------------
+
+
+def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Drawing) -> SafeString:
+    """The placements of the alignment tree, one ``<li>`` each with the levels it opens
+    and closes (``_tree_lines.html``)."""
+    objective_url = _url("objective")
+    branch_url = _url("cycle_tree_branch", cycle.pk)
+    objectives_word, objective_word = d.term("objectives"), d.term("objective")
+    parts: list[str] = []
+    add = parts.append
+    for line, card in lines:
+        node = line.node
+        objective = card.objective
+        node_id = node.id
+        title = esc(objective.title)
+        add(
+            '\n<li class="tree__item tree__item--repeat">\n  '
+            if node.repeat
+            else (f'\n<li class="tree__item" id="tree-o-{node_id}">\n  ')
+        )
+        branch = ""
+        if line.opens:
+            add("<details open><summary>" if line.level == 0 else "<details><summary>")
+        elif line.folded:
+            branch = esc(branch_url.format(node_id))
+            add(
+                f'<details class="tree__folded" hx-get="{branch}" hx-trigger="toggle once" '
+                'hx-target="find .tree__children" hx-swap="innerHTML"><summary>'
+            )
+        add(
+            '\n  <div class="tree-node">\n    <div class="tree-node__head">\n'
+            f'      <a class="tree-node__title" href="{esc(objective_url.format(node_id))}">'
+            f'{title}</a>\n      <span class="tree-node__owner">{esc(objective.owner_name)}'
+            "</span>\n      "
+        )
+        if objective.kind == Objective.Kind.COMMITTED:
+            add('<span class="pill">Committed</span>')
+        add("\n      ")
+        if objective.is_private:
+            add(_PRIVATE)
+        add("\n      ")
+        if node.repeat:
+            add(
+                f'<a class="pill tree-node__repeat" href="{esc(branch_url.format(node_id))}" '
+                f'title="This objective contributes to {node.parent_count} objectives; it is '
+                'shown in full at its first place in the tree">↩ repeat: shown in full '
+                "elsewhere</a>"
+            )
+        elif node.parent_count > 1:
+            add(
+                f'<span class="pill" title="Shown under each of the {objectives_word} it '
+                f'contributes to">contributes to {node.parent_count}</span>'
+            )
+        add("\n      ")
+        if node.loop:
+            add('<span class="pill tree-node__loop">alignment loop</span>')
+        add("\n      " + d.compact_signals(objective) + "\n    </div>\n")
+        add('    <div class="tree-node__figures">\n      ')
+        status = card.status
+        if status:
+            add(f'<span class="status status--{status}">{esc(status.label)}</span>')
+        else:
+            add(
+                f'<span class="score score--{card.band}" title="Final score">'
+                f'{esc(str(localize(card.final)))} <span class="score__band">{card.band}</span>'
+                "</span>"
+            )
+        width = bar_width(node.progress)
+        add(
+            f'\n      <div class="progress{f" progress--{status}" if status else ""}" '
+            f'role="progressbar" aria-label="Progress of {title}" aria-valuemin="0" '
+            f'aria-valuemax="100" aria-valuenow="{width}"><div class="progress__fill" '
+            f'style="width: {width}%"></div></div>\n'
+            f'      <span class="progress-value">{percent(objective.progress)}</span>\n      '
+        )
+        if node.covers > 1:
+            below = node.covers - 1
+            add(
+                '<span class="tree-node__rollup" title="Mean progress of this objective and '
+                f'the {below} objective{"" if below == 1 else "s"} below it">roll-up '
+                f"<strong>{percent(node.rollup)}</strong> of {node.covers}</span>"
+            )
+        add("\n    </div>\n    ")
+        if card.key_results:
+            add('\n    <ul class="tree-krs">\n      ')
+            for kr_line in card.key_results:
+                kr = kr_line.key_result
+                add(
+                    f'<li class="tree-kr"><span class="tree-kr__dot tree-kr__dot--'
+                    f'{kr_line.status}" title="{esc(kr_line.status.label)}"></span><span '
+                    f'class="tree-kr__title">{esc(kr.title)}</span><span class="tree-kr__value">'
+                    f"{percent(kr.progress)}</span></li>"
+                )
+            add("\n    </ul>\n    ")
+        add("\n  </div>\n  ")
+        if line.opens:
+            add('</summary><ul class="tree__children">')
+        elif line.folded:
+            count = len(node.children)
+            add(
+                '</summary><ul class="tree__children"><li class="tree__more">'
+                f'<a href="{branch}">Show the {count} '
+                f"{objective_word if count == 1 else objectives_word} contributing to it</a>"
+                "</li></ul></details></li>"
+            )
+        else:
+            add("</li>")
+        add("\n" + "</ul></details></li>" * line.closes + "\n")
+    # Every text above was escaped, or is a number or a fixed word.
+    return mark_safe("".join(parts))
