@@ -58,7 +58,8 @@ def for_reader(text: str) -> str:
         return text
     decimal = str(formats.get_format("DECIMAL_SEPARATOR", language))
     thousands = str(formats.get_format("THOUSAND_SEPARATOR", language))
-    text = text.translate(str.maketrans({",": thousands, ".": decimal}))
+    separators: dict[str, str | int | None] = {",": thousands, ".": decimal}
+    text = text.translate(str.maketrans(separators))
     if text.endswith("%") and not text.endswith("\u202f%"):
         text = text[:-1] + "\u202f%"
     return text

@@ -16,7 +16,7 @@ from tandem.accounts.models import Membership, Organization, Role, Team
 def role_choices(manager: Membership) -> list[tuple[str, str]]:
     """The roles ``manager`` may hand out: admins cannot make owners."""
     return [
-        (value, label)
+        (value, str(label))
         for value, label in Role.choices
         if value != Role.OWNER or manager.role == Role.OWNER
     ]
@@ -69,7 +69,7 @@ class JoinForm(forms.Form):
         data = super().clean() or {}
         first, again = data.get("password"), data.get("password_again")
         if first and again and first != again:
-            self.add_error("password_again", "The two passwords differ.")
+            self.add_error("password_again", _("The two passwords differ."))
         return data
 
 

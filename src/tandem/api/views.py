@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization
@@ -21,14 +22,20 @@ from tandem.pages import org_view
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="What will use it, e.g. “Warehouse nightly load”."
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("What will use it, e.g. “Warehouse nightly load”."),
     )
-    scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.READ)
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Scope"), choices=Scope.choices, initial=Scope.READ
+    )
     expires_on = forms.DateField(
         required=False,
-        label="Expires after",
+        label=gettext_lazy("Expires after"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The last day it works. Leave empty for a token that works until revoked.",
+        help_text=gettext_lazy(
+            "The last day it works. Leave empty for a token that works until revoked."
+        ),
     )
 
 

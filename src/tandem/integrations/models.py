@@ -123,11 +123,11 @@ class DataSource(models.Model):
         minutes = self.interval_minutes
         if minutes % 1440 == 0:
             days = minutes // 1440
-            return _("daily") if days == 1 else _("every %(days)s days") % {"days": days}
+            return str(_("daily") if days == 1 else _("every %(days)s days") % {"days": days})
         if minutes % 60 == 0:
             hours = minutes // 60
-            return _("hourly") if hours == 1 else _("every %(hours)s hours") % {"hours": hours}
-        return _("every %(minutes)s minutes") % {"minutes": minutes}
+            return str(_("hourly") if hours == 1 else _("every %(hours)s hours") % {"hours": hours})
+        return str(_("every %(minutes)s minutes") % {"minutes": minutes})
 
 
 class OutboundAllowance(models.Model):

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 # The review's own builders: the exports reuse them rather than redo the scores.
 from tandem.access.permissions import viewer_of
 from tandem.accounts.models import Membership, Organization, Team
@@ -261,6 +263,10 @@ def presentation(*, organization: Organization, membership: Membership) -> Prese
 
 
 WATERMELON_TEXT = {
-    WatermelonKind.KPIS_GREEN_OBJECTIVE_BEHIND: "Its KPIs are green, but the objective is behind.",
-    WatermelonKind.GUARDRAIL_RED_OBJECTIVE_ON_TRACK: "On track, but a guardrail KPI is red.",
+    WatermelonKind.KPIS_GREEN_OBJECTIVE_BEHIND: gettext_lazy(
+        "Its KPIs are green, but the objective is behind."
+    ),
+    WatermelonKind.GUARDRAIL_RED_OBJECTIVE_ON_TRACK: gettext_lazy(
+        "On track, but a guardrail KPI is red."
+    ),
 }

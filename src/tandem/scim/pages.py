@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.access.permissions import require_administer
@@ -23,7 +24,9 @@ from tandem.scim.services import scim_token_create, scim_token_revoke
 
 class ScimTokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="The identity provider that will use it, e.g. “Okta”."
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("The identity provider that will use it, e.g. “Okta”."),
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Team, User
@@ -37,8 +38,11 @@ class _PeopleMixin:
     """Owner pickers share one list of people, read once per page, not once per form."""
 
     @staticmethod
-    def people_choices(people: Iterable[User], *, blank: str | None) -> list[tuple[str, str]]:
-        choices = [("", blank)] if blank is not None else []
+    def people_choices(
+        people: Iterable[User], *, blank: str | Promise | None
+    ) -> list[tuple[str, str]]:
+        choices = [("", str(blank))] if blank is not None else []
+
         return choices + [(str(u.pk), _user_label(u)) for u in people]
 
 
@@ -85,7 +89,7 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = [
-            ("", "Choose an owner"),
+            ("", _("Choose an owner")),
             ("Teams", [(f"team:{t.pk}", t.name) for t in teams]),
             ("People", [(f"user:{u.pk}", _user_label(u)) for u in people]),
         ]
@@ -100,7 +104,7 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
             return self._teams[pk], None
         if kind == "user" and pk in self._people:
             return None, self._people[pk]
-        raise ValidationError("Choose a team or a person of this organisation.")
+        raise ValidationError(_("Choose a team or a person of this organisation."))
 
 
 class KeyResultForm(forms.Form, _PeopleMixin):
@@ -150,14 +154,14 @@ class KeyResultForm(forms.Form, _PeopleMixin):
         self._people = {str(u.pk): u for u in people}
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = self.people_choices(people, blank="Nobody yet")
+        owner.choices = self.people_choices(people, blank=_("Nobody yet"))
 
     def clean_owner(self) -> User | None:
         raw = self.cleaned_data.get("owner") or ""
         if not raw:
             return None
         if raw not in self._people:
-            raise ValidationError("Choose a person of this organisation.")
+            raise ValidationError(_("Choose a person of this organisation."))
         return self._people[raw]
 
     def service_arguments(self) -> dict[str, Any]:
@@ -219,19 +223,19 @@ class InitiativeForm(forms.Form, _PeopleMixin):
         self._people = {str(u.pk): u for u in people}
         kr_field = self.fields["key_result"]
         assert isinstance(kr_field, forms.ChoiceField)
-        kr_field.choices = [("", "The objective as a whole")] + [
+        kr_field.choices = [("", _("The objective as a whole"))] + [
             (str(k.pk), k.title) for k in key_results
         ]
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = self.people_choices(people, blank="Nobody yet")
+        owner.choices = self.people_choices(people, blank=_("Nobody yet"))
 
     def clean_key_result(self) -> KeyResult | None:
         raw = self.cleaned_data.get("key_result") or ""
         if not raw:
             return None
         if raw not in self._key_results:
-            raise ValidationError("Choose one of this objective's key results.")
+            raise ValidationError(_("Choose one of this objective's key results."))
         return self._key_results[raw]
 
     def clean_owner(self) -> User | None:
@@ -239,7 +243,7 @@ class InitiativeForm(forms.Form, _PeopleMixin):
         if not raw:
             return None
         if raw not in self._people:
-            raise ValidationError("Choose a person of this organisation.")
+            raise ValidationError(_("Choose a person of this organisation."))
         return self._people[raw]
 
 
@@ -250,7 +254,7 @@ class AlignmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._objectives = {str(o.pk): o for o in candidates}
         self._key_results = {str(k.pk): k for o in candidates for k in o.key_results.all()}
-        choices: list[Any] = [("", "Choose an objective or a key result")]
+        choices: list[Any] = [("", _("Choose an objective or a key result"))]
         for o in candidates:
             group = [(f"objective:{o.pk}", f"{o.title} (the objective)")]
             group += [(f"kr:{k.pk}", f"↳ {k.title}") for k in o.key_results.all()]
@@ -265,4 +269,4 @@ class AlignmentForm(forms.Form):
             return self._objectives[pk], None
         if kind == "kr" and pk in self._key_results:
             return None, self._key_results[pk]
-        raise ValidationError("Choose an objective or a key result of this organisation.")
+        raise ValidationError(_("Choose an objective or a key result of this organisation."))

@@ -8,7 +8,7 @@ the field it names through :func:`tandem.web.forms.apply_service_errors`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,11 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from tandem.accounts.models import Team, User
 from tandem.kpis.models import KPI, Aggregation, Direction, Frequency, Unit
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # What a service calls a field, when the form shows it under another name.
 SERVICE_ALIASES = {"owner_team": "owner", "owner_user": "owner"}
 
 
-def _decimal(help_text: str = "", label: str | None = None) -> forms.CharField:
+def _decimal(help_text: StrOrPromise = "", label: StrOrPromise | None = None) -> forms.CharField:
     # Text, not type="number": browsers silently drop what they cannot parse, and people
     # should read "“1.2.3” is not a number" next to the field instead. The services parse.
     return forms.CharField(
@@ -102,7 +105,7 @@ class KPIForm(forms.Form):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = [
-            ("", "Nobody yet"),
+            ("", _("Nobody yet")),
             ("Teams", [(f"team:{t.pk}", t.name) for t in teams]),
             ("People", [(f"user:{u.pk}", _user_label(u)) for u in people]),
         ]
@@ -124,13 +127,15 @@ class KPIForm(forms.Form):
             return self._teams[pk], None
         if kind == "user" and pk in self._people:
             return None, self._people[pk]
-        raise ValidationError("Choose a team or a person of this organisation.")
+        raise ValidationError(_("Choose a team or a person of this organisation."))
 
     def clean_tags(self) -> list[str]:
         tags = parse_tags(self.cleaned_data.get("tags") or "")
         too_long = [t for t in tags if len(t) > 60]
         if too_long:
-            raise ValidationError(f"“{too_long[0]}” is longer than 60 characters.")
+            raise ValidationError(
+                _("“%(tag)s” is longer than 60 characters.") % {"tag": too_long[0]}
+            )
         return tags
 
     def definition(self) -> dict[str, Any]:

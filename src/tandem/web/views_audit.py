@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from tandem.accounts.models import Membership, Organization, Role
@@ -36,32 +37,36 @@ def require_audit(membership: Membership) -> None:
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    actor = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("Who")
+    )
     action = forms.CharField(
         required=False,
         max_length=60,
-        label="Action",
-        help_text="The start of an action, e.g. objective. or checkin.create",
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("The start of an action, e.g. objective. or checkin.create"),
     )
-    target_type = forms.ChoiceField(required=False, label="Object")
+    target_type = forms.ChoiceField(required=False, label=gettext_lazy("Object"))
     source = forms.ChoiceField(
-        required=False, choices=[("", "Any"), *Source.choices], label="Through"
+        required=False,
+        choices=[("", gettext_lazy("Any")), *Source.choices],
+        label=gettext_lazy("Through"),
     )
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = selectors.audit_actors(organization=organization)
-        self.fields["actor"].choices = [("", "Anyone")] + [  # type: ignore[attr-defined]
+        self.fields["actor"].choices = [("", gettext_lazy("Anyone"))] + [  # type: ignore[attr-defined]
             (str(p.pk), p.full_name or p.email) for p in people
         ]
         self.fields["target_type"].choices = [  # type: ignore[attr-defined]
-            ("", "Any"),
+            ("", gettext_lazy("Any")),
             *selectors.audit_target_types(organization=organization),
         ]
 
@@ -69,7 +74,7 @@ class AuditFilterForm(forms.Form):
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("until", "The end date is before the start date.")
+            self.add_error("until", gettext_lazy("The end date is before the start date."))
         return data
 
     def filters(self) -> selectors.AuditFilters:

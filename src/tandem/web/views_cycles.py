@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -56,26 +57,34 @@ UNPROCESSABLE = 422
 
 
 class CycleForm(forms.Form):
-    name = forms.CharField(max_length=60, help_text="For example “Q3 2026” or “2026”.")
-    kind = forms.ChoiceField(choices=Cycle.Kind.choices, initial=Cycle.Kind.QUARTER)
-    start_date = forms.DateField(label="Start", widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=60,
+        help_text=gettext_lazy("For example “Q3 2026” or “2026”."),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=Cycle.Kind.choices, initial=Cycle.Kind.QUARTER
+    )
+    start_date = forms.DateField(
+        label=gettext_lazy("Start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     end_date = forms.DateField(
-        label="End",
-        help_text="The last day of the cycle.",
+        label=gettext_lazy("End"),
+        help_text=gettext_lazy("The last day of the cycle."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     parent = forms.TypedChoiceField(
-        label="Year",
+        label=gettext_lazy("Year"),
         coerce=int,
         required=False,
         empty_value=None,
-        help_text="The year a quarter belongs to.",
+        help_text=gettext_lazy("The year a quarter belongs to."),
     )
 
     def __init__(self, *args: Any, years: Sequence[Cycle], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.years = {year.pk: year for year in years}
-        self.fields["parent"].choices = [("", "None")] + [  # type: ignore[attr-defined]
+        self.fields["parent"].choices = [("", gettext_lazy("None"))] + [  # type: ignore[attr-defined]
             (year.pk, year.name) for year in years
         ]
 
@@ -86,23 +95,26 @@ class CycleForm(forms.Form):
 
 class FiscalYearForm(forms.Form):
     year = forms.IntegerField(
-        label="Fiscal year starting in",
+        label=gettext_lazy("Fiscal year starting in"),
         min_value=1900,
         max_value=9000,
-        help_text="Creates the year and its four quarters from your fiscal-year start month.",
+        help_text=gettext_lazy(
+            "Creates the year and its four quarters from your fiscal-year start month."
+        ),
     )
 
 
 class ScoreForm(forms.Form):
     score = forms.DecimalField(
-        label="Final score",
-        help_text="From 0.0 to 1.0, in steps of 0.1.",
+        label=gettext_lazy("Final score"),
+        help_text=gettext_lazy("From 0.0 to 1.0, in steps of 0.1."),
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "1"}),
     )
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed when the final score differs from the computed one.",
+        help_text=gettext_lazy("Needed when the final score differs from the computed one."),
     )
 
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -31,17 +32,21 @@ from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.pages import apply_service_errors, org_view
 
 UNPROCESSABLE = 422
-PERIOD_NAMES = {
-    "daily": ("day", "days"),
-    "weekly": ("week", "weeks"),
-    "monthly": ("month", "months"),
-    "quarterly": ("quarter", "quarters"),
-}
 
 
 def periods_text(count: int, frequency: str) -> str:
-    one, many = PERIOD_NAMES.get(frequency, ("period", "periods"))
-    return f"{count} {one if count == 1 else many}"
+    """``count`` periods of a KPI of ``frequency``: "3 weeks", "1 month"."""
+    if frequency == "daily":
+        text = ngettext("%(count)s day", "%(count)s days", count)
+    elif frequency == "weekly":
+        text = ngettext("%(count)s week", "%(count)s weeks", count)
+    elif frequency == "monthly":
+        text = ngettext("%(count)s month", "%(count)s months", count)
+    elif frequency == "quarterly":
+        text = ngettext("%(count)s quarter", "%(count)s quarters", count)
+    else:
+        text = ngettext("%(count)s period", "%(count)s periods", count)
+    return text % {"count": count}
 
 
 # -- forms ------------------------------------------------------------------------------
@@ -51,23 +56,29 @@ class PromoteForm(forms.Form):
     # An id, not a choice: a cycle closed since the form was shown must reach the
     # service, which says why it refuses it.
     cycle = forms.IntegerField(
+        label=gettext_lazy("Cycle"),
         widget=forms.Select,
-        help_text="The cycle the new objective belongs to.",
+        help_text=gettext_lazy("The cycle the new objective belongs to."),
     )
-    title = forms.CharField(label="Objective", max_length=200)
+    title = forms.CharField(label=gettext_lazy("Objective"), max_length=200)
     target = forms.DecimalField(
+        label=gettext_lazy("Target"),
         required=False,
         max_digits=20,
         decimal_places=4,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text="Where the key result takes the KPI. Empty: the KPI's target "
-        "(for a KPI kept within a range, the nearest edge of the range).",
+        help_text=gettext_lazy(
+            "Where the key result takes the KPI. Empty: the KPI's target "
+            "(for a KPI kept within a range, the nearest edge of the range)."
+        ),
     )
     reason = forms.CharField(
-        label="Why",
+        label=gettext_lazy("Why"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Becomes the objective's description and stays in the KPI's history.",
+        help_text=gettext_lazy(
+            "Becomes the objective's description and stays in the KPI's history."
+        ),
     )
 
     def __init__(self, *args: Any, cycles: list[Cycle], **kwargs: Any) -> None:
@@ -79,34 +90,42 @@ class PromoteForm(forms.Form):
 
 class DemoteForm(forms.Form):
     note = forms.CharField(
+        label=gettext_lazy("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the KPI no longer needs an OKR; kept in its history.",
+        help_text=gettext_lazy("Why the KPI no longer needs an OKR; kept in its history."),
     )
 
 
 class LinkKPIForm(forms.Form):
-    kpi = forms.TypedChoiceField(label="KPI", coerce=int)
+    kpi = forms.TypedChoiceField(label=gettext_lazy("KPI"), coerce=int)
     role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
         choices=ObjectiveKPI.Role.choices,
         initial=ObjectiveKPI.Role.GUARDRAIL,
-        help_text="A guardrail must stay healthy while the objective is pursued; "
-        "an indicator should move with it.",
+        help_text=gettext_lazy(
+            "A guardrail must stay healthy while the objective is pursued; "
+            "an indicator should move with it."
+        ),
     )
 
     def __init__(self, *args: Any, kpis: list[KPI], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["kpi"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "Choose a KPI")] + [(k.pk, k.name) for k in kpis]
+        field.choices = [("", gettext_lazy("Choose a KPI"))] + [(k.pk, k.name) for k in kpis]
 
 
 class KeyResultKPIForm(forms.Form):
     kpi = forms.TypedChoiceField(
-        label="KPI", coerce=int, required=False, empty_value=None, help_text=""
+        label=gettext_lazy("KPI"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy(""),
     )
     aggregation = forms.ChoiceField(
-        label="Value",
+        label=gettext_lazy("Value"),
         choices=[
             (str(value), str(label))
             for value, label in KeyResult._meta.get_field("kpi_aggregation").flatchoices
@@ -117,7 +136,9 @@ class KeyResultKPIForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["kpi"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "None: checked in by hand")] + [(k.pk, k.name) for k in kpis]
+        field.choices = [("", gettext_lazy("None: checked in by hand"))] + [
+            (k.pk, k.name) for k in kpis
+        ]
 
 
 def _key_result_form(kr: KeyResult, kpis: list[KPI], data: Any = None) -> KeyResultKPIForm:
@@ -214,7 +235,7 @@ def kpi_promote(
             data = form.cleaned_data
             cycle = okr_selectors.cycle_list(organization=org).filter(pk=data["cycle"]).first()
             if cycle is None:
-                form.add_error("cycle", "Choose a cycle of this organisation.")
+                form.add_error("cycle", gettext_lazy("Choose a cycle of this organisation."))
             else:
                 try:
                     promotion = kpi_services.kpi_promote(

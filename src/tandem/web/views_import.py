@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tandem.access.permissions import VIEWER_REFUSAL, can_edit
@@ -32,7 +33,7 @@ SESSION_KEY = "tandem_import"
 MAX_UPLOAD = 5 * 1024 * 1024
 PREVIEW_ROWS = 100
 KIND_CHOICES = [
-    ("", "Tell from the columns"),
+    ("", gettext_lazy("Tell from the columns")),
     (files.MEASUREMENTS, "KPI values"),
     (files.CHECKINS, "Key-result check-ins"),
     (sheets.OKR_SHEET, "OKRs: a row per key result (objective, owner, baseline, target…)"),
@@ -43,10 +44,10 @@ EDITORS_ONLY = {files.MEASUREMENTS, sheets.OKR_SHEET, sheets.KPI_SHEET}
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="File",
-        help_text="CSV (UTF-8) or Excel (.xlsx); the first row names the columns.",
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV (UTF-8) or Excel (.xlsx); the first row names the columns."),
     )
-    kind = forms.ChoiceField(label="It holds", choices=KIND_CHOICES, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("It holds"), choices=KIND_CHOICES, required=False)
 
 
 def _user(request: HttpRequest) -> User:

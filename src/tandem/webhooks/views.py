@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization, Role
@@ -35,18 +36,24 @@ def require_webhooks(membership: Membership) -> None:
 
 class SubscriptionForm(forms.Form):
     url = forms.CharField(
-        label="Payload URL",
+        label=gettext_lazy("Payload URL"),
         max_length=500,
-        help_text="Tandem POSTs signed JSON here, e.g. https://example.com/tandem-hook.",
+        help_text=gettext_lazy(
+            "Tandem POSTs signed JSON here, e.g. https://example.com/tandem-hook."
+        ),
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
     events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
         choices=Event.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="What this URL receives.",
+        help_text=gettext_lazy("What this URL receives."),
     )
     description = forms.CharField(
-        max_length=200, required=False, help_text="What listens there, e.g. “Slack relay”."
+        label=gettext_lazy("Description"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("What listens there, e.g. “Slack relay”."),
     )
 
 
