@@ -16,15 +16,33 @@ def _points(svg: str, css_class: str) -> list[list[tuple[float, float]]]:
     return [[tuple(map(float, p.split(","))) for p in line.split()] for line in lines]  # type: ignore[misc]
 
 
+def _dots(svg: str) -> list[tuple[float, float, str]]:
+    """Each dot (x, y, colour), left to right: a path of zero-length strokes per colour,
+    the latest period's dot (larger) on its own."""
+    found = []
+    for colour, last, strokes in re.findall(
+        r'<path class="spark__dots spark__dots--([a-z_]+)( spark__dots--last)?" d="([^"]+)"/>',
+        svg,
+    ):
+        for x, y in re.findall(r"M([\d.]+) ([\d.]+)h0", strokes):
+            found.append((float(x), float(y), colour + ("*" if last else "")))
+    return sorted(found)
+
+
 def test_a_sparkline_breaks_its_line_at_a_missing_value_and_colours_each_dot():
     svg = charts.sparkline(
         values=[D(1), D(2), None, D(3), D(4)],
         healths=["red", "yellow", "no_data", "green", "green"],
     )
     assert 'aria-hidden="true"' in svg
-    assert [len(line) for line in _points(svg, "spark__line")] == [2, 2]
-    dots = re.findall(r'spark__point--([a-z_]+)"', svg)
-    assert dots == ["red", "yellow", "green", "green"]
+    lines = _points(svg, "spark__line")
+    assert [len(line) for line in lines] == [2, 2]
+    dots = _dots(svg)
+    # A dot on each point of the lines, coloured by its period's health; the latest larger.
+    assert [colour for _, _, colour in dots] == ["red", "yellow", "green", "green*"]
+    assert [(x, y) for x, y, _ in dots] == [point for line in lines for point in line]
+    # Higher values are drawn higher up (a smaller y).
+    assert dots[0][1] > dots[1][1] > dots[2][1] > dots[3][1]
 
 
 def test_a_sparkline_without_values_is_a_dashed_line():

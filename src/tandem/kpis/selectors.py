@@ -134,13 +134,42 @@ class History:
         how many of the KPI's periods a summed ``value`` adds up."""
         if value is None or not self.targets:
             return hm.Health.NO_DATA
-        key = (max(bisect.bisect_right(self._starts, day) - 1, 0), periods)
-        try:
-            colour = self._colourers[key]
-        except KeyError:
-            colour = _colourer(self.targets[key[0]].thresholds, self.direction, periods)
-            self._colourers[key] = colour
+        colour = self._colourer(max(bisect.bisect_right(self._starts, day) - 1, 0), periods)
         return hm.Health.NO_DATA if colour is None else colour(value)
+
+    def _colourer(self, index: int, periods: int) -> Callable[[Decimal], hm.Health] | None:
+        """The colouring of the ``index``-th target for sums of ``periods`` periods."""
+        key = (index, periods)
+        try:
+            return self._colourers[key]
+        except KeyError:
+            colour = _colourer(self.targets[index].thresholds, self.direction, periods)
+            self._colourers[key] = colour
+            return colour
+
+    def own_cells(self, starts: Sequence[dt.date]) -> list[Cell]:
+        """The cells of the KPI's own periods starting at ``starts`` (oldest first): each
+        period's value and its colour. Where one target is in force over all of them
+        (most rows) its colouring is looked up once, not once per cell."""
+        values = self.values
+        no_data = hm.Health.NO_DATA
+        if not starts or not self.targets:
+            return [Cell(start, values.get(start), no_data) for start in starts]
+        first = max(bisect.bisect_right(self._starts, starts[0]) - 1, 0)
+        if first != max(bisect.bisect_right(self._starts, starts[-1]) - 1, 0):
+            return [
+                Cell(start, value, self.health_of(value, start))
+                for start in starts
+                for value in (values.get(start),)
+            ]
+        colour = self._colourer(first, 1)
+        if colour is None:
+            return [Cell(start, values.get(start), no_data) for start in starts]
+        return [
+            Cell(start, value, no_data if value is None else colour(value))
+            for start in starts
+            for value in (values.get(start),)
+        ]
 
     def health_at(self, start: dt.date) -> hm.Health:
         return self.health_of(self.values.get(start), start)
@@ -156,7 +185,7 @@ class History:
             starts = pm.periods_between(self.frequency, first, current, **calendar)[:-1]
         else:
             starts = list(_last_n_periods(self.frequency, today, count + 1, **calendar)[:-1])
-        return [self.health_at(start) for start in starts]
+        return [cell.health for cell in self.own_cells(starts)]
 
     def current_health(self, today: dt.date, calendar: dict[str, int]) -> hm.Health:
         # The values are loaded for a window only; a KPI whose last value is older than
@@ -510,12 +539,7 @@ def scorecard(
         shown = board_of[kpi.pk]
         if history.frequency == shown.granularity:
             # The KPI's own periods (most rows): a value and its colour, nothing to add up.
-            value_of, colour_of = history.values.get, history.health_of
-            cells = [
-                Cell(start, value, colour_of(value, start))
-                for start in shown.columns
-                for value in (value_of(start),)
-            ]
+            cells = history.own_cells(shown.columns)
         else:
             cells = [
                 _cell(history, shown.granularity, start, cal, today=day) for start in shown.columns

@@ -407,10 +407,11 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
             f'<p class="sc-row__error" id="kpi-row-{pk}-error" role="alert" data-message>'
             f"{esc(line.error)}</p>"
         )
-    if line.editable:
-        # The row's one form: its cells' inputs name it. Without JavaScript, Enter in a
-        # cell sends the row's values through the (hidden) button; with it, scorecard.js
-        # sends each changed cell on its own.
+    if line.editable and line.inputs:
+        # The row's one form, for entry without JavaScript: its cells' inputs name it, and
+        # Enter in a cell sends the row's values through the (hidden) button. With
+        # JavaScript scorecard.js sends each changed cell on its own, to the table's
+        # data-record address: the rows need no form.
         form = (
             f'<form class="sc-form" id="sc-form-{pk}" method="post" action="{line.post_url}">'
             f'{words.csrf_input}<input type="hidden" name="periods" value="{words.periods}">'
@@ -574,6 +575,7 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
             "periods": periods,
             "inputs": inputs,
             "inputs_query": with_inputs.urlencode(),
+            "record_url": reverse("measurement_record", args=[0]).replace("/0/", "/{kpi}/"),
             "team_options": _team_options(teams, team),
             "team": team,
             "tags": tags,

@@ -3,9 +3,9 @@
 
    The server draws each cell a person may type in as its value in text (500 KPIs over
    13 weeks are 6,500 cells): this script makes those cells focusable and puts a
-   labelled input in a cell when it takes the focus. Each row is one form (the cells'
-   inputs name it); without JavaScript the page links to itself drawn with an input in
-   every cell, where Enter posts the row's values. With htmx each changed cell's value
+   labelled input in a cell when it takes the focus. Without JavaScript the page links
+   to itself drawn with an input in every cell and a form per row (the cells' inputs
+   name it), where Enter posts the row's values. With htmx each changed cell's value
    is sent in the background and the server answers with the KPI's row redrawn (new
    colours, health and trend), or with the reason it was refused, shown at the cell.
    Values of one row are sent one after the other, so answers cannot overtake each other,
@@ -55,7 +55,8 @@
   }
 
   // The cell's input, put in the cell if it is still text: named by the period's first
-  // day, in the row's form, labelled with the KPI, the period and the cell's colour.
+  // day, in the row's form if there is one, labelled with the KPI, the period and the
+  // cell's colour.
   function editorOf(cell) {
     var input = cell.querySelector("input.sc-input");
     if (input) return input;
@@ -71,7 +72,7 @@
     input.className = "sc-input";
     input.id = "v-" + kpi + "-" + start.replace(/-/g, "");
     input.name = start;
-    input.setAttribute("form", "sc-form-" + kpi);
+    if (document.getElementById("sc-form-" + kpi)) input.setAttribute("form", "sc-form-" + kpi);
     input.defaultValue = text;
     input.setAttribute("inputmode", "decimal");
     input.setAttribute("autocomplete", "off");
@@ -138,13 +139,17 @@
     if (!cellId) return Promise.resolve();
     var input = document.getElementById(cellId);
     if (!input || !isDirty(input)) return send(rowId);
-    var form = input.form;
     var grid = tableOf(input);
+    // The row's form where the page drew one (an input in every cell), else the table's
+    // address for values, with the row's KPI.
+    var address = input.form
+      ? input.form.getAttribute("action")
+      : grid.getAttribute("data-record").replace("{kpi}", rowOf(input).getAttribute("data-kpi"));
     sending[rowId] = cellId;
     input.classList.add("sc-input--pending");
     // The cell's own period and value only, not the whole row's form.
     return htmx
-      .ajax("POST", form.getAttribute("action"), {
+      .ajax("POST", address, {
         source: input,
         target: "#" + rowId,
         swap: "outerHTML",
