@@ -110,6 +110,10 @@ def _message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+# What a batch reads of its KPIs: what checks a row and names the KPI in a message.
+_KPI_FIELDS = ("id", "key", "name", "frequency", "organization")
+
+
 def _find_kpis(organization: Organization, rows: Sequence[Mapping[str, Any]]) -> dict[str, KPI]:
     """The organisation's KPIs the rows name, by key and by id (as text), in one query."""
     # A batch names each KPI many times: tidy each distinct name once.
@@ -117,15 +121,17 @@ def _find_kpis(organization: Organization, rows: Sequence[Mapping[str, Any]]) ->
     for row in rows:
         if isinstance(row, Mapping) and (name := row.get("kpi")):
             names.add(name if type(name) is str else str(name))
-    # A NUL names no KPI, and PostgreSQL refuses it even in a query.
-    wanted = {w for w in (n.strip() for n in names) if w and "\x00" not in w}
+    # A NUL names no KPI, and PostgreSQL refuses it even in a query; nor does half of a
+    # character (an unpaired surrogate, which JSON can send), which no driver can send.
+    wanted = {w for w in (n.strip() for n in names) if w and "\x00" not in w and _is_text(w)}
     # ASCII digits ("²" is a digit to isdigit() but not to int()), and few enough to be
     # a database id: a longer number names no KPI and would overflow the query.
     ids = {int(w) for w in wanted if w.isascii() and w.isdigit() and len(w) < 19}
     found: dict[str, KPI] = {}
-    matches = KPI.objects.filter(organization=organization).filter(
-        key__in=wanted
-    ) | KPI.objects.filter(organization=organization, pk__in=ids)
+    matches = (
+        KPI.objects.filter(organization=organization).filter(key__in=wanted)
+        | KPI.objects.filter(organization=organization, pk__in=ids)
+    ).only(*_KPI_FIELDS)
     for kpi in matches:
         kpi.organization = organization  # periods read its calendar: spare a query per KPI
         found[f"#{kpi.pk}"] = kpi
@@ -181,7 +187,7 @@ def _validate(
     by_value: dict[str, Decimal | str] = {}  # the value as stored, or why the text is none
     period_error: dict[tuple[str, dt.date], str] = {}  # "" when the day starts a period
     for index, row in enumerate(rows):
-        if not isinstance(row, Mapping):
+        if type(row) is not dict and not isinstance(row, Mapping):
             bad(index, "row", "Each row is an object with kpi, period_start and value.")
             continue
         known_fields = row.keys() <= _FIELDS
@@ -221,12 +227,20 @@ def _validate(
             bad(index, "value", value)
 
         note = row.get("note") or ""
-        if not isinstance(note, str):
-            bad(index, "note", "A note is text.")
-            note = ""
-        elif note and "\x00" in note:
-            bad(index, "note", "A note cannot hold a NUL character.")
-            note = ""
+        if note:
+            if not isinstance(note, str):
+                bad(index, "note", "A note is text.")
+                note = ""
+            elif "\x00" in note:
+                bad(index, "note", "A note cannot hold a NUL character.")
+                note = ""
+            elif not _is_text(note):
+                bad(
+                    index, "note", "A note cannot hold half of a character (an unpaired surrogate)."
+                )
+                note = ""
+            else:
+                note = note.strip()
 
         if kpi is None or isinstance(day, str):
             continue
@@ -238,16 +252,28 @@ def _validate(
             # Said again for this KPI: the message names it.
             bad(index, "period_start", _period_error(kpi, day, today))
             continue
-        first = seen.setdefault((kpi.pk, day), index)
+        kpi_id = kpi.id
+        first = seen.setdefault((kpi_id, day), index)
         if first != index:
             bad(index, "period_start", f"Row {first} already gives “{kpi}” a value for {day}.")
             continue
-        if isinstance(value, Decimal) and known_fields:
-            good.append((kpi.pk, day, value, note.strip() if note else ""))
-            kpis[kpi.pk] = kpi
+        if known_fields and isinstance(value, Decimal):
+            good.append((kpi_id, day, value, note))
+            kpis[kpi_id] = kpi
     if errors:
         raise IngestError(errors)
     return plan
+
+
+def _is_text(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: JSON can send half of a character."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _day_or_why(value: Any) -> dt.date | str:
@@ -604,7 +630,9 @@ def _refresh_kpis(organization: Organization, kpis: list[KPI]) -> None:
     changes) gets ``kpi_refresh`` itself, KPI by KPI, which announces each change.
     """
     if watched(KPIValueChanging, organization.pk):
-        for kpi in kpis:
+        # Those who watch are told the whole KPI: read it whole (the batch read a part).
+        for kpi in KPI.objects.filter(pk__in=[k.pk for k in kpis]).order_by("pk"):
+            kpi.organization = organization
             kpi_refresh(kpi=kpi)
         return
     # Each KPI's newest value, copied inside the database in one statement.
