@@ -6,9 +6,14 @@ from decimal import Decimal
 
 from tandem.api.models import IdempotencyRecord
 from tandem.kpis import services as kpis
-from tandem.kpis.models import KPI, Measurement, MeasurementRevision
+from tandem.kpis.models import KPI, Measurement, MeasurementBatch, MeasurementRevision
 from tests.api.conftest import Api, Tokens, assert_problem, this_week
 from tests.conftest import Cast
+
+
+def counts(answer: dict[str, object]) -> tuple[object, object, object]:
+    """A bulk answer's (created, updated, unchanged)."""
+    return answer["created"], answer["updated"], answer["unchanged"]
 
 
 def test_kpi_list_and_read_with_etag(api: Api, cast: Cast, tokens: Tokens, kpi: KPI) -> None:
@@ -207,12 +212,12 @@ def test_bulk_counts_created_updated_and_unchanged(
     rows = [{"kpi": kpi.key, "period_start": w, "value": n} for n, w in enumerate(weeks)]
     first = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.measurer)
     assert first.status_code == 200, first.content
-    assert first.json() == {"created": 3, "updated": 0, "unchanged": 0}
+    assert counts(first.json()) == (3, 0, 0)
     rows[0]["value"] = "7.25"
     rows[1]["kpi"] = kpi.pk  # by id this time
     rows.append({"kpi": kpi.pk, "period_start": str(this_week(cast.org, 4)), "value": 1})
     second = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.measurer)
-    assert second.json() == {"created": 1, "updated": 1, "unchanged": 2}
+    assert counts(second.json()) == (1, 1, 2)
     assert Measurement.objects.get(period_start=weeks[0]).value == Decimal("7.25")
 
 
@@ -232,9 +237,10 @@ def test_bulk_of_ten_thousand_values_sent_twice_changes_nothing_the_second_time(
     assert len(rows) == 10_000
     first = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner)
     assert first.status_code == 200, first.content[:500]
-    assert first.json() == {"created": 10_000, "updated": 0, "unchanged": 0}
+    assert counts(first.json()) == (10_000, 0, 0)
     second = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner)
-    assert second.json() == {"created": 0, "updated": 0, "unchanged": 10_000}
+    assert counts(second.json()) == (0, 0, 10_000)
+    assert second.json()["batch"] is None  # nothing changed: no batch recorded
     assert Measurement.objects.count() == 10_000
     assert not MeasurementRevision.objects.exists()
 
@@ -278,18 +284,80 @@ def test_bulk_row_of_the_wrong_json_type_is_422_with_its_index(
     assert not Measurement.objects.exists()
 
 
+def test_bulk_answer_names_the_batch_that_each_value_it_wrote_names(
+    api: Api, cast: Cast, tokens: Tokens, kpi: KPI
+) -> None:
+    weeks = [this_week(cast.org, n) for n in (2, 1)]
+    rows = [{"kpi": kpi.key, "period_start": str(w), "value": "5"} for w in weeks]
+    answer = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.measurer).json()
+    batch = MeasurementBatch.objects.get()
+    assert answer == {"created": 2, "updated": 0, "unchanged": 0, "batch": batch.pk}
+    listed = api.get(f"/kpis/{kpi.pk}/measurements", as_=tokens.reader).json()["items"]
+    assert sorted((m["period_start"], m["batch"]) for m in listed) == [
+        (str(w), batch.pk) for w in weeks
+    ]
+    # A value entered alone belongs to no batch.
+    alone = api.post(
+        f"/kpis/{kpi.pk}/measurements",
+        {"period_start": str(this_week(cast.org, 3)), "value": 1},
+        as_=tokens.measurer,
+    )
+    assert alone.json()["measurement"]["batch"] is None
+
+
+def test_bulk_rows_of_any_json_shape_are_refused_row_by_row_and_field_by_field(
+    api: Api, cast: Cast, tokens: Tokens, kpi: KPI
+) -> None:
+    week = [str(this_week(cast.org, n)) for n in range(1, 8)]
+    rows: list[object] = [
+        {"kpi": kpi.key, "period_start": week[0], "value": 1},  # good
+        5,
+        ["churn-rate", week[1], 1],
+        {"kpi": [kpi.key], "period_start": week[2], "value": 1},
+        {"kpi": kpi.key, "period_start": 20260105, "value": 1},
+        {"kpi": kpi.key, "period_start": week[3], "value": True},
+        {"kpi": kpi.key, "period_start": week[4], "value": {"amount": 1}},
+        {"kpi": kpi.key, "period_start": week[5], "value": 1, "note": 5},
+        {"kpi": kpi.key, "period_start": week[6], "value": 1, "note": "half a \ud83d"},
+    ]
+    for token in (tokens.owner, tokens.member):  # a member's KPI check reads rows too
+        body = assert_problem(api.post("/measurements/bulk", {"rows": rows}, as_=token), 422)
+        assert [(e["index"], e["field"]) for e in body["errors"]] == [
+            (1, "row"),
+            (2, "row"),
+            (3, "kpi"),
+            (4, "period_start"),
+            (5, "value"),
+            (6, "value"),
+            (7, "note"),
+            (8, "note"),
+        ]
+        assert "8 rows" in body["detail"]
+    assert not Measurement.objects.exists()
+
+
+def test_bulk_rows_that_are_not_a_list_is_422_on_rows(
+    api: Api, cast: Cast, tokens: Tokens, kpi: KPI
+) -> None:
+    for rows in ("all of them", {"kpi": kpi.key}, None):
+        response = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner)
+        assert_problem(response, 422, "rows")
+    assert_problem(api.post("/measurements/bulk", {}, as_=tokens.owner), 422, "rows")
+    assert not Measurement.objects.exists()
+
+
 def test_idempotency_key_replays_the_first_answer(
     api: Api, cast: Cast, tokens: Tokens, kpi: KPI
 ) -> None:
     rows = [{"kpi": kpi.key, "period_start": str(this_week(cast.org, 1)), "value": 3}]
     headers = {"Idempotency-Key": "load-2026-06-14"}
     first = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner, headers=headers)
-    assert first.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert counts(first.json()) == (1, 0, 0)
     # Meanwhile someone corrects the value by hand: the replay must not undo it.
     kpis.measurement_record(kpi=kpi, period_start=this_week(cast.org, 1), value=Decimal(4), by=None)
     replay = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner, headers=headers)
     assert replay.status_code == 200
-    assert replay.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert replay.json() == first.json()
     assert replay["Idempotent-Replayed"] == "true"
     assert Measurement.objects.get().value == Decimal(4)
     assert IdempotencyRecord.objects.count() == 1
@@ -330,7 +398,7 @@ def test_idempotency_key_expires_after_a_day(
         created_at=record.created_at - dt.timedelta(hours=25)
     )
     again = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner, headers=headers)
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 1}
+    assert counts(again.json()) == (0, 0, 1)
     assert IdempotencyRecord.objects.get().created_at > record.created_at
 
 
@@ -352,7 +420,7 @@ def test_rejected_batch_is_not_kept_for_replay(
         as_=tokens.owner,
         headers=headers,
     )
-    assert fixed.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert counts(fixed.json()) == (1, 0, 0)
 
 
 def test_another_tokens_idempotency_key_is_its_own(
@@ -364,7 +432,7 @@ def test_another_tokens_idempotency_key_is_its_own(
     api.post("/measurements/bulk", {"rows": rows}, as_=tokens.owner, headers=headers)
     rows[0]["value"] = 5
     second = api.post("/measurements/bulk", {"rows": rows}, as_=tokens.measurer, headers=headers)
-    assert second.json() == {"created": 0, "updated": 1, "unchanged": 0}
+    assert counts(second.json()) == (0, 1, 0)
 
 
 def test_a_kpi_says_which_period_a_value_measured_today_belongs_to(

@@ -46,7 +46,7 @@ from tandem.api.schemas import (
 )
 from tandem.api.schemas_admin import KpiTargetIn, KpiTargetOut
 from tandem.audit.models import Source as AuditSource
-from tandem.integrations.ingest import IngestError, measurements_ingest
+from tandem.integrations.ingest import MAX_ROWS, IngestError, measurements_ingest
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, KPITarget, Measurement, Source
@@ -239,15 +239,18 @@ def measurement_bulk(
     ``message``). Sending the same batch again changes nothing (all ``unchanged``).
     """
     who = caller(request, Need.MEASURE)
-    rows = [row.model_dump(exclude_unset=True) for row in payload.rows]
-    for row in rows:
-        # Values travel as text so that the ingestion reads exactly what was sent.
-        if "value" in row and not isinstance(row["value"], str):
-            row["value"] = str(row["value"])
-    request_hash = hashlib.sha256(
-        json.dumps(rows, sort_keys=True, default=str).encode()
-    ).hexdigest()
+    rows: Any = payload.rows
+    if not isinstance(rows, list):
+        raise ApiError(
+            422,
+            "rows: send a list of rows.",
+            errors=[{"field": "rows", "message": "A list of rows, each an object."}],
+        )
+    if len(rows) > MAX_ROWS:
+        message = f"{len(rows):,} rows is too many: send at most {MAX_ROWS:,} at once."
+        raise ApiError(422, f"rows: {message}", errors=[{"field": "rows", "message": message}])
     key = (idempotency_key or "").strip()
+    request_hash = ""
     if key:
         if len(key) > 255:
             raise ApiError(
@@ -255,6 +258,7 @@ def measurement_bulk(
                 "Idempotency-Key: keep it to 255 characters.",
                 errors=[{"field": "Idempotency-Key", "message": "At most 255 characters."}],
             )
+        request_hash = _batch_hash(rows)
         seen = api_services.idempotency_lookup(token=who.token, key=key)
         if seen is not None:
             if seen.request_hash != request_hash:
@@ -285,7 +289,12 @@ def measurement_bulk(
                 for e in exc.errors
             ],
         ) from None
-    body = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    body = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "batch": result.batch.pk if result.batch else None,
+    }
     if key:
         api_services.idempotency_store(
             token=who.token, key=key, request_hash=request_hash, status=200, body=body
@@ -293,14 +302,26 @@ def measurement_bulk(
     return Status(200, body)
 
 
-def _check_may_record(who: Any, rows: list[dict[str, Any]]) -> None:
+def _batch_hash(rows: list[Any]) -> str:
+    """What tells one batch from another under an Idempotency-Key: the rows, with each
+    value as text (the number 2.5 and the text "2.5" are the same value)."""
+    normal = [
+        {**row, "value": str(row["value"])}
+        if isinstance(row, dict) and "value" in row and not isinstance(row["value"], str)
+        else row
+        for row in rows
+    ]
+    return hashlib.sha256(json.dumps(normal, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_may_record(who: Any, rows: list[Any]) -> None:
     """Members record the KPIs they or their teams own; refuse the batch naming the first
     other KPI. Unknown KPIs are left to the ingestion, which lists them row by row."""
     if can_edit(who.membership):
         return
     if who.membership.role == Role.VIEWER:
         raise PermissionDenied(VIEWER_REFUSAL)
-    names = {str(r.get("kpi")).strip() for r in rows}
+    names = {str(r.get("kpi")).strip() for r in rows if isinstance(r, dict)}
     # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
     ids = {int(n) for n in names if n.isascii() and n.isdigit() and int(n) <= MAX_ID}
     found = KPI.objects.filter(organization=who.organization).filter(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SkipValidation, WithJsonSchema
 
 DECIMAL_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
@@ -343,6 +343,10 @@ class MeasurementOut(Schema):
     recorded_by: int | None = Field(validation_alias="recorded_by_id")
     recorded_at: dt.datetime
     version: int
+    batch: int | None = Field(
+        validation_alias="batch_id",
+        description="The bulk batch that sent this value; null for a value entered alone.",
+    )
 
 
 class MeasurementIn(Schema):
@@ -370,13 +374,20 @@ class BulkRow(BaseModel):
 
 
 class BulkIn(Schema):
-    rows: list[BulkRow] = Field(max_length=10_000)
+    # Documented as BulkRow objects, and read as they come: building a model of each of
+    # ten thousand rows costs more than the ingestion's own check of every row, which
+    # names the row and the field of each fault.
+    rows: SkipValidation[list[BulkRow]] = Field(max_length=10_000)
 
 
 class BulkOut(Schema):
     created: int
     updated: int
     unchanged: int
+    batch: int | None = Field(
+        description="The id of the batch recorded (each value it wrote names it); null "
+        "when nothing changed and so nothing was recorded."
+    )
 
 
 # -- pages of lists -------------------------------------------------------------------------
