@@ -11,7 +11,9 @@ keep for machines whatever the reader's language. The pages' template filters
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.template.defaultfilters import date as date_filter
 from django.utils import formats, translation
 
 # An en dash marks a value nobody has entered yet.
@@ -63,3 +65,46 @@ def for_reader(text: str) -> str:
     if text.endswith("%") and not text.endswith("\u202f%"):
         text = text[:-1] + "\u202f%"
     return text
+
+
+# The pages' date formats (Django's ``date`` filter codes) in each language's order and
+# abbreviations; English keeps the pages' own. "N" is the month's abbreviation with its
+# full stop where the language writes one (déc., Dez., dic.).
+_DATE_FORMATS: dict[str, dict[str, str]] = {
+    "de": {
+        "j M": "j. N",
+        "j M Y": "j. N Y",
+        "j M Y H:i": "j. N Y, H:i",
+        "j M Y, H:i": "j. N Y, H:i",
+        "j M Y H:i:s": "j. N Y, H:i:s",
+        "j F Y": "j. F Y",
+        "l j F Y": "l, j. F Y",
+        "j F Y H:i e": "j. F Y, H:i e",
+    },
+    "fr": {
+        "j M": "j N",
+        "j M Y": "j N Y",
+        "j M Y H:i": "j N Y, H:i",
+        "j M Y, H:i": "j N Y, H:i",
+        "j M Y H:i:s": "j N Y, H:i:s",
+        "l j F Y": "l j F Y",
+        "j F Y H:i e": "j F Y, H:i e",
+    },
+    "es": {
+        "j M": "j N",
+        "j M Y": "j N Y",
+        "j M Y H:i": "j N Y, H:i",
+        "j M Y, H:i": "j N Y, H:i",
+        "j M Y H:i:s": "j N Y, H:i:s",
+        "j F Y": "j \\d\\e F \\d\\e Y",
+        "l j F Y": "l, j \\d\\e F \\d\\e Y",
+        "j F Y H:i e": "j \\d\\e F \\d\\e Y, H:i e",
+    },
+}
+
+
+def local_date(value: Any, pattern: str) -> str:
+    """``value`` (a date or datetime) in ``pattern``, an English page's ``date`` filter
+    format, written the way the active language writes dates (``|local_date``)."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return str(date_filter(value, _DATE_FORMATS.get(language, {}).get(pattern, pattern)))

@@ -46,6 +46,11 @@ def test_the_objective_page_reads_german_with_german_numbers(
     # 1234.5 in the data table, with a German decimal comma and thousands dot.
     assert '<td class="num">1.234,5</td>' in page
     assert '<td class="num">1,234.5</td>' not in page
+    # The activity tells the check-in in German, with the German number.
+    assert (
+        "Member Person hat 1.234,5 (vorher 0) zu „Sign new recurring contracts“ eingecheckt" in page
+    )
+    assert "Olivia Owner hat „Sign new recurring contracts“ (Schlüsselergebnis) angelegt" in page
     today = timezone.localdate()
     months = ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt."]
     months += ["Nov.", "Dez."]
@@ -150,3 +155,14 @@ def test_a_reminder_reads_the_persons_language_with_the_organisations_words(
     assert "Ceci est un test des rappels de Pulse de Acme IT." in text
     assert "point d\u2019étape" not in text
     assert "Choisissez les e-mails que vous recevez" in text
+
+
+def test_the_cycles_and_health_pages_read_french(cast: Cast, client_for: Callable[[User], Client]):
+    client = reader(cast, client_for, "fr")
+    cycles = client.get("/cycles/").content.decode()
+    assert "Progression moyenne" in cycles
+    assert "Actif" in cycles  # the cycle's state, a model choice
+    health = client.get("/health/").content.decode()
+    assert "Santé de l\u2019entreprise" in health
+    assert "Pastèques" in health
+    assert "Company health" not in health

@@ -17,8 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from tandem.audit.selectors import Change, Entry
+from tandem.formatting import for_reader, local_date
 from tandem.terms import Terms, terms_of
 
 # A stored decimal in free text ("… 2026-11-23: 91.8000"): shown without its zeros.
@@ -72,11 +75,11 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def plain_number(value: Decimal) -> str:
-    """1200.5000 → "1,200.5"."""
+    """1200.5000 → "1,200.5" (written the reader's way: "1.200,5" in German)."""
     text = f"{value.normalize():,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    return for_reader(text)
 
 
 def with_unit(value: Any, unit: str = "", currency: str = "") -> str:
@@ -86,7 +89,7 @@ def with_unit(value: Any, unit: str = "", currency: str = "") -> str:
         return "—"
     text = plain_number(number)
     if unit == "percent":
-        return f"{text}%"
+        return for_reader(f"{text}%")
     if unit == "currency" and currency:
         return f"{currency} {text}"
     return text
@@ -96,7 +99,7 @@ def as_percent(value: Any) -> str:
     number = _decimal(value)
     if number is None:
         return "—"
-    return f"{(number * 100).quantize(Decimal(1)):f}%"
+    return for_reader(f"{(number * 100).quantize(Decimal(1)):f}%")
 
 
 def _date(value: Any) -> str:
@@ -107,14 +110,14 @@ def _date(value: Any) -> str:
             day = dt.date.fromisoformat(str(value)[:10])
         except ValueError:
             return str(value)
-    return f"{day.day} {day:%b %Y}"
+    return str(local_date(day, "j M Y"))
 
 
 def _actor(entry: Entry) -> str:
     actor = entry.event.actor
     if actor is None:
         # The organisation's identity provider writes through SCIM as nobody in particular.
-        return "The identity provider" if entry.event.source == "scim" else "Tandem"
+        return gettext("The identity provider") if entry.event.source == "scim" else "Tandem"
     return str(actor.full_name or actor.email)
 
 
@@ -123,22 +126,34 @@ def _quiet(changes: Iterable[Change], *skip: str) -> list[Change]:
     return [c for c in changes if c.field not in hidden]
 
 
-def _verb(action: str) -> str:
-    """``team.member_add`` → "member add"; the common verbs in the past tense."""
+# What each common verb makes of "who did it to the <concept> “what”", as one sentence
+# per verb so that every language can order it its own way.
+_SENTENCES = {
+    "create": _("%(who)s created the %(kind)s “%(what)s”"),
+    "update": _("%(who)s changed the %(kind)s “%(what)s”"),
+    "delete": _("%(who)s deleted the %(kind)s “%(what)s”"),
+    "remove": _("%(who)s removed the %(kind)s “%(what)s”"),
+    "archive": _("%(who)s archived the %(kind)s “%(what)s”"),
+    "close": _("%(who)s closed the %(kind)s “%(what)s”"),
+    "open": _("%(who)s opened the %(kind)s “%(what)s”"),
+    "reopen": _("%(who)s reopened the %(kind)s “%(what)s”"),
+    "score": _("%(who)s scored the %(kind)s “%(what)s”"),
+    "member_add": _("%(who)s added a member to the %(kind)s “%(what)s”"),
+    "member_remove": _("%(who)s removed a member from the %(kind)s “%(what)s”"),
+}
+
+
+def _generic_sentence(action: str, words: Mapping[str, str]) -> str:
+    """``team.member_add`` → "Ann added a member to the team “Sales”"; a verb without a
+    sentence of its own is told as it is named ("… set role the membership …")."""
     word = action.rsplit(".", 1)[-1]
-    return {
-        "create": "created",
-        "update": "changed",
-        "delete": "deleted",
-        "remove": "removed",
-        "archive": "archived",
-        "close": "closed",
-        "open": "opened",
-        "reopen": "reopened",
-        "score": "scored",
-        "member_add": "added a member to",
-        "member_remove": "removed a member from",
-    }.get(word, word.replace("_", " "))
+    text = _SENTENCES.get(word)
+    if text is None:
+        return gettext("%(who)s %(verb)s the %(kind)s “%(what)s”") % {
+            **words,
+            "verb": word.replace("_", " "),
+        }
+    return str(text) % words
 
 
 _KINDS = {
@@ -187,22 +202,42 @@ def _check_in(entry: Entry, terms: Terms, lookups: _Lookups) -> Told:
     if checkin is None:  # the key result was deleted since: tell what the event kept
         title = tidy_numbers(event.target_repr.rsplit(": ", 1)[0])
         value = with_unit(after.get("current"))
-        return Told(entry, f"{who} checked in {value} on “{title}”")
+        return Told(
+            entry,
+            gettext("%(who)s checked in %(value)s on “%(title)s”")
+            % {"who": who, "value": value, "title": title},
+        )
     kr = checkin.key_result
     if kr.kind == "milestone":
-        state = "done" if checkin.done else "not done yet"
-        sentence = f"{who} marked “{kr.title}” {state}"
+        text = (
+            gettext("%(who)s marked “%(title)s” done")
+            if checkin.done
+            else gettext("%(who)s marked “%(title)s” not done yet")
+        )
+        sentence = text % {"who": who, "title": kr.title}
     else:
         value = with_unit(checkin.value, kr.unit, kr.currency)
-        sentence = f"{who} checked in {value}"
         if "current" in before:
             # No check-in yet means the value is still the baseline.
             was = before["current"] if before["current"] is not None else kr.baseline
-            sentence += f" (was {with_unit(was, kr.unit, kr.currency)})"
-        sentence += f" on “{kr.title}”"
-    sentence += f", confidence {checkin.confidence}"
+            sentence = gettext("%(who)s checked in %(value)s (was %(was)s) on “%(title)s”") % {
+                "who": who,
+                "value": value,
+                "was": with_unit(was, kr.unit, kr.currency),
+                "title": kr.title,
+            }
+        else:
+            sentence = gettext("%(who)s checked in %(value)s on “%(title)s”") % {
+                "who": who,
+                "value": value,
+                "title": kr.title,
+            }
+    sentence += gettext(", confidence %(confidence)s") % {"confidence": checkin.confidence}
     if "progress" in before and "progress" in after:
-        sentence += f"; progress {as_percent(before['progress'])} → {as_percent(after['progress'])}"
+        sentence += gettext("; progress %(before)s → %(after)s") % {
+            "before": as_percent(before["progress"]),
+            "after": as_percent(after["progress"]),
+        }
     return Told(entry, sentence, note=checkin.note)
 
 
@@ -217,21 +252,27 @@ def _measurement(entry: Entry, terms: Terms, lookups: _Lookups) -> Told:
     if row is not None:
         unit, currency, name = row.kpi.unit, row.kpi.currency, row.kpi.name
         period = row.period_start
-    when = f" for the period of {_date(period)}" if period else ""
+    when = (gettext(" for the period of %(day)s") % {"day": _date(period)}) if period else ""
     value = with_unit(after.get("value"), unit, currency)
+    words = {"who": who, "name": name, "when": when, "value": value}
     if event.action == "measurement.correct" or (before and after):
         old = with_unit(before.get("value"), unit, currency)
-        sentence = f"{who} corrected {name}{when} to {value} (was {old})"
+        sentence = gettext("%(who)s corrected %(name)s%(when)s to %(value)s (was %(old)s)") % {
+            **words,
+            "old": old,
+        }
     elif not after:
-        sentence = f"{who} removed the value of {name}{when}"
+        sentence = gettext("%(who)s removed the value of %(name)s%(when)s") % words
     else:
-        sentence = f"{who} recorded {value} for {name}{when}"
+        sentence = gettext("%(who)s recorded %(value)s for %(name)s%(when)s") % words
         if after.get("source") and after.get("source") != "manual":
-            sentence += f" (from {str(after['source']).replace('_', ' ')})"
+            sentence += gettext(" (from %(source)s)") % {
+                "source": str(after["source"]).replace("_", " ")
+            }
     return Told(entry, sentence, note=str(after.get("note") or ""))
 
 
-_THROUGH = {"api": "the API", "import": "a file import", "pull": "a scheduled pull"}
+_THROUGH = {"api": _("the API"), "import": _("a file import"), "pull": _("a scheduled pull")}
 
 
 def _batch(entry: Entry, terms: Terms) -> Told:
@@ -240,35 +281,50 @@ def _batch(entry: Entry, terms: Terms) -> Told:
     after: Mapping[str, Any] = entry.event.after or {}
     created, updated = int(after.get("created") or 0), int(after.get("updated") or 0)
     kpis = len(after.get("kpis") or [])
-    parts = [f"{created:,} new"] if created else []
-    if updated:
-        parts.append(f"{updated:,} correction{'s' if updated != 1 else ''}")
-    kpi_word = terms["kpi"] if kpis == 1 else terms["kpis"]
-    sentence = (
-        f"{_actor(entry)} sent {created + updated:,} value{'s' if created + updated != 1 else ''}"
-        f" ({', '.join(parts)}) of {kpis:,} {kpi_word}"
+    parts = (
+        [gettext("%(count)s new") % {"count": plain_number(Decimal(created))}] if created else []
     )
+    if updated:
+        parts.append(
+            ngettext("%(count)s correction", "%(count)s corrections", updated)
+            % {"count": plain_number(Decimal(updated))}
+        )
+    sent = created + updated
+    sentence = ngettext(
+        "%(who)s sent %(count)s value (%(parts)s) of %(kpis)s %(kpi)s",
+        "%(who)s sent %(count)s values (%(parts)s) of %(kpis)s %(kpi)s",
+        sent,
+    ) % {
+        "who": _actor(entry),
+        "count": plain_number(Decimal(sent)),
+        "parts": ", ".join(parts),
+        "kpis": plain_number(Decimal(kpis)),
+        "kpi": terms["kpi"] if kpis == 1 else terms["kpis"],
+    }
     first, last = after.get("first_period"), after.get("last_period")
     if first and last:
         sentence += (
-            f" for the period of {_date(first)}"
+            gettext(" for the period of %(day)s") % {"day": _date(first)}
             if first == last
-            else f" for the periods from {_date(first)} to {_date(last)}"
+            else gettext(" for the periods from %(first)s to %(last)s")
+            % {"first": _date(first), "last": _date(last)}
         )
     through = _THROUGH.get(str(after.get("source") or ""))
     if through:
-        sentence += f" through {through}"
+        sentence += gettext(" through %(what)s") % {"what": through}
     if after.get("token"):
-        sentence += f" with the token “{after['token']}”"
+        sentence += gettext(" with the token “%(name)s”") % {"name": after["token"]}
     return Told(entry, sentence)
 
 
 def _kpi_target(entry: Entry, terms: Terms) -> Told:
     after: Mapping[str, Any] = entry.event.after or {}
     name = entry.event.target_repr.split(" from ")[0]
-    target = with_unit(after.get("target"))
-    since = f" from {_date(after['effective_from'])}" if after.get("effective_from") else ""
-    return Told(entry, f"{_actor(entry)} set the target of {name} to {target}{since}")
+    words = {"who": _actor(entry), "name": name, "target": with_unit(after.get("target"))}
+    if after.get("effective_from"):
+        text = gettext("%(who)s set the target of %(name)s to %(target)s from %(day)s")
+        return Told(entry, text % {**words, "day": _date(after["effective_from"])})
+    return Told(entry, gettext("%(who)s set the target of %(name)s to %(target)s") % words)
 
 
 def _promotion(entry: Entry, terms: Terms) -> Told:
@@ -276,32 +332,53 @@ def _promotion(entry: Entry, terms: Terms) -> Told:
     after: Mapping[str, Any] = event.after or {}
     kpi, _, objective = event.target_repr.partition(" promoted to ")
     if event.action.endswith("demote"):
-        sentence = f"{_actor(entry)} demoted {kpi} back to a plain {terms['kpi']}"
+        sentence = gettext("%(who)s demoted %(name)s back to a plain %(kpi)s") % {
+            "who": _actor(entry),
+            "name": kpi,
+            "kpi": terms["kpi"],
+        }
         return Told(entry, sentence, note=str(after.get("demotion_note") or ""))
-    sentence = f"{_actor(entry)} promoted {kpi} to the {terms['objective']} “{objective}”"
+    sentence = gettext("%(who)s promoted %(name)s to the %(objective)s “%(title)s”") % {
+        "who": _actor(entry),
+        "name": kpi,
+        "objective": terms["objective"],
+        "title": objective,
+    }
     return Told(entry, sentence, note=str(after.get("reason") or ""))
 
 
 def _score(entry: Entry, terms: Terms) -> Told:
     after: Mapping[str, Any] = entry.event.after or {}
     score = _decimal(after.get("score"))
-    told = f" {plain_number(score)}" if score is not None else ""
-    return Told(entry, f"{_actor(entry)} scored “{entry.event.target_repr}”{told}")
+    words = {"who": _actor(entry), "title": entry.event.target_repr}
+    if score is None:
+        return Told(entry, gettext("%(who)s scored “%(title)s”") % words)
+    text = gettext("%(who)s scored “%(title)s” %(score)s")
+    return Told(entry, text % {**words, "score": plain_number(score)})
 
 
 def _generic(entry: Entry, terms: Terms) -> Told:
     event = entry.event
     what = tidy_numbers(event.target_repr)
-    verb = _verb(event.action)
-    kind = _kind(entry, terms)
-    sentence = f"{_actor(entry)} {verb} the {kind} “{what}”"
+    who = _actor(entry)
+    sentence = _generic_sentence(
+        event.action, {"who": who, "kind": _kind(entry, terms), "what": what}
+    )
     if event.target_type == "alignment" and " -> " in what:
         child, parent = what.split(" -> ", 1)
-        verb = "removed the alignment of" if event.after is None else "aligned"
-        sentence = f"{_actor(entry)} {verb} “{child}” to “{parent}”"
+        text = (
+            gettext("%(who)s removed the alignment of “%(child)s” to “%(parent)s”")
+            if event.after is None
+            else gettext("%(who)s aligned “%(child)s” to “%(parent)s”")
+        )
+        sentence = text % {"who": who, "child": child, "parent": parent}
     elif event.target_type == "objectivekpi":
-        verb = "unlinked" if event.after is None else "linked"
-        sentence = f"{_actor(entry)} {verb} {what}"
+        text = (
+            gettext("%(who)s unlinked %(what)s")
+            if event.after is None
+            else gettext("%(who)s linked %(what)s")
+        )
+        sentence = text % {"who": who, "what": what}
     # What else the event changed (a creation's or deletion's whole row) stays behind
     # "details", formatted the same way.
     return Told(entry, sentence, details=_quiet(entry.changes))

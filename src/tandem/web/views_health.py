@@ -122,7 +122,7 @@ class KeyResultKPIForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
-        help_text=gettext_lazy(""),
+        help_text="",
     )
     aggregation = forms.ChoiceField(
         label=gettext_lazy("Value"),

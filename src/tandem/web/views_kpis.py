@@ -39,7 +39,7 @@ from tandem.audit.wording import tell
 from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
-from tandem.formatting import input_value, number
+from tandem.formatting import input_value, local_date, number
 from tandem.insights.kpi_forecast import KPIForecastView, backed_key_result, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
@@ -57,7 +57,6 @@ from tandem.web.forms_kpis import (
     MeasurementForm,
     TargetForm,
 )
-from tandem.web.templatetags.locale_formats import local_date
 
 UNPROCESSABLE = 422
 # The measurements table shows a quarter of weeks at a time, newest first.
