@@ -56,6 +56,27 @@ def test_the_scorecard_shows_a_row_per_kpi_with_cells_coloured_by_health(
     assert 'class="spark"' in html
 
 
+def test_a_row_names_its_owner_a_team_or_a_person_by_name_or_else_e_mail(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    by_person = services.kpi_create(
+        organization=cast.org, name="Tickets closed", owner_user=cast.member, by=cast.owner
+    )
+    nameless = services.kpi_create(
+        organization=cast.org, name="Calls made", owner_user=cast.editor, by=cast.owner
+    )
+    type(cast.editor).objects.filter(pk=cast.editor.pk).update(full_name="")
+    html = client_for(cast.viewer).get("/scorecard/").content.decode()
+
+    def owner(kpi: KPI) -> str:
+        row = html.split(f'id="kpi-row-{kpi.pk}"', 1)[1].split("</tr>", 1)[0]
+        return row.split('<span class="sc-owner">', 1)[1].split("</span>", 1)[0]
+
+    assert owner(sales_kpi) == "Sales"
+    assert owner(by_person) == cast.member.full_name
+    assert owner(nameless) == cast.editor.email
+
+
 def test_a_kpi_without_recent_values_is_marked_stale(cast: Cast, client_for, sales_kpi: KPI):
     _record(cast, sales_kpi, {weeks(cast)[-5]: "95"})
     html = client_for(cast.member).get("/scorecard/").content.decode()

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -349,7 +349,20 @@ def require_manage_kpi(membership: Membership, kpi: KPI, lead_team_ids: Collecti
         )
 
 
-def can_record_measurement(membership: Membership, kpi: KPI, team_ids: Collection[int]) -> bool:
+class OwnedKPI(Protocol):
+    """What the rule for entering a KPI's values reads of it: a KPI, or what the
+    scorecard shows of one."""
+
+    @property
+    def owner_user_id(self) -> int | None: ...
+
+    @property
+    def owner_team_id(self) -> int | None: ...
+
+
+def can_record_measurement(
+    membership: Membership, kpi: OwnedKPI, team_ids: Collection[int]
+) -> bool:
     """Editors and up for every KPI; members for the KPIs they or their teams own."""
     if can_edit(membership):
         return True

@@ -133,7 +133,7 @@ def _columns(board: selectors.Scorecard, cal: dict[str, int]) -> list[Column]:
 class Line:
     """A scorecard row with what the page adds: may this person type in it, its sparkline."""
 
-    row: selectors.Row
+    row: selectors.Row[selectors.ShownKPI]
     columns: list[Column]
     editable: bool
     spark: SafeString
@@ -189,7 +189,7 @@ class CellFeedback:
 
 
 def _lines(
-    board: selectors.Scorecard,
+    board: selectors.Scorecard[selectors.ShownKPI],
     *,
     request: HttpRequest,
     org: Organization,
@@ -468,7 +468,7 @@ def _team_options(teams: Sequence[TeamName], chosen: TeamName | None) -> SafeStr
     )
 
 
-def _frequency_note(kpi: KPI, granularity: pm.Frequency) -> str:
+def _frequency_note(kpi: selectors.ShownKPI, granularity: pm.Frequency) -> str:
     """Why a row's cells are read-only when the columns are not the KPI's own periods."""
     if kpi.frequency == granularity:
         return ""
