@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import random
 from decimal import Decimal
@@ -272,6 +273,27 @@ def test_shifting_every_value_shifts_the_forecast_and_its_band(values, shift):
     for x, y in zip(a.steps, b.steps, strict=True):
         for field in ("value", "low", "high"):
             assert abs(getattr(y, field) - getattr(x, field) - delta) < D("0.01")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=-500, max_value=500), min_size=8, max_size=52))
+def test_a_learned_trend_is_kept_only_when_it_errs_less_per_degree_of_freedom(window):
+    sse, _alpha, beta, _phi, _level, _trend = kf._holt(window)
+    level_only = min(kf._smooth(window, alpha, 0.0, 0.98)[2] for alpha in kf.ALPHAS)
+    errors = len(window) - 2
+    if beta > 0:
+        assert sse / (errors - 2) < level_only / errors
+    else:
+        # Without a learned trend it is the best level alone (from no trend).
+        assert sse == pytest.approx(level_only, rel=1e-9, abs=1e-9)
+
+
+def test_a_straight_line_is_followed_from_its_first_values():
+    # Ten values up by 10 each: the trend is there from the start, fading a little.
+    values = [s.value for s in kf.forecast_kpi([D(10 * t) for t in range(10)]).steps]
+    assert abs(values[0] - 100) < 2
+    assert all(b - a > 5 for a, b in itertools.pairwise(values))
+    assert values[-1] > 135
 
 
 plans = st.builds(
