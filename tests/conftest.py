@@ -19,6 +19,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 
 import pytest
+from django.utils import translation
 
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Organization, Role, Team, User
@@ -26,6 +27,16 @@ from tandem.okrs import services as okrs
 from tandem.okrs.models import Cycle, KeyResult, Objective
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Start and end every test in the default language: a page request in French
+    leaves French active in the test's thread, as Django's locale middleware does
+    for each request it serves, and the next test's labels would be French."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @dataclass
