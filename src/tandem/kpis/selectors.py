@@ -474,9 +474,16 @@ def _rules(
     organization: Organization,
     promotion: Promotion | None,
     calendar_: dict[str, int],
+    recent: list[hm.Health] | None = None,
 ) -> None:
+    """Promotion and demotion hints. ``recent``: the colours of the last completed
+    periods the promotion rule reads, when the row's cells already hold them."""
     row.open_promotion = promotion
-    red_run = history.completed_healths(today, organization.promote_after_red_periods, calendar_)
+    red_run = recent
+    if red_run is None:
+        red_run = history.completed_healths(
+            today, organization.promote_after_red_periods, calendar_
+        )
     row.promote = kpi_rules.should_promote(
         red_run,
         red_periods=organization.promote_after_red_periods,
@@ -659,12 +666,18 @@ def scorecard(
             for k in kpis
         }
     histories = load_histories(kpis, since=since, organization=organization)
+    red = organization.promote_after_red_periods
     for kpi in kpis:
         history = histories[kpi.pk]
         shown = board_of[kpi.pk]
+        recent = None
         if history.frequency == shown.granularity:
             # The KPI's own periods (most rows): a value and its colour, nothing to add up.
             cells = history.own_cells(shown.columns)
+            if len(cells) > red:
+                # The columns end with the current period: the promotion rule's completed
+                # periods are the ones before it.
+                recent = [cell.health for cell in cells[-(red + 1) : -1]]
         else:
             cells = [
                 _cell(history, shown.granularity, start, cal, today=day) for start in shown.columns
@@ -676,7 +689,7 @@ def scorecard(
             health=history.current_health(day, cal),
             sync=_sync_flag(kpi),
         )
-        _rules(row, history, day, organization, promotions.get(kpi.pk), cal)
+        _rules(row, history, day, organization, promotions.get(kpi.pk), cal, recent)
         shown.rows.append(row)
     board.sections = [boards[f] for f in _ORDER if f in boards and f != granularity]
     return board
