@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from tandem.accounts import tokens
-from tandem.accounts.models import Invitation, Membership, Organization, TeamMembership
+from tandem.accounts.models import Invitation, Membership, Organization, TeamMembership, User
+from tandem.queries import where
 
 
 def people_list(*, organization: Organization) -> list[Membership]:
@@ -38,6 +44,49 @@ def membership_get(*, organization: Organization, pk: int) -> Membership:
     if membership is None:
         raise Http404("No such member in this organisation.")
     return membership
+
+
+def membership_list(*, organization: Organization, role: str | None = None) -> QuerySet[Membership]:
+    """The organisation's memberships with their person; ``role`` keeps those in it."""
+    rows = Membership.objects.filter(organization=organization).select_related("user")
+    return where(rows, role=role)
+
+
+def membership_of(*, organization: Organization, user_id: int) -> Membership:
+    """Person ``user_id``'s membership, with them and the organisation; 404 for anyone
+    outside the organisation."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organization"),
+        organization=organization,
+        user_id=user_id,
+    )
+
+
+def user_get(*, organization: Organization, pk: int) -> User:
+    """A person with a membership in the organisation (deactivated ones too)."""
+    return get_object_or_404(User.objects.filter(memberships__organization=organization), pk=pk)
+
+
+# What each state of an invitation means, as a filter at a moment.
+INVITATION_STATES: dict[str, Callable[[dt.datetime], Q]] = {
+    "accepted": lambda now: Q(accepted_at__isnull=False),
+    "revoked": lambda now: Q(accepted_at__isnull=True, revoked_at__isnull=False),
+    "expired": lambda now: Q(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now
+    ),
+    "pending": lambda now: Q(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now),
+}
+
+
+def invitation_list(
+    *, organization: Organization, state: str | None = None
+) -> QuerySet[Invitation]:
+    """Every invitation sent, with the teams it joins; ``state`` (pending, accepted,
+    revoked, expired) keeps those in it now."""
+    rows = Invitation.objects.filter(organization=organization).prefetch_related("teams")
+    if state is not None:
+        rows = rows.filter(INVITATION_STATES[state](timezone.now()))
+    return rows
 
 
 def invitations_pending(*, organization: Organization) -> list[Invitation]:

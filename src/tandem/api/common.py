@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Header, Query
 from pydantic import Field
 
+from tandem.accounts import selectors as accounts
 from tandem.accounts.models import Organization, User
 from tandem.api.errors import ApiError
 
@@ -49,9 +51,15 @@ def _decode(cursor: str) -> int:
 
 
 def paginate(
-    rows: QuerySet[M], *, cursor: str | None, limit: int, key: str = "pk"
+    rows: QuerySet[M],
+    *,
+    cursor: str | None,
+    limit: int,
+    key: str = "pk",
+    shape: Callable[[M], Any] | None = None,
 ) -> dict[str, Any]:
-    """One page of ``rows`` in the order of ``key`` (a unique integer column).
+    """One page of ``rows`` (a selector's) in the order of ``key`` (a unique integer
+    column), each item passed through ``shape`` when the schema wants more than the row.
 
     The cursor is the last key seen, so rows added or removed meanwhile never make a
     walk skip or repeat a row, and every page costs the same however deep it is.
@@ -62,26 +70,28 @@ def paginate(
     more = len(items) > limit
     items = items[:limit]
     last = getattr(items[-1], key) if items and more else None
-    return {"items": items, "next": _encode(last) if last is not None else None}
+    shown = [shape(item) for item in items] if shape is not None else items
+    return {"items": shown, "next": _encode(last) if last is not None else None}
 
 
-def ref(rows: QuerySet[M], field: str, pk: int | None, what: str) -> M | None:
-    """The object a body refers to by id, within the organisation; a missing one is a
-    422 naming the field (the body is wrong, not the address)."""
+def ref(get: Callable[..., M], field: str, pk: int | None, what: str, **scope: Any) -> M | None:
+    """The object a body refers to by id, read by the selector that reads it at its own
+    address (``get(pk=pk, **scope)``); one it does not find is a 422 naming the field
+    (the body is wrong, not the address)."""
     if pk is None:
         return None
-    found = rows.filter(pk=pk).first()
-    if found is None:
+    try:
+        return get(pk=pk, **scope)
+    except Http404:
         raise ApiError(
             422,
             f"{field}: no {what} #{pk} in this organisation.",
             errors=[{"field": field, "message": f"No {what} #{pk} in this organisation."}],
-        )
-    return found
+        ) from None
 
 
 def member(organization: Organization, field: str, pk: int | None) -> User | None:
-    return ref(User.objects.filter(memberships__organization=organization), field, pk, "person")
+    return ref(accounts.user_get, field, pk, "person", organization=organization)
 
 
 def etag(version: int) -> str:

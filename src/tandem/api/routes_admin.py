@@ -7,22 +7,19 @@ Every write calls the service the settings pages call, with the same role rules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from tandem.access.permissions import require_administer
+from tandem.accounts import selectors as people
 from tandem.accounts import services as accounts
-from tandem.accounts.models import Invitation, Organization, Team
+from tandem.accounts.models import Invitation, Organization
+from tandem.api import selectors as tokens
 from tandem.api.auth import Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate, ref
+from tandem.api.common import LIMIT, Id, paginate, ref
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
-from tandem.api.models import ApiToken
 from tandem.api.schemas_admin import (
     InvitationIn,
     InvitationOut,
@@ -45,10 +42,9 @@ from tandem.notifications import selectors as reminder_selectors
 from tandem.notifications import services as reminders
 from tandem.notifications.models import ReminderSettings
 from tandem.notifications.services import SETTINGS_FIELDS
+from tandem.okrs.selectors import team_get_by_id
 
 router = Router()
-
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 # -- the organisation's settings and words ------------------------------------------------
 
@@ -108,16 +104,6 @@ def _invitation(invitation: Invitation) -> dict[str, Any]:
     }
 
 
-_INVITATION_STATES: dict[str, Callable[[dt.datetime], Q]] = {
-    "accepted": lambda now: Q(accepted_at__isnull=False),
-    "revoked": lambda now: Q(accepted_at__isnull=True, revoked_at__isnull=False),
-    "expired": lambda now: Q(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now
-    ),
-    "pending": lambda now: Q(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now),
-}
-
-
 @router.get("/invitations", response={200: InvitationPage, **READ_ERRORS}, tags=["people"])
 def invitation_list(
     request: HttpRequest,
@@ -129,12 +115,8 @@ def invitation_list(
     revoked, expired). Owners and admins only."""
     who = caller(request, Need.READ)
     accounts.require_manage_people(who.membership)
-    rows = Invitation.objects.filter(organization=who.organization).prefetch_related("teams")
-    if state is not None:
-        rows = rows.filter(_INVITATION_STATES[state](timezone.now()))
-    page = paginate(rows, cursor=cursor, limit=limit)
-    page["items"] = [_invitation(i) for i in page["items"]]
-    return page
+    rows = people.invitation_list(organization=who.organization, state=state)
+    return paginate(rows, cursor=cursor, limit=limit, shape=_invitation)
 
 
 @router.post("/invitations", response={201: InvitationOut, **WRITE_ERRORS}, tags=["people"])
@@ -145,7 +127,7 @@ def invitation_new(request: HttpRequest, payload: InvitationIn) -> Status[dict[s
     accounts.require_manage_people(who.membership)
     teams = []
     for team_id in dict.fromkeys(payload.teams):
-        team = ref(Team.objects.filter(organization=who.organization), "teams", team_id, "team")
+        team = ref(team_get_by_id, "teams", team_id, "team", organization=who.organization)
         assert team is not None
         teams.append(team)
     invitation = accounts.invitation_create(
@@ -166,7 +148,7 @@ def invitation_remove(request: HttpRequest, invitation_id: Id) -> Status[None]:
     """Withdraw an invitation: its link stops working."""
     who = caller(request, Need.WRITE)
     accounts.require_manage_people(who.membership)
-    invitation = get_object_or_404(Invitation, organization=who.organization, pk=invitation_id)
+    invitation = people.invitation_get(organization=who.organization, pk=invitation_id)
     accounts.invitation_revoke(invitation=invitation, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -178,7 +160,7 @@ def invitation_remove(request: HttpRequest, invitation_id: Id) -> Status[None]:
 def token_list(request: HttpRequest, cursor: str | None = None, limit: int = LIMIT) -> Any:
     """Your own API tokens in this organisation (never their secrets)."""
     who = caller(request, Need.READ)
-    rows = ApiToken.objects.filter(organization=who.organization, user=who.user)
+    rows = tokens.api_token_list(organization=who.organization, user=who.user)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -204,7 +186,7 @@ def token_new(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
 def token_remove(request: HttpRequest, token_id: Id) -> Status[None]:
     """Revoke one of your tokens: it stops working at once (this one too)."""
     who = caller(request, Need.WRITE)
-    token = get_object_or_404(ApiToken, organization=who.organization, user=who.user, pk=token_id)
+    token = tokens.api_token_get(organization=who.organization, user=who.user, pk=token_id)
     api_token_revoke(token=token, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -261,7 +243,7 @@ def scorecard_read(
     """The scorecard as the page draws it: KPIs as rows, the last ``periods`` periods as
     columns, each cell with its value and health; filter by owning ``team`` or ``tag``."""
     org = caller(request, Need.READ_KPIS).organization
-    owner = ref(Team.objects.filter(organization=org), "team", team, "team")
+    owner = ref(team_get_by_id, "team", team, "team", organization=org)
     board = kpi_selectors.scorecard(
         organization=org, granularity=granularity, periods=periods, team=owner, tag=tag or None
     )

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.api.auth import Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate
+from tandem.api.common import LIMIT, Id, paginate
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
 from tandem.api.schemas_admin import (
     DataSourceIn,
@@ -33,6 +33,7 @@ from tandem.api.schemas_admin import (
 from tandem.audit.models import Source
 from tandem.integrations import pulls
 from tandem.integrations.models import SECRET_MASK, DataSource
+from tandem.integrations.selectors import data_source_of
 from tandem.integrations.views import can_manage_sources
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
@@ -42,8 +43,6 @@ from tandem.webhooks.models import Delivery, Subscription
 from tandem.webhooks.views import require_webhooks
 
 router = Router()
-
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 # -- webhook subscriptions ----------------------------------------------------------------
 
@@ -64,7 +63,7 @@ def webhook_list(request: HttpRequest, cursor: str | None = None, limit: int = L
     """The organisation's webhook subscriptions (never their secrets)."""
     who = caller(request, Need.READ)
     require_webhooks(who.membership)
-    rows = Subscription.objects.filter(organization=who.organization)
+    rows = hooks.subscription_list(organization=who.organization)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -165,9 +164,7 @@ def delivery_list(
 ) -> Any:
     """The subscription's deliveries, oldest first; filter by ``status``."""
     subscription = _webhook(request, webhook_id, Need.READ)
-    rows = Delivery.objects.filter(subscription=subscription)
-    if status is not None:
-        rows = rows.filter(status=status)
+    rows = hooks.delivery_list(subscription=subscription, status=status)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -206,10 +203,9 @@ def _kpi(request: HttpRequest, kpi_id: int, *, manage: bool) -> tuple[KPI, Any]:
 
 
 def _source_of(kpi: KPI) -> DataSource:
-    source = DataSource.objects.filter(kpi=kpi).first()
+    source = data_source_of(kpi=kpi)
     if source is None:
         raise Http404("No pull is set up for this KPI.")
-    source.kpi = kpi
     return source
 
 

@@ -18,13 +18,13 @@ from tandem.access.permissions import (
     require_manage_kpis,
     require_record_measurement,
 )
-from tandem.accounts.models import Role, Team
+from tandem.accounts.models import Role
 from tandem.api import services as api_services
 from tandem.api.auth import Need, caller
 from tandem.api.common import (
-    DEFAULT_LIMIT,
+    IF_MATCH,
+    LIMIT,
     MAX_ID,
-    MAX_LIMIT,
     Id,
     expected_version,
     member,
@@ -49,13 +49,10 @@ from tandem.audit.models import Source as AuditSource
 from tandem.integrations.ingest import MAX_ROWS, IngestError, measurements_ingest
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
-from tandem.kpis.models import KPI, KPITarget, Measurement, Source
-from tandem.okrs.selectors import team_ids_of
+from tandem.kpis.models import KPI, KPITarget, Source
+from tandem.okrs.selectors import team_get_by_id, team_ids_of
 
 router = Router()
-
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-IF_MATCH = Header(None, alias="If-Match", description="The ETag read with GET.")
 
 
 @router.get("/kpis", response={200: KpiPage, **READ_ERRORS}, tags=["kpis"])
@@ -72,14 +69,13 @@ def kpi_list(
     """KPIs; filter by owning ``team``, owning person (``owner``), ``tag`` or ``key``."""
     who = caller(request, Need.READ_KPIS)
     rows = kpi_selectors.kpi_list(
-        organization=who.organization, tag=tag, include_archived=include_archived
+        organization=who.organization,
+        tag=tag,
+        include_archived=include_archived,
+        owner_team_id=team,
+        owner_user_id=owner,
+        key=key,
     )
-    if team is not None:
-        rows = rows.filter(owner_team_id=team)
-    if owner is not None:
-        rows = rows.filter(owner_user_id=owner)
-    if key is not None:
-        rows = rows.filter(key=key)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -102,9 +98,7 @@ def kpi_new(request: HttpRequest, payload: KpiIn, response: HttpResponse) -> Sta
         name=payload.name,
         key=payload.key,
         description=payload.description,
-        owner_team=ref(
-            Team.objects.filter(organization=org), "owner_team", payload.owner_team, "team"
-        ),
+        owner_team=ref(team_get_by_id, "owner_team", payload.owner_team, "team", organization=org),
         owner_user=member(org, "owner_user", payload.owner_user),
         unit=payload.unit,
         currency=payload.currency,
@@ -147,7 +141,7 @@ def kpi_change(
     tags = changes.pop("tags", None)
     if "owner_team" in changes:
         changes["owner_team"] = ref(
-            Team.objects.filter(organization=org), "owner_team", changes["owner_team"], "team"
+            team_get_by_id, "owner_team", changes["owner_team"], "team", organization=org
         )
     if "owner_user" in changes:
         changes["owner_user"] = member(org, "owner_user", changes["owner_user"])
@@ -174,14 +168,16 @@ def measurement_list(
     """A KPI's values, in the order they were first recorded."""
     who = caller(request, Need.READ_KPIS)
     kpi = kpi_selectors.kpi_get(organization=who.organization, pk=kpi_id)
-    rows = Measurement.objects.filter(kpi=kpi)
-    for name, bound, lookup in (("since", since, "gte"), ("until", until, "lte")):
-        if bound:
-            rows = rows.filter(**{f"period_start__{lookup}": _date(name, bound)})
+    rows = kpi_selectors.measurement_list(
+        kpi=kpi, since=_date("since", since), until=_date("until", until)
+    )
     return paginate(rows, cursor=cursor, limit=limit)
 
 
-def _date(field: str, text: str) -> dt.date:
+def _date(field: str, text: str | None) -> dt.date | None:
+    """The date a query parameter gives, or None when it gives none."""
+    if not text:
+        return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -324,9 +320,7 @@ def _check_may_record(who: Any, rows: list[Any]) -> None:
     names = {str(r.get("kpi")).strip() for r in rows if isinstance(r, dict)}
     # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
     ids = {int(n) for n in names if n.isascii() and n.isdigit() and int(n) <= MAX_ID}
-    found = KPI.objects.filter(organization=who.organization).filter(
-        key__in=names
-    ) | KPI.objects.filter(organization=who.organization, pk__in=ids)
+    found = kpi_selectors.kpis_named(organization=who.organization, keys=names, ids=ids)
     team_ids = team_ids_of(organization=who.organization, user=who.user)
     for kpi in found:
         if not can_record_measurement(who.membership, kpi, team_ids):

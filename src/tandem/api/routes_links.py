@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from tandem.access.permissions import require_edit_objective, require_manage_kpi, viewer_of
-from tandem.api.auth import Caller, Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, paginate, ref, with_etag
+from tandem.api.auth import Caller, Need, caller, caller_viewer
+from tandem.api.common import LIMIT, paginate, ref, with_etag
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS, ApiError
 from tandem.api.schemas import KeyResultOut
 from tandem.api.schemas_links import (
@@ -34,17 +33,15 @@ from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.models import KPI, ObjectiveKPI, Promotion
 from tandem.okrs import selectors as okr_selectors
-from tandem.okrs.models import Cycle, KeyResult
+from tandem.okrs.models import KeyResult
 
 router = Router()
-
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 def _linkable(who: Caller, field: str, pk: int | None) -> KPI | None:
     """A KPI a body names to link: one of the organisation's active KPIs, as in the
     pages' pickers (an archived KPI is refused by name)."""
-    kpi = ref(KPI.objects.filter(organization=who.organization), field, pk, "KPI")
+    kpi = ref(kpi_selectors.kpi_get, field, pk, "KPI", organization=who.organization)
     if kpi is not None and not kpi.is_active:
         message = f"“{kpi}” is archived; restore it before linking it."
         raise ApiError(422, f"{field}: {message}", errors=[{"field": field, "message": message}])
@@ -72,8 +69,7 @@ def promotion_list(
     """The KPI's promotions to an OKR, oldest first; the open one has no ``demoted_at``."""
     who = caller(request, Need.READ)
     kpi = kpi_selectors.kpi_get(organization=who.organization, pk=kpi_id)
-    rows: QuerySet[Promotion] = Promotion.objects.filter(organization=who.organization, kpi=kpi)
-    return paginate(rows, cursor=cursor, limit=limit)
+    return paginate(kpi_selectors.promotion_list(kpi=kpi), cursor=cursor, limit=limit)
 
 
 @router.post("/kpis/{kpi_id}/promote", response={201: PromotionOut, **WRITE_ERRORS}, tags=["kpis"])
@@ -85,7 +81,7 @@ def kpi_promote(request: HttpRequest, kpi_id: int, payload: PromoteIn) -> Status
     kpi = kpi_selectors.kpi_get(organization=who.organization, pk=kpi_id)
     require_manage_kpi(who.membership, kpi, viewer_of(who.membership).lead_team_ids)
     cycle = ref(
-        Cycle.objects.filter(organization=who.organization), "cycle", payload.cycle, "cycle"
+        okr_selectors.cycle_get, "cycle", payload.cycle, "cycle", organization=who.organization
     )
     assert cycle is not None
     promotion = kpis.kpi_promote(
@@ -126,11 +122,11 @@ def objective_kpi_list(
     request: HttpRequest, objective_id: int, cursor: str | None = None, limit: int = LIMIT
 ) -> dict[str, Any]:
     """The KPIs linked to the objective, as guardrails or indicators."""
-    who = caller(request, Need.READ)
+    who, viewer = caller_viewer(request, Need.READ)
     objective = okr_selectors.objective_get(
-        organization=who.organization, pk=objective_id, viewer=viewer_of(who.membership)
+        organization=who.organization, pk=objective_id, viewer=viewer
     )
-    rows = ObjectiveKPI.objects.filter(organization=who.organization, objective=objective)
+    rows = kpi_selectors.objective_kpi_list(objective=objective)
     return paginate(rows, cursor=cursor, limit=limit)
 
 
@@ -171,13 +167,7 @@ def objective_kpi_remove(request: HttpRequest, objective_id: int, kpi_id: int) -
         organization=who.organization, pk=objective_id, viewer=viewer
     )
     require_edit_objective(viewer, objective)
-    link = (
-        ObjectiveKPI.objects.filter(
-            organization=who.organization, objective=objective, kpi_id=kpi_id
-        )
-        .select_related("objective__organization", "kpi")
-        .first()
-    )
+    link = kpi_selectors.objective_kpi_find(objective=objective, kpi_id=kpi_id)
     if link is None:
         raise ApiError(404, f"KPI #{kpi_id} is not linked to this objective.")
     kpis.objective_unlink_kpi(link=link, by=who.user, source=Source.API)

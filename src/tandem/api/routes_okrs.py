@@ -109,7 +109,7 @@ def objective_new(
     who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     owner_team = ref(
-        selectors.team_list(organization=org), "owner_team", payload.owner_team, "team"
+        selectors.team_get_by_id, "owner_team", payload.owner_team, "team", organization=org
     )
     owner_user = member(org, "owner_user", payload.owner_user)
     if owner_team is not None or owner_user is not None or viewer.role == Role.VIEWER:
@@ -117,7 +117,7 @@ def objective_new(
         require_create_objective(viewer, owner_team=owner_team, owner_user=owner_user)
     objective = okrs.objective_create(
         organization=org,
-        cycle=ref(selectors.cycle_list(organization=org), "cycle", payload.cycle, "cycle"),  # type: ignore[arg-type]
+        cycle=ref(selectors.cycle_get, "cycle", payload.cycle, "cycle", organization=org),  # type: ignore[arg-type]
         title=payload.title,
         description=payload.description,
         kind=payload.kind,
@@ -152,11 +152,11 @@ def objective_change(
     version = expected_version(if_match, changes.pop("version", None))
     if "cycle" in changes:
         changes["cycle"] = ref(
-            selectors.cycle_list(organization=org), "cycle", changes["cycle"], "cycle"
+            selectors.cycle_get, "cycle", changes["cycle"], "cycle", organization=org
         )
     if "owner_team" in changes:
         changes["owner_team"] = ref(
-            selectors.team_list(organization=org), "owner_team", changes["owner_team"], "team"
+            selectors.team_get_by_id, "owner_team", changes["owner_team"], "team", organization=org
         )
     if "owner_user" in changes:
         changes["owner_user"] = member(org, "owner_user", changes["owner_user"])
@@ -259,10 +259,12 @@ def key_result_new(
     who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     objective = ref(
-        selectors.objective_list(organization=org, viewer=viewer),
+        selectors.objective_get,
         "objective",
         payload.objective,
         "objective",
+        organization=org,
+        viewer=viewer,
     )
     assert objective is not None
     require_edit_objective(viewer, objective)
@@ -403,10 +405,12 @@ def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initia
     who, viewer = caller_viewer(request, Need.WRITE)
     org = who.organization
     objective = ref(
-        selectors.objective_list(organization=org, viewer=viewer),
+        selectors.objective_get,
         "objective",
         payload.objective,
         "objective",
+        organization=org,
+        viewer=viewer,
     )
     assert objective is not None
     require_edit_objective(viewer, objective)
@@ -414,10 +418,12 @@ def initiative_new(request: HttpRequest, payload: InitiativeIn) -> Status[Initia
         objective=objective,
         title=payload.title,
         key_result=ref(
-            selectors.key_result_list(organization=org, viewer=viewer),
+            selectors.key_result_get,
             "key_result",
             payload.key_result,
             "key result",
+            organization=org,
+            viewer=viewer,
         ),
         owner=member(org, "owner", payload.owner),
         status=payload.status,
@@ -495,18 +501,25 @@ def alignment_read(request: HttpRequest, alignment_id: int) -> Alignment:
 @router.post("/alignments", response={201: AlignmentOut, **WRITE_ERRORS}, tags=["alignments"])
 def alignment_new(request: HttpRequest, payload: AlignmentIn) -> Status[Alignment]:
     who, viewer = caller_viewer(request, Need.WRITE)
-    objectives = selectors.objective_list(organization=who.organization, viewer=viewer)
-    objective = ref(objectives, "objective", payload.objective, "objective")
+    seen = {"organization": who.organization, "viewer": viewer}
+    objective = ref(selectors.objective_get, "objective", payload.objective, "objective", **seen)
     assert objective is not None
     require_edit_objective(viewer, objective)
     alignment = okrs.alignment_add(
         objective=objective,
-        parent_objective=ref(objectives, "parent_objective", payload.parent_objective, "objective"),
+        parent_objective=ref(
+            selectors.objective_get,
+            "parent_objective",
+            payload.parent_objective,
+            "objective",
+            **seen,
+        ),
         parent_key_result=ref(
-            selectors.key_result_list(organization=who.organization, viewer=viewer),
+            selectors.key_result_get,
             "parent_key_result",
             payload.parent_key_result,
             "key result",
+            **seen,
         ),
         by=who.user,
         source=Source.API,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from tandem.access.permissions import require_administer, require_manage_cycles
+from tandem.accounts import selectors as people
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Team
 from tandem.api.auth import Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate, ref
+from tandem.api.common import LIMIT, Id, paginate, ref
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
 from tandem.api.schemas import (
     CycleIn,
@@ -38,8 +38,6 @@ from tandem.okrs.services import (
 
 router = Router()
 
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
 
 @router.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["teams"])
 def team_list(
@@ -47,16 +45,14 @@ def team_list(
 ) -> dict[str, Any]:
     """The organisation's teams, from the company down; filter by ``parent`` team."""
     org = caller(request, Need.READ).organization
-    teams = Team.objects.filter(organization=org)
-    if parent is not None:
-        teams = teams.filter(parent_id=parent)
+    teams = selectors.team_list(organization=org, parent_id=parent)
     return paginate(teams, cursor=cursor, limit=limit)
 
 
 @router.get("/teams/{team_id}", response={200: TeamOut, **READ_ERRORS}, tags=["teams"])
 def team_read(request: HttpRequest, team_id: int) -> Team:
     org = caller(request, Need.READ).organization
-    return get_object_or_404(Team, organization=org, pk=team_id)
+    return selectors.team_get_by_id(organization=org, pk=team_id)
 
 
 @router.post("/teams", response={201: TeamOut, **WRITE_ERRORS}, tags=["teams"])
@@ -65,7 +61,7 @@ def team_new(request: HttpRequest, payload: TeamIn) -> Status[Team]:
     who = caller(request, Need.WRITE)
     require_administer(who.membership)
     parent = ref(
-        Team.objects.filter(organization=who.organization), "parent", payload.parent, "team"
+        selectors.team_get_by_id, "parent", payload.parent, "team", organization=who.organization
     )
     team = accounts.team_create(
         organization=who.organization,
@@ -85,14 +81,19 @@ def team_change(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Team:
     or mission. Its slug, and so its page's address, stays."""
     who = caller(request, Need.WRITE)
     require_administer(who.membership)
-    teams = Team.objects.filter(organization=who.organization)
-    team = get_object_or_404(teams, pk=team_id)
+    team = selectors.team_get_by_id(organization=who.organization, pk=team_id)
     sent = payload.dict(exclude_unset=True)
     changes: dict[str, Any] = {
         name: sent[name] for name in ("name", "kind", "mission") if sent.get(name) is not None
     }
     if "parent" in sent:
-        changes["parent"] = ref(teams, "parent", sent["parent"], "team")
+        changes["parent"] = ref(
+            selectors.team_get_by_id,
+            "parent",
+            sent["parent"],
+            "team",
+            organization=who.organization,
+        )
     return accounts.team_update(team=team, by=who.user, source=Source.API, **changes)
 
 
@@ -101,7 +102,7 @@ def team_remove(request: HttpRequest, team_id: Id) -> Status[None]:
     """Delete a team that owns no objectives or KPIs and has no teams under it."""
     who = caller(request, Need.WRITE)
     require_administer(who.membership)
-    team = get_object_or_404(Team, organization=who.organization, pk=team_id)
+    team = selectors.team_get_by_id(organization=who.organization, pk=team_id)
     accounts.team_delete(team=team, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -112,17 +113,14 @@ def person_list(
 ) -> dict[str, Any]:
     """The organisation's members with their role; filter by ``role``."""
     org = caller(request, Need.READ).organization
-    people = Membership.objects.filter(organization=org).select_related("user")
-    if role:
-        people = people.filter(role=role)
-    return paginate(people, cursor=cursor, limit=limit, key="user_id")
+    rows = people.membership_list(organization=org, role=role or None)
+    return paginate(rows, cursor=cursor, limit=limit, key="user_id")
 
 
 @router.get("/people/{user_id}", response={200: PersonOut, **READ_ERRORS}, tags=["people"])
 def person_read(request: HttpRequest, user_id: Id) -> Membership:
     org = caller(request, Need.READ).organization
-    people = Membership.objects.select_related("user")
-    return get_object_or_404(people, organization=org, user_id=user_id)
+    return people.membership_of(organization=org, user_id=user_id)
 
 
 @router.patch("/people/{user_id}", response={200: PersonOut, **WRITE_ERRORS}, tags=["people"])
@@ -131,8 +129,7 @@ def person_change(request: HttpRequest, user_id: Id, payload: PersonPatch) -> Me
     owners, and the last owner stays one. Owners and admins only."""
     who = caller(request, Need.WRITE)
     accounts.require_manage_people(who.membership)
-    people = Membership.objects.select_related("user", "organization")
-    person = get_object_or_404(people, organization=who.organization, user_id=user_id)
+    person = people.membership_of(organization=who.organization, user_id=user_id)
     if payload.role is not None:
         person = accounts.membership_set_role(
             membership=person, role=payload.role, by=who.user, source=Source.API
@@ -150,8 +147,7 @@ def person_remove(request: HttpRequest, user_id: Id) -> Status[None]:
     stays. Owners and admins only."""
     who = caller(request, Need.WRITE)
     accounts.require_manage_people(who.membership)
-    people = Membership.objects.select_related("user", "organization")
-    person = get_object_or_404(people, organization=who.organization, user_id=user_id)
+    person = people.membership_of(organization=who.organization, user_id=user_id)
     accounts.membership_remove(membership=person, by=who.user, source=Source.API)
     return Status(204, None)
 
@@ -162,9 +158,7 @@ def cycle_list(
 ) -> dict[str, Any]:
     """The organisation's cycles; filter by ``state`` (planning, active, closed)."""
     org = caller(request, Need.READ).organization
-    cycles = Cycle.objects.filter(organization=org)
-    if state:
-        cycles = cycles.filter(state=state)
+    cycles = selectors.cycle_list(organization=org, state=state or None)
     return paginate(cycles, cursor=cursor, limit=limit)
 
 
@@ -192,7 +186,7 @@ def cycle_new(request: HttpRequest, payload: CycleIn) -> Status[Cycle]:
     who = caller(request, Need.WRITE)
     require_manage_cycles(who.membership)
     parent = ref(
-        Cycle.objects.filter(organization=who.organization), "parent", payload.parent, "cycle"
+        selectors.cycle_get, "parent", payload.parent, "cycle", organization=who.organization
     )
     cycle = cycle_create(
         organization=who.organization,

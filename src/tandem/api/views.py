@@ -8,13 +8,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.models import Membership, Organization
-from tandem.api.models import ApiToken, Scope
+from tandem.api.models import Scope
+from tandem.api.selectors import api_token_get, api_token_list
 from tandem.api.services import api_token_create, api_token_revoke
 from tandem.audit.models import Source
 from tandem.pages import org_view
@@ -41,9 +42,7 @@ class TokenForm(forms.Form):
 
 @org_view
 def token_list(request: HttpRequest, *, org: Organization, membership: Membership) -> HttpResponse:
-    tokens = ApiToken.objects.filter(organization=org, user=membership.user).select_related(
-        "organization"
-    )
+    tokens = api_token_list(organization=org, user=membership.user)
     form = TokenForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "current": "api_tokens"}
     if request.method == "POST" and form.is_valid():
@@ -72,7 +71,7 @@ def token_list(request: HttpRequest, *, org: Organization, membership: Membershi
 def token_revoke(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
-    token = get_object_or_404(ApiToken, organization=org, user=membership.user, pk=pk)
+    token = api_token_get(organization=org, user=membership.user, pk=pk)
     api_token_revoke(token=token, by=membership.user, source=Source.WEB)
     messages.success(request, _("Revoked “%(name)s”: it no longer works.") % {"name": token.name})
     return redirect("api_tokens")

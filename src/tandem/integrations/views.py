@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.access.permissions import VIEWER_REFUSAL, can_edit
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.integrations.forms import DataSourceForm
-from tandem.integrations.models import DataSource
 from tandem.integrations.pulls import (
     Preview,
     PullError,
@@ -26,6 +25,7 @@ from tandem.integrations.pulls import (
     pull_preview,
     pull_run,
 )
+from tandem.integrations.selectors import data_source_of
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
 from tandem.pages import apply_service_errors, org_view
@@ -53,13 +53,6 @@ def _require_manage(membership: Membership) -> None:
         )
 
 
-def _source(kpi: KPI) -> DataSource | None:
-    source = DataSource.objects.filter(kpi=kpi).first()
-    if source is not None:
-        source.kpi = kpi
-    return source
-
-
 def _page(
     request: HttpRequest,
     *,
@@ -69,7 +62,7 @@ def _page(
     preview: Preview | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    source = _source(kpi)
+    source = data_source_of(kpi=kpi)
     manage = can_manage_sources(membership)
     if manage and form is None:
         form = DataSourceForm(source=source)
@@ -98,7 +91,7 @@ def kpi_source(
         _require_see(membership)
         return _page(request, kpi=kpi, membership=membership)
     _require_manage(membership)
-    form = DataSourceForm(request.POST, source=_source(kpi))
+    form = DataSourceForm(request.POST, source=data_source_of(kpi=kpi))
     testing = "test" in request.POST
     if form.is_valid():
         try:
@@ -132,7 +125,7 @@ def kpi_source_pull(
     """Pull now, in the request, so the admin sees the outcome at once."""
     kpi = kpi_get(organization=org, pk=pk)
     _require_manage(membership)
-    source = _source(kpi)
+    source = data_source_of(kpi=kpi)
     if source is None:
         messages.error(request, _("“%(kpi)s” has no pull to run yet.") % {"kpi": kpi})
         return redirect("kpi_source", pk=kpi.pk)
@@ -167,7 +160,7 @@ def kpi_source_delete(
 ) -> HttpResponse:
     kpi = kpi_get(organization=org, pk=pk)
     _require_manage(membership)
-    source = _source(kpi)
+    source = data_source_of(kpi=kpi)
     if source is not None:
         data_source_delete(data_source=source, by=_user(request))
         messages.success(

@@ -37,9 +37,11 @@ from tandem.kpis.models import (
     KPITag,
     KPITarget,
     Measurement,
+    ObjectiveKPI,
     Promotion,
 )
-from tandem.okrs.models import Cycle
+from tandem.okrs.models import Cycle, Objective
+from tandem.queries import where
 
 # Frequencies from the finest to the coarsest, to compare a KPI with a scorecard's columns.
 _ORDER = [pm.Frequency.DAILY, pm.Frequency.WEEKLY, pm.Frequency.MONTHLY, pm.Frequency.QUARTERLY]
@@ -63,7 +65,12 @@ def kpi_list(
     team: Team | TeamName | None = None,
     tag: str | None = None,
     include_archived: bool = False,
+    owner_team_id: int | None = None,
+    owner_user_id: int | None = None,
+    key: str | None = None,
 ) -> QuerySet[KPI]:
+    """The organisation's active KPIs (archived ones too with ``include_archived``), each
+    with its owners and tags; the other arguments are filters."""
     kpis = KPI.objects.filter(organization=organization).select_related(
         "owner_team", "owner_user", "organization"
     )
@@ -73,6 +80,7 @@ def kpi_list(
         kpis = kpis.filter(owner_team_id=team.pk)
     if tag:
         kpis = kpis.filter(tags__name=tag)
+    kpis = where(kpis, owner_team_id=owner_team_id, owner_user_id=owner_user_id, key=key)
     return kpis.prefetch_related(Prefetch("tags", queryset=KPITag.objects.order_by("name")))
 
 
@@ -84,8 +92,46 @@ def kpi_get(*, organization: Organization, pk: int | str) -> KPI:
     )
 
 
+def kpis_named(
+    *, organization: Organization, keys: Iterable[str], ids: Iterable[int]
+) -> QuerySet[KPI]:
+    """The organisation's KPIs, archived ones too, whose key is one of ``keys`` or whose
+    id is one of ``ids``: those a batch of values names."""
+    return KPI.objects.filter(organization=organization).filter(Q(key__in=keys) | Q(pk__in=ids))
+
+
 def tag_list(*, organization: Organization) -> QuerySet[KPITag]:
     return KPITag.objects.filter(organization=organization).order_by("name")
+
+
+def measurement_list(
+    *, kpi: KPI, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Measurement]:
+    """The KPI's values, of the periods from ``since`` to ``until`` (both included)."""
+    rows = Measurement.objects.filter(kpi=kpi)
+    return where(rows, period_start__gte=since, period_start__lte=until)
+
+
+def promotion_list(*, kpi: KPI) -> QuerySet[Promotion]:
+    """The KPI's promotions to an OKR, the open one and those demoted since."""
+    return Promotion.objects.filter(organization_id=kpi.organization_id, kpi=kpi)
+
+
+def objective_kpi_list(*, objective: Objective) -> QuerySet[ObjectiveKPI]:
+    """The KPIs linked to ``objective`` (read it through its selector first)."""
+    return ObjectiveKPI.objects.filter(
+        organization_id=objective.organization_id, objective=objective
+    )
+
+
+def objective_kpi_find(*, objective: Objective, kpi_id: int) -> ObjectiveKPI | None:
+    """The link of KPI ``kpi_id`` to ``objective``, or None when they are not linked."""
+    return (
+        objective_kpi_list(objective=objective)
+        .filter(kpi_id=kpi_id)
+        .select_related("objective__organization", "kpi")
+        .first()
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,12 @@ def team_get(*, organization: Organization, slug: str) -> Team:
     )
 
 
+def team_get_by_id(*, organization: Organization, pk: int) -> Team:
+    return get_object_or_404(
+        Team.objects.select_related("parent"), organization=organization, pk=pk
+    )
+
+
 def objective_get(
     *, organization: Organization, pk: int | str, viewer: Viewer | None = None
 ) -> Objective:
@@ -355,11 +361,10 @@ def objective_list(
     owner_user_id: int | None = None,
     state: str | None = None,
 ) -> QuerySet[Objective]:
-    """The objectives ``viewer`` may see, dropped ones too, with their cycle and
-    organisation (what a key result or initiative added to one needs)."""
+    """The objectives ``viewer`` may see, dropped ones too."""
     rows = visible_objectives(Objective.objects.filter(organization=organization), viewer)
     return where(
-        rows.select_related("cycle", "organization"),
+        rows,
         cycle_id=cycle_id,
         owner_team_id=owner_team_id,
         owner_user_id=owner_user_id,

@@ -7,20 +7,18 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from tandem.access.permissions import require_administer
 from tandem.api.auth import Need, caller
-from tandem.api.common import DEFAULT_LIMIT, MAX_LIMIT, Id, paginate
+from tandem.api.common import LIMIT, Id, paginate
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
 from tandem.api.schemas import Page
 from tandem.audit.models import Source
-from tandem.scim.models import ScimToken
+from tandem.scim import selectors
 from tandem.scim.services import scim_token_create, scim_token_revoke
 
 router = Router()
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 class ScimTokenOut(Schema):
@@ -50,7 +48,7 @@ def scim_token_list(request: HttpRequest, cursor: str | None = None, limit: int 
     who = caller(request, Need.READ)
     require_administer(who.membership)
     return paginate(
-        ScimToken.objects.filter(organization=who.organization), cursor=cursor, limit=limit
+        selectors.scim_token_list(organization=who.organization), cursor=cursor, limit=limit
     )
 
 
@@ -76,6 +74,6 @@ def scim_token_remove(request: HttpRequest, scim_token_id: Id) -> Status[None]:
     """Revoke a SCIM token: the provider's next request is refused."""
     who = caller(request, Need.WRITE)
     require_administer(who.membership)
-    token = get_object_or_404(ScimToken, organization=who.organization, pk=scim_token_id)
+    token = selectors.scim_token_get(organization=who.organization, pk=scim_token_id)
     scim_token_revoke(token=token, by=who.user, source=Source.API)
     return Status(204, None)

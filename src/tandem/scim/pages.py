@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,7 @@ from tandem.access.permissions import require_administer
 from tandem.accounts.models import Membership, Organization
 from tandem.audit.models import Source
 from tandem.pages import org_view
-from tandem.scim.models import ScimToken
+from tandem.scim.selectors import scim_token_get, scim_token_list
 from tandem.scim.services import scim_token_create, scim_token_revoke
 
 
@@ -57,7 +57,7 @@ def provisioning(
                 context.update(created=token, secret=secret, form=ScimTokenForm())
         else:
             status = 422
-    context["tokens"] = list(ScimToken.objects.filter(organization=org))
+    context["tokens"] = list(scim_token_list(organization=org))
     context["scim_base"] = request.build_absolute_uri("/scim/v2")
     return render(request, "scim/tokens.html", context, status=status)
 
@@ -68,7 +68,7 @@ def token_revoke(
     request: HttpRequest, pk: int, *, org: Organization, membership: Membership
 ) -> HttpResponse:
     require_administer(membership)
-    token = get_object_or_404(ScimToken, organization=org, pk=pk)
+    token = scim_token_get(organization=org, pk=pk)
     scim_token_revoke(token=token, by=membership.user, source=Source.WEB)
     messages.success(
         request,

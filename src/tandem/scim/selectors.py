@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Membership, Organization, Team, TeamMembership, User
-from tandem.scim.models import ScimGroup, ScimUser
+from tandem.scim.models import ScimGroup, ScimToken, ScimUser
 from tandem.scim.protocol import Comparison, ScimError, matches
 
 
@@ -210,3 +211,12 @@ def group_get(organization: Organization, pk: object) -> Group:
     if team is None:
         raise Http404(f"No Group has the id {pk!r} in this organisation.")
     return groups_of(organization, [team])[0]
+
+
+def scim_token_list(*, organization: Organization) -> QuerySet[ScimToken]:
+    """The organisation's SCIM tokens, revoked ones too."""
+    return ScimToken.objects.filter(organization=organization)
+
+
+def scim_token_get(*, organization: Organization, pk: int) -> ScimToken:
+    return get_object_or_404(scim_token_list(organization=organization), pk=pk)

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from tandem.accounts.models import Organization
+from tandem.queries import where
 from tandem.webhooks.models import Delivery, Subscription
 
 DELIVERY_LOG_LENGTH = 50
@@ -30,6 +31,14 @@ def delivery_log(*, subscription: Subscription, limit: int = DELIVERY_LOG_LENGTH
             organization_id=subscription.organization_id, subscription=subscription
         ).order_by("-created_at", "-id")[:limit]
     )
+
+
+def delivery_list(*, subscription: Subscription, status: str | None = None) -> QuerySet[Delivery]:
+    """The subscription's deliveries; ``status`` keeps those in it."""
+    rows = Delivery.objects.filter(
+        organization_id=subscription.organization_id, subscription=subscription
+    )
+    return where(rows, status=status)
 
 
 def delivery_get(*, subscription: Subscription, pk: int) -> Delivery:
