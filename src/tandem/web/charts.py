@@ -304,7 +304,7 @@ def sparkline(*, values: Sequence[Decimal | None], healths: Sequence[str] = ()) 
                 parts.append(f'<polyline class="spark__line" points="{" ".join(run)}"/>')
             run = []
             continue
-        x, y = xs[index], round(pad + (high - f) * scale, 1)
+        x, y = xs[index], f"{pad + (high - f) * scale:.1f}"
         run.append(f"{x},{y}")
         colour = healths[index] if index < len(healths) else ""
         classes = _SPARK_DOTS.get(colour) or f"spark__dots spark__dots--{html.escape(colour)}"
