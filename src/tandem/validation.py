@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Stored amounts have 16 integer digits (max_digits=20, decimal_places=4).
 LARGEST = Decimal("1e16")
@@ -24,7 +25,7 @@ def decimal_field(field: str, value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ValidationError({field: f"“{value}” is not a number."})
+        raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}})
     if isinstance(value, float):
         value = repr(value)
     text = str(value).strip()
@@ -37,9 +38,11 @@ def decimal_field(field: str, value: Any) -> Decimal | None:
     try:
         result = Decimal(text)
     except InvalidOperation:
-        raise ValidationError({field: f"“{value}” is not a number."}) from None
+        raise ValidationError(
+            {field: _("“%(value)s” is not a number.") % {"value": value}}
+        ) from None
     if not result.is_finite():
-        raise ValidationError({field: f"“{value}” is not a finite number."})
+        raise ValidationError({field: _("“%(value)s” is not a finite number.") % {"value": value}})
     if abs(result) >= LARGEST:
-        raise ValidationError({field: f"{value} is too large."})
+        raise ValidationError({field: _("%(value)s is too large.") % {"value": value}})
     return result

@@ -166,3 +166,18 @@ def test_the_cycles_and_health_pages_read_french(cast: Cast, client_for: Callabl
     assert "Santé de l\u2019entreprise" in health
     assert "Pastèques" in health
     assert "Company health" not in health
+
+
+def test_the_home_team_and_scorecard_pages_read_spanish_with_the_check_in_form(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    client = reader(cast, client_for, "es")
+    team = client.get(f"/teams/{cast.team.slug}/").content.decode()
+    assert "Nuevo objetivo" in team
+    assert "Nunca actualizado" in team  # the key result row, drawn in Python
+    assert "¿Qué se ha movido? (opcional)" in team  # its check-in form
+    assert "Never checked in" not in team
+    home = client.get("/").content.decode()
+    assert "Mis OKR" in home
+    scorecard = client.get("/scorecard/").content.decode()
+    assert "Quitar filtros" in scorecard or "Aún no hay ningún KPI." in scorecard

@@ -14,6 +14,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from tandem import events
 from tandem.accounts import tenancy, tokens
@@ -79,7 +80,7 @@ def organization_create(
 def user_create(*, email: str, full_name: str, password: str | None) -> User:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} already has an account."})
+        raise ValidationError({"email": _("%(email)s already has an account.") % {"email": email}})
     user = User(email=email, full_name=full_name.strip())
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -97,13 +98,18 @@ def membership_add(
     source: str = Source.WEB,
 ) -> Membership:
     if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
+        raise ValidationError(
+            {
+                "role": _("“%(role)s” is not a role (%(value)s).")
+                % {"role": role, "value": ", ".join(Role.values)}
+            }
+        )
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": role, "title": title}
         )
         if not created:
-            raise ValidationError({"user": f"{user} is already a member."})
+            raise ValidationError({"user": _("%(user)s is already a member.") % {"user": user}})
         audit_record(
             organization=organization,
             actor=by,
@@ -127,7 +133,7 @@ def team_create(
     source: str = Source.WEB,
 ) -> Team:
     if parent is not None and parent.organization_id != organization.pk:
-        raise ValidationError({"parent": "Not found in this organisation."})
+        raise ValidationError({"parent": _("Not found in this organisation.")})
     team = Team(
         organization=organization,
         name=name.strip(),
@@ -137,7 +143,9 @@ def team_create(
         mission=mission,
     )
     if Team.objects.filter(organization=organization, slug=team.slug).exists():
-        raise ValidationError({"name": f"A team called “{team.name}” already exists."})
+        raise ValidationError(
+            {"name": _("A team called “%(name)s” already exists.") % {"name": team.name}}
+        )
     team.full_clean(exclude=["organization", "parent"])
     with transaction.atomic():
         team.save()
@@ -284,9 +292,13 @@ def team_add_member(
     *, team: Team, user: User, is_lead: bool = False, by: User | None, source: str = Source.WEB
 ) -> TeamMembership:
     if not Membership.objects.filter(organization_id=team.organization_id, user=user).exists():
-        raise ValidationError({"user": f"{user} is not a member of this organisation."})
+        raise ValidationError(
+            {"user": _("%(user)s is not a member of this organisation.") % {"user": user}}
+        )
     if TeamMembership.objects.filter(team=team, user=user).exists():
-        raise ValidationError({"user": f"{user} is already in {team}."})
+        raise ValidationError(
+            {"user": _("%(user)s is already in %(team)s.") % {"user": user, "team": team}}
+        )
     with transaction.atomic():
         tm = TeamMembership.objects.create(
             organization_id=team.organization_id, team=team, user=user, is_lead=is_lead
@@ -346,7 +358,9 @@ def user_create_hashed(*, email: str, full_name: str, password_hash: str) -> Use
     try:
         identify_hasher(password_hash)
     except ValueError:
-        raise ValidationError({"password": "This is not a password hash Tandem knows."}) from None
+        raise ValidationError(
+            {"password": _("This is not a password hash Tandem knows.")}
+        ) from None
     with transaction.atomic():
         user = user_create(email=email, full_name=full_name, password=None)
         user.password = password_hash
@@ -377,7 +391,9 @@ INVITATION_STATE_MESSAGES = {
 def require_manage_people(membership: Membership | None) -> Membership:
     """Owners and admins manage people; everyone else is refused with a sentence why."""
     if membership is None or membership.role not in PEOPLE_MANAGER_ROLES:
-        raise PermissionDenied("Only owners and admins can manage the people of an organisation.")
+        raise PermissionDenied(
+            _("Only owners and admins can manage the people of an organisation.")
+        )
     return membership
 
 
@@ -416,7 +432,12 @@ def membership_set_role(
     organization = membership.organization
     manager = _manager(organization, by)
     if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
+        raise ValidationError(
+            {
+                "role": _("“%(role)s” is not a role (%(value)s).")
+                % {"role": role, "value": ", ".join(Role.values)}
+            }
+        )
     if role == membership.role:
         return membership
     if Role.OWNER in (role, membership.role):
@@ -451,7 +472,7 @@ def membership_remove(*, membership: Membership, by: User, source: str = Source.
     """
     manager = _manager(membership.organization, by)
     if membership.role == Role.OWNER and manager.role != Role.OWNER:
-        raise ValidationError({"membership": "Only an owner can remove an owner."})
+        raise ValidationError({"membership": _("Only an owner can remove an owner.")})
     membership_end(membership=membership, by=by, source=source)
 
 
@@ -520,7 +541,7 @@ def user_set_name(*, user: User, full_name: str) -> User:
     """Change how a person is named everywhere (their identity provider says so)."""
     clean = " ".join(full_name.split())
     if not clean:
-        raise ValidationError({"full_name": "A person's name cannot be empty."})
+        raise ValidationError({"full_name": _("A person's name cannot be empty.")})
     if clean != user.full_name:
         user.full_name = clean
         user.full_clean(exclude=["password"], validate_unique=False)
@@ -589,16 +610,26 @@ def invitation_create(
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+        raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     if role not in Role.values:
-        raise ValidationError({"role": f"“{role}” is not a role ({', '.join(Role.values)})."})
+        raise ValidationError(
+            {
+                "role": _("“%(role)s” is not a role (%(value)s).")
+                % {"role": role, "value": ", ".join(Role.values)}
+            }
+        )
     if role == Role.OWNER:
         _owner_only(manager, "Only an owner can invite another owner.")
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {organization}."})
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(organization)s.")
+                % {"email": email, "organization": organization}
+            }
+        )
     team_list = list(teams)
     if any(team.organization_id != organization.pk for team in team_list):
-        raise ValidationError({"teams": "Not found in this organisation."})
+        raise ValidationError({"teams": _("Not found in this organisation.")})
     now = timezone.now()
     salt = get_random_string(32)
     with transaction.atomic():
@@ -661,7 +692,9 @@ def invitation_revoke(*, invitation: Invitation, by: User, source: str = Source.
     with transaction.atomic():
         current = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if current.accepted_at is not None:
-            raise ValidationError({"invitation": f"{current.email} has already accepted."})
+            raise ValidationError(
+                {"invitation": _("%(email)s has already accepted.") % {"email": current.email}}
+            )
         if current.revoked_at is None:
             _invitation_revoke(current, by=by, now=timezone.now(), source=source)
     return current
@@ -690,7 +723,12 @@ def invitation_accept(
             )
         organization = current.organization
         if Membership.objects.filter(organization=organization, user=user).exists():
-            raise ValidationError({"invitation": f"You are already a member of {organization}."})
+            raise ValidationError(
+                {
+                    "invitation": _("You are already a member of %(organization)s.")
+                    % {"organization": organization}
+                }
+            )
         membership = membership_add(
             organization=organization, user=user, role=current.role, by=user, source=source
         )
@@ -723,7 +761,7 @@ def invitation_accept_new_user(
     """Create the invited person's account with their name and password, and join."""
     full_name = full_name.strip()
     if not full_name:
-        raise ValidationError({"full_name": "Enter your name as colleagues will see it."})
+        raise ValidationError({"full_name": _("Enter your name as colleagues will see it.")})
     state = invitation.state()
     if state != "pending":
         raise ValidationError({"invitation": INVITATION_STATE_MESSAGES[state]})
@@ -838,7 +876,7 @@ def organization_update(
 
     manager = Membership.objects.filter(organization=organization, user=by).first()
     if manager is None or manager.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDenied("Only admins and owners change the organisation's settings.")
+        raise PermissionDenied(_("Only admins and owners change the organisation's settings."))
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
         raise ValidationError({name: "Not a setting of an organisation." for name in unknown})

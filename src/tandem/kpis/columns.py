@@ -3,14 +3,16 @@ weeks, months or quarters, and how many of them."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from tandem.domain import periods as pm
 
 DEFAULT_PERIODS = 13
 MAX_PERIODS = 52
 GRANULARITIES = {
-    pm.Frequency.WEEKLY: "weeks",
-    pm.Frequency.MONTHLY: "months",
-    pm.Frequency.QUARTERLY: "quarters",
+    pm.Frequency.WEEKLY: gettext_lazy("weeks"),
+    pm.Frequency.MONTHLY: gettext_lazy("months"),
+    pm.Frequency.QUARTERLY: gettext_lazy("quarters"),
 }
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from tandem import events
 from tandem.accounts.models import Membership, Organization, Team, User
@@ -75,12 +76,12 @@ AUDIT_SOURCE = {
 def _check_owners(organization: Organization, team: Team | None, user: User | None) -> None:
     """Refuse an owner from another organisation (a forged id, or someone who left)."""
     if team is not None and team.organization_id != organization.pk:
-        raise ValidationError({"owner_team": "Not found in this organisation."})
+        raise ValidationError({"owner_team": _("Not found in this organisation.")})
     if (
         user is not None
         and not Membership.objects.filter(organization=organization, user=user).exists()
     ):
-        raise ValidationError({"owner_user": "Not found in this organisation."})
+        raise ValidationError({"owner_user": _("Not found in this organisation.")})
 
 
 def _validate_kpi(kpi: KPI) -> None:
@@ -188,7 +189,7 @@ def _set_tags(kpi: KPI, names: Iterable[str]) -> None:
             {"tags": f"“{too_long[0][:20]}…” is too long for a tag ({longest} characters at most)."}
         )
     for name in wanted:
-        tag, _ = KPITag.objects.get_or_create(organization_id=kpi.organization_id, name=name)
+        tag, _created = KPITag.objects.get_or_create(organization_id=kpi.organization_id, name=name)
         tags.append(tag)
     kpi.tags.set(tags)
 
@@ -328,11 +329,11 @@ def stored_value(value: Decimal | str | None) -> Decimal:
     again compares equal to the stored one."""
     amount = decimal_field("value", value)
     if amount is None:
-        raise ValidationError({"value": "Enter a value."})
+        raise ValidationError({"value": _("Enter a value.")})
     # Rounding can carry a value just under the largest one past it.
     amount = amount.quantize(health_maths.VALUE_QUANTUM, rounding=ROUND_HALF_UP)
     if abs(amount) >= LARGEST:
-        raise ValidationError({"value": f"{value} is too large."})
+        raise ValidationError({"value": _("%(value)s is too large.") % {"value": value}})
     return amount
 
 
@@ -354,7 +355,12 @@ def measurement_record(
     """
     amount = stored_value(value)
     if source not in Source.values:
-        raise ValidationError({"source": f"“{source}” is not one of {', '.join(Source.values)}."})
+        raise ValidationError(
+            {
+                "source": _("“%(source)s” is not one of %(value)s.")
+                % {"source": source, "value": ", ".join(Source.values)}
+            }
+        )
     validate_period(kpi, period_start, today=today or org_today(kpi.organization))
     audit_source = AUDIT_SOURCE[Source(source)]
     now = timezone.now()
@@ -439,7 +445,7 @@ def measurement_record_many(
     with transaction.atomic():
         for start, value in values:
             try:
-                _, outcomes[start] = measurement_record(
+                _measurement, outcomes[start] = measurement_record(
                     kpi=kpi, period_start=start, value=value, by=by, source=source, refresh=False
                 )
             except ValidationError as exc:
@@ -515,11 +521,16 @@ def key_result_link_kpi(
 ) -> KeyResult:
     """Back a key result by a KPI (or unlink it with ``kpi=None``)."""
     if kpi is not None and kpi.organization_id != key_result.organization_id:
-        raise ValidationError({"kpi": "Not found in this organisation."})
+        raise ValidationError({"kpi": _("Not found in this organisation.")})
     if aggregation not in {"last", "sum", "average"}:
-        raise ValidationError({"kpi_aggregation": f"“{aggregation}” is not last, sum or average."})
+        raise ValidationError(
+            {
+                "kpi_aggregation": _("“%(aggregation)s” is not last, sum or average.")
+                % {"aggregation": aggregation}
+            }
+        )
     if kpi is not None and not key_result.is_metric:
-        raise ValidationError({"kpi": "Only a metric key result (from X to Y) can read a KPI."})
+        raise ValidationError({"kpi": _("Only a metric key result (from X to Y) can read a KPI.")})
     objective = key_result.objective
     if objective.cycle.is_closed:
         raise ValidationError(
@@ -558,11 +569,15 @@ def objective_link_kpi(
     source: str = AuditSource.WEB,
 ) -> ObjectiveKPI:
     if kpi.organization_id != objective.organization_id:
-        raise ValidationError({"kpi": "Not found in this organisation."})
+        raise ValidationError({"kpi": _("Not found in this organisation.")})
     if role not in ObjectiveKPI.Role.values:
-        raise ValidationError({"role": f"“{role}” is not guardrail or indicator."})
+        raise ValidationError(
+            {"role": _("“%(role)s” is not guardrail or indicator.") % {"role": role}}
+        )
     if ObjectiveKPI.objects.filter(objective=objective, kpi=kpi).exists():
-        raise ValidationError({"kpi": f"“{kpi}” is already linked to this objective."})
+        raise ValidationError(
+            {"kpi": _("“%(kpi)s” is already linked to this objective.") % {"kpi": kpi}}
+        )
     with transaction.atomic():
         link = ObjectiveKPI.objects.create(
             organization_id=objective.organization_id, objective=objective, kpi=kpi, role=role
@@ -626,9 +641,11 @@ def kpi_promote(
     """Promote a KPI into an OKR for ``cycle``: a new objective with one key result backed
     by the KPI, from its current value to its target."""
     if cycle.organization_id != kpi.organization_id:
-        raise ValidationError({"cycle": "Not found in this organisation."})
+        raise ValidationError({"cycle": _("Not found in this organisation.")})
     if cycle.is_closed:
-        raise ValidationError({"cycle": f"{cycle.name} is closed; promote into an open cycle."})
+        raise ValidationError(
+            {"cycle": _("%(name)s is closed; promote into an open cycle.") % {"name": cycle.name}}
+        )
     with transaction.atomic():
         # Decide on the KPI as it is now, locked: the caller's copy may predate its
         # latest value, and two people promoting at once must not both succeed.
@@ -638,7 +655,9 @@ def kpi_promote(
             .get(pk=kpi.pk)
         )
         if Promotion.objects.filter(kpi=kpi, demoted_at__isnull=True).exists():
-            raise ValidationError({"kpi": f"“{kpi}” is already promoted to an OKR."})
+            raise ValidationError(
+                {"kpi": _("“%(kpi)s” is already promoted to an OKR.") % {"kpi": kpi}}
+            )
         latest = kpi.latest_value
         if latest is None:
             raise ValidationError(
@@ -646,7 +665,9 @@ def kpi_promote(
             )
         goal = target if target is not None else _goal(kpi, latest, cycle)
         if goal is None:
-            raise ValidationError({"target": f"“{kpi}” has no target: say what to reach."})
+            raise ValidationError(
+                {"target": _("“%(kpi)s” has no target: say what to reach.") % {"kpi": kpi}}
+            )
         if goal == latest:
             raise ValidationError(
                 {"target": f"“{kpi}” is already at {_number(goal)}: nothing to fix."}
@@ -709,7 +730,9 @@ def kpi_demote(
             .get(pk=promotion.pk)
         )
         if promotion.demoted_at is not None:
-            raise ValidationError({"kpi": f"“{promotion.kpi}” was already demoted."})
+            raise ValidationError(
+                {"kpi": _("“%(kpi)s” was already demoted.") % {"kpi": promotion.kpi}}
+            )
         before = snapshot(promotion)
         objective = promotion.objective
         if objective.state in (Objective.State.ACTIVE, Objective.State.DRAFT):

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tandem import events
 from tandem.accounts.models import Membership, Organization, Team, User
@@ -63,7 +65,7 @@ def _check_org(organization: Organization, **objects: Any) -> None:
         else:
             inside = obj.organization_id == organization.pk
         if not inside:
-            raise ValidationError({field: "Not found in this organisation."})
+            raise ValidationError({field: _("Not found in this organisation.")})
 
 
 def _check_version(obj: KeyResult | Objective, expected: int | None) -> None:
@@ -132,7 +134,9 @@ def cycle_create(
 
 def cycle_activate(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> Cycle:
     if cycle.state == Cycle.State.CLOSED:
-        raise ValidationError({"state": f"{cycle.name} is closed and cannot be reopened here."})
+        raise ValidationError(
+            {"state": _("%(name)s is closed and cannot be reopened here.") % {"name": cycle.name}}
+        )
     with transaction.atomic():
         before = snapshot(cycle, ["state"])
         cycle.state = Cycle.State.ACTIVE
@@ -156,7 +160,9 @@ def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> C
         # (or a stale copy of it) must not score its objectives twice.
         state = Cycle.objects.select_for_update().values_list("state", flat=True).get(pk=cycle.pk)
         if state == Cycle.State.CLOSED:
-            raise ValidationError({"state": f"{cycle.name} is already closed."})
+            raise ValidationError(
+                {"state": _("%(name)s is already closed.") % {"name": cycle.name}}
+            )
         objectives = list(
             Objective.objects.select_for_update()
             .filter(cycle=cycle)
@@ -327,7 +333,7 @@ def objective_set_score(
             .get(pk=objective.pk)
         )
         if current.cycle.state != Cycle.State.CLOSED:
-            raise ValidationError({"score": "Scores are set when the cycle closes."})
+            raise ValidationError({"score": _("Scores are set when the cycle closes.")})
         if value != current.computed_score and not reason.strip():
             raise ValidationError(
                 {"reason": f"Say why the score differs from the computed {current.computed_score}."}
@@ -431,7 +437,9 @@ def key_result_create(
     )
     _validate_key_result(kr)
     if objective.cycle.is_closed:
-        raise ValidationError({"objective": f"{objective.cycle.name} is closed."})
+        raise ValidationError(
+            {"objective": _("%(name)s is closed.") % {"name": objective.cycle.name}}
+        )
     with transaction.atomic():
         kr.position = objective.key_results.count()
         kr.progress = kr.compute_progress()
@@ -476,7 +484,8 @@ def key_result_update(
             raise ValidationError(
                 {
                     "objective": ValidationError(
-                        f"{cycle.name} is closed: its scores are final.", code="closed"
+                        _("%(name)s is closed: its scores are final.") % {"name": cycle.name},
+                        code="closed",
                     )
                 }
             )
@@ -658,10 +667,12 @@ def alignment_add(
     organization = objective.organization
     _check_org(organization, parent_objective=parent_objective, parent_key_result=parent_key_result)
     if (parent_objective is None) == (parent_key_result is None):
-        raise ValidationError({"parent": "Choose one parent objective or one parent key result."})
+        raise ValidationError(
+            {"parent": _("Choose one parent objective or one parent key result.")}
+        )
     target_id = parent_objective.pk if parent_objective else parent_key_result.objective_id  # type: ignore[union-attr]
     if target_id == objective.pk:
-        raise ValidationError({"parent": "An objective cannot contribute to itself."})
+        raise ValidationError({"parent": _("An objective cannot contribute to itself.")})
     if objective.pk in _ancestors([target_id]):
         raise ValidationError(
             {"parent": "That would make a loop: the parent already contributes to this objective."}
@@ -670,7 +681,7 @@ def alignment_add(
         objective=objective, parent_objective=parent_objective, parent_key_result=parent_key_result
     ).exists()
     if exists:
-        raise ValidationError({"parent": "This objective already contributes there."})
+        raise ValidationError({"parent": _("This objective already contributes there.")})
     with transaction.atomic():
         alignment = Alignment.objects.create(
             organization=organization,
@@ -718,7 +729,7 @@ def initiative_create(
 ) -> Initiative:
     _check_org(objective.organization, owner=owner)
     if key_result is not None and key_result.objective_id != objective.pk:
-        raise ValidationError({"key_result": "The key result belongs to another objective."})
+        raise ValidationError({"key_result": _("The key result belongs to another objective.")})
     initiative = Initiative(
         organization_id=objective.organization_id,
         objective=objective,
@@ -729,7 +740,7 @@ def initiative_create(
         due_date=due_date,
     )
     if not initiative.title:
-        raise ValidationError({"title": "Give the initiative a title."})
+        raise ValidationError({"title": _("Give the initiative a title.")})
     initiative.full_clean(exclude=["organization", "objective", "key_result", "owner"])
     with transaction.atomic():
         initiative.save()
@@ -748,7 +759,9 @@ def initiative_set_status(
     *, initiative: Initiative, status: str, by: User | None, source: str = Source.WEB
 ) -> Initiative:
     if status not in Initiative.Status.values:
-        raise ValidationError({"status": f"“{status}” is not an initiative status."})
+        raise ValidationError(
+            {"status": _("“%(status)s” is not an initiative status.") % {"status": status}}
+        )
     with transaction.atomic():
         before = snapshot(initiative, ["status"])
         initiative.status = status
@@ -796,7 +809,9 @@ def cycle_create_quarters_for_year(
     month. All five cycles are created, or none (a name already taken is named).
     """
     if not 1900 <= year <= 9000:
-        raise ValidationError({"year": f"{year} is not a year Tandem plans for (1900-9000)."})
+        raise ValidationError(
+            {"year": _("%(year)s is not a year Tandem plans for (1900-9000).") % {"year": year}}
+        )
     start = date(year, organization.fiscal_year_start_month, 1)
     year_name = fiscal_year_name(year=year, start_month=organization.fiscal_year_start_month)
     names = [year_name] + [f"Q{number} {year_name}" for number in range(1, 5)]
@@ -807,8 +822,8 @@ def cycle_create_quarters_for_year(
     clashes = [name for name in names if name.casefold() in taken]
     if clashes:
         listed = ", ".join(f"“{name}”" for name in clashes)
-        verb = "exists" if len(clashes) == 1 else "exist"
-        raise ValidationError({"year": f"{listed} already {verb}."})
+        text = ngettext("%(listed)s already exists.", "%(listed)s already exist.", len(clashes))
+        raise ValidationError({"year": text % {"listed": listed}})
     with transaction.atomic():
         fiscal_year = cycle_create(
             organization=organization,
@@ -845,7 +860,8 @@ def _refuse_closed(objective: Objective, field: str) -> None:
         raise ValidationError(
             {
                 field: ValidationError(
-                    f"{objective.cycle.name} is closed: its objectives and scores are kept.",
+                    _("%(name)s is closed: its objectives and scores are kept.")
+                    % {"name": objective.cycle.name},
                     code="closed",
                 )
             }

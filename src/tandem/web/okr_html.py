@@ -27,6 +27,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tandem.domain.status import StatusThresholds
 from tandem.formatting import input_value
@@ -46,11 +47,19 @@ from tandem.web.templatetags.tandem import percent_filter as percent
 
 esc = html.escape
 DASH = "\u2013"  # the en dash between a band's ends
+# Words of the key result rows, looked up in the reader's language when drawn.
+_TOO_LITTLE = gettext_lazy("Too little history for a band")
+_OVER_TARGET = gettext_lazy("Over target")
+_CHECK_IN_ON = gettext_lazy("Check in on %(title)s")
+_CONFIDENCE_KEYS = gettext_lazy("1 to 10; digit keys choose, 0 is 10")
+_WHAT_MOVED = gettext_lazy("What moved? (optional)")
+_CHECK_IN = gettext_lazy("Check in")
 _SENTINEL = 987654321987
-_PRIVATE = (
-    '<span class="pill" title="Only its owner, its team\'s leads, the owners of its key '
-    'results and admins see it">🔒 Private</span>'
-)
+
+
+def _private() -> str:
+    who = _("Only its owner, its team's leads, the owners of its key results and admins see it")
+    return f'<span class="pill" title="{esc(who)}">🔒 {esc(_("Private"))}</span>'
 
 
 def _url(name: str, *fixed: object) -> str:
@@ -73,7 +82,11 @@ class Drawing:
     urls: dict[str, str] = field(default_factory=dict)
 
     def term(self, key: str) -> str:
-        return esc(str(self.terms.get(key, DEFAULT.get(key, key))))
+        return esc(self.word(key))
+
+    def word(self, key: str) -> str:
+        """The organisation's word for ``key``, not escaped (for a sentence escaped whole)."""
+        return str(self.terms.get(key, DEFAULT.get(key, key)))
 
     def url(self, name: str, pk: int, *fixed: object) -> str:
         pattern = self.urls.get(name)
@@ -206,26 +219,34 @@ def _kr_forecast(kr: KeyResult) -> str:
     kf = getattr(kr, "forecast", None)
     if not kf:
         return ""
-    method = esc(str(kf.forecast.method.label))
+    method = esc(label_of(kf.forecast.method))
     chance = percent(kf.probability)
     target = esc(with_unit(kr.target, kr))
+    chance_of = esc(_("%(chance)s chance of %(target)s") % {"chance": chance, "target": target})
     if kf.forecast.too_little_history:
+        why = _(
+            "Fewer than two check-ins: no trend to measure, so no 80%% band (%(method)s). How "
+            "forecasts are made and how good they are: the Insights guide."
+        ) % {"method": method}
         inner = (
-            '<span data-too-little-history title="Fewer than two check-ins: no trend to '
-            f"measure, so no 80% band ({method}). How forecasts are made and how good they "
-            'are: the Insights guide.">Too little history for a band</span>'
-            f"<span>{chance} chance of {target}</span>"
+            f'<span data-too-little-history title="{esc(why)}">'
+            f"{esc(str(_TOO_LITTLE))}</span><span>{chance_of}</span>"
         )
     elif kf.value is not None:
-        inner = (
-            '<span title="The value expected at the end of the cycle, with its 80% band '
-            f"({method}); in the published backtest the band holds the true end 80% of the "
-            f'time (the Insights guide)">Forecast {esc(with_unit(kf.value, kr))} '
-            f"({esc(with_unit(kf.low, kr))}{DASH}{esc(with_unit(kf.high, kr))})</span>"
-            f"<span>{chance} chance of {target}</span>"
-        )
+        why = _(
+            "The value expected at the end of the cycle, with its 80%% band (%(method)s); in the "
+            "published backtest the band holds the true end 80%% of the time (the Insights guide)"
+        ) % {"method": method}
+        value = _("Forecast %(value)s (%(low)s%(dash)s%(high)s)") % {
+            "value": with_unit(kf.value, kr),
+            "low": with_unit(kf.low, kr),
+            "dash": DASH,
+            "high": with_unit(kf.high, kr),
+        }
+        inner = f'<span title="{esc(why)}">{esc(value)}</span><span>{chance_of}</span>'
     else:
-        inner = f'<span title="{method}">{chance} chance of done</span>'
+        done = _("%(chance)s chance of done") % {"chance": chance}
+        inner = f'<span title="{method}">{esc(done)}</span>'
     return f'<div class="kr__meta kr__forecast" data-kr-forecast>{inner}</div>'
 
 
@@ -252,39 +273,52 @@ def kr_row(
     if kr.is_metric:
         now = kr.baseline if kr.current is None else kr.current
         baseline = esc(with_unit(kr.baseline, kr))
+        numbers = _("Now %(now)s · target %(target)s") % {
+            "now": with_unit(now, kr),
+            "target": with_unit(kr.target, kr),
+        }
+        start = _("from %(start)s") % {"start": baseline}
         parts.append(
-            f'<span class="kr__numbers" data-kr-value>Now {esc(with_unit(now, kr))} · target '
-            f"{esc(with_unit(kr.target, kr))}</span>\n      <span>from {baseline}</span>\n      "
+            f'<span class="kr__numbers" data-kr-value>{esc(numbers)}</span>\n      '
+            f"<span>{start}</span>\n      "
         )
     else:
-        done = "Done" if kr.done else "Not done yet"
-        parts.append(f'<span class="kr__numbers" data-kr-value>{done}</span>\n      ')
-    owner = esc(str(kr.owner)) if kr.owner_id is not None and kr.owner else "No owner"
+        done = _("Done") if kr.done else _("Not done yet")
+        parts.append(f'<span class="kr__numbers" data-kr-value>{esc(done)}</span>\n      ')
+    owner = esc(str(kr.owner)) if kr.owner_id is not None and kr.owner else esc(_("No owner"))
     parts.append(f"<span>{owner}</span>\n      <span>")
     if kr.last_checkin_at:
-        parts.append(f"Checked in {esc(ago(kr.last_checkin_at))}")
+        parts.append(esc(_("Checked in %(ago)s") % {"ago": ago(kr.last_checkin_at)}))
     else:
-        parts.append("Never checked in")
+        parts.append(esc(_("Never checked in")))
     parts.append("</span>\n      ")
     if kr.last_confidence:
-        parts.append(f"<span>Confidence {kr.last_confidence}/10</span>")
+        confidence = _("Confidence %(confidence)s/10") % {"confidence": kr.last_confidence}
+        parts.append(f"<span>{esc(confidence)}</span>")
     parts.append("\n    </div>\n    ")
     parts.append(_kr_forecast(kr))
     status = getattr(kr, "live_status", "")
     width = bar_width(kr.progress)
     parts.append(
         '\n    <div class="kr__bar">\n'
-        f'      <div class="progress progress--{status}" role="progressbar" aria-label="Progress '
-        f'of {title}" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}">\n'
+        f'      <div class="progress progress--{status}" role="progressbar" aria-label="'
+        f'{esc(_("Progress of %(title)s") % {"title": kr.title})}" aria-valuemin="0" '
+        f'aria-valuemax="100" aria-valuenow="{width}">\n'
         f'        <div class="progress__fill" style="width: {width}%"></div>\n      </div>\n'
         f'      <span class="progress-value" data-kr-progress>{percent(kr.progress)}</span>\n      '
     )
     if kr.is_metric and kr.progress is not None and kr.progress > 1:
+        past = _(
+            "%(value)s is past the target of %(target)s: %(progress)s of the way. Roll-ups "
+            "count it as 100%%."
+        ) % {
+            "value": with_unit(kr.current, kr),
+            "target": with_unit(kr.target, kr),
+            "progress": percent(kr.progress),
+        }
         parts.append(
-            '<span class="pill pill--over" tabindex="0" data-tip data-over-target>Over target'
-            f'<span class="tip" role="tooltip">{esc(with_unit(kr.current, kr))} is past the '
-            f"target of {esc(with_unit(kr.target, kr))}: {percent(kr.progress)} of the way. "
-            "Roll-ups count it as 100%.</span></span>"
+            '<span class="pill pill--over" tabindex="0" data-tip data-over-target>'
+            f'{esc(str(_OVER_TARGET))}<span class="tip" role="tooltip">{esc(past)}</span></span>'
         )
     tip = explain_status(kr, getattr(objective, "expected", None), d.thresholds)
     parts.append(
@@ -303,12 +337,15 @@ def kr_row(
     else:
         cycle = objective.cycle
         if cycle.is_closed:
-            parts.append(f'\n    <p class="kr__readonly">{esc(cycle.name)} is closed.</p>\n    ')
+            closed = _("%(name)s is closed.") % {"name": cycle.name}
+            parts.append(f'\n    <p class="kr__readonly">{esc(closed)}</p>\n    ')
         elif objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
-            state = esc(str(objective.get_state_display()).lower())
-            parts.append(
-                f'\n    <p class="kr__readonly">This {d.term("objective")} is {state}.</p>\n    '
-            )
+            state = str(objective.get_state_display()).lower()
+            text = _("This %(objective)s is %(state)s.") % {
+                "objective": d.word("objective"),
+                "state": state,
+            }
+            parts.append(f'\n    <p class="kr__readonly">{esc(text)}</p>\n    ')
         else:
             parts.append("\n    ")
     parts.append("\n  </div>\n</li>\n")
@@ -329,7 +366,8 @@ def _checkin_form(
     parts = [
         f'<form class="checkin" method="post" action="{url}"\n'
         f'          hx-post="{url}" hx-target="#kr-{pk}" hx-swap="outerHTML"\n'
-        f'          aria-label="Check in on {esc(kr.title)}" novalidate>\n      '
+        f'          aria-label="{esc(str(_CHECK_IN_ON) % {"title": kr.title})}" '
+        "novalidate>\n      "
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(d.csrf_token)}">\n'
         f'      <input type="hidden" name="next" value="{esc(d.next_url)}">\n      '
     ]
@@ -343,7 +381,8 @@ def _checkin_form(
         wrong = errors.get("value")
         parts.append(
             '<div class="field">\n'
-            f'        <label class="field__label" for="kr-{pk}-value">Value{unit}</label>\n'
+            f'        <label class="field__label" for="kr-{pk}-value">{esc(_("Value"))}{unit}'
+            "</label>\n"
             f'        <input id="kr-{pk}-value" name="value" inputmode="decimal" autocomplete="off"'
             " data-checkin-first\n"
             f'               value="{value}" placeholder="{input_value(kr.baseline)}"\n'
@@ -367,7 +406,7 @@ def _checkin_form(
             + ("checked" if checked else "")
             + "\n               "
             + (f'aria-invalid="true" aria-describedby="kr-{pk}-done-error"' if wrong else "")
-            + f'>\n        <label for="kr-{pk}-done">Done</label>\n        '
+            + f'>\n        <label for="kr-{pk}-done">{esc(_("Done"))}</label>\n        '
             + (
                 f'<p class="field__error" id="kr-{pk}-done-error">{_errors(wrong)}</p>'
                 if wrong
@@ -380,8 +419,9 @@ def _checkin_form(
     parts.append(
         '\n      <fieldset class="field checkin__confidence" data-confidence'
         + (f' aria-invalid="true" aria-describedby="kr-{pk}-confidence-error"' if wrong else "")
-        + '>\n        <legend class="field__label">Confidence <span class="visually-hidden">(1 '
-        "to 10; digit keys choose, 0 is 10)</span></legend>\n"
+        + f'>\n        <legend class="field__label">{esc(_("Confidence"))} '
+        f'<span class="visually-hidden">({esc(str(_CONFIDENCE_KEYS))})'
+        "</span></legend>\n"
         f'        <div class="confidence">{confidence_choices(pk, chosen, wrong)}\n        </div>\n'
         "        "
         + (
@@ -391,14 +431,14 @@ def _checkin_form(
         )
         + "\n      </fieldset>\n"
         '      <div class="field checkin__notefield">\n'
-        f'        <label class="field__label" for="kr-{pk}-note">Note</label>\n'
+        f'        <label class="field__label" for="kr-{pk}-note">{esc(_("Note"))}</label>\n'
         f'        <textarea id="kr-{pk}-note" class="checkin__note" name="note" maxlength="2000" '
         'rows="1" autocomplete="off"\n'
-        '                  placeholder="What moved? (optional)" data-checkin-note>'
+        f'                  placeholder="{esc(str(_WHAT_MOVED))}" data-checkin-note>'
         + (esc(str(data.get("note", ""))) if form is not None else "")
         + "</textarea>\n      </div>\n"
         '      <div class="checkin__submit"><button type="submit" class="btn btn--small">'
-        "Check in</button></div>\n      "
+        f"{esc(str(_CHECK_IN))}</button></div>\n      "
     )
     if non_field:
         parts.append(
@@ -426,7 +466,7 @@ def objective_card(objective: Objective, d: Drawing) -> SafeString:
         '      <div class="objective__meta">\n'
         f"        <span>{owner}</span>\n"
         f'        <span class="pill">{esc(str(objective.get_kind_display()))}</span>\n        ',
-        _PRIVATE if objective.is_private else "",
+        _private() if objective.is_private else "",
         "\n        ",
     ]
     if objective.state != Objective.State.ACTIVE:
@@ -434,19 +474,25 @@ def objective_card(objective: Objective, d: Drawing) -> SafeString:
     parts.append("\n      </div>\n      " + d.compact_signals(objective) + "\n    </div>\n    ")
     if d.can_edit:
         parts.append(
-            f'<a class="btn btn--ghost btn--small" href="{d.url("objective_edit", pk)}">Edit'
-            f'<span class="visually-hidden"> {title}</span></a>'
+            f'<a class="btn btn--ghost btn--small" href="{d.url("objective_edit", pk)}">'
+            f'{esc(_("Edit"))}<span class="visually-hidden"> {title}</span></a>'
         )
     parts.append("\n    " + objective_progress(objective, d) + "\n  </header>\n  \n  ")
     key_results = list(objective.key_results.all())
     if key_results:
-        parts.append(f'\n  <ul class="krs" aria-label="Key results of {title}">\n    ')
+        krs = _("%(key_results)s of %(title)s") % {
+            "key_results": capfirst(d.word("key_results")),
+            "title": objective.title,
+        }
+        parts.append(f'\n  <ul class="krs" aria-label="{esc(krs)}">\n    ')
         parts.extend(kr_row(kr, objective, d) for kr in key_results)
         parts.append("\n  </ul>\n  ")
     else:
-        parts.append(f'\n  <div class="card__body muted">No {d.term("key_results")} yet.')
+        none = _("No %(key_results)s yet.") % {"key_results": d.word("key_results")}
+        parts.append(f'\n  <div class="card__body muted">{esc(none)}')
         if d.can_edit:
-            parts.append(f' <a href="{d.url("key_result_create", pk)}">Add one</a>.')
+            add = esc(_("Add one"))
+            parts.append(f' <a href="{d.url("key_result_create", pk)}">{add}</a>.')
         parts.append("</div>\n  ")
     parts.append("\n  \n</article>\n")
     # Every text above was escaped, or is a number or a fixed word.
@@ -498,7 +544,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             add('<span class="pill">Committed</span>')
         add("\n      ")
         if objective.is_private:
-            add(_PRIVATE)
+            add(_private())
         add("\n      ")
         if node.repeat:
             add(

@@ -558,7 +558,7 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
                 key=shown.granularity.value,
                 # The main table needs no heading; KPIs measured less often get theirs.
                 title="" if shown is board else f"{shown.granularity.label} {terms['kpis']}",
-                noun=GRANULARITIES[shown.granularity],
+                noun=str(GRANULARITIES[shown.granularity]),
                 columns=_columns(shown, cal),
                 lines=lines,
             )

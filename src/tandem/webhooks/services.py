@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem import events as bus
 from tandem.accounts.models import Organization, User
@@ -33,7 +34,7 @@ def new_secret() -> str:
 def _clean_url(url: str) -> str:
     url = url.strip()
     if not url:
-        raise ValidationError({"url": "Enter the address Tandem should send events to."})
+        raise ValidationError({"url": _("Enter the address Tandem should send events to.")})
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
@@ -41,7 +42,7 @@ def _clean_url(url: str) -> str:
             {"url": f"“{url}” is not an http or https address, e.g. https://example.com/hooks."}
         ) from None
     if len(url) > Subscription._meta.get_field("url").max_length:  # type: ignore[operator]
-        raise ValidationError({"url": "That address is too long (500 characters at most)."})
+        raise ValidationError({"url": _("That address is too long (500 characters at most).")})
     try:
         outbound.check_url(url)
     except ValidationError as exc:
@@ -53,9 +54,11 @@ def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(events))
     unknown = [e for e in chosen if e not in Event.values]
     if unknown:
-        raise ValidationError({"events": f"“{unknown[0]}” is not an event Tandem sends."})
+        raise ValidationError(
+            {"events": _("“%(value)s” is not an event Tandem sends.") % {"value": unknown[0]}}
+        )
     if not chosen:
-        raise ValidationError({"events": "Choose at least one event."})
+        raise ValidationError({"events": _("Choose at least one event.")})
     # Kept in the order of the list of events, whatever order they came in.
     return [e for e in Event.values if e in chosen]
 
