@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
@@ -81,7 +82,13 @@ class ReportPDF(FPDF):
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 6, f"Page {self.page_no()} of {{nb}} · Tandem", align="C")
+        self.cell(
+            0,
+            6,
+            _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+            + " · Tandem",
+            align="C",
+        )
         self.set_text_color(*INK)
 
     # Building blocks ------------------------------------------------------------------
@@ -168,11 +175,15 @@ class ReportPDF(FPDF):
 def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
     if found.cycle is None:
         pdf.heading(title)
-        pdf.paragraph("No cycle runs today.", muted=True)
+        pdf.paragraph(_("No cycle runs today."), muted=True)
         return
     pdf.heading(f"{title}: {found.cycle.name}")
     if not found.cards:
-        pdf.paragraph(f"No company {pdf.words['objectives']} in this cycle yet.", muted=True)
+        pdf.paragraph(
+            _("No company %(objectives)s in this cycle yet.")
+            % {"objectives": pdf.words["objectives"]},
+            muted=True,
+        )
         return
     rows, fills = [], []
     for card in found.cards:
@@ -187,27 +198,34 @@ def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
         )
         fills.append([None, None, None, formats.status_colour(card.status)])
     pdf.grid(
-        [pdf.words["Objective"], "Owner", "Progress", "Status"],
+        [pdf.words["Objective"], _("Owner"), _("Progress"), _("Status")],
         rows,
         widths=(100, 38, 20, 24),
         fills=fills,
         size=9,
     )
     if found.more:
-        pdf.paragraph(f"And {found.more} more in {found.cycle.name}.", size=9, muted=True)
+        pdf.paragraph(
+            _("And %(count)s more in %(name)s.") % {"count": found.more, "name": found.cycle.name},
+            size=9,
+            muted=True,
+        )
 
 
 def plan_pdf(report: PlanReport) -> bytes:
-    pdf = ReportPDF(organization=report.organization, title="Strategic plan")
+    pdf = ReportPDF(organization=report.organization, title=_("Strategic plan"))
     plan = report.plan
-    pdf.title_line(f"{report.organization.name}: strategic plan", "One page: where we go and why.")
+    pdf.title_line(
+        _("%(name)s: strategic plan") % {"name": report.organization.name},
+        _("One page: where we go and why."),
+    )
     if plan is None:
-        pdf.paragraph("No strategic plan yet: owners and admins write it in Tandem.", muted=True)
+        pdf.paragraph(_("No strategic plan yet: owners and admins write it in Tandem."), muted=True)
     else:
-        pdf.heading("Purpose")
+        pdf.heading(_("Purpose"))
         pdf.paragraph(plan.purpose)
         if plan.values:
-            pdf.heading("Values")
+            pdf.heading(_("Values"))
             pdf.bullets(plan.values)
         if plan.bhag:
             pdf.heading(f"BHAG{f' (by {plan.bhag_year})' if plan.bhag_year else ''}")
@@ -217,17 +235,17 @@ def plan_pdf(report: PlanReport) -> bytes:
             pdf.heading(f"3-5 year target{when}")
             pdf.bullets(plan.long_term_targets)
         if plan.annual_targets:
-            pdf.heading("This year's targets")
+            pdf.heading(_("This year's targets"))
             pdf.bullets(plan.annual_targets)
         if plan.profit_per_x:
-            pdf.heading("Profit per X")
+            pdf.heading(_("Profit per X"))
             pdf.paragraph(plan.profit_per_x)
-    _priorities(pdf, "This year's priorities", report.year)
-    _priorities(pdf, "This quarter's priorities", report.quarter)
+    _priorities(pdf, _("This year's priorities"), report.year)
+    _priorities(pdf, _("This quarter's priorities"), report.quarter)
     if report.kpis:
-        pdf.heading(f"Key {pdf.words['kpis']}")
+        pdf.heading(_("Key %(kpis)s") % {"kpis": pdf.words["kpis"]})
         pdf.grid(
-            [pdf.words["Kpi"], "Owner", "Latest", "Target", "Health"],
+            [pdf.words["Kpi"], _("Owner"), _("Latest"), _("Target"), _("Health")],
             [
                 [
                     line.kpi.name,
@@ -250,11 +268,13 @@ def plan_pdf(report: PlanReport) -> bytes:
 
 def review_pdf(report: ReviewReport) -> bytes:
     cycle = report.cycle
-    pdf = ReportPDF(organization=report.organization, title=f"Review of {cycle.name}")
+    pdf = ReportPDF(
+        organization=report.organization, title=_("Review of %(name)s") % {"name": cycle.name}
+    )
     state = "closed" if cycle.is_closed else "still open: projected scores"
     start, end = formats.long_date(cycle.start_date), formats.long_date(cycle.end_date)
     pdf.title_line(
-        f"Review of {cycle.name}",
+        _("Review of %(name)s") % {"name": cycle.name},
         f"{start} {formats.DASH} {end} · {state} · "
         f"{report.count} {pdf.words['objective' if report.count == 1 else 'objectives']}",
     )
@@ -266,17 +286,17 @@ def review_pdf(report: ReviewReport) -> bytes:
         f"red {report.bands[formats.Band.RED]}. Bands: 0.0{d}0.3 red, 0.4{d}0.6 yellow, "
         f"0.7{d}1.0 green; a committed {pdf.words['objective']} is green only at 1.0."
     )
-    pdf.heading("Calibration by team")
+    pdf.heading(_("Calibration by team"))
     rows = formats.calibration_rows(report)
     pdf.grid(
         [
-            "Team",
+            _("Team"),
             pdf.words["Objectives"],
-            "Mean",
-            "At 1.0",
-            "Share at 1.0",
-            "Below 0.3",
-            "Share below 0.3",
+            _("Mean"),
+            _("At 1.0"),
+            _("Share at 1.0"),
+            _("Below 0.3"),
+            _("Share below 0.3"),
         ],
         [[str(cell) for cell in formats.calibration_text(row)] for row in rows],
         widths=(58, 20, 16, 16, 24, 18, 30),
@@ -288,7 +308,7 @@ def review_pdf(report: ReviewReport) -> bytes:
             continue
         pdf.heading(group.title)
         pdf.grid(
-            [pdf.words["Objective"], "Owner", "Kind", "Progress", "Score", "Band"],
+            [pdf.words["Objective"], _("Owner"), _("Kind"), _("Progress"), _("Score"), _("Band")],
             [
                 [
                     card.objective.title,
@@ -317,7 +337,7 @@ def scorecard_pdf(
     pdf = ReportPDF(organization=organization, title=words["Scorecard"], landscape=True)
     pdf.title_line(words["Scorecard"], subtitle)
     if not board.rows:
-        pdf.paragraph(f"No {words['kpi']} to show.", muted=True)
+        pdf.paragraph(_("No %(kpi)s to show.") % {"kpi": words["kpi"]}, muted=True)
         return pdf.render()
     chunk = SCORECARD_COLUMNS_PER_TABLE
     for first in range(0, len(board.columns), chunk):
@@ -339,7 +359,7 @@ def scorecard_pdf(
             )
         period_width = Decimal(160) / max(len(labels), 1)
         pdf.grid(
-            [words["Kpi"], "Owner", "Target", "Now", *labels],
+            [words["Kpi"], _("Owner"), _("Target"), _("Now"), *labels],
             rows,
             widths=(52, 28, 16, 13, *[float(period_width)] * len(labels)),
             fills=fills,
