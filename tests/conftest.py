@@ -71,16 +71,6 @@ def quarter_around(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-@pytest.fixture(autouse=True)
-def _english_after_each_test() -> Iterator[None]:
-    """A request leaves its reader's language active in the thread (as Django does):
-    the next test starts in English again."""
-    yield
-    from django.utils import translation
-
-    translation.deactivate()
-
-
 @pytest.fixture
 def cast(db: None) -> Cast:
     return build_cast()
