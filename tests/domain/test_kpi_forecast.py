@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tandem.bench import kpi_backtest
@@ -267,6 +267,8 @@ def test_forecasts_need_eight_values_and_bands_hold_their_forecast(values):
 )
 def test_shifting_every_value_shifts_the_forecast_and_its_band(values, shift):
     base = [D(str(round(v, 2))) for v in values]
+    # A KPI that never moved gets a band sized by its level (see the test below).
+    assume(len(set(base)) > 1)
     moved = [v + D(str(round(shift, 2))) for v in base]
     a, b = kf.forecast_kpi(base), kf.forecast_kpi(moved)
     delta = D(str(round(shift, 2)))
@@ -286,6 +288,16 @@ def test_a_learned_trend_is_kept_only_when_it_errs_less_per_degree_of_freedom(wi
     else:
         # Without a learned trend it is the best level alone (from no trend).
         assert sse == pytest.approx(level_only, rel=1e-9, abs=1e-9)
+
+
+def test_a_kpi_that_never_moved_gets_a_band_of_a_hundredth_of_its_level():
+    steps = kf.forecast_kpi([D(250)] * 12).steps
+    assert all(s.value == D(250) for s in steps)
+    assert steps[0].low < D(250) < steps[0].high
+    # About a hundredth of the level, not the band of a zero KPI (which is tiny).
+    assert D("1") < steps[0].high - steps[0].low < D("20")
+    zero = kf.forecast_kpi([D(0)] * 12).steps[0]
+    assert zero.high - zero.low < D("0.01")
 
 
 def test_a_straight_line_is_followed_from_its_first_values():
@@ -345,6 +357,7 @@ def test_a_higher_target_never_lowers_a_backing_kpis_forecast(values, plan, rais
 )
 def test_shifting_a_backing_kpi_and_its_key_result_shifts_the_forecast(values, plan, shift):
     base = [D(str(round(v, 2))) for v in values]
+    assume(len(set(base)) > 1)
     moved = [v + shift for v in base]
     shifted = kf.CyclePlan(
         start=plan.start, end=plan.end, baseline=plan.baseline + shift, target=plan.target + shift
