@@ -44,6 +44,8 @@ def axe_violations(page: Any, exclude: tuple[str, ...] = ()) -> list[dict[str, A
     ``<details>`` opened first so that what they fold away is checked too. ``exclude``:
     CSS selectors of parts left out (markup that is not Tandem's own)."""
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true })")
+    # Two frames: the page's own script reacts to what opened (tandem.js, wide tables).
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     # What an opened part fetches (the tree's folded branches) is checked once it is in.
     page.wait_for_load_state("networkidle")
     if not page.evaluate("typeof window.axe === 'object'"):

@@ -135,6 +135,56 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUpMenus);
   else setUpMenus();
 
+  // A table wider than the screen scrolls inside its card. When nothing in the card can
+  // take the focus, the card itself does (named by the table's caption), so that the
+  // arrow keys scroll it; it gives the focus up again once it fits.
+  function scrollingOf(table) {
+    for (var box = table.parentElement; box && box.tagName !== "MAIN"; box = box.parentElement) {
+      var overflow = getComputedStyle(box).overflowX;
+      if ((overflow === "auto" || overflow === "scroll") && box.scrollWidth > box.clientWidth) return box;
+    }
+    return null;
+  }
+  function focusScrollers() {
+    document.querySelectorAll("[data-scroll-focus]").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth) {
+        box.removeAttribute("tabindex");
+        if (box.getAttribute("data-scroll-focus") === "region") {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+        }
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+    document.querySelectorAll("main table").forEach(function (table) {
+      var box = scrollingOf(table);
+      if (!box || box.hasAttribute("tabindex")) return;
+      if (box.querySelector("a[href], button, input, select, textarea, summary, [tabindex]")) return;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("data-scroll-focus", "");
+      var caption = table.querySelector("caption");
+      if (caption && !box.hasAttribute("role")) {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption.textContent.trim());
+        box.setAttribute("data-scroll-focus", "region");
+      }
+    });
+  }
+  var scrollersQueued = false;
+  function queueScrollers() {
+    if (scrollersQueued) return;
+    scrollersQueued = true;
+    requestAnimationFrame(function () {
+      scrollersQueued = false;
+      focusScrollers();
+    });
+  }
+  window.addEventListener("resize", queueScrollers);
+  document.addEventListener("htmx:afterSettle", queueScrollers);
+  document.addEventListener("toggle", queueScrollers, true);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", queueScrollers);
+  else queueScrollers();
+
   // 403 and other refusals: show the server's message instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var box = document.getElementById("messages");
