@@ -609,18 +609,34 @@ def lead_team_ids_of(*, organization: Organization, user: User) -> set[int]:
     )
 
 
+# What the tree shows of a key result: its title, progress and live status.
+KEY_RESULT_LINE_FIELDS = (
+    "organization_id",
+    "objective_id",
+    "title",
+    "kind",
+    "progress",
+    "last_checkin_at",
+    "last_confidence",
+)
+
+
 def key_results_of(
     *, organization: Organization, objective_ids: Collection[int]
 ) -> dict[int, list[KeyResult]]:
-    """The key results of the given objectives, by objective id, in their order."""
+    """The key results of the given objectives, by objective id, in their order, with
+    the fields the tree shows (:data:`KEY_RESULT_LINE_FIELDS`; the others are read when
+    first used)."""
     found: dict[int, list[KeyResult]] = {}
     if not objective_ids:
         return found
     # Filtered by objective in SQL and by organisation here: with both in SQL, SQLite
     # (without ANALYZE statistics) walks all the organisation's key results (40,000
     # at scale) through the organisation index instead of the objectives' index.
-    rows = KeyResult.objects.filter(objective_id__in=list(objective_ids)).order_by(
-        "objective_id", "position", "id"
+    rows = (
+        KeyResult.objects.filter(objective_id__in=list(objective_ids))
+        .only(*KEY_RESULT_LINE_FIELDS)
+        .order_by("objective_id", "position", "id")
     )
     for kr in rows:
         if kr.organization_id == organization.pk:

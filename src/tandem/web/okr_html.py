@@ -33,7 +33,7 @@ from tandem.domain.status import StatusThresholds
 from tandem.formatting import input_value
 from tandem.labels import label as label_of
 from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.okrs.presenters import Card
+from tandem.okrs.presenters import Card, Group
 from tandem.okrs.tree import Line
 from tandem.terms import DEFAULT, Terms, terms_of
 from tandem.web.templatetags.tandem import (
@@ -88,7 +88,7 @@ class Drawing:
         """The organisation's word for ``key``, not escaped (for a sentence escaped whole)."""
         return str(self.terms.get(key, DEFAULT.get(key, key)))
 
-    def url(self, name: str, pk: int, *fixed: object) -> str:
+    def url(self, name: str, pk: object, *fixed: object) -> str:
         pattern = self.urls.get(name)
         if pattern is None:
             pattern = self.urls[name] = _url(name, *fixed)
@@ -512,7 +512,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
     and closes (``_tree_lines.html``)."""
     objective_url = _url("objective")
     branch_url = _url("cycle_tree_branch", cycle.pk)
-    objectives_word, objective_word = d.term("objectives"), d.term("objective")
+    words = {key: d.term(key) for key in ("objectives", "objective", "Objectives")}
     parts: list[str] = []
     add = parts.append
     for line, card in lines:
@@ -520,22 +520,12 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
         objective = card.objective
         node_id = node.id
         title = esc(objective.title)
+        if node.repeat:
+            add('\n<li class="tree__item tree__item--repeat">\n')
+        else:
+            add(f'\n<li class="tree__item" id="tree-o-{node_id}">\n')
         add(
-            '\n<li class="tree__item tree__item--repeat">\n  '
-            if node.repeat
-            else (f'\n<li class="tree__item" id="tree-o-{node_id}">\n  ')
-        )
-        branch = ""
-        if line.opens:
-            add("<details open><summary>" if line.level == 0 else "<details><summary>")
-        elif line.folded:
-            branch = esc(branch_url.format(node_id))
-            add(
-                f'<details class="tree__folded" hx-get="{branch}" hx-trigger="toggle once" '
-                'hx-target="find .tree__children" hx-swap="innerHTML"><summary>'
-            )
-        add(
-            '\n  <div class="tree-node">\n    <div class="tree-node__head">\n'
+            '  <div class="tree-node">\n    <div class="tree-node__head">\n'
             f'      <a class="tree-node__title" href="{esc(objective_url.format(node_id))}">'
             f'{title}</a>\n      <span class="tree-node__owner">{esc(objective.owner_name)}'
             "</span>\n      "
@@ -555,7 +545,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             )
         elif node.parent_count > 1:
             add(
-                f'<span class="pill" title="Shown under each of the {objectives_word} it '
+                f'<span class="pill" title="Shown under each of the {words["objectives"]} it '
                 f'contributes to">contributes to {node.parent_count}</span>'
             )
         add("\n      ")
@@ -578,14 +568,14 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             f'role="progressbar" aria-label="Progress of {title}" aria-valuemin="0" '
             f'aria-valuemax="100" aria-valuenow="{width}"><div class="progress__fill" '
             f'style="width: {width}%"></div></div>\n'
-            f'      <span class="progress-value">{percent(objective.progress)}</span>\n      '
+            f'      <span class="progress-value">{esc(percent(objective.progress))}</span>\n      '
         )
         if node.covers > 1:
             below = node.covers - 1
             add(
                 '<span class="tree-node__rollup" title="Mean progress of this objective and '
                 f'the {below} objective{"" if below == 1 else "s"} below it">roll-up '
-                f"<strong>{percent(node.rollup)}</strong> of {node.covers}</span>"
+                f"<strong>{esc(percent(node.rollup))}</strong> of {node.covers}</span>"
             )
         add("\n    </div>\n    ")
         if card.key_results:
@@ -596,22 +586,110 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
                     f'<li class="tree-kr"><span class="tree-kr__dot tree-kr__dot--'
                     f'{kr_line.status}" title="{esc(kr_line.status.label)}"></span><span '
                     f'class="tree-kr__title">{esc(kr.title)}</span><span class="tree-kr__value">'
-                    f"{percent(kr.progress)}</span></li>"
+                    f"{esc(percent(kr.progress))}</span></li>"
                 )
             add("\n    </ul>\n    ")
         add("\n  </div>\n  ")
-        if line.opens:
-            add('</summary><ul class="tree__children">')
-        elif line.folded:
-            count = len(node.children)
-            add(
-                '</summary><ul class="tree__children"><li class="tree__more">'
-                f'<a href="{branch}">Show the {count} '
-                f"{objective_word if count == 1 else objectives_word} contributing to it</a>"
-                "</li></ul></details></li>"
+        if line.opens or line.folded:
+            toggle = (
+                '<summary class="tree__toggle"><span class="visually-hidden">'
+                f"{words['Objectives']} contributing to {title}</span></summary>"
+                '<ul class="tree__children">'
             )
+            if line.opens:
+                add(
+                    '<details class="tree__branch" open>'
+                    if line.level == 0
+                    else ('<details class="tree__branch">')
+                )
+                add(toggle)
+            else:
+                branch = esc(branch_url.format(node_id))
+                count = len(node.children)
+                add(
+                    '<details class="tree__branch tree__folded" hx-get="'
+                    f'{branch}" hx-trigger="toggle once" hx-target="find .tree__children" '
+                    f'hx-swap="innerHTML">{toggle}<li class="tree__more"><a href="{branch}">'
+                    f"Show the {count} {words['objective'] if count == 1 else words['objectives']}"
+                    " contributing to it</a></li></ul></details></li>"
+                )
         else:
             add("</li>")
         add("\n" + "</ul></details></li>" * line.closes + "\n")
+    # Every text above was escaped, or is a number or a fixed word.
+    return mark_safe("".join(parts))
+
+
+def _count(n: int, d: Drawing) -> str:
+    return f"{n} {d.term('objective') if n == 1 else d.term('objectives')}"
+
+
+def tree_group(group: Group, *, cycle: Cycle, d: Drawing) -> str:
+    """One team's (or person's) section of the tree with its placements
+    (``_tree_group.html`` before)."""
+    key = esc(group.key)
+    title = esc(group.title)
+    count = len(group.objectives)
+    parts = [
+        f'<section class="tree-group" id="tree-{key}" style="--team-depth: {group.depth}" '
+        f'aria-labelledby="tree-{key}-heading">\n  <div class="tree-group__head">\n'
+        f'    <h2 id="tree-{key}-heading">'
+    ]
+    if group.team:
+        url = d.url("team", group.team.slug)
+        parts.append(
+            f'<a href="{url}?cycle={cycle.pk}">{title}</a> <span class="pill">'
+            f"{esc(str(group.team.get_kind_display()))}</span>"
+        )
+    elif group.person:
+        parts.append(f'{title} <span class="pill">Individual</span>')
+    else:
+        parts.append(title)
+    parts.append("</h2>\n    ")
+    if group.team or group.person:
+        width = bar_width(group.rollup)
+        parts.append(
+            f'\n    <span class="tree-group__rollup" title="Mean progress of the {count} '
+            f'objective{"" if count == 1 else "s"} {title} owns in {esc(cycle.name)}">\n'
+            f'      <span class="progress" role="progressbar" aria-label="Roll-up of {title}" '
+            f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}"><span '
+            f'class="progress__fill" style="width: {width}%"></span></span>\n'
+            f'      <span class="progress-value">{esc(percent(group.rollup))}</span>\n'
+            "    </span>\n    "
+        )
+    parts.append(
+        "\n  </div>\n  \n"
+        '  <details class="tree-group__details" open>\n'
+        f'    <summary class="tree-group__toggle">{_count(count, d)}<span '
+        f'class="visually-hidden"> of {title}</span></summary>\n'
+        f'    <ul class="tree">{tree_lines(group.lines, cycle=cycle, d=d)}</ul>\n'
+        "  </details>\n</section>\n"
+    )
+    return "".join(parts)
+
+
+def tree_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeString:
+    # Each section is escaped where it inserts text.
+    return mark_safe("\n".join(tree_group(group, cycle=cycle, d=d) for group in groups))
+
+
+def folded_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeString:
+    """The teams past the page's budget: a name and a roll-up each, their tree loaded
+    when opened."""
+    group_url = _url("cycle_tree_group", cycle.pk)
+    parts = []
+    for group in groups:
+        key = esc(group.key)
+        url = esc(group_url.format(group.key))
+        title = esc(group.title)
+        parts.append(
+            f'\n    <li id="tree-{key}" style="--team-depth: {group.depth}"><details '
+            f'hx-get="{url}" hx-trigger="toggle once" hx-target="find .tree" '
+            f'hx-swap="innerHTML"><summary><span class="tree-more__name">{title}</span> '
+            f'<span class="muted">{_count(len(group.objectives), d)} · <span '
+            f'class="progress-value">{esc(percent(group.rollup))}</span></span></summary><ul '
+            f'class="tree"><li class="tree__more"><a href="{url}">Show the tree of {title}</a>'
+            "</li></ul></details></li>\n    "
+        )
     # Every text above was escaped, or is a number or a fixed word.
     return mark_safe("".join(parts))

@@ -40,3 +40,15 @@ def objective_progress(context: template.Context, objective: Any, oob: Any = Fal
 def tree_lines(context: template.Context, lines: Any) -> SafeString:
     """The alignment tree's placements in ``lines``."""
     return okr_html.tree_lines(lines, cycle=context["cycle"], d=okr_html.drawing_from(context))
+
+
+@register.simple_tag(takes_context=True)
+def tree_groups(context: template.Context, groups: Any) -> SafeString:
+    """The tree's sections, one per team or person, with their placements."""
+    return okr_html.tree_groups(groups, cycle=context["cycle"], d=okr_html.drawing_from(context))
+
+
+@register.simple_tag(takes_context=True)
+def folded_groups(context: template.Context, groups: Any) -> SafeString:
+    """The teams past the tree page's budget, each loaded when opened."""
+    return okr_html.folded_groups(groups, cycle=context["cycle"], d=okr_html.drawing_from(context))
