@@ -43,15 +43,18 @@ def test_every_string_has_a_translation_and_the_compiled_file_matches(language: 
         and compiled.get((e.msgctxt, e.msgid)) != (e.msgstr, e.msgstr_plural or {})
     ]
     assert stale == [], f"run tandem compilemessages: {stale}"
+    forms = int(re.search(r"nplurals=(\d+)", po.metadata["Plural-Forms"]).group(1))  # type: ignore[union-attr]
     # Placeholders survive the translation: the same names, as many percent signs.
     for entry in po:
         if entry.obsolete:
             continue
         pairs = [(entry.msgid, entry.msgstr)]
         if entry.msgid_plural:
-            pairs = [
-                (entry.msgid, entry.msgstr_plural[0]),
-                (entry.msgid_plural, entry.msgstr_plural[1]),
+            # Every plural form the language has (Spanish has three: one, a round
+            # million, the rest); a missing one shows the English text instead.
+            assert sorted(entry.msgstr_plural) == list(range(forms)), entry.msgid
+            pairs = [(entry.msgid, entry.msgstr_plural[0])] + [
+                (entry.msgid_plural, entry.msgstr_plural[n]) for n in range(1, forms)
             ]
         for source, translated in pairs:
             assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translated)), (
@@ -136,3 +139,23 @@ def test_dates_are_written_the_languages_way(language: str, day: str):
     page = Template('{{ d|local_date:"j M Y" }}')
     with translation.override(language):
         assert page.render(Context({"d": dt.date(2026, 12, 7)})) == day
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("count", [1, 2, 5, 21])
+def test_counted_sentences_are_translated_for_every_count(language: str, count: int):
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    plurals = [e for e in po if e.msgid_plural and not e.obsolete]
+    assert plurals
+    with translation.override(language):
+        untranslated = [
+            e.msgid
+            for e in plurals
+            if (
+                translation.npgettext(e.msgctxt, e.msgid, e.msgid_plural, count)
+                if e.msgctxt
+                else translation.ngettext(e.msgid, e.msgid_plural, count)
+            )
+            not in e.msgstr_plural.values()
+        ]
+    assert untranslated == []

@@ -181,3 +181,18 @@ def test_the_home_team_and_scorecard_pages_read_spanish_with_the_check_in_form(
     assert "Mis OKR" in home
     scorecard = client.get("/scorecard/").content.decode()
     assert "Quitar filtros" in scorecard or "Aún no hay ningún KPI." in scorecard
+
+
+def test_the_alignment_tree_and_the_not_found_page_read_german(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    client = reader(cast, client_for, "de")
+    tree = client.get("/tree/").content.decode()
+    assert "Zielbaum" in tree
+    assert "Gesamtfortschritt des Unternehmens" in tree
+    assert "Fortschritt von" in tree  # a placement, drawn in Python
+    assert "Company roll-up" not in tree
+    assert "Progress of" not in tree
+    missing = client.get("/objectives/999999/")
+    assert missing.status_code == 404
+    assert "Nicht gefunden" in missing.content.decode()

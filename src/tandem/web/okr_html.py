@@ -27,7 +27,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tandem.domain.status import StatusThresholds
 from tandem.formatting import input_value
@@ -513,6 +513,16 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
     objective_url = _url("objective")
     branch_url = _url("cycle_tree_branch", cycle.pk)
     words = {key: d.term(key) for key in ("objectives", "objective", "Objectives")}
+    # The fixed words of a placement, translated once for the page.
+    committed = esc(_("Committed"))
+    repeat = esc(_("↩ repeat: shown in full elsewhere"))
+    shown_under = esc(
+        _("Shown under each of the %(objectives)s it contributes to")
+        % {"objectives": words["objectives"]}
+    )
+    loop = esc(_("alignment loop"))
+    final_score = esc(_("Final score"))
+    progress_of = esc(_("Progress of %(title)s"))
     parts: list[str] = []
     add = parts.append
     for line, card in lines:
@@ -531,7 +541,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             "</span>\n      "
         )
         if objective.kind == Objective.Kind.COMMITTED:
-            add('<span class="pill">Committed</span>')
+            add(f'<span class="pill">{committed}</span>')
         add("\n      ")
         if objective.is_private:
             add(_private())
@@ -539,18 +549,25 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
         if node.repeat:
             add(
                 f'<a class="pill tree-node__repeat" href="{esc(branch_url.format(node_id))}" '
-                f'title="This objective contributes to {node.parent_count} objectives; it is '
-                'shown in full at its first place in the tree">↩ repeat: shown in full '
-                "elsewhere</a>"
+                'title="'
+                + esc(
+                    _(
+                        "This %(objective)s contributes to %(count)s %(objectives)s; it is shown "
+                        "in full at its first place in the tree"
+                    )
+                    % {"count": node.parent_count, **words}
+                )
+                + f'">{repeat}</a>'
             )
         elif node.parent_count > 1:
             add(
-                f'<span class="pill" title="Shown under each of the {words["objectives"]} it '
-                f'contributes to">contributes to {node.parent_count}</span>'
+                f'<span class="pill" title="{shown_under}">'
+                + esc(_("contributes to %(count)s") % {"count": node.parent_count})
+                + "</span>"
             )
         add("\n      ")
         if node.loop:
-            add('<span class="pill tree-node__loop">alignment loop</span>')
+            add(f'<span class="pill tree-node__loop">{loop}</span>')
         add("\n      " + d.compact_signals(objective) + "\n    </div>\n")
         add('    <div class="tree-node__figures">\n      ')
         status = card.status
@@ -558,25 +575,36 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             add(f'<span class="status status--{status}">{esc(status.label)}</span>')
         else:
             add(
-                f'<span class="score score--{card.band}" title="Final score">'
+                f'<span class="score score--{card.band}" title="{final_score}">'
                 f'{esc(str(localize(card.final)))} <span class="score__band">{card.band}</span>'
                 "</span>"
             )
         width = bar_width(node.progress)
         add(
             f'\n      <div class="progress{f" progress--{status}" if status else ""}" '
-            f'role="progressbar" aria-label="Progress of {title}" aria-valuemin="0" '
+            f'role="progressbar" aria-label="{progress_of % {"title": title}}" '
+            'aria-valuemin="0" '
             f'aria-valuemax="100" aria-valuenow="{width}"><div class="progress__fill" '
             f'style="width: {width}%"></div></div>\n'
             f'      <span class="progress-value">{esc(percent(objective.progress))}</span>\n      '
         )
         if node.covers > 1:
             below = node.covers - 1
-            add(
-                '<span class="tree-node__rollup" title="Mean progress of this objective and '
-                f'the {below} objective{"" if below == 1 else "s"} below it">roll-up '
-                f"<strong>{esc(percent(node.rollup))}</strong> of {node.covers}</span>"
-            )
+            # %(objectives)s is the organisation's word for as many as %(count)s.
+            mean = ngettext(
+                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                below,
+            ) % {
+                "count": below,
+                "objective": words["objective"],
+                "objectives": words["objective" if below == 1 else "objectives"],
+            }
+            rollup = esc(_("roll-up %(rollup)s of %(count)s")) % {
+                "rollup": f"<strong>{esc(percent(node.rollup))}</strong>",
+                "count": node.covers,
+            }
+            add(f'<span class="tree-node__rollup" title="{esc(mean)}">{rollup}</span>')
         add("\n    </div>\n    ")
         if card.key_results:
             add('\n    <ul class="tree-krs">\n      ')
@@ -593,7 +621,9 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
         if line.opens or line.folded:
             toggle = (
                 '<summary class="tree__toggle"><span class="visually-hidden">'
-                f"{words['Objectives']} contributing to {title}</span></summary>"
+                + esc(_("%(Objectives)s contributing to %(title)s"))
+                % {"Objectives": esc(words["Objectives"]), "title": title}
+                + "</span></summary>"
                 '<ul class="tree__children">'
             )
             if line.opens:
@@ -610,8 +640,18 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
                     '<details class="tree__branch tree__folded" hx-get="'
                     f'{branch}" hx-trigger="toggle once" hx-target="find .tree__children" '
                     f'hx-swap="innerHTML">{toggle}<li class="tree__more"><a href="{branch}">'
-                    f"Show the {count} {words['objective'] if count == 1 else words['objectives']}"
-                    " contributing to it</a></li></ul></details></li>"
+                    + esc(
+                        ngettext(
+                            "Show the %(count)s %(objectives)s contributing to it",
+                            "Show the %(count)s %(objectives)s contributing to it",
+                            count,
+                        )
+                        % {
+                            "count": count,
+                            "objectives": words["objective" if count == 1 else "objectives"],
+                        }
+                    )
+                    + "</a></li></ul></details></li>"
                 )
         else:
             add("</li>")
@@ -642,26 +682,38 @@ def tree_group(group: Group, *, cycle: Cycle, d: Drawing) -> str:
             f"{esc(str(group.team.get_kind_display()))}</span>"
         )
     elif group.person:
-        parts.append(f'{title} <span class="pill">Individual</span>')
+        individual = esc(_("Individual"))
+        parts.append(f'{title} <span class="pill">{individual}</span>')
     else:
         parts.append(title)
     parts.append("</h2>\n    ")
     if group.team or group.person:
         width = bar_width(group.rollup)
+        mean = ngettext(
+            "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
+            "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
+            count,
+        ) % {
+            "count": count,
+            "objectives": d.term("objective" if count == 1 else "objectives"),
+            "owner": group.title,
+            "cycle": cycle.name,
+        }
+        roll_up_of = esc(_("Roll-up of %(title)s")) % {"title": title}
         parts.append(
-            f'\n    <span class="tree-group__rollup" title="Mean progress of the {count} '
-            f'objective{"" if count == 1 else "s"} {title} owns in {esc(cycle.name)}">\n'
-            f'      <span class="progress" role="progressbar" aria-label="Roll-up of {title}" '
+            f'\n    <span class="tree-group__rollup" title="{esc(mean)}">\n'
+            f'      <span class="progress" role="progressbar" aria-label="{roll_up_of}" '
             f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}"><span '
             f'class="progress__fill" style="width: {width}%"></span></span>\n'
             f'      <span class="progress-value">{esc(percent(group.rollup))}</span>\n'
             "    </span>\n    "
         )
+    of_title = esc(_("of %(title)s")) % {"title": title}
     parts.append(
         "\n  </div>\n  \n"
         '  <details class="tree-group__details" open>\n'
         f'    <summary class="tree-group__toggle">{_count(count, d)}<span '
-        f'class="visually-hidden"> of {title}</span></summary>\n'
+        f'class="visually-hidden"> {of_title}</span></summary>\n'
         f'    <ul class="tree">{tree_lines(group.lines, cycle=cycle, d=d)}</ul>\n'
         "  </details>\n</section>\n"
     )
@@ -677,6 +729,7 @@ def folded_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeS
     """The teams past the page's budget: a name and a roll-up each, their tree loaded
     when opened."""
     group_url = _url("cycle_tree_group", cycle.pk)
+    tree_of = esc(_("Show the tree of %(title)s"))
     parts = []
     for group in groups:
         key = esc(group.key)
@@ -688,7 +741,8 @@ def folded_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeS
             f'hx-swap="innerHTML"><summary><span class="tree-more__name">{title}</span> '
             f'<span class="muted">{_count(len(group.objectives), d)} · <span '
             f'class="progress-value">{esc(percent(group.rollup))}</span></span></summary><ul '
-            f'class="tree"><li class="tree__more"><a href="{url}">Show the tree of {title}</a>'
+            f'class="tree"><li class="tree__more"><a href="{url}">'
+            f"{tree_of % {'title': title}}</a>"
             "</li></ul></details></li>\n    "
         )
     # Every text above was escaped, or is a number or a fixed word.
