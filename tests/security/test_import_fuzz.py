@@ -331,6 +331,23 @@ def csv_bytes(draw: st.DrawFn, table: list[list[str]]) -> bytes:
     return out.getvalue().encode(draw(st.sampled_from(ENCODINGS)), errors="replace")
 
 
+def csv_text(table: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(table)
+    return out.getvalue()
+
+
+def clean_xlsx(table: list[list[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in table:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 @st.composite
 def xlsx_bytes(draw: st.DrawFn, table: list[list[str]]) -> bytes:
     """A workbook as Excel writes it: text, or a typed number, date or formula."""
@@ -505,8 +522,15 @@ def test_okr_sheets_are_imported_or_refused_clearly(
         outcomes[import_file(org, f"okrs.{form}", body, sheets.OKR_SHEET)] += 1
 
     run()
-    assert outcomes["imported"], outcomes
     assert outcomes["refused"], outcomes
+    # Most drawn sheets carry a problem, so how many import depends on the draws; a
+    # clean sheet in the same form must import every time.
+    clean = [
+        ["objective", "team", "key_result", "owner", "baseline", "target", "current"],
+        ["Win the north", "Sales", "Sign partners", org.owner.email, "0", "10", "3"],
+    ]
+    body = csv_text(clean).encode() if form == "csv" else clean_xlsx(clean)
+    assert import_file(org, f"clean.{form}", body, sheets.OKR_SHEET) == "imported"
 
 
 @pytest.mark.parametrize("form", ["csv", "xlsx"])
