@@ -46,6 +46,7 @@ from tandem.kpis.models import KPI, Measurement
 from tandem.okrs import services as okrs
 from tandem.okrs.models import CheckIn, Initiative, KeyResult, Objective
 from tests.conftest import Cast
+from tests.integrations.conftest import xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -337,17 +338,6 @@ def csv_text(table: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def clean_xlsx(table: list[list[str]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in table:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 @st.composite
 def xlsx_bytes(draw: st.DrawFn, table: list[list[str]]) -> bytes:
     """A workbook as Excel writes it: text, or a typed number, date or formula."""
@@ -529,7 +519,7 @@ def test_okr_sheets_are_imported_or_refused_clearly(
         ["objective", "team", "key_result", "owner", "baseline", "target", "current"],
         ["Win the north", "Sales", "Sign partners", org.owner.email, "0", "10", "3"],
     ]
-    body = csv_text(clean).encode() if form == "csv" else clean_xlsx(clean)
+    body = csv_text(clean).encode() if form == "csv" else xlsx([list(row) for row in clean])
     assert import_file(org, f"clean.{form}", body, sheets.OKR_SHEET) == "imported"
 
 
