@@ -55,12 +55,12 @@ $(LOAD_VENV)/.installed: pyproject.toml
 	touch $@
 
 bench: install $(LOAD_VENV)/.installed
-	$(BIN)/python bench/run.py --scale $(SCALE)
+	$(BIN)/python -m tandem.bench.harness.run --scale $(SCALE)
 	TANDEM_DEBUG=1 $(BIN)/tandem forecast_backtest
 
-# Only the API under load (bench/loadtest.py): Locust against `tandem serve`.
+# Only the API under load (tandem/bench/harness/loadtest.py): Locust against `tandem serve`.
 loadbench: install $(LOAD_VENV)/.installed
-	$(BIN)/python bench/run.py --scale $(SCALE) --only api_load
+	$(BIN)/python -m tandem.bench.harness.run --scale $(SCALE) --only api_load
 
 # The same pages read from a streaming PostgreSQL replica beside the primary alone
 # (docs/operations.md, "Measured"); starts and stops both servers (needs root or
@@ -68,10 +68,11 @@ loadbench: install $(LOAD_VENV)/.installed
 bench-replica: install
 	scripts/ci-distributed --bench --scale $(SCALE)
 
-# Cost growth (bench/growth.py): tree, scorecard, team page and ingestion at SCALE and 2 x SCALE.
+# Cost growth (tandem/bench/harness/growth.py): tree, scorecard, team page and ingestion
+# at SCALE and 2 x SCALE.
 GROWTH_SCALE ?= 0.5
 bench-growth: install
-	$(BIN)/python bench/growth.py --scale $(GROWTH_SCALE)
+	$(BIN)/python -m tandem.bench.harness.growth --scale $(GROWTH_SCALE)
 
 # How good the key-result and KPI forecasts are (docs/insights.md): their tables, under a minute;
 # it fails when a forecast misses its targets.

@@ -1,4 +1,5 @@
-"""``bench/growth.py``: both scales really measured, and each growth factor their ratio."""
+"""``python -m tandem.bench.harness.growth``: both scales really measured, and each
+growth factor their ratio."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import growth
+from tandem.bench.harness import growth
 
 
 def test_growth_runs_both_scales_and_divides_their_medians(tmp_path: Path):
     completed = subprocess.run(
         [
             sys.executable,
-            "bench/growth.py",
+            "-m",
+            "tandem.bench.harness.growth",
             "--scale=0.02",
             "--runs=1",
             "--warmup=0",

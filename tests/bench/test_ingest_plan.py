@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from bench.kpi_scenarios import ingest_plan
 from tandem.bench.generator import generate
+from tandem.bench.harness.kpi_scenarios import ingest_plan
 from tandem.kpis.models import Measurement
 
 

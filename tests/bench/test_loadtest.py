@@ -1,5 +1,5 @@
-"""``bench/loadtest.py``: what it sends, that Locust's side really sends it to Tandem's
-API and counts the answers, and how the 50 requests/s target is judged."""
+"""The harness's ``loadtest.py``: what it sends, that Locust's side really sends it to
+Tandem's API and counts the answers, and how the 50 requests/s target is judged."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bench import loadtest
-from bench.scenarios import pick_team
 from tandem.bench.generator import generate
+from tandem.bench.harness import loadtest
+from tandem.bench.harness.scenarios import pick_team
 from tandem.kpis.models import Measurement
 
 # A fixed day keeps the data repeatable (the current cycle is 2025 Q2, with team

@@ -1,4 +1,5 @@
-"""``bench/run.py`` runs end to end on a tiny organisation and writes its table as JSON."""
+"""``python -m tandem.bench.harness.run`` runs end to end on a tiny organisation and
+writes its table as JSON."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     completed = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "bench" / "run.py"),
+            "-m",
+            "tandem.bench.harness.run",
             "--scale=0.002",
             "--runs=2",
             "--warmup=1",

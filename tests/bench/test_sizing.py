@@ -32,7 +32,7 @@ def _admin(sql: str) -> None:
 
 def test_sizing_measures_the_company_and_its_writes(tmp_path: Path) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("bench/sizing.py reads PostgreSQL's own sizes and counters")
+        pytest.skip("the harness's sizing.py reads PostgreSQL's own sizes and counters")
     settings = connection.settings_dict
     url = (
         f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
@@ -46,7 +46,8 @@ def test_sizing_measures_the_company_and_its_writes(tmp_path: Path) -> None:
         completed = subprocess.run(
             [
                 sys.executable,
-                str(ROOT / "bench" / "sizing.py"),
+                "-m",
+                "tandem.bench.harness.sizing",
                 f"--database-url={url}",
                 "--scale=0.002",
                 f"--output={output}",

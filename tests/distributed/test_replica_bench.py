@@ -1,7 +1,7 @@
-"""``bench/run.py --replica-database-url`` (make bench-replica) on the real primary and
-its streaming replica: each page timed read from the replica and from the primary
-alone, checked to have read where it says, and ingestion on the primary with the lag
-it causes."""
+"""``python -m tandem.bench.harness.run --replica-database-url`` (make bench-replica) on
+the real primary and its streaming replica: each page timed read from the replica and
+from the primary alone, checked to have read where it says, and ingestion on the primary
+with the lag it causes."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def test_pages_read_from_the_replica_beside_the_primary_alone(
         completed = subprocess.run(
             [
                 sys.executable,
-                str(ROOT / "bench" / "run.py"),
+                "-m",
+                "tandem.bench.harness.run",
                 "--scale=0.002",
                 "--runs=2",
                 "--warmup=1",

@@ -1,12 +1,12 @@
-"""``bench/run.py --replica-database-url URL``: pages read from a streaming replica,
-side by side with the same pages read from the primary alone, in one run.
+"""``run.py --replica-database-url URL``: pages read from a streaming replica, side
+by side with the same pages read from the primary alone, in one run.
 
-    python bench/run.py --database-url postgres://...primary/tandem \\
+    python -m tandem.bench.harness.run --database-url postgres://...primary/tandem \\
         --replica-database-url postgres://...replica/tandem [--scale 1.0] [--runs 20]
     scripts/ci-distributed --bench [--scale 0.1]     # starts both servers itself
 
 Tandem runs with ``TANDEM_REPLICA_DATABASE_URL`` set, as an installation with a
-replica does. Every scenario of ``bench/scenarios.py`` and ``bench/kpi_scenarios.py``
+replica does. Every scenario of ``scenarios.py`` and ``kpi_scenarios.py``
 timed here is built twice, and the two take turns:
 
 - **primary only**: the process is pinned to the primary (as ``tandem worker`` is), so
@@ -38,6 +38,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tandem.bench.harness import RESULTS
 
 PRIMARY_ONLY = "primary only"
 WITH_REPLICA = "with replica"
@@ -189,7 +191,7 @@ def routing_problem(key: str, mode: str, seen: dict[str, Any]) -> str:
 def build(key: str, module: Any, factory: str, mode: str, raws: Raws, big: Any) -> Any:
     if key not in READS:
         # What an interrupted run added is removed first: each run must create its rows.
-        from bench import kpi_scenarios
+        from tandem.bench.harness import kpi_scenarios
 
         plan = kpi_scenarios.ingest_plan(big, kpi_scenarios.INGEST_ROWS)
         kpi_scenarios._remove_new(plan)
@@ -228,7 +230,7 @@ def build(key: str, module: Any, factory: str, mode: str, raws: Raws, big: Any) 
 
 def _prepared(key: str, module: Any, factory: str, mode: str, raws: Raws, big: Any) -> Any:
     """The scenario in one mode, its queries checked to go where the mode says."""
-    from bench import scenarios
+    from tandem.bench.harness import scenarios
 
     try:
         result = build(key, module, factory, mode, raws, big)
@@ -258,8 +260,8 @@ def bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) 
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import kpi_scenarios, scenarios
-    from bench import run as runner
+    from tandem.bench.harness import kpi_scenarios, scenarios
+    from tandem.bench.harness import run as runner
 
     if "replica" not in connections.settings:
         raise SystemExit("no replica alias: TANDEM_REPLICA_DATABASE_URL is not set")
@@ -300,7 +302,7 @@ def bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) 
     load_after = os.getloadavg()
     say(f"Load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min).")
     output: Path = args.output
-    if output == runner.ROOT / "bench" / "results" / "latest.json":
+    if output == RESULTS / "latest.json":
         # The single-server results stay where make bench writes them.
         output = output.with_name("replica.json")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """How big a 10,000-person company is on PostgreSQL, and what its Monday check-ins write.
 
-    python bench/sizing.py --database-url postgres://.../tandem [--scale 1.0] [--vacuum-full]
+    python -m tandem.bench.harness.sizing --database-url postgres://.../tandem \
+        [--scale 1.0] [--vacuum-full]
 
-Reads the database ``bench/run.py`` filled (Bench Corp, generated at ``--scale``: 1.0 is
+Reads the database ``tandem.bench.harness.run`` filled (Bench Corp, generated at ``--scale``: 1.0 is
 10,000 people; the generator is run first when Bench Corp is missing):
 
 1. per table: its rows, the rows that belong to Bench Corp, and its size on disk with
@@ -33,7 +34,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tandem.bench.harness import RESULTS
+
 SAMPLES = 50
 # Bench people have unusable passwords: the one who signs in is given this one.
 PASSWORD = "bench sizing password, 2026"
@@ -44,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--scale", type=float, default=1.0, help="Bench Corp's size (1.0: 10,000)")
     parser.add_argument("--vacuum-full", action="store_true", help="compact every table first")
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "sizing.json")
+    parser.add_argument("--output", type=Path, default=RESULTS / "sizing.json")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL) must be a PostgreSQL database")
@@ -57,9 +59,7 @@ def _setup(url: str) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-sizing-"))
     (data_dir / "static").mkdir()  # keeps WhiteNoise from warning that it is missing
     os.environ["TANDEM_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.bench.harness.settings"
     import django
 
     django.setup()
@@ -191,8 +191,8 @@ def actions(summary: Any) -> dict[str, Callable[[], int]]:
     from django.test import Client
     from django.urls import reverse
 
-    from bench.kpi_scenarios import ingest_plan, owner_of
-    from bench.scenarios import checkin_pool, pick_team
+    from tandem.bench.harness.kpi_scenarios import ingest_plan, owner_of
+    from tandem.bench.harness.scenarios import checkin_pool, pick_team
     from tandem.integrations.ingest import measurements_ingest
     from tandem.kpis.models import Measurement, Source
     from tandem.okrs.services import key_result_check_in

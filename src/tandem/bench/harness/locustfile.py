@@ -1,9 +1,9 @@
-"""Locust's side of ``bench/loadtest.py``: requests at a fixed rate, whatever the answers.
+"""Locust's side of ``loadtest.py``: requests at a fixed rate, whatever the answers.
 
-Run by ``bench/loadtest.py`` in a process of its own (``nice``, its own virtualenv,
+Run by ``loadtest.py`` in a process of its own (``nice``, its own virtualenv,
 no Django), one run per scenario and rate::
 
-    locust -f bench/locustfile.py --headless -u 1 -r 1 --run-time 5m
+    locust -f src/tandem/bench/harness/locustfile.py --headless -u 1 -r 1 --run-time 5m
 
 with ``LOAD_SPEC`` (a JSON file: the server's address, tokens, paths, the bulk
 rows), ``LOAD_SCENARIO`` (``reads``, ``baseline`` or ``bulk``), ``LOAD_RATE``
@@ -39,7 +39,7 @@ OUT = Path(os.environ["LOAD_OUT"])
 
 
 def _percentile(values: list[float], share: float) -> float | None:
-    """Nearest rank, as ``bench/scenarios.percentile``."""
+    """Nearest rank, as ``scenarios.percentile``."""
     if not values:
         return None
     ordered = sorted(values)

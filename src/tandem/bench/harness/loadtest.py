@@ -2,7 +2,7 @@
 
 ``throughput()`` starts ``tandem serve`` (gunicorn sized for the cores, as shipped)
 on a free loopback port with the bench's database, then for each scenario and
-offered rate runs ``bench/locustfile.py`` headless, at a lower priority (``nice``)
+offered rate runs ``locustfile.py`` headless, at a lower priority (``nice``)
 from the Locust of ``.venv-load`` (``make loadbench`` installs it; it never shares
 a process or a virtualenv with Tandem). Scenarios:
 
@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.load import ROOT, serve
-from bench.scenarios import Check, Result
+from tandem.bench.harness import ROOT
+from tandem.bench.harness.load import serve
+from tandem.bench.harness.scenarios import Check, Result
 
 READ_RATES = (25.0, 50.0, 100.0, 200.0)
 BULK_RATES = (0.25, 0.5, 1.0, 2.0)
@@ -47,7 +48,7 @@ LOCUST = ROOT / ".venv-load" / "bin" / "locust"  # TANDEM_LOCUST overrides it
 
 @dataclass
 class Run:
-    """What one Locust run measured (``bench/locustfile.py`` writes it)."""
+    """What one Locust run measured (``locustfile.py`` writes it)."""
 
     scenario: str
     offered_rate: float
@@ -70,10 +71,10 @@ class Run:
 
 def prepare(summary: Any, out_dir: Path) -> tuple[dict[str, Any], str]:
     """Tokens, paths and the bulk rows for the runs; the spec Locust reads, and a label."""
-    from bench.kpi_scenarios import owner_of
-    from bench.scenarios import pick_team
     from tandem.api.services import api_token_create
     from tandem.audit.models import Source as AuditSource
+    from tandem.bench.harness.kpi_scenarios import owner_of
+    from tandem.bench.harness.scenarios import pick_team
     from tandem.kpis.models import KPI, Measurement
     from tandem.okrs.models import Objective
 
@@ -168,7 +169,7 @@ def locust_run(spec: dict[str, Any], scenario: str, rate: float, seconds: float,
         *nice,
         str(executable),
         "-f",
-        str(ROOT / "bench" / "locustfile.py"),
+        str(Path(__file__).with_name("locustfile.py")),
         "--headless",
         "--only-summary",
         "--users",

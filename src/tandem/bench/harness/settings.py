@@ -1,4 +1,4 @@
-"""Settings for ``bench/run.py``: the production settings, with what a test client needs.
+"""Settings for ``run.py``: the production settings, with what a test client needs.
 
 Debug stays off (as in production: no query log, cached templates). Only two
 things differ: the test client's host name is allowed, and static files are

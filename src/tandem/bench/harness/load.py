@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from tandem.bench.harness import ROOT
 
 
 @dataclass
@@ -52,14 +52,13 @@ def _free_port() -> int:
 def serve(
     *, data_dir: Path, database_url: str, workers: int | None = 2, threads: int | None = 4
 ) -> Iterator[str]:
-    """Run ``tandem serve`` with ``bench.settings``; yield its base URL, stop it after.
+    """Run ``tandem serve`` with ``harness/settings.py``; yield its base URL, stop it after.
     ``None`` leaves the workers or threads to ``tandem serve`` (sized for the cores)."""
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SETTINGS_MODULE": "tandem.bench.harness.settings",
         "TANDEM_DATA_DIR": str(data_dir),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -175,10 +174,10 @@ def throughput(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.kpi_scenarios import owner_of
-    from bench.scenarios import new_result, pick_team
     from tandem.api.services import api_token_create
     from tandem.audit.models import Source as AuditSource
+    from tandem.bench.harness.kpi_scenarios import owner_of
+    from tandem.bench.harness.scenarios import new_result, pick_team
 
     picked = pick_team(summary)  # type: ignore[arg-type]
     owner = owner_of(summary)  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
 """Cost growth: the pages and ingestion at scale S and at 2S, and how each figure grows.
 
-    python bench/growth.py [--scale 0.5] [--runs 10] [--warmup 1] [--output DIR]
+    python -m tandem.bench.harness.growth [--scale 0.5] [--runs 10] [--warmup 1] [--output DIR]
 
-Runs ``bench/run.py`` twice, each in a fresh SQLite database of its own (a separate
+Runs ``tandem.bench.harness.run`` twice, each in a fresh SQLite database of its own (a separate
 process, so neither run's caches or connections reach the other), once with Bench Corp
 at ``--scale`` and once at twice it, timing the tree, the scorecard, the team page and
 ingestion through the service and the API. Prints, for each scenario, both medians
@@ -24,7 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tandem.bench.harness import RESULTS, ROOT
+
 SCENARIOS = ("tree", "scorecard", "team_page", "ingest_service", "ingest_api")
 ONE_TEAM = ("team_page",)  # pages shown to one team: their cost must stay flat
 FLAT_GROWTH = 1.5
@@ -84,7 +85,8 @@ def run_at(scale: float, args: argparse.Namespace, output: Path) -> dict[str, An
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_DATA_DIR"}}
     command = [
         sys.executable,
-        str(ROOT / "bench" / "run.py"),
+        "-m",
+        "tandem.bench.harness.run",
         f"--scale={scale}",
         f"--runs={args.runs}",
         f"--warmup={args.warmup}",
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.output.mkdir(parents=True, exist_ok=True)
     small = run_at(args.scale, args, args.output / f"growth-{args.scale:g}.json")

@@ -23,12 +23,12 @@ from django.db.models import Min
 from django.test import Client
 from django.urls import reverse
 
-from bench.scenarios import Pending, Raw, Result, Visitor, new_result
 from tandem.accounts.models import Membership, Organization, Role, Team, User
 from tandem.api.services import api_token_create
 from tandem.audit.models import Source as AuditSource
 from tandem.bench import kpis as bench_kpis
 from tandem.bench.generator import Summary
+from tandem.bench.harness.scenarios import Pending, Raw, Result, Visitor, new_result
 from tandem.domain import periods as pm
 from tandem.integrations.ingest import measurements_ingest
 from tandem.kpis.models import KPI, KPITag, KPITarget, Measurement, Source

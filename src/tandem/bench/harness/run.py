@@ -1,13 +1,13 @@
 """``make bench``: time Tandem's pages and check-ins on a generated 10,000-person company.
 
-    python bench/run.py [--scale 1.0] [--runs 20] [--seed 1] [--database-url URL]
+    python -m tandem.bench.harness.run [--scale 1.0] [--runs 20] [--seed 1] [--database-url URL]
 
 Creates a fresh SQLite database in a temporary data directory (or uses
 ``--database-url`` / ``DATABASE_URL``, e.g. a scratch PostgreSQL database),
 migrates it, generates Bench Corp at ``--scale`` and a tiny organisation beside
-it, then times every scenario of ``bench/scenarios.py`` against its hand-written
+it, then times every scenario of ``scenarios.py`` against its hand-written
 SQL baseline. Prints a table and writes it as JSON (``--output``, default
-``bench/results/latest.json``) and as Markdown next to it. docs/benchmarks.md
+``build/bench/latest.json``) and as Markdown next to it. docs/benchmarks.md
 explains the scenarios, the baselines and the targets.
 """
 
@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tandem.bench.harness import RESULTS
+
 TINY_SCALE = 0.001
 TINY_NAME = "Bench Tiny"
 
@@ -46,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--replica-database-url",
         default="",
         help="a streaming replica of --database-url: time pages read from it beside the "
-        "primary alone (bench/replica.py)",
+        "primary alone (replica.py)",
     )
     parser.add_argument(
         "--data-dir",
@@ -58,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="use the Bench Corp already in the database instead of generating it",
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
         "--only", action="append", default=[], help="run only this scenario key (repeatable)"
     )
@@ -89,9 +90,7 @@ def _setup_django(args: argparse.Namespace, data_dir: Path) -> None:
         os.environ["TANDEM_REPLICA_DATABASE_URL"] = args.replica_database_url
     else:
         os.environ.pop("TANDEM_REPLICA_DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.bench.harness.settings"
     import django
 
     django.setup()
@@ -194,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _setup_django(args, data_dir)
         if args.replica_database_url:
-            from bench import replica
+            from tandem.bench.harness import replica
 
             return replica.bench(args, data_dir, say)
         return _bench(args, data_dir, say)
@@ -206,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
 def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None]) -> int:
     from django.core.management import call_command
 
-    from bench import kpi_scenarios, load, loadtest, scenarios
     from tandem.bench.generator import Sizes
+    from tandem.bench.harness import kpi_scenarios, load, loadtest, scenarios
 
     load_before = os.getloadavg()
     database = _database_label()
