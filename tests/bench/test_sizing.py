@@ -1,6 +1,6 @@
-"""``bench/sizing.py`` on a scratch PostgreSQL database: the company's rows and sizes,
-and what a sign-in, a page view, a check-in and a KPI value write, as the operations
-guide's sizing section quotes them."""
+"""``python -m tandem.bench.harness.sizing`` on a scratch PostgreSQL database: the
+company's rows and sizes, and what a sign-in, a page view, a check-in and a KPI value
+write, as the operations guide's sizing section quotes them."""
 
 from __future__ import annotations
 
