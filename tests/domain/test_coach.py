@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tandem.domain.coach import (
     ALL_RULE_IDS,
+    CODES,
     RULES,
     CoachSettings,
     KeyResultDraft,
@@ -358,3 +359,39 @@ def test_any_title_can_be_checked(title):
     assert phrase is None or isinstance(phrase, str)
     for finding in key_result_findings(KeyResultDraft(title, baseline=D(0), target=D(1))):
         assert finding.rule is RuleId.ACTIVITY_KEY_RESULT
+
+
+def test_every_finding_carries_a_known_code_and_what_fills_its_sentence():
+    messy = ObjectiveDraft(
+        "Keep the lights on",
+        key_results=(
+            KeyResultDraft("Launch a road show", days_since_check_in=20),
+            KeyResultDraft("Make a report on churn", kind=KeyResultKind.MILESTONE),
+            KeyResultDraft("Grow", baseline=D(5), target=D(5)),
+            KeyResultDraft("No target", baseline=D(1)),
+            KeyResultDraft("No baseline", target=D(1)),
+            KeyResultDraft("Nothing"),
+        ),
+        kind=Kind.COMMITTED,
+        has_owner=False,
+        owner_objectives=7,
+        cycle_active=True,
+        days_into_cycle=30,
+        forecast_progress=D("0.45"),
+    )
+    never = ObjectiveDraft(
+        "X", key_results=(KeyResultDraft("a"),), cycle_active=True, days_into_cycle=30
+    )
+    findings = coach(messy) + coach(never) + coach(ObjectiveDraft("Y"))
+    assert {f.code for f in findings} == set(CODES)
+    for finding in findings:
+        assert set(finding.params) == set(CODES[finding.code]), finding.code
+        assert finding.code.split(".")[0] == finding.rule
+        assert finding.example_code.split(":")[0] == finding.rule
+    activity = next(
+        f
+        for f in findings
+        if f.code == "activity_key_result" and f.params["phrase"] == "make a report"
+    )
+    assert activity.example_code == "activity_key_result:make a report"
+    assert activity.params["title"] == "Make a report on churn"

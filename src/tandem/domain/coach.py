@@ -40,8 +40,8 @@ Rules (``RuleId``; an organisation switches any of them off by id, see ``enabled
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -176,6 +176,26 @@ RULES: dict[RuleId, Rule] = {
     )
 }
 ALL_RULE_IDS = frozenset(RuleId)
+
+# The sentences a finding starts with, by code, and what fills them (``Finding.params``).
+# A code never changes meaning: the pages translate by it.
+CODES: dict[str, tuple[str, ...]] = {
+    "key_result_count.none": ("count",),
+    "key_result_count.few": ("count",),
+    "key_result_count.many": ("count",),
+    "too_many_objectives": ("count",),
+    "key_result_without_numbers.baseline": ("title",),
+    "key_result_without_numbers.target": ("title",),
+    "key_result_without_numbers.both": ("title",),
+    "target_equals_baseline": ("title", "value"),
+    "activity_key_result": ("title", "phrase"),
+    "business_as_usual": ("title", "word"),
+    "no_owner": (),
+    "no_alignment_no_reason": (),
+    "stale_check_in.old": ("title", "days"),
+    "stale_check_in.never": ("title", "days"),
+    "committed_forecast_miss": ("progress",),
+}
 
 # Verbs that start a description of work rather than of an outcome.
 ACTIVITY_VERBS = (
@@ -354,6 +374,11 @@ class Finding:
 
     ``key_result`` is the index of the key result it is about, ``None`` for the
     objective; ``subject`` is that item's title.
+
+    ``message`` and ``example`` are English. The pages say them in the reader's language
+    from ``code`` (which sentence: ``CODES``), ``params`` (what fills it: a title, a
+    count, a value) and ``example_code`` (a rule id, or ``activity_key_result:<phrase>``
+    for an activity's own example); ``message`` ends with the rule's ``why``.
     """
 
     rule: RuleId
@@ -362,6 +387,9 @@ class Finding:
     example: str
     subject: str
     key_result: int | None = None
+    code: str = ""
+    params: Mapping[str, str | int | Decimal] = field(default_factory=dict)
+    example_code: str = ""
 
 
 class _Check:
@@ -375,20 +403,27 @@ class _Check:
         rule_id: RuleId,
         message: str,
         *,
+        code: str,
         subject: str,
+        params: Mapping[str, str | int | Decimal] | None = None,
         key_result: int | None = None,
         severity: Severity | None = None,
-        example: str | None = None,
+        example_phrase: str | None = None,
     ) -> None:
+        assert code in CODES, code
         rule = RULES[rule_id]
+        own = _ACTIVITY_EXAMPLES.get(example_phrase or "")
         self.findings.append(
             Finding(
                 rule=rule_id,
                 severity=severity or rule.severity,
                 message=f"{message} {rule.why}",
-                example=example or rule.example,
+                example=own or rule.example,
                 subject=subject,
                 key_result=key_result,
+                code=code,
+                params=dict(params or {}),
+                example_code=f"{rule_id}:{example_phrase}" if own else str(rule_id),
             )
         )
 
@@ -446,6 +481,8 @@ def key_result_findings(
             check.add(
                 RuleId.KEY_RESULT_WITHOUT_NUMBERS,
                 f"“{title}” has no {' and no '.join(missing)}.",
+                code=f"key_result_without_numbers.{missing[0] if len(missing) == 1 else 'both'}",
+                params={"title": title},
                 subject=title,
                 key_result=index,
             )
@@ -458,6 +495,8 @@ def key_result_findings(
         check.add(
             RuleId.TARGET_EQUALS_BASELINE,
             f"“{title}” starts and ends at {key_result.baseline.normalize():f}.",
+            code="target_equals_baseline",
+            params={"title": title, "value": key_result.baseline},
             subject=title,
             key_result=index,
         )
@@ -465,10 +504,12 @@ def key_result_findings(
         check.add(
             RuleId.ACTIVITY_KEY_RESULT,
             f"“{title}” reads as work to do (“{phrase}”), not as a result to reach.",
+            code="activity_key_result",
+            params={"title": title, "phrase": phrase},
             subject=title,
             key_result=index,
             severity=None if metric else Severity.ADVICE,
-            example=_ACTIVITY_EXAMPLES.get(phrase),
+            example_phrase=phrase,
         )
     age = key_result.days_since_check_in
     if RuleId.STALE_CHECK_IN in rules and cycle_active and not key_result.done:
@@ -476,6 +517,8 @@ def key_result_findings(
             check.add(
                 RuleId.STALE_CHECK_IN,
                 f"“{title}” was last checked in {age} days ago.",
+                code="stale_check_in.old",
+                params={"title": title, "days": age},
                 subject=title,
                 key_result=index,
             )
@@ -483,6 +526,8 @@ def key_result_findings(
             check.add(
                 RuleId.STALE_CHECK_IN,
                 f"“{title}” has had no check-in, {days_into_cycle} days into the cycle.",
+                code="stale_check_in.never",
+                params={"title": title, "days": days_into_cycle},
                 subject=title,
                 key_result=index,
             )
@@ -508,26 +553,33 @@ def coach(
         settings.min_key_results <= count <= settings.max_key_results
     ):
         if count == 0:
-            message = "This objective has no key results yet."
+            message, code = "This objective has no key results yet.", "key_result_count.none"
         elif count < settings.min_key_results:
             message = f"This objective has {count} key result{'s' if count > 1 else ''}."
+            code = "key_result_count.few"
         else:
-            message = f"This objective has {count} key results."
-        check.add(RuleId.KEY_RESULT_COUNT, message, subject=title)
+            message, code = f"This objective has {count} key results.", "key_result_count.many"
+        check.add(
+            RuleId.KEY_RESULT_COUNT, message, code=code, params={"count": count}, subject=title
+        )
     if RuleId.TOO_MANY_OBJECTIVES in rules and objective.owner_objectives > settings.max_objectives:
         check.add(
             RuleId.TOO_MANY_OBJECTIVES,
             f"Its owner has {objective.owner_objectives} objectives in this cycle.",
+            code="too_many_objectives",
+            params={"count": objective.owner_objectives},
             subject=title,
         )
     if RuleId.BUSINESS_AS_USUAL in rules and (word := business_as_usual_phrase(title)):
         check.add(
             RuleId.BUSINESS_AS_USUAL,
             f"“{title}” starts with “{word}”: it keeps something going.",
+            code="business_as_usual",
+            params={"title": title, "word": word},
             subject=title,
         )
     if RuleId.NO_OWNER in rules and not objective.has_owner:
-        check.add(RuleId.NO_OWNER, "Nobody owns this objective.", subject=title)
+        check.add(RuleId.NO_OWNER, "Nobody owns this objective.", code="no_owner", subject=title)
     if (
         RuleId.NO_ALIGNMENT_NO_REASON in rules
         and not objective.aligned
@@ -536,6 +588,7 @@ def coach(
         check.add(
             RuleId.NO_ALIGNMENT_NO_REASON,
             "This objective is not aligned to anything and gives no reason.",
+            code="no_alignment_no_reason",
             subject=title,
         )
     if (
@@ -547,6 +600,8 @@ def coach(
         check.add(
             RuleId.COMMITTED_FORECAST_MISS,
             f"It is committed, and forecast to end at {objective.forecast_progress:.0%}.",
+            code="committed_forecast_miss",
+            params={"progress": objective.forecast_progress},
             subject=title,
         )
     findings = check.findings

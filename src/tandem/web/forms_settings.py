@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import LANGUAGE_CHOICES, Organization
 from tandem.accounts.services import ORGANIZATION_SETTINGS
+from tandem.coach_text import rule_title
 from tandem.domain.coach import RULES
-from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS
+from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS, Terms
 
 # The settings edited as they are; the words and the coach's rules have fields of their own.
 PLAIN_SETTINGS = [
@@ -117,8 +118,12 @@ class OrganizationSettingsForm(forms.Form):
         label=_("The coach checks"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, terms: Terms | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        coach_rules = self.fields["coach_rules"]
+        assert isinstance(coach_rules, forms.ChoiceField)
+        # The rules' titles in the reader's language, with the organisation's words.
+        coach_rules.choices = [(rule.value, rule_title(rule, terms)) for rule in RULES]
         timezone = self.fields["timezone"]
         assert isinstance(timezone, forms.ChoiceField)
         timezone.choices = _timezones()

@@ -30,8 +30,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.access import permissions
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Membership, Organization, User
+from tandem.accounts.orgcache import org_terms
 from tandem.audit.selectors import objective_activity
 from tandem.audit.wording import tell
+from tandem.coach_text import suggestions
 from tandem.domain.status import live_status
 from tandem.formatting import input_value
 from tandem.insights.selectors import objective_signals
@@ -441,7 +443,7 @@ def _objective_page(
             ),
             "initiatives": list(objective.initiatives.all()),
             "signals": objective_signals(organization=org, objectives=[objective]),
-            "findings": findings,
+            "findings": suggestions(findings, org_terms(org)),
             "activity": tell(
                 objective_activity(organization=org, objective=objective), organization=org
             ),

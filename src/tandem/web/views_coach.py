@@ -14,11 +14,14 @@ from decimal import Decimal, InvalidOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.access import permissions
 from tandem.accounts.models import Membership, Organization
-from tandem.domain.coach import Finding, KeyResultDraft, KeyResultKind, ObjectiveDraft, coach
+from tandem.accounts.orgcache import org_terms
+from tandem.coach_text import Suggestion, suggestions
+from tandem.domain.coach import KeyResultDraft, KeyResultKind, ObjectiveDraft, coach
 from tandem.domain.scoring import Kind
 from tandem.okrs import selectors
 from tandem.okrs.models import Objective
@@ -29,7 +32,7 @@ from tandem.web import insights
 @dataclass(frozen=True, slots=True)
 class Coached:
     objective: Objective
-    findings: list[Finding]
+    findings: list[Suggestion]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ def cycle_coach(
     parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
     counts = insights.owner_counts_of(objectives)
     groups: dict[str, list[Coached]] = {}
+    words = org_terms(org)
     for objective in objectives:
         findings = insights.coach_findings(
             objective,
@@ -68,10 +72,10 @@ def cycle_coach(
         )
         # Team objectives under their team; personal ones together, after the teams.
         name = objective.owner_team.name if objective.owner_team else ""
-        groups.setdefault(name, []).append(Coached(objective, findings))
+        groups.setdefault(name, []).append(Coached(objective, suggestions(findings, words)))
     ordered = [Group(name, items) for name, items in sorted(groups.items()) if name]
     if "" in groups:
-        ordered.append(Group("Personal objectives", groups[""]))
+        ordered.append(Group(_("Personal %(objectives)s") % words, groups[""]))
     return render(
         request,
         "web/cycle_coach.html",
@@ -150,5 +154,5 @@ def coach_draft(request: HttpRequest, *, org: Organization, membership: Membersh
     return render(
         request,
         "web/_coach_live.html",
-        {"findings": findings, "started": bool(draft.title.strip())},
+        {"findings": suggestions(findings, org_terms(org)), "started": bool(draft.title.strip())},
     )

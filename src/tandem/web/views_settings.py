@@ -14,6 +14,7 @@ from tandem.accounts import services as accounts
 from tandem.accounts.models import Membership, Organization
 from tandem.domain.coach import RULES
 from tandem.pages import org_view
+from tandem.terms import terms_of
 from tandem.web.forms_settings import OrganizationSettingsForm
 
 
@@ -24,7 +25,7 @@ def organization_settings(
 ) -> HttpResponse:
     permissions.require_administer(membership)
     if request.method == "POST":
-        form = OrganizationSettingsForm(request.POST)
+        form = OrganizationSettingsForm(request.POST, terms=terms_of(org))
         if form.is_valid():
             try:
                 accounts.organization_update(organization=org, by=membership.user, **form.changes())
@@ -36,7 +37,9 @@ def organization_settings(
                 return redirect("organization_settings")
         status = 422
     else:
-        form = OrganizationSettingsForm(initial=OrganizationSettingsForm.initial_for(org))
+        form = OrganizationSettingsForm(
+            initial=OrganizationSettingsForm.initial_for(org), terms=terms_of(org)
+        )
         status = 200
     return render(
         request,
