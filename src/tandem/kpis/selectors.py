@@ -15,11 +15,10 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
-from django.db import connections
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import CharField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404
@@ -41,7 +40,7 @@ from tandem.kpis.models import (
     Promotion,
 )
 from tandem.okrs.models import Cycle, Objective
-from tandem.queries import where
+from tandem.queries import decimal_reader, fetch, where
 
 # Frequencies from the finest to the coarsest, to compare a KPI with a scorecard's columns.
 _ORDER = [pm.Frequency.DAILY, pm.Frequency.WEEKLY, pm.Frequency.MONTHLY, pm.Frequency.QUARTERLY]
@@ -419,7 +418,7 @@ def load_histories(
     kpi_list_ = [k for k in kpis if k.organization_id == organization.pk]
     ids = [k.pk for k in kpi_list_]
     targets: dict[int, list[TargetLike]] = defaultdict(list)
-    for kpi_id, effective_from, *thresholds in _fetch(
+    for kpi_id, effective_from, *thresholds in fetch(
         KPITarget.objects.filter(organization=organization, kpi_id__in=ids)
         .order_by()
         .values_list(*_TARGET_COLUMNS)
@@ -437,7 +436,7 @@ def load_histories(
         windows = [Q(kpi_id__in=day_ids, period_start__gte=day) for day, day_ids in by_day.items()]
         window = functools.reduce(operator.or_, windows, Q(kpi_id__in=[]))
     # In no order: the measurements' own (by KPI name) would join the KPIs to sort them.
-    rows = _fetch(
+    rows = fetch(
         Measurement.objects.filter(window).order_by().values_list("kpi_id", "period_start", "value")
     )
     for kpi_id, start, value in rows:
@@ -445,45 +444,14 @@ def load_histories(
     return {k.pk: History(k, targets[k.pk], values[k.pk]) for k in kpi_list_}
 
 
-def _fetch(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """A ``values_list`` query's rows as the database driver returns them.
-
-    The ORM's converters (a generator and a function call per value) cost more than
-    the query for the scorecard's 9,000 values: the SQL is the ORM's, the values are
-    made Decimals by :func:`_decimal`. Dates come back as dates from both drivers.
-    """
-    try:
-        sql, params = rows.query.get_compiler(rows.db).as_sql()
-    except EmptyResultSet:  # no KPI: nothing to read
-        return []
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-# The KPI values' decimal columns (a value, a target's thresholds) are all alike: their
-# places and digits, and SQLite's 15 significant digits, as the ORM's converter has them.
-_VALUE = Measurement._meta.get_field("value")
-_PLACES = Decimal(1).scaleb(-_VALUE.decimal_places)
-_SCALE = 10**_VALUE.decimal_places
-_SQLITE_DIGITS = Context(prec=15)
-_COLUMN_DIGITS = Context(prec=_VALUE.max_digits)
-_EXACT = 10**15  # whole numbers below it have no digits to round to 15
+# The KPI values' decimal columns (a value, a target's thresholds) are all alike.
+_maybe_decimal = decimal_reader(Measurement._meta.get_field("value"))
 
 
 def _decimal(value: Any) -> Decimal:
-    """A decimal column's value as the ORM makes it: PostgreSQL's driver returns a
-    Decimal; SQLite's an int or a float, made a Decimal of the column's places as the
-    ORM's converter does (a whole number more directly, to the same Decimal)."""
-    if isinstance(value, Decimal):
-        return value
-    if type(value) is int and -_EXACT < value < _EXACT:
-        return Decimal(value * _SCALE).scaleb(-_VALUE.decimal_places)
-    return _SQLITE_DIGITS.create_decimal_from_float(value).quantize(_PLACES, context=_COLUMN_DIGITS)
-
-
-def _maybe_decimal(value: Any) -> Decimal | None:
-    return None if value is None else _decimal(value)
+    number = _maybe_decimal(value)
+    assert number is not None  # a measurement's value is never null
+    return number
 
 
 def open_promotions(*, organization: Organization, kpi_ids: Iterable[int]) -> dict[int, Promotion]:

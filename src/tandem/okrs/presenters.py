@@ -171,26 +171,28 @@ def groups(
 ) -> dict[str, Group]:
     """A group per team that owns objectives, in org-chart order, then one per person
     owning objectives, by name. Each group holds its own objectives."""
-    order = org_chart_order(
-        [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
-    )
-    by_id = {team.pk: team for team in teams}
-    groups: dict[str, Group] = {
-        f"team-{team_id}": Group(
-            key=f"team-{team_id}", title=by_id[team_id].name, team=by_id[team_id], depth=depth
-        )
-        for team_id, depth in order
-    }
-    people: dict[str, Group] = {}
+    # The objectives by owner first: a large company has a thousand teams and a
+    # cycle's objectives name a few hundred of them; only those get a group.
+    owned: dict[str, list[Objective | ObjectiveRow]] = {}
     for objective in objectives:
-        key = group_key(objective)
-        group = groups.get(key) or people.get(key)
-        if group is None:
-            person = objective.owner_user
-            group = Group(key=key, title=str(person), person=person)
-            people[key] = group
-        group.objectives.append(objective)
-    ordered = {key: group for key, group in groups.items() if group.objectives}
+        owned.setdefault(group_key(objective), []).append(objective)
+    by_id = {team.pk: team for team in teams}
+    ordered: dict[str, Group] = {}
+    for team_id, depth in org_chart_order(
+        [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
+    ):
+        key = f"team-{team_id}"
+        if key in owned:
+            team = by_id[team_id]
+            ordered[key] = Group(
+                key=key, title=team.name, team=team, depth=depth, objectives=owned.pop(key)
+            )
+    people: dict[str, Group] = {}
+    for key, owned_by in owned.items():
+        # A team's objectives whose team is not in ``teams`` are shown as nobody's
+        # group, as before: the person owning them, or no one.
+        person = owned_by[0].owner_user
+        people[key] = Group(key=key, title=str(person), person=person, objectives=owned_by)
     for key in sorted(people, key=lambda k: (people[k].title.casefold(), k)):
         ordered[key] = people[key]
     return ordered

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -24,7 +23,7 @@ from tandem.domain import health as health_maths
 from tandem.domain import periods
 from tandem.kpis.models import Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
-from tandem.queries import where
+from tandem.queries import decimal_reader, fetch, where
 
 # Every selector that returns objectives, or rows that belong to one, takes the
 # ``viewer`` and leaves out the private objectives that person may not see (a direct
@@ -500,8 +499,7 @@ CYCLE_OBJECTIVE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
+class Owner(NamedTuple):
     """A person owning objectives, by name only: what the tree's groups show of them."""
 
     name: str
@@ -510,8 +508,7 @@ class Owner:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectiveRow:
+class ObjectiveRow(NamedTuple):
     """What the alignment tree needs of each objective of a cycle to build itself and
     its roll-ups: read as tuples, since a large company has thousands of objectives
     and the page shows a hundred and fifty of them."""
@@ -541,17 +538,22 @@ def cycle_objective_rows(
             "owner_user__email",
         )
     )
+    # Thousands of rows: read as the driver returns them (the ORM's converters would
+    # cost more than the query), their progress made a Decimal as the ORM makes it.
     return [
         ObjectiveRow(
             pk=pk,
             owner_team_id=team_id,
             owner_user_id=user_id,
-            progress=progress,
+            progress=_progress(progress),
             # As a person is named everywhere (User.__str__): their name, else e-mail.
             owner_user=Owner(full_name or email) if user_id is not None else None,
         )
-        for pk, team_id, user_id, progress, full_name, email in rows
+        for pk, team_id, user_id, progress, full_name, email in fetch(rows)
     ]
+
+
+_progress = decimal_reader(Objective._meta.get_field("progress"))
 
 
 def cycle_objectives(
@@ -588,8 +590,11 @@ def cycle_alignment_parents(*, organization: Organization, cycle: Cycle) -> dict
     """For each objective of ``cycle``: the objectives it contributes to, directly or
     through one of their key results (parents in other cycles included)."""
     parents: dict[int, list[int]] = {}
+    # Through the cycle's objectives (the index on the alignments' objective), not
+    # every alignment of the organisation joined to its objective's cycle.
+    in_cycle = Objective.objects.filter(organization=organization, cycle=cycle).values("id")
     rows = (
-        Alignment.objects.filter(organization=organization, objective__cycle=cycle)
+        Alignment.objects.filter(organization=organization, objective__in=in_cycle)
         .order_by("id")
         .values_list("objective_id", "parent_objective_id", "parent_key_result__objective_id")
     )

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from tandem.domain.progress import ZERO, clamp, quantize
 from tandem.domain.scoring import Kind
@@ -57,9 +57,9 @@ def clamped(progress: Decimal | None) -> Decimal:
 # -- the alignment tree ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Row(Generic[T]):
+class Row(NamedTuple, Generic[T]):
     """One objective: its id, the ids of the objectives it contributes to, its progress.
+    (A tuple: the tree of a large company's cycle builds thousands.)
 
     ``item`` is carried through untouched (the page puts what it shows there).
     Parent ids that are not rows themselves (an objective of another cycle) are
@@ -319,8 +319,7 @@ def flatten(roots: Sequence[Node[T]], *, max_depth: int | None = None) -> list[L
 # -- the org chart --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TeamRow:
+class TeamRow(NamedTuple):
     id: int
     parent_id: int | None
     name: str
