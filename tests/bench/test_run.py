@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = {
+    "floor",
     "team_page",
     "tree",
     "home_page",
@@ -57,7 +58,7 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
     assert set(by_key) == SCENARIOS
     for scenario in report["scenarios"]:
         assert scenario["status"] in {"ok", "pending", "error"}
-        if scenario["key"] == "api_load":
+        if scenario["key"] in {"api_load", "floor"}:
             continue
         assert scenario["target"]
         if scenario["status"] == "ok":
@@ -68,6 +69,14 @@ def test_bench_run_times_every_scenario_and_writes_json(tmp_path):
         else:
             # Pages still being built are reported, with the reason, never silently dropped.
             assert scenario["note"]
+    # The floor, an empty page through the same stack, has no target of its own: it
+    # is the least any page costs, read beside the visitor's own three queries.
+    floor = by_key["floor"]
+    assert floor["status"] == "ok", floor["note"]
+    assert floor["target"] == "" and floor["met"] is None
+    assert floor["baseline_queries"] == 3
+    assert 3 <= floor["queries"] < by_key["team_page"]["queries"]
+    assert floor["median_ms"] > 0 and floor["baseline_median_ms"] > 0
     # Check-ins go through the services, which exist: they are always measured.
     assert by_key["checkin"]["status"] == "ok"
     assert by_key["checkin_tiny"]["status"] == "ok"

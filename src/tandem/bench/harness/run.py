@@ -227,6 +227,7 @@ def _bench(args: argparse.Namespace, data_dir: Path, say: Callable[[str], None])
     # Scenarios in one group are measured taking turns: the two check-ins, so that the
     # comparison of a big and a tiny organisation sees the same machine.
     groups: list[list[tuple[str, str, Callable[[], Any]]]] = [
+        [("floor", "request floor", lambda: scenarios.floor_page(raw, big))],
         [("team_page", "team page, current cycle", lambda: scenarios.team_page(raw, big))],
         [("tree", "alignment tree, current cycle", lambda: scenarios.tree_page(raw, big))],
         [("home_page", "home page of a team lead", lambda: scenarios.home_page(raw, big))],

@@ -50,6 +50,7 @@ class Pending(Exception):
 
 # Targets of issue 7 (full scale, SQLite, 2 cores): median in ms, and ratio to baseline.
 TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "floor": (None, None),  # what every page costs before its content: no target
     "team_page": (50, 3),
     "tree": (500, 3),  # 1 s before the tree was read as rows
     "home_page": (50, 3),  # issue 7 sets none; held to the team page's
@@ -507,6 +508,28 @@ def team_page(raw: Raw, summary: Summary) -> Result:
     result.work = lambda: visitor.get(url)
     result.baseline_work = baseline
     result.baseline_queries = len(VISITOR_SQL) + 4
+    return result
+
+
+def floor_page(raw: Raw, summary: Summary) -> Result:
+    """The least a page costs: the layout alone, for the team page's visitor, beside the
+    three queries every page reads for its visitor. Its ratio is the floor under every
+    page's ratio: a page cannot be nearer its baseline than an empty page is."""
+    result = new_result(
+        "floor",
+        "request floor: the layout alone",
+        note=(
+            "No target: routing, middleware, session, sign-in, the organisation and the "
+            "layout, which every page pays before drawing anything of its own."
+        ),
+    )
+    picked = pick_team(summary)
+    result.size = "no content: the layout every page has"
+    visitor = Visitor(raw, picked.lead)
+    url = page_url("bench_floor")
+    result.work = lambda: visitor.get(url)
+    result.baseline_work = visitor.baseline
+    result.baseline_queries = len(VISITOR_SQL)
     return result
 
 

@@ -25,3 +25,6 @@ LOGGING = {
     "loggers": {"django.request": {"handlers": ["console"], "level": "CRITICAL"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Tandem's URLs and the request floor the benchmarks compare pages with.
+ROOT_URLCONF = "tandem.bench.harness.urls"
