@@ -380,3 +380,16 @@ def require_record_measurement(membership: Membership, kpi: KPI, team_ids: Colle
         raise PermissionDenied(
             f"You can enter values of the KPIs you or your teams own; “{kpi}” is neither."
         )
+
+
+# -- integrations -------------------------------------------------------------------------
+
+
+def can_manage_sources(membership: Membership) -> bool:
+    """A source holds a database password or an API token: admins and owners only."""
+    return membership.role in ADMIN_ROLES
+
+
+def require_webhooks(membership: Membership) -> None:
+    if membership.role not in ADMIN_ROLES:
+        raise PermissionDenied("Only owners and admins can manage webhooks.")

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
-from tandem.access.permissions import VIEWER_REFUSAL, can_edit
+from tandem.access.permissions import VIEWER_REFUSAL, can_edit, can_manage_sources, require_webhooks
 from tandem.api.auth import Need, caller
 from tandem.api.common import LIMIT, Id, paginate
 from tandem.api.errors import READ_ERRORS, WRITE_ERRORS
@@ -34,13 +34,11 @@ from tandem.audit.models import Source
 from tandem.integrations import pulls
 from tandem.integrations.models import SECRET_MASK, DataSource
 from tandem.integrations.selectors import data_source_of
-from tandem.integrations.views import can_manage_sources
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
 from tandem.webhooks import selectors as hooks
 from tandem.webhooks import services as webhooks
 from tandem.webhooks.models import Delivery, Subscription
-from tandem.webhooks.views import require_webhooks
 
 router = Router()
 

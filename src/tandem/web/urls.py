@@ -43,4 +43,6 @@ urlpatterns = [
     path("", include("tandem.web.urls_import")),
     path("", include("tandem.web.urls_coach")),
     path("calibration/", views_calibration.calibration, name="calibration"),
+    path("", include("tandem.web.urls_sources")),
+    path("", include("tandem.web.urls_webhooks")),
 ]

@@ -1,8 +1,8 @@
-"""Pages of webhooks; included from tandem.urls."""
+"""The webhook settings pages: subscriptions, test pings and the delivery log."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from tandem.webhooks import views
+from tandem.web import views_webhooks as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/webhooks/", views.subscription_list, name="webhooks"),

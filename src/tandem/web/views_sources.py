@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tandem.access.permissions import VIEWER_REFUSAL, can_edit
+from tandem.access.permissions import VIEWER_REFUSAL, can_edit, can_manage_sources
 from tandem.accounts.models import Membership, Organization, Role, User
 from tandem.integrations.forms import DataSourceForm
 from tandem.integrations.pulls import (
@@ -29,13 +29,6 @@ from tandem.integrations.selectors import data_source_of
 from tandem.kpis.models import KPI
 from tandem.kpis.selectors import kpi_get
 from tandem.pages import apply_service_errors, org_view
-
-MANAGERS = {Role.OWNER, Role.ADMIN}
-
-
-def can_manage_sources(membership: Membership) -> bool:
-    """A source holds a database password or an API token: admins and owners only."""
-    return membership.role in MANAGERS
 
 
 def _require_see(membership: Membership) -> None:
@@ -73,7 +66,7 @@ def _page(
         "can_manage": manage,
         "preview": preview,
     }
-    return render(request, "integrations/source.html", context, status=status)
+    return render(request, "web/kpi_source.html", context, status=status)
 
 
 def _user(request: HttpRequest) -> User:

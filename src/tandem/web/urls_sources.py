@@ -1,8 +1,8 @@
-"""Pages of integrations; included from tandem.urls."""
+"""The page of a KPI's scheduled pull: its data source, a test and a pull now."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from tandem.integrations import views
+from tandem.web import views_sources as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("kpis/<int:pk>/source/", views.kpi_source, name="kpi_source"),

@@ -12,26 +12,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tandem.accounts.models import Membership, Organization, Role
+from tandem.access.permissions import require_webhooks
+from tandem.accounts.models import Membership, Organization
 from tandem.audit.models import Source
 from tandem.pages import org_view
 from tandem.webhooks import selectors, services, tasks
 from tandem.webhooks.models import Event, Subscription
 
 UNPROCESSABLE = 422
-WEBHOOK_ROLES = {Role.OWNER, Role.ADMIN}
-
-
-def require_webhooks(membership: Membership) -> None:
-    if membership.role not in WEBHOOK_ROLES:
-        raise PermissionDenied("Only owners and admins can manage webhooks.")
 
 
 class SubscriptionForm(forms.Form):
@@ -88,7 +83,7 @@ def subscription_list(
         if form.errors:
             status = UNPROCESSABLE
     context["subscriptions"] = list(selectors.subscription_list(organization=org))
-    return render(request, "webhooks/subscription_list.html", context, status=status)
+    return render(request, "web/webhook_subscription_list.html", context, status=status)
 
 
 def _detail(
@@ -96,7 +91,7 @@ def _detail(
 ) -> HttpResponse:
     return render(
         request,
-        "webhooks/subscription_detail.html",
+        "web/webhook_subscription_detail.html",
         {
             "subscription": subscription,
             "event_labels": [Event(e).label for e in subscription.events if e in Event.values],
@@ -195,7 +190,7 @@ def delivery_detail(
     delivery = selectors.delivery_get(subscription=subscription, pk=delivery_pk)
     return render(
         request,
-        "webhooks/delivery_detail.html",
+        "web/webhook_delivery_detail.html",
         {
             "subscription": subscription,
             "delivery": delivery,
