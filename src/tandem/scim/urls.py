@@ -1,9 +1,8 @@
-"""SCIM 2.0 under ``/scim/v2`` (the protocol's own names, without trailing slashes), and
-the settings page where admins make and revoke the provider's tokens."""
+"""SCIM 2.0 under ``/scim/v2`` (the protocol's own names, without trailing slashes)."""
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from tandem.scim import pages, views
+from tandem.scim import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("scim/v2/Users", views.users, name="scim_users"),
@@ -20,10 +19,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("scim/v2/Schemas", views.schemas, name="scim_schemas"),
     path("scim/v2/Schemas/<str:urn>", views.schemas, name="scim_schema"),
     re_path(r"^scim/v2/(?P<rest>.*)$", views.unknown),
-    path("settings/provisioning/", pages.provisioning, name="scim_tokens"),
-    path(
-        "settings/provisioning/<int:pk>/revoke/",
-        pages.token_revoke,
-        name="scim_token_revoke",
-    ),
 ]

@@ -59,7 +59,7 @@ def provisioning(
             status = 422
     context["tokens"] = list(scim_token_list(organization=org))
     context["scim_base"] = request.build_absolute_uri("/scim/v2")
-    return render(request, "scim/tokens.html", context, status=status)
+    return render(request, "web/provisioning.html", context, status=status)
 
 
 @require_POST

@@ -63,7 +63,7 @@ def token_list(request: HttpRequest, *, org: Organization, membership: Membershi
             # Rendered, not redirected: the secret must never sit in a URL or a session.
             context.update(created=token, secret=secret, form=TokenForm())
     context["tokens"] = list(tokens)
-    return render(request, "api/tokens.html", context)
+    return render(request, "web/api_tokens.html", context)
 
 
 @require_POST
