@@ -22,8 +22,6 @@ urlpatterns = [
     path("", include("tandem.api.urls")),
     path("", include("tandem.web.urls")),
     path("", include("tandem.accounts.urls")),
-    path("", include("tandem.notifications.urls")),
-    path("", include("tandem.reports.urls")),
     path("", include("tandem.scim.urls")),
 ]
 # Single sign-on (tandem.accounts.oidc): its routes exist only when it is configured.

@@ -46,5 +46,7 @@ urlpatterns = [
     path("", include("tandem.web.urls_api_tokens")),
     path("", include("tandem.web.urls_sources")),
     path("", include("tandem.web.urls_webhooks")),
+    path("", include("tandem.web.urls_notifications")),
+    path("", include("tandem.web.urls_reports")),
     path("", include("tandem.web.urls_provisioning")),
 ]

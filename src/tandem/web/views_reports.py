@@ -59,7 +59,7 @@ def plan(request: HttpRequest, *, org: Organization, membership: Membership) -> 
     report = selectors.plan_report(organization=org, membership=membership)
     return render(
         request,
-        "reports/plan.html",
+        "web/plan.html",
         {"report": report, "can_edit": permissions.can_edit_plan(membership)},
     )
 
@@ -110,7 +110,7 @@ def plan_edit(request: HttpRequest, *, org: Organization, membership: Membership
                 "version": current.version,
             }
         form = PlanForm(initial=initial, kpis=kpis)
-    return render(request, "reports/plan_edit.html", {"form": form, "plan": current}, status=status)
+    return render(request, "web/plan_edit.html", {"form": form, "plan": current}, status=status)
 
 
 # -- the cycle review ---------------------------------------------------------------------
@@ -197,6 +197,6 @@ def present(request: HttpRequest, *, org: Organization, membership: Membership) 
         back = reverse("home")
     return render(
         request,
-        "reports/present.html",
+        "web/present.html",
         {"show": show, "watermelon_text": selectors.WATERMELON_TEXT, "back": back},
     )

@@ -36,7 +36,7 @@ def _render_settings(
 ) -> HttpResponse:
     return render(
         request,
-        "notifications/reminder_settings.html",
+        "web/reminder_settings.html",
         {
             "form": form,
             "saved": saved,
@@ -113,7 +113,7 @@ def notification_preferences(
         status = 200
     return render(
         request,
-        "notifications/preferences.html",
+        "web/notification_preferences.html",
         {"form": form, "settings": selectors.settings_of(organization=org)},
         status=status,
     )

@@ -1,8 +1,8 @@
-"""Pages of reports; included from tandem.urls."""
+"""The plan, the exports of a cycle's review and of the scorecard, and the presentation."""
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from tandem.reports import views
+from tandem.web import views_reports as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("plan/", views.plan, name="plan"),

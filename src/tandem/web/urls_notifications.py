@@ -1,8 +1,8 @@
-"""Pages of notifications; included from tandem.urls."""
+"""The reminder schedule of the organisation and each person's choice of e-mails."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from tandem.notifications import views
+from tandem.web import views_notifications as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/reminders/", views.reminder_settings, name="reminder_settings"),
