@@ -21,7 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("tandem.api.urls")),
     path("", include("tandem.web.urls")),
-    path("", include("tandem.accounts.urls")),
     path("", include("tandem.scim.urls")),
 ]
 # Single sign-on (tandem.accounts.oidc): its routes exist only when it is configured.

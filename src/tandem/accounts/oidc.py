@@ -315,7 +315,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
 def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     return render(
         request,
-        "accounts/sso_refused.html",
+        "web/sso_refused.html",
         {"message": message, "label": button_label()},
         status=status,
     )

@@ -43,6 +43,8 @@ urlpatterns = [
     path("", include("tandem.web.urls_import")),
     path("", include("tandem.web.urls_coach")),
     path("calibration/", views_calibration.calibration, name="calibration"),
+    path("", include("tandem.web.urls_people")),
+    path("", include("tandem.web.urls_account")),
     path("", include("tandem.web.urls_api_tokens")),
     path("", include("tandem.web.urls_sources")),
     path("", include("tandem.web.urls_webhooks")),

@@ -1,24 +1,20 @@
-"""People management, invitations and password resets.
+"""People management and invitations.
 
 ``/settings/people/`` is for owners and admins (others get a 403 saying so); members and
 invitations of another organisation answer 404. ``/invitations/<token>/`` is open to
-anyone holding the link. The password-reset pages are Django's, with Tandem's templates
-and a form that sends through the rate limit and the ``mail`` queue.
+anyone holding the link.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,11 +22,9 @@ from tandem.accounts import selectors, services
 from tandem.accounts.forms import (
     InviteForm,
     JoinForm,
-    PasswordResetRequestForm,
     RoleForm,
     role_choices,
 )
-from tandem.accounts.languages import CODES
 from tandem.accounts.middleware import SESSION_KEY
 from tandem.accounts.models import Invitation, Membership, Organization, User
 from tandem.audit.models import Source
@@ -66,7 +60,7 @@ def _people_page(
         "roles": role_choices(membership),
         "invitation_days": services.INVITATION_LIFETIME.days,
     }
-    return render(request, "accounts/people.html", context, status=status)
+    return render(request, "web/people.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,7 +174,7 @@ def invitation_revoke(
 def _closed(request: HttpRequest, invitation: Invitation, sentence: str) -> HttpResponse:
     return render(
         request,
-        "accounts/invitation_closed.html",
+        "web/invitation_closed.html",
         {"invitation": invitation, "sentence": sentence},
         status=GONE,
     )
@@ -214,17 +208,17 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             # Reading the page is harmless and says what to do; joining is refused.
             context["wrong_user"] = user
             status = 403 if request.method == "POST" else 200
-            return render(request, "accounts/invitation.html", context, status=status)
+            return render(request, "web/invitation.html", context, status=status)
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=user)
             except ValidationError as exc:
                 return _closed(request, invitation, " ".join(exc.messages))
             return _joined(request, invitation)
-        return render(request, "accounts/invitation.html", context)
+        return render(request, "web/invitation.html", context)
     if User.objects.filter(email__iexact=invitation.email).exists():
         context["login_url"] = f"{reverse('login')}?next={request.path}"
-        return render(request, "accounts/invitation.html", context)
+        return render(request, "web/invitation.html", context)
     form = JoinForm(request.POST or None)
     context["form"] = form
     if request.method == "POST":
@@ -240,71 +234,5 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 login(request, new_user)
                 return _joined(request, invitation)
-        return render(request, "accounts/invitation.html", context, status=UNPROCESSABLE)
-    return render(request, "accounts/invitation.html", context)
-
-
-# -- password reset -------------------------------------------------------------------------
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    form_class = PasswordResetRequestForm
-    template_name = "accounts/password_reset_form.html"
-    success_url = reverse_lazy("password_reset_done")
-
-
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    template_name = "accounts/password_reset_done.html"
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("password_reset_complete")
-    # Changing the password ends every session of the person (Django checks a hash of
-    # the password on each request); signing in again is deliberate.
-    post_reset_login = False
-
-
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "accounts/password_reset_complete.html"
-
-
-# -- the language menu --------------------------------------------------------------------
-
-
-@require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
-    """The language menu: a person who is signed in keeps the choice in their profile, a
-    visitor in Django's language cookie (the sign-in page's menu)."""
-    language = request.POST.get("language", "")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("home")
-    user = request.user
-    if isinstance(user, User):
-        try:
-            services.user_language_set(
-                user=user, language=language, organization=getattr(request, "organization", None)
-            )
-        except ValidationError as error:
-            return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
-    elif language not in CODES:
-        return HttpResponse(
-            f"“{language}” is not a language of Tandem.", status=400, content_type="text/plain"
-        )
-    response = redirect(back)
-    # The cookie keeps the choice for the sign-in page after signing out.
-    if language:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-            samesite="Lax",
-            secure=request.is_secure(),
-            httponly=True,
-        )
-    else:
-        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
-    return response
+        return render(request, "web/invitation.html", context, status=UNPROCESSABLE)
+    return render(request, "web/invitation.html", context)
