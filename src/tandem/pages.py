@@ -1,4 +1,4 @@
-"""What the pages of every app share: each works inside the organisation the person has
+"""What every page shares: each works inside the organisation the person has
 chosen (:func:`org_view`), and shows a service's refusal next to the fields it names
 (:func:`apply_service_errors`)."""
 
