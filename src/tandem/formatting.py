@@ -76,6 +76,8 @@ def for_reader(text: str) -> str:
 # full stop where the language writes one (déc., Dez., dic.).
 _DATE_FORMATS: dict[str, dict[str, str]] = {
     "de": {
+        "M": "N",
+        "M Y": "N Y",
         "j M": "j. N",
         "j M Y": "j. N Y",
         "j M Y H:i": "j. N Y, H:i",
@@ -86,6 +88,8 @@ _DATE_FORMATS: dict[str, dict[str, str]] = {
         "j F Y H:i e": "j. F Y, H:i e",
     },
     "fr": {
+        "M": "N",
+        "M Y": "N Y",
         "j M": "j N",
         "j M Y": "j N Y",
         "j M Y H:i": "j N Y, H:i",
@@ -95,6 +99,8 @@ _DATE_FORMATS: dict[str, dict[str, str]] = {
         "j F Y H:i e": "j F Y, H:i e",
     },
     "es": {
+        "M": "N",
+        "M Y": "N Y",
         "j M": "j N",
         "j M Y": "j N Y",
         "j M Y H:i": "j N Y, H:i",

@@ -184,3 +184,23 @@ def test_a_digest_the_mail_server_refused_for_one_reader_is_retried_for_that_rea
     assert len(smtp_server.messages) == 4  # nobody else got theirs twice
     waiting.refresh_from_db()
     assert (waiting.status, waiting.attempts) == (Notification.Status.SENT, 2)
+
+
+def test_the_digest_names_its_week_and_what_is_red_in_the_readers_language(
+    cast: Cast, red_week, smtp_server: Mailbox
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.member, language="de", organization=cast.org)
+    accounts.user_language_set(user=cast.owner, language="es", organization=cast.org)
+
+    run_worker(DIGEST_AT)
+
+    german = Mailbox.text(smtp_server.to(cast.member.email)[0])
+    assert "diese Woche (KW 24/2026)" in german
+    assert "Linked KPIs are green" not in german
+    assert "2026-W24" not in german
+    spanish = Mailbox.text(smtp_server.to(cast.owner.email)[0])
+    assert "(S24 2026)" in spanish
+    # The ledger keeps the machine's name of the week, whatever the language.
+    assert set(Notification.objects.values_list("period", flat=True)) == {"2026-W24"}

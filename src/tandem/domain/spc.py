@@ -126,7 +126,11 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class XmRChart:
-    """The chart; limits are ``None`` when there is not enough data."""
+    """The chart; limits are ``None`` when there is not enough data.
+
+    ``summary`` is English; ``rule`` is the rule of the signal behind a shift (``None``
+    otherwise), from which the pages say the summary in the reader's language.
+    """
 
     verdict: Verdict
     summary: str
@@ -139,6 +143,7 @@ class XmRChart:
     points: tuple[Point, ...]
     signals: tuple[Signal, ...]
     since: int | None
+    rule: Rule | None = None
 
 
 def _q(value: Decimal) -> Decimal:
@@ -306,4 +311,5 @@ def xmr_chart(
         points=tuple(Point(i, v, ranges[i], frozenset(marks[i])) for i, v in enumerate(values)),
         signals=tuple(signals),
         since=since,
+        rule=latest.rule if latest is not None else None,
     )

@@ -14,18 +14,37 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
+
 from tandem.domain import kpi_forecast as kf
 from tandem.domain import periods as pm
 from tandem.domain.health import Direction, Health, Thresholds, threshold_errors
+from tandem.periods_text import period_label
 
 if TYPE_CHECKING:
     from tandem.okrs.models import KeyResult
 
+# "Likely red in 3 weeks" and "Likely red this week", by frequency, in the reader's
+# language (ngettext_lazy: the count fills them when they are shown).
 UNITS = {
-    pm.Frequency.DAILY: ("day", "days", "today"),
-    pm.Frequency.WEEKLY: ("week", "weeks", "this week"),
-    pm.Frequency.MONTHLY: ("month", "months", "this month"),
-    pm.Frequency.QUARTERLY: ("quarter", "quarters", "this quarter"),
+    pm.Frequency.DAILY: (
+        ngettext_lazy("Likely red in %(count)s day", "Likely red in %(count)s days", "count"),
+        gettext_lazy("Likely red today"),
+    ),
+    pm.Frequency.WEEKLY: (
+        ngettext_lazy("Likely red in %(count)s week", "Likely red in %(count)s weeks", "count"),
+        gettext_lazy("Likely red this week"),
+    ),
+    pm.Frequency.MONTHLY: (
+        ngettext_lazy("Likely red in %(count)s month", "Likely red in %(count)s months", "count"),
+        gettext_lazy("Likely red this month"),
+    ),
+    pm.Frequency.QUARTERLY: (
+        ngettext_lazy(
+            "Likely red in %(count)s quarter", "Likely red in %(count)s quarters", "count"
+        ),
+        gettext_lazy("Likely red this quarter"),
+    ),
 }
 
 
@@ -113,13 +132,13 @@ class KPIForecastView:
         """ "Likely red in 3 weeks", "likely red this week"; empty without a warning."""
         if self.warning is None:
             return ""
-        one, many, now = UNITS[self.frequency]
+        later, now = UNITS[self.frequency]
         if self.warning_in < 0:
             # The period just ended, whose value has not come in yet.
-            return "Likely red now"
+            return gettext("Likely red now")
         if self.warning_in == 0:
-            return f"Likely red {now}"
-        return f"Likely red in {self.warning_in} {one if self.warning_in == 1 else many}"
+            return str(now)
+        return str(later % {"count": self.warning_in})
 
 
 def display_quantum(half_width: Decimal) -> Decimal:
@@ -189,7 +208,7 @@ def kpi_forecast_view(
             ForecastPeriod(
                 ahead=step.ahead,
                 start=start,
-                label=pm.period_label(frequency, start, **calendar),
+                label=period_label(frequency, start, **calendar),
                 value=rounded(step.value),
                 low=rounded(step.low),
                 high=rounded(step.high),

@@ -19,6 +19,7 @@ from tandem.accounts.models import Membership, Organization, User
 from tandem.domain import schedule
 from tandem.notifications import messages, selectors
 from tandem.notifications.models import Notification
+from tandem.periods_text import iso_week_label
 from tandem.terms import terms_of
 
 
@@ -227,7 +228,7 @@ def send_digests(organization_id: int, occurrence: str, attempt: int = 1) -> int
             subject = messages.digest_subject(digest, terms_of(organization))
             context = {
                 "organization": organization,
-                "week": week,
+                "week": iso_week_label(week),
                 "whole_company": whole_company,
                 **messages.digest_context(digest),
             }
@@ -246,7 +247,9 @@ def send_digests(organization_id: int, occurrence: str, attempt: int = 1) -> int
         # A channel is read by whoever is in it: no private objective goes there.
         with translation.override(language_of(None, organization)):
             payload = messages.channel_payload(
-                organization=organization, digest=found.company.seen_by(None), week=week
+                organization=organization,
+                digest=found.company.seen_by(None),
+                week=iso_week_label(week),
             )
         sent += messages.deliver(
             organization=organization,

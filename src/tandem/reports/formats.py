@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +16,8 @@ from tandem.reports.selectors import ReviewReport, share
 
 __all__ = ["EMPTY", "Band"]
 
+# The calibration's last row (the PDF says it in the reader's language).
+WHOLE_ORGANISATION = "Whole organisation"
 # An en dash between two ends of a range (0.4\u20130.6, 1 May \u2013 30 June).
 DASH = "\u2013"
 
@@ -35,10 +36,6 @@ STATUS_COLOURS = {
     Status.OFF_TRACK: Health.RED.value,
     Status.NOT_STARTED: Health.NO_DATA.value,
 }
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def percent(value: Decimal | None) -> str:
@@ -139,7 +136,7 @@ def calibration_rows(report: ReviewReport) -> list[CalibrationRow]:
     overall = report.overall.overall
     rows.append(
         CalibrationRow(
-            team="Whole organisation",
+            team=WHOLE_ORGANISATION,
             count=overall.count,
             mean=overall.mean,
             perfect=overall.perfect,

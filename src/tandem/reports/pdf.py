@@ -17,15 +17,22 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from tandem.accounts.models import Organization
-from tandem.kpis.selectors import Scorecard
+from tandem.domain import periods as pm
+from tandem.domain.health import Health
+from tandem.formatting import for_reader, local_date
+from tandem.kpis.columns import GRANULARITIES
+from tandem.kpis.selectors import Scorecard, calendar
+from tandem.labels import label
+from tandem.periods_text import period_label
 from tandem.reports import formats
 from tandem.reports.selectors import PlanReport, Priorities, ReviewReport
-from tandem.terms import terms_of
+from tandem.terms import Terms, terms_of
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 # fontTools reports every glyph it keeps when fpdf2 subsets the font: not for our logs.
@@ -36,6 +43,16 @@ MUTED = (108, 117, 125)
 HEADING_FILL = (233, 236, 239)
 # Columns per table of the scorecard: more periods continue in a table below.
 SCORECARD_COLUMNS_PER_TABLE = 13
+
+
+def long_date(day: dt.date) -> str:
+    """A date written out in the reader's language: 7 December 2026, 7. Dezember 2026."""
+    return local_date(day, "j F Y")
+
+
+def colour_name(colour: str) -> str:
+    """A health colour or a score's band (``green``…) named in the reader's language."""
+    return label(Health(colour)).lower()
 
 
 def rgb(colour: str) -> tuple[int, int, int] | None:
@@ -70,7 +87,7 @@ class ReportPDF(FPDF):
         self.cell(
             0,
             5,
-            f"{self.report_title} · {formats.long_date(self.made_on)}",
+            f"{self.report_title} · {long_date(self.made_on)}",
             align="R",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -187,12 +204,12 @@ def _priorities(pdf: ReportPDF, title: str, found: Priorities) -> None:
         return
     rows, fills = [], []
     for card in found.cards:
-        status = formats.status_text(card.status)
+        status = label(formats.status_text(card.status))
         rows.append(
             [
                 card.objective.title,
                 card.objective.owner_name,
-                formats.percent(card.progress),
+                for_reader(formats.percent(card.progress)),
                 status,
             ]
         )
@@ -228,11 +245,18 @@ def plan_pdf(report: PlanReport) -> bytes:
             pdf.heading(_("Values"))
             pdf.bullets(plan.values)
         if plan.bhag:
-            pdf.heading(f"BHAG{f' (by {plan.bhag_year})' if plan.bhag_year else ''}")
+            if plan.bhag_year:
+                pdf.heading(_("BHAG (by %(year)s)") % {"year": plan.bhag_year})
+            else:
+                pdf.heading(_("BHAG"))
             pdf.paragraph(plan.bhag)
         if plan.long_term_targets or plan.long_term_date:
-            when = f" (by {formats.long_date(plan.long_term_date)})" if plan.long_term_date else ""
-            pdf.heading(f"3-5 year target{when}")
+            if plan.long_term_date:
+                pdf.heading(
+                    _("3-5 year target (by %(day)s)") % {"day": long_date(plan.long_term_date)}
+                )
+            else:
+                pdf.heading(_("3-5 year target"))
             pdf.bullets(plan.long_term_targets)
         if plan.annual_targets:
             pdf.heading(_("This year's targets"))
@@ -250,9 +274,9 @@ def plan_pdf(report: PlanReport) -> bytes:
                 [
                     line.kpi.name,
                     line.kpi.owner_name or formats.EMPTY,
-                    formats.kpi_value(line.kpi.latest_value, line.kpi),
-                    formats.target_text(line.kpi, line.target),
-                    line.health.label,
+                    for_reader(formats.kpi_value(line.kpi.latest_value, line.kpi)),
+                    _target_text(line.kpi, line.target),
+                    label(line.health),
                 ]
                 for line in report.kpis
             ],
@@ -271,20 +295,37 @@ def review_pdf(report: ReviewReport) -> bytes:
     pdf = ReportPDF(
         organization=report.organization, title=_("Review of %(name)s") % {"name": cycle.name}
     )
-    state = "closed" if cycle.is_closed else "still open: projected scores"
-    start, end = formats.long_date(cycle.start_date), formats.long_date(cycle.end_date)
+    state = _("closed") if cycle.is_closed else _("still open: projected scores")
+    start, end = long_date(cycle.start_date), long_date(cycle.end_date)
+    if report.count == 1:
+        count = _("1 %(objective)s") % {"objective": pdf.words["objective"]}
+    else:
+        count = ngettext("%(count)s %(objectives)s", "%(count)s %(objectives)s", report.count) % {
+            "count": report.count,
+            "objectives": pdf.words["objectives"],
+        }
     pdf.title_line(
         _("Review of %(name)s") % {"name": cycle.name},
-        f"{start} {formats.DASH} {end} · {state} · "
-        f"{report.count} {pdf.words['objective' if report.count == 1 else 'objectives']}",
+        f"{start} {formats.DASH} {end} · {state} · {count}",
     )
     overall = report.overall.overall
-    d = formats.DASH
     pdf.paragraph(
-        f"Mean score {formats.score(overall.mean)}. "
-        f"Green {report.bands[formats.Band.GREEN]}, yellow {report.bands[formats.Band.YELLOW]}, "
-        f"red {report.bands[formats.Band.RED]}. Bands: 0.0{d}0.3 red, 0.4{d}0.6 yellow, "
-        f"0.7{d}1.0 green; a committed {pdf.words['objective']} is green only at 1.0."
+        _(
+            "Mean score %(mean)s. Green %(green)s, yellow %(yellow)s, red %(red)s. Bands: "
+            "%(red_band)s red, %(yellow_band)s yellow, %(green_band)s green; a committed "
+            "%(objective)s is green only at %(one)s."
+        )
+        % {
+            "mean": for_reader(formats.score(overall.mean)),
+            "green": report.bands[formats.Band.GREEN],
+            "yellow": report.bands[formats.Band.YELLOW],
+            "red": report.bands[formats.Band.RED],
+            "red_band": _band_range("0.0", "0.3"),
+            "yellow_band": _band_range("0.4", "0.6"),
+            "green_band": _band_range("0.7", "1.0"),
+            "objective": pdf.words["objective"],
+            "one": for_reader("1.0"),
+        }
     )
     pdf.heading(_("Calibration by team"))
     rows = formats.calibration_rows(report)
@@ -298,7 +339,7 @@ def review_pdf(report: ReviewReport) -> bytes:
             _("Below 0.3"),
             _("Share below 0.3"),
         ],
-        [[str(cell) for cell in formats.calibration_text(row)] for row in rows],
+        [_calibration_text(row) for row in rows],
         widths=(58, 20, 16, 16, 24, 18, 30),
         size=8.5,
         align_right_from=1,
@@ -314,9 +355,9 @@ def review_pdf(report: ReviewReport) -> bytes:
                     card.objective.title,
                     card.objective.owner_name,
                     card.objective.get_kind_display(),
-                    formats.percent(card.progress),
-                    formats.score(card.shown) + (" (adjusted)" if card.adjusted else ""),
-                    card.band.value,
+                    for_reader(formats.percent(card.progress)),
+                    _score_text(card.shown, adjusted=card.adjusted),
+                    colour_name(card.band.value),
                 ]
                 for card in group.cards
             ],
@@ -335,13 +376,18 @@ def scorecard_pdf(
 ) -> bytes:
     words = terms_of(organization)
     pdf = ReportPDF(organization=organization, title=words["Scorecard"], landscape=True)
+    cal = calendar(organization)
     pdf.title_line(words["Scorecard"], subtitle)
     if not board.rows:
         pdf.paragraph(_("No %(kpi)s to show.") % {"kpi": words["kpi"]}, muted=True)
         return pdf.render()
     chunk = SCORECARD_COLUMNS_PER_TABLE
     for first in range(0, len(board.columns), chunk):
-        labels = board.labels[first : first + chunk]
+        # The periods named in the reader's language (the board's labels are English).
+        labels = [
+            period_label(board.granularity, start, **cal)
+            for start in board.columns[first : first + chunk]
+        ]
         rows, fills = [], []
         for row in board.rows:
             cells = row.cells[first : first + chunk]
@@ -349,9 +395,9 @@ def scorecard_pdf(
                 [
                     row.kpi.name,
                     row.kpi.owner_name or formats.EMPTY,
-                    formats.target_text(row.kpi, row.target),
-                    row.health.label,
-                    *[formats.cell_text(cell) for cell in cells],
+                    _target_text(row.kpi, row.target),
+                    label(row.health),
+                    *[for_reader(formats.cell_text(cell)) for cell in cells],
                 ]
             )
             fills.append(
@@ -367,9 +413,53 @@ def scorecard_pdf(
             align_right_from=4,
         )
     pdf.paragraph(
-        "Cells: green on target, yellow close, red off target, grey no value; "
-        f"white and empty where the {words['kpi']} owes no value in that column.",
+        _(
+            "Cells: green on target, yellow close, red off target, grey no value; white and "
+            "empty where the %(kpi)s owes no value in that column."
+        )
+        % {"kpi": words["kpi"]},
         size=8,
         muted=True,
     )
     return pdf.render()
+
+
+def scorecard_subtitle(
+    words: Terms, *, periods: int, granularity: pm.Frequency, team: str = "", tag: str = ""
+) -> str:
+    """ "KPIs over the last 13 weeks · owned by Sales · tagged finance", in the reader's
+    language."""
+    subtitle = _("%(kpis)s over the last %(count)s %(periods)s") % {
+        "kpis": words["Kpis"],
+        "count": periods,
+        "periods": GRANULARITIES[granularity],
+    }
+    if team:
+        subtitle += " · " + _("owned by %(team)s") % {"team": team}
+    if tag:
+        subtitle += " · " + _("tagged %(tag)s") % {"tag": tag}
+    return subtitle
+
+
+def _band_range(low: str, high: str) -> str:
+    return f"{for_reader(low)}{formats.DASH}{for_reader(high)}"
+
+
+def _score_text(value: Decimal | None, *, adjusted: bool) -> str:
+    text = for_reader(formats.score(value))
+    return _("%(score)s (adjusted)") % {"score": text} if adjusted else text
+
+
+def _target_text(kpi: object, target: object) -> str:
+    if target is None:
+        return _("none")
+    return for_reader(formats.target_text(kpi, target))  # type: ignore[arg-type]
+
+
+def _calibration_text(row: formats.CalibrationRow) -> list[str]:
+    cells = [for_reader(str(cell)) for cell in formats.calibration_text(row)]
+    if row.team == formats.WHOLE_ORGANISATION:
+        cells[0] = _("Whole organisation")
+    else:
+        cells[0] = row.team
+    return cells

@@ -18,8 +18,11 @@ from decimal import Decimal
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from tandem.domain import health as health_maths
+from tandem.formatting import for_reader
+from tandem.labels import label as label_of
 
 WIDTH = 560
 HEIGHT = 220
@@ -46,10 +49,19 @@ class ForecastBand:
 
 
 def _label(value: Decimal) -> str:
+    """A number as the reader's language writes it (1,234.5; 1.234,5; 1 234,5)."""
     text = f"{value.normalize():,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    return for_reader(text)
+
+
+def _health(value: str) -> str:
+    """A health colour's name in the reader's language ("green", "grün")."""
+    try:
+        return label_of(health_maths.Health(value)).lower()
+    except ValueError:
+        return value.replace("_", " ")
 
 
 def progress_chart(
@@ -88,11 +100,26 @@ def progress_chart(
     parts: list[SafeString] = []
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     latest = points[-1].value if points else None
-    description = (
-        f"{len(points)} check-in{'s' if len(points) != 1 else ''}; "
-        f"baseline {_label(baseline)}, target {_label(target)}"
-        + (f", latest {_label(latest)}." if latest is not None else ", no check-in yet.")
-    )
+    words = {
+        "count": len(points),
+        "baseline": _label(baseline),
+        "target": _label(target),
+        "latest": _label(latest) if latest is not None else "",
+    }
+    if latest is not None:
+        description = (
+            ngettext(
+                "%(count)s check-in; baseline %(baseline)s, target %(target)s, latest %(latest)s.",
+                "%(count)s check-ins; baseline %(baseline)s, target %(target)s, latest %(latest)s.",
+                len(points),
+            )
+            % words
+        )
+    else:
+        description = (
+            gettext("0 check-ins; baseline %(baseline)s, target %(target)s, no check-in yet.")
+            % words
+        )
     parts.append(
         format_html(
             '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
@@ -410,17 +437,29 @@ def kpi_trend_chart(
 
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     known = [p for p in points if p.value is not None]
-    description = (
-        f"{len(known)} value{'s' if len(known) != 1 else ''} over {len(points)} periods"
-        + (
-            f"; latest {_label(known[-1].value)} in {known[-1].label} ({known[-1].health})."  # type: ignore[arg-type]
-            if known
-            else "; no value yet."
-        )
-    )
+    if known:
+        description = ngettext(
+            "%(count)s value over %(periods)s periods; latest %(latest)s in %(period)s "
+            "(%(health)s).",
+            "%(count)s values over %(periods)s periods; latest %(latest)s in %(period)s "
+            "(%(health)s).",
+            len(known),
+        ) % {
+            "count": len(known),
+            "periods": len(points),
+            "latest": _label(known[-1].value),  # type: ignore[arg-type]
+            "period": known[-1].label,
+            "health": _health(known[-1].health),
+        }
+    else:
+        description = gettext("0 values over %(periods)s periods; no value yet.") % {
+            "periods": len(points)
+        }
     if forecast is not None and forecast.steps:
         ahead = len(forecast.steps)
-        description += f" Forecast for the next {ahead} periods, with its 80% band."
+        description += " " + gettext(
+            "Forecast for the next %(count)s periods, with its 80%% band."
+        ) % {"count": ahead}
     parts: list[SafeString] = [
         format_html(
             '<svg class="chart chart--kpi" viewBox="0 0 {} {}" role="img" aria-labelledby="{} {}" '
@@ -551,19 +590,18 @@ def kpi_trend_chart(
                     y(point.value, open_end=bottom),
                     point.label,
                     _label(point.value),
-                    point.health.replace("_", " "),
+                    _health(point.health),
                 )
             )
             if point.signal:
                 parts.append(
                     format_html(
                         '<circle class="chart__signal" cx="{}" cy="{}" r="8" fill="none" '
-                        'stroke="currentColor" stroke-width="1.5"><title>{}: signal ({})</title>'
-                        "</circle>",
+                        'stroke="currentColor" stroke-width="1.5"><title>{}</title></circle>',
                         centre(i),
                         y(point.value, open_end=bottom),
-                        point.label,
-                        point.signal,
+                        gettext("%(period)s: signal (%(rules)s)")
+                        % {"period": point.label, "rules": point.signal},
                     )
                 )
     parts.append(mark_safe("</svg>"))

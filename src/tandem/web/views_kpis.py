@@ -24,11 +24,13 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
@@ -39,14 +41,16 @@ from tandem.audit.wording import tell
 from tandem.domain import periods as pm
 from tandem.domain import spc
 from tandem.domain.health import Health
-from tandem.formatting import input_value, local_date, number
+from tandem.formatting import for_reader, input_value, local_date, number
 from tandem.insights.kpi_forecast import KPIForecastView, backed_key_result, kpi_forecast_view
 from tandem.kpis import selectors
 from tandem.kpis import services as kpis
 from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
 from tandem.kpis.models import KPI, Source
+from tandem.labels import label as label_of
 from tandem.okrs import selectors as okr_selectors
 from tandem.pages import apply_service_errors, org_view
+from tandem.periods_text import column_words, period_label
 from tandem.terms import Terms, terms_of
 from tandem.validation import decimal_field
 from tandem.web import charts
@@ -64,6 +68,23 @@ MEASUREMENTS_PER_PAGE = 13
 # The KPI page's chart starts at the first value, but never shows fewer periods than this.
 TREND_MIN_PERIODS = 13
 NO_TAG = "Without a tag"
+# The heading of the table of KPIs measured less often than the columns.
+SECTION_TITLES = {
+    pm.Frequency.DAILY: gettext_lazy("daily %(kpis)s"),
+    pm.Frequency.WEEKLY: gettext_lazy("weekly %(kpis)s"),
+    pm.Frequency.MONTHLY: gettext_lazy("monthly %(kpis)s"),
+    pm.Frequency.QUARTERLY: gettext_lazy("quarterly %(kpis)s"),
+}
+# The words of a row's flags (f-strings hide their text from makemessages: named here).
+FLAGS = {
+    "promoted": gettext_lazy("promoted"),
+    "promote": gettext_lazy("promote?"),
+    "demote": gettext_lazy("demote?"),
+    "shift": gettext_lazy("shift"),
+    "none": gettext_lazy("none"),
+}
+# What a row's flag says when its scheduled pull is unwell (selectors.Row.sync).
+SYNC_FLAGS = {"stale": gettext_lazy("stale"), "sync failed": gettext_lazy("sync failed")}
 _FINEST_FIRST = [
     pm.Frequency.DAILY,
     pm.Frequency.WEEKLY,
@@ -97,26 +118,14 @@ class Column:
     full: str
 
 
-@functools.lru_cache(maxsize=2048)
 def _period_words(
     frequency: pm.Frequency, start: dt.date, week_start: int, fiscal_year_start_month: int
 ) -> tuple[str, str, str]:
-    """(short, year, full) words of the period starting at ``start``."""
-    if frequency is pm.Frequency.WEEKLY or frequency is pm.Frequency.DAILY:
-        month = pm.MONTH_ABBREVIATIONS[start.month - 1]
-        short = f"{start.day} {month}"
-        full = f"{short} {start.year}"
-        if frequency is pm.Frequency.WEEKLY:
-            full = f"week of {full}"
-        return short, str(start.year), full
-    label = pm.period_label(
+    """(short, year, full) words of the period starting at ``start``, in the reader's
+    language (``tandem.periods_text``, which caches them)."""
+    return column_words(
         frequency, start, week_start=week_start, fiscal_year_start_month=fiscal_year_start_month
     )
-    # "Dec 2026", "Q4 2026" or "FY2027 Q1": the period, and the (fiscal) year.
-    first, second = label.split(" ", 1)
-    if first.startswith("FY"):
-        return second, first, label
-    return first, second, label
 
 
 def _columns(board: selectors.Scorecard, cal: dict[str, int]) -> list[Column]:
@@ -273,17 +282,43 @@ def _valued_labels(cells: list[selectors.Cell], labels: list[str]) -> list[str]:
     return [label for c, label in zip(cells, labels, strict=True) if c.value is not None]
 
 
+def _summary(chart: spc.XmRChart, labels: list[str]) -> str:
+    """The chart's summary (``XmRChart.summary``) in the reader's language."""
+    if chart.verdict is spc.Verdict.NOT_ENOUGH_DATA:
+        return _("Not enough data: signals need at least %(count)s values.") % {
+            "count": spc.DEFAULT_MIN_POINTS
+        }
+    if chart.since is None or chart.rule is None:
+        return _("Routine variation: no signal in the last %(count)s values.") % {
+            "count": spc.DEFAULT_RUN_LENGTH
+        }
+    return _("%(verdict)s since %(period)s (%(rule)s).") % {
+        "verdict": label_of(chart.verdict),
+        "period": labels[chart.since],
+        "rule": label_of(chart.rule).lower(),
+    }
+
+
 def _verdict(chart: spc.XmRChart, labels: list[str]) -> str:
-    """ "Real shift up since 2026-W40", "Routine variation" or "Not enough data"."""
+    """ "Real shift up since 2026-W40", "Routine variation" or "Not enough data", in the
+    reader's language."""
     if chart.since is None:
-        return chart.verdict.label
-    return f"{chart.verdict.label} since {labels[chart.since]}"
+        return label_of(chart.verdict)
+    return _("%(verdict)s since %(period)s") % {
+        "verdict": label_of(chart.verdict),
+        "period": labels[chart.since],
+    }
 
 
 # Where the scorecard's template leaves room for each table's rows (see ``scorecard``).
 _ROWS_MARK = "<!-- scorecard rows -->"
 _CELL_CLASSES = {health: f"sc-cell sc-cell--{health.value}" for health in Health}
-_COLOURS = {health: f" ({health.label.lower()})" for health in Health}
+
+
+@functools.lru_cache(maxsize=8)
+def _colours(language: str) -> dict[Health, str]:
+    """What a cell's label adds for its colour (" (green)"), in ``language``."""
+    return {health: f" ({label_of(health).lower()})" for health in Health}
 
 
 @functools.lru_cache(maxsize=512)
@@ -313,6 +348,8 @@ def _cells_html(line: Line) -> SafeString:
     parts = []
     marks = line.marks
     nothing = CellMark()
+    colours = _colours(translation.get_language() or "en")
+    not_due = html.escape(_("not due"))
     editable, inputs = line.editable, line.inputs
     for cell, column in zip(line.row.cells, line.columns, strict=True):
         health = cell.health
@@ -325,7 +362,7 @@ def _cells_html(line: Line) -> SafeString:
         elif mark.outcome:
             classes += " sc-cell--saved"
         outcome = f' data-outcome="{mark.outcome}"' if mark.outcome else ""
-        colour = _COLOURS[health] if cell.value is not None else ""
+        colour = colours[health] if cell.value is not None else ""
         if editable and (inputs or mark.error):
             iso, compact, label_text = _column_texts(cell.start, column.full)
             cell_id = f"v-{kpi.pk}-{compact}"
@@ -352,10 +389,10 @@ def _cells_html(line: Line) -> SafeString:
             hidden = f'<span class="visually-hidden">{colour}</span>' if colour else ""
             inner = f"{input_value(cell.value)}{hidden}"
         elif not cell.expected:
-            inner = '<span class="visually-hidden">not due</span>'
+            inner = f'<span class="visually-hidden">{not_due}</span>'
         else:
             hidden = f'<span class="visually-hidden">{colour}</span>' if colour else ""
-            inner = f"{number(cell.value)}{hidden}"
+            inner = f"{for_reader(number(cell.value))}{hidden}"
         parts.append(f'<td class="{classes}"{outcome}>{inner}</td>')
     # Every text inserted above was escaped (or is a number or a date).
     return mark_safe("".join(parts))
@@ -374,32 +411,47 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
     elif kpi.unit == "currency":
         unit = esc(kpi.currency)
     else:
-        unit = "number"
+        unit = esc(_("number"))
     note = f" · {esc(line.note)}" if line.note else ""
     promoted = promote = demote = sync = error = form = ""
     if row.open_promotion:
         promotion = row.open_promotion
+        title = _("Promoted to the %(objective)s “%(title)s”") % {
+            "objective": words.terms["objective"],
+            "title": promotion.objective.title,
+        }
         promoted = (
             f'<a class="flag flag--promoted" href="'
-            f'{words.objective_url.format(promotion.objective_id)}" title="Promoted to the '
-            f'objective “{esc(promotion.objective.title)}”">promoted</a>'
+            f'{words.objective_url.format(promotion.objective_id)}" title="{esc(title)}">'
+            f"{esc(str(FLAGS['promoted']))}</a>"
         )
     if row.promote:
+        title = ngettext(
+            "Red for %(count)s period in a row: make it an OKR?",
+            "Red for %(count)s periods in a row: make it an OKR?",
+            words.red_periods,
+        ) % {"count": words.red_periods}
         promote = (
-            f'<a class="flag flag--promote" href="/kpis/{pk}/promote/" title="Red for '
-            f'{words.red_periods} periods in a row: make it an OKR?">promote?</a>'
+            f'<a class="flag flag--promote" href="/kpis/{pk}/promote/" title="{esc(title)}">'
+            f"{esc(str(FLAGS['promote']))}</a>"
         )
     if row.demote:
+        title = _("Green again since its %(cycle)s ended: back to a plain %(kpi)s?") % {
+            "cycle": words.terms["cycle"],
+            "kpi": words.terms["kpi"],
+        }
         demote = (
-            f'<a class="flag flag--demote" href="/kpis/{pk}/demote/" title="Green again since '
-            f"its {esc(words.terms['cycle'])} ended: back to a plain "
-            f'{esc(words.terms["kpi"])}?">demote?</a>'
+            f'<a class="flag flag--demote" href="/kpis/{pk}/demote/" title="{esc(title)}">'
+            f"{esc(str(FLAGS['demote']))}</a>"
         )
     if row.sync:
-        why = "has not succeeded for a while" if row.sync == "stale" else "failed"
+        if row.sync == "stale":
+            title = _("The scheduled pull of its values has not succeeded for a while")
+        else:
+            title = _("The scheduled pull of its values failed")
         sync = (
             f'<a class="flag flag--promote" data-sync href="/kpis/{pk}/source/" '
-            f'title="The scheduled pull of its values {why}">{esc(row.sync)}</a>'
+            f'title="{esc(title)}">{esc(str(SYNC_FLAGS.get(row.sync, row.sync)))}</a>'
         )
     if line.error:
         error = (
@@ -411,29 +463,33 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
         # Enter in a cell sends the row's values through the (hidden) button. With
         # JavaScript scorecard.js sends each changed cell on its own, to the table's
         # data-record address: the rows need no form.
+        save = _("Save the values of %(kpi)s") % {"kpi": kpi.name}
         form = (
             f'<form class="sc-form" id="sc-form-{pk}" method="post" action="{line.post_url}">'
             f'{words.csrf_input}<input type="hidden" name="periods" value="{words.periods}">'
-            f'<button type="submit" class="visually-hidden" tabindex="-1">Save the values '
-            f"of {esc(kpi.name)}</button></form>"
+            f'<button type="submit" class="visually-hidden" tabindex="-1">'
+            f"{esc(save)}</button></form>"
         )
     target = row.target
     if not target:
-        shown_target = '<span class="muted">none</span>'
+        shown_target = f'<span class="muted">{esc(str(FLAGS["none"]))}</span>'
     elif kpi.direction == "within_range":
-        shown_target = f"{number(target.low)}\u2013{number(target.high)}"
+        shown_target = f"{for_reader(number(target.low))}\u2013{for_reader(number(target.high))}"
     elif kpi.direction == "lower_is_better":
-        shown_target = f"≤ {number(target.target)}"
+        shown_target = f"≤ {for_reader(number(target.target))}"
     else:
-        shown_target = f"≥ {number(target.target)}"
+        shown_target = f"≥ {for_reader(number(target.target))}"
     shift = ""
     if line.shift:
+        title = _("%(verdict)s: the latest value is a signal, not routine variation") % {
+            "verdict": line.shift
+        }
         shift = (
-            f' <span class="flag flag--shift" data-shift title="{esc(line.shift)}: the latest '
-            f'value is a signal, not routine variation">shift</span>'
+            f' <span class="flag flag--shift" data-shift title="{esc(title)}">'
+            f"{esc(str(FLAGS['shift']))}</span>"
         )
     editable = " data-editable" if line.editable else ""
-    owner = esc(kpi.owner_name or "no owner")
+    owner = esc(kpi.owner_name or _("no owner"))
     # Every text inserted above was escaped (or is a number, a date or a fixed word).
     return mark_safe(
         f'<tr class="sc-row" id="kpi-row-{pk}" data-kpi="{pk}" '
@@ -447,7 +503,7 @@ def _row_html(line: Line, words: _RowWords) -> SafeString:
         f'<td class="sc-target">{shown_target}</td>\n'
         f'<td class="sc-latest">{line.latest or "—"}</td>\n'
         f'<td class="sc-health"><span class="health health--{row.health.value}">'
-        f"{row.health.label}</span>{shift}</td>\n"
+        f"{esc(label_of(row.health))}</span>{shift}</td>\n"
         f'<td class="sc-trend">{line.spark}</td>\n'
         f"{line.cells_html}\n"
         f"</tr>\n"
@@ -472,10 +528,13 @@ def _frequency_note(kpi: selectors.ShownKPI, granularity: pm.Frequency) -> str:
     """Why a row's cells are read-only when the columns are not the KPI's own periods."""
     if kpi.frequency == granularity:
         return ""
-    own = kpi.get_frequency_display().lower()
+    own = str(kpi.get_frequency_display()).lower()
     if _FINEST_FIRST.index(pm.Frequency(kpi.frequency)) > _FINEST_FIRST.index(granularity):
-        return f"{own}, shown where due"
-    return f"{own}, rolled up ({kpi.get_aggregation_display().lower()})"
+        return _("%(frequency)s, shown where due") % {"frequency": own}
+    return _("%(frequency)s, rolled up (%(aggregation)s)") % {
+        "frequency": own,
+        "aggregation": str(kpi.get_aggregation_display()).lower(),
+    }
 
 
 def _apply_feedback(line: Line, feedback: CellFeedback) -> None:
@@ -557,7 +616,9 @@ def scorecard(request: HttpRequest, *, org: Organization, membership: Membership
             Table(
                 key=shown.granularity.value,
                 # The main table needs no heading; KPIs measured less often get theirs.
-                title="" if shown is board else f"{shown.granularity.label} {terms['kpis']}",
+                title=""
+                if shown is board
+                else capfirst(str(SECTION_TITLES[shown.granularity]) % {"kpis": terms["kpis"]}),
                 noun=str(GRANULARITIES[shown.granularity]),
                 columns=_columns(shown, cal),
                 lines=lines,
@@ -732,14 +793,16 @@ def _kpi_page(
     kpi = selectors.kpi_get(organization=org, pk=pk)
     detail = selectors.kpi_detail(kpi=kpi)
     row: selectors.Row = detail["row"]
-    labels: list[str] = detail["labels"]
+    cal = selectors.calendar(org)
+    # The periods named in the reader's language (the selector's labels are English).
+    labels = [period_label(kpi.frequency, c.start, **cal) for c in row.cells]
     history = selectors.History(kpi, detail["targets"], {})
     first = next((i for i, c in enumerate(row.cells) if c.value is not None), len(row.cells))
     shown = max(0, min(first, len(row.cells) - TREND_MIN_PERIODS))
     xmr = _xmr(row.cells, labels)
     valued = _valued_labels(row.cells, labels)
     signals = {
-        valued[p.index]: ", ".join(sorted(r.label.lower() for r in p.rules))
+        valued[p.index]: ", ".join(sorted(label_of(r).lower() for r in p.rules))
         for p in xmr.points
         if p.rules
     }
@@ -755,7 +818,6 @@ def _kpi_page(
     ]
     by_start_pairs = list(zip(row.cells, labels, strict=True))
     by_start = {c.start: (label, c.health) for c, label in by_start_pairs}
-    cal = selectors.calendar(org)
     viewer = permissions.viewer_of(membership)
 
     def seen(rows: list[Any]) -> list[Any]:
@@ -781,7 +843,7 @@ def _kpi_page(
     measurement_lines = []
     for m in detail["measurements"]:
         label, health = by_start.get(
-            m.period_start, (pm.period_label(frequency, m.period_start, **cal), Health.NO_DATA)
+            m.period_start, (period_label(frequency, m.period_start, **cal), Health.NO_DATA)
         )
         measurement_lines.append(MeasurementLine(measurement=m, label=label, health=health))
     team_ids = set(viewer.team_ids)
@@ -805,7 +867,8 @@ def _kpi_page(
             "chart": charts.kpi_trend_chart(
                 points=chart_points,
                 direction=kpi.direction,
-                title=f"{kpi.name}: value per period against the target, and its forecast",
+                title=_("%(kpi)s: value per period against the target, and its forecast")
+                % {"kpi": kpi.name},
                 chart_id=f"kpi-{kpi.pk}-chart",
                 forecast=chart_forecast,
             ),
@@ -813,6 +876,7 @@ def _kpi_page(
             "forecast": forecast,
             "xmr": xmr,
             "verdict": _verdict(xmr, valued),
+            "xmr_summary": _summary(xmr, valued),
             "measurements": Paginator(measurement_lines, MEASUREMENTS_PER_PAGE).get_page(
                 request.GET.get("measurements")
             ),

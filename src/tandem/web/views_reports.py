@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tandem.accounts.models import Membership, Organization, User
 from tandem.kpis import selectors as kpi_selectors
-from tandem.kpis.columns import GRANULARITIES, granularity_from, periods_from
+from tandem.kpis.columns import granularity_from, periods_from
 from tandem.okrs import selectors as okr_selectors
 from tandem.pages import apply_service_errors, org_view
 from tandem.reports import pdf, permissions, selectors, services, spreadsheets
@@ -168,11 +168,13 @@ def scorecard_export(
     )
     name = f"{org.slug}-scorecard-{today:%Y-%m-%d}"
     if kind == "pdf":
-        subtitle = f"{terms_of(org)['Kpis']} over the last {periods} {GRANULARITIES[granularity]}"
-        if team is not None:
-            subtitle += f" · owned by {team.name}"
-        if tag:
-            subtitle += f" · tagged {tag}"
+        subtitle = pdf.scorecard_subtitle(
+            terms_of(org),
+            periods=periods,
+            granularity=granularity,
+            team=team.name if team is not None else "",
+            tag=tag,
+        )
         content = pdf.scorecard_pdf(board, organization=org, subtitle=subtitle, today=today)
         return _file(content, name=name, kind="pdf")
     if kind == "xlsx":
