@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -151,6 +151,7 @@ def _lookup(found: dict[str, KPI], value: Any) -> KPI | None:
 
 _FIELDS = frozenset(ROW_FIELDS)
 _UNSEEN: Any = object()
+T = TypeVar("T")
 
 
 def _validate(
@@ -208,21 +209,11 @@ def _validate(
             else:
                 bad(index, "kpi", f"No KPI “{raw_kpi}” in {organization.name}.")
 
-        raw_day = row.get("period_start")
-        day = by_day.get(raw_day) if type(raw_day) is str else None
-        if day is None:
-            day = _day_or_why(raw_day)
-            if type(raw_day) is str:
-                by_day[raw_day] = day
+        day = _once(by_day, row.get("period_start"), _day_or_why)
         if isinstance(day, str):
             bad(index, "period_start", day)
 
-        raw_value = row.get("value")
-        value = by_value.get(raw_value) if type(raw_value) is str else None
-        if value is None:
-            value = _value_or_why(raw_value)
-            if type(raw_value) is str:
-                by_value[raw_value] = value
+        value = _once(by_value, row.get("value"), _value_or_why)
         if isinstance(value, str):
             bad(index, "value", value)
 
@@ -274,6 +265,17 @@ def _is_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _once(parsed: dict[str, T], raw: Any, parse: Callable[[Any], T]) -> T:
+    """``parse(raw)``, kept in ``parsed`` when ``raw`` is text: a batch repeats the same
+    days and values row after row."""
+    if type(raw) is not str:
+        return parse(raw)
+    found = parsed.get(raw)
+    if found is None:
+        found = parsed[raw] = parse(raw)
+    return found
 
 
 def _day_or_why(value: Any) -> dt.date | str:
