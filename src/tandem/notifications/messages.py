@@ -211,6 +211,20 @@ def watermelon_text(kind: WatermelonKind) -> str:
     return label(kind)
 
 
+def reminder_items(owed: list[Owed]) -> list[dict[str, Any]]:
+    """What a check-in reminder lists: each key result waiting, its objective, where to
+    check in, and how many weeks it has gone without."""
+    return [
+        {
+            "title": o.key_result.title,
+            "objective": o.key_result.objective.title,
+            "url": checkin_link(o.key_result),
+            "weeks_missed": o.weeks_missed,
+        }
+        for o in owed
+    ]
+
+
 def digest_context(digest: Digest) -> dict[str, Any]:
     return {
         "red_kpis": [

@@ -55,43 +55,31 @@ def send_checkin_reminder(
     with translation.override(language_of(user, organization)):
         moment = _when(occurrence)
         kind, period = Notification.Kind.CHECKIN_REMINDER, _week(organization, moment)
-        if selectors.opted_out(
-            organization=organization, user_ids={user.pk}, what="email_reminders"
-        ):
+
+        def nothing(why: str) -> bool:
             messages.abandon(
                 organization=organization,
                 kind=kind,
                 period=period,
                 user=user,
                 attempt=attempt,
-                why="the person opted out of reminders since.",
+                why=why,
             )
             return False
+
+        if selectors.opted_out(
+            organization=organization, user_ids={user.pk}, what="email_reminders"
+        ):
+            return nothing("the person opted out of reminders since.")
         owed = selectors.key_results_owed(
             organization=organization, moment=moment, user_ids={user.pk}
         ).get(user.pk, [])
         if not owed:
-            messages.abandon(
-                organization=organization,
-                kind=kind,
-                period=period,
-                user=user,
-                attempt=attempt,
-                why="nothing waits for a check-in any more.",
-            )
-            return False
+            return nothing("nothing waits for a check-in any more.")
         subject = messages.reminder_subject(owed, terms_of(organization))
         context = {
             "organization": organization,
-            "items": [
-                {
-                    "title": o.key_result.title,
-                    "objective": o.key_result.objective.title,
-                    "url": messages.checkin_link(o.key_result),
-                    "weeks_missed": o.weeks_missed,
-                }
-                for o in owed
-            ],
+            "items": messages.reminder_items(owed),
         }
         return messages.deliver(
             organization=organization,
@@ -284,15 +272,7 @@ def send_test_reminder(
         context = {
             "organization": organization,
             "test": True,
-            "items": [
-                {
-                    "title": o.key_result.title,
-                    "objective": o.key_result.objective.title,
-                    "url": messages.checkin_link(o.key_result),
-                    "weeks_missed": o.weeks_missed,
-                }
-                for o in owed
-            ],
+            "items": messages.reminder_items(owed),
         }
         return messages.deliver(
             organization=organization,
