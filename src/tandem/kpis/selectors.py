@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack, overload
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import CharField, Prefetch, Q, QuerySet, Value
@@ -580,31 +580,29 @@ def _shown_kpis(kpis: QuerySet[KPI]) -> list[ShownKPI]:
     return shown
 
 
+class ScorecardOptions(TypedDict, total=False):
+    """What :func:`scorecard` takes besides the organisation and ``with_tags``."""
+
+    granularity: pm.Frequency | str
+    periods: int
+    team: Team | TeamName | None
+    tag: str | None
+    today: dt.date | None
+    own_cadence: bool
+
+
 @overload
 def scorecard(
     *,
     organization: Organization,
-    granularity: pm.Frequency | str = ...,
-    periods: int = ...,
-    team: Team | TeamName | None = ...,
-    tag: str | None = ...,
-    today: dt.date | None = ...,
     with_tags: Literal[True] = ...,
-    own_cadence: bool = ...,
+    **options: Unpack[ScorecardOptions],
 ) -> Scorecard[KPI]: ...
 
 
 @overload
 def scorecard(
-    *,
-    organization: Organization,
-    granularity: pm.Frequency | str = ...,
-    periods: int = ...,
-    team: Team | TeamName | None = ...,
-    tag: str | None = ...,
-    today: dt.date | None = ...,
-    with_tags: Literal[False],
-    own_cadence: bool = ...,
+    *, organization: Organization, with_tags: Literal[False], **options: Unpack[ScorecardOptions]
 ) -> Scorecard[ShownKPI]: ...
 
 
