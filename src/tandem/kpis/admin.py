@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tandem.audit.admin import AppendOnlyAdmin
 from tandem.kpis.models import (
     KPI,
     KPITag,
@@ -60,18 +61,9 @@ class MeasurementAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasurementRevision)
-class MeasurementRevisionAdmin(admin.ModelAdmin):
+class MeasurementRevisionAdmin(AppendOnlyAdmin):
     list_display = ["measurement", "value", "source", "recorded_at", "replaced_at"]
     list_select_related = ["measurement__kpi"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 admin.site.register(KPITag)

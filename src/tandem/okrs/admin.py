@@ -1,11 +1,9 @@
 """Django admin for staff. Ordinary editing goes through the pages and services;
 check-ins are read-only here because they are append-only."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from tandem.audit.admin import AppendOnlyAdmin
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
 
 
@@ -60,19 +58,10 @@ class KeyResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(AppendOnlyAdmin):
     list_display = ["key_result", "value", "done", "confidence", "author", "created_at"]
     list_select_related = ["key_result", "author"]
     date_hierarchy = "created_at"
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 admin.site.register(Alignment)
