@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from tandem.access.permissions import (
+    Viewer,
     require_adjust_score,
     require_check_in,
     require_create_objective,
     require_edit_objective,
 )
-from tandem.accounts.models import Role
+from tandem.accounts.models import Organization, Role
 from tandem.api.auth import Need, caller_viewer
 from tandem.api.common import (
     IF_MATCH,
@@ -63,6 +64,18 @@ DELETE_ERRORS = {**WRITE_ERRORS}
 # check-ins, initiatives and alignments.
 
 
+class _Seen(TypedDict):
+    organization: Organization
+    viewer: Viewer
+
+
+def _seen_by(request: HttpRequest) -> _Seen:
+    """What a list selector is given to read as the token's person: their organisation
+    and their viewer (with their teams)."""
+    who, viewer = caller_viewer(request, Need.READ)
+    return {"organization": who.organization, "viewer": viewer}
+
+
 # -- objectives -----------------------------------------------------------------------------
 
 
@@ -77,10 +90,8 @@ def objective_list(
     state: str | None = None,
 ) -> dict[str, Any]:
     """Objectives; filter by ``cycle``, owning ``team``, owning person (``owner``), ``state``."""
-    who, viewer = caller_viewer(request, Need.READ)
     rows = selectors.objective_list(
-        organization=who.organization,
-        viewer=viewer,
+        **_seen_by(request),
         cycle_id=cycle,
         owner_team_id=team,
         owner_user_id=owner,
@@ -229,10 +240,8 @@ def key_result_list(
     owner: Id | None = None,
 ) -> dict[str, Any]:
     """Key results; filter by ``objective``, ``cycle`` or ``owner``."""
-    who, viewer = caller_viewer(request, Need.READ)
     rows = selectors.key_result_list(
-        organization=who.organization,
-        viewer=viewer,
+        **_seen_by(request),
         objective_id=objective,
         cycle_id=cycle,
         owner_id=owner,
@@ -378,10 +387,8 @@ def initiative_list(
     status: str | None = None,
 ) -> dict[str, Any]:
     """Initiatives; filter by ``objective``, ``key_result``, ``owner``, ``status``."""
-    who, viewer = caller_viewer(request, Need.READ)
     rows = selectors.initiative_list(
-        organization=who.organization,
-        viewer=viewer,
+        **_seen_by(request),
         objective_id=objective,
         key_result_id=key_result,
         owner_id=owner,
@@ -479,10 +486,8 @@ def alignment_list(
     parent_key_result: Id | None = None,
 ) -> dict[str, Any]:
     """Which objective contributes to which parent objective or key result."""
-    who, viewer = caller_viewer(request, Need.READ)
     rows = selectors.alignment_list(
-        organization=who.organization,
-        viewer=viewer,
+        **_seen_by(request),
         objective_id=objective,
         parent_objective_id=parent_objective,
         parent_key_result_id=parent_key_result,
