@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+if TYPE_CHECKING:
+    from django import forms
 
 
 @dataclass(frozen=True)
@@ -26,17 +30,22 @@ class Concept:
     key: str
     singular: str
     plural: str
-    help: str
+    help: str | Promise
+
+    @property
+    def name(self) -> str:
+        """Tandem's word for the concept in the active language, capitalised."""
+        return _capital(str(TRANSLATED[self.key][0]))
 
 
 CONCEPTS: tuple[Concept, ...] = (
-    Concept("objective", "objective", "objectives", "The qualitative “where”: Goals, Rocks…"),
-    Concept("key_result", "key result", "key results", "How an objective is measured."),
-    Concept("initiative", "initiative", "initiatives", "The work that should move a result."),
-    Concept("check_in", "check-in", "check-ins", "A new value of a key result."),
-    Concept("cycle", "cycle", "cycles", "The period OKRs run for: a quarter, usually."),
-    Concept("kpi", "KPI", "KPIs", "A metric watched every period: Measurables…"),
-    Concept("scorecard", "scorecard", "scorecards", "The table of KPIs by period."),
+    Concept("objective", "objective", "objectives", _("The qualitative “where”: Goals, Rocks…")),
+    Concept("key_result", "key result", "key results", _("How an objective is measured.")),
+    Concept("initiative", "initiative", "initiatives", _("The work that should move a result.")),
+    Concept("check_in", "check-in", "check-ins", _("A new value of a key result.")),
+    Concept("cycle", "cycle", "cycles", _("The period OKRs run for: a quarter, usually.")),
+    Concept("kpi", "KPI", "KPIs", _("A metric watched every period: Measurables…")),
+    Concept("scorecard", "scorecard", "scorecards", _("The table of KPIs by period.")),
 )
 BY_KEY = {c.key: c for c in CONCEPTS}
 
@@ -80,10 +89,12 @@ TRANSLATED: dict[str, tuple[Promise, Promise, Promise]] = {
     ),
 }
 
-PRESETS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
-    "okr": ("OKRs and KPIs (Tandem's words)", {}),
+# The presets' names are translated; the words they fill in are the ones those methods
+# use (an organisation reading another language types its own).
+PRESETS: dict[str, tuple[str | Promise, dict[str, tuple[str, str]]]] = {
+    "okr": (_("OKRs and KPIs (Tandem's words)"), {}),
     "eos": (
-        "EOS: Rocks and Measurables",
+        _("EOS: Rocks and Measurables"),
         {
             "objective": ("rock", "rocks"),
             "key_result": ("milestone", "milestones"),
@@ -94,7 +105,7 @@ PRESETS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         },
     ),
     "goals": (
-        "Goals and metrics",
+        _("Goals and metrics"),
         {
             "objective": ("goal", "goals"),
             "key_result": ("measure of success", "measures of success"),
@@ -103,7 +114,7 @@ PRESETS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         },
     ),
     "priorities": (
-        "Priorities",
+        _("Priorities"),
         {
             "objective": ("priority", "priorities"),
             "cycle": ("period", "periods"),
@@ -223,3 +234,28 @@ def clean_terminology(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     if errors:
         raise ValidationError(errors)
     return out
+
+
+class TermsMixin:
+    """Labels and help texts that name a concept (a cycle, a key result…) say the
+    organisation's word for it, else Tandem's in the reader's language.
+
+    ``TERM_TEXTS`` maps a field to its (label, help text), each ``None`` to keep the
+    field's own or a lazy text with placeholders of :class:`tandem.terms.Terms`
+    (``%(key_result)s``); a form calls :meth:`name_concepts` with the ``terms`` its
+    view passed (``org_terms(org)``), Tandem's own words without them.
+    """
+
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {}
+    fields: dict[str, forms.Field]
+
+    def name_concepts(self, terms: Mapping[str, str] | None) -> Mapping[str, str]:
+        words = terms if terms is not None else default_terms()
+        for name, (label, help_text) in self.TERM_TEXTS.items():
+            field = self.fields[name]
+            if label is not None:
+                # A translation may start with the concept's word: labels start capitalised.
+                field.label = _capital(str(label) % words)
+            if help_text is not None:
+                field.help_text = str(help_text) % words
+        return words

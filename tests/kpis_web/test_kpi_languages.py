@@ -73,7 +73,7 @@ def test_a_kpi_red_for_periods_in_a_row_is_flagged_in_spanish(
         services.measurement_record(kpi=kpi, period_start=start, value=Decimal(10), by=cast.owner)
     page = reader(cast, client_for, "es").get("/scorecard/").content.decode()
     assert "En rojo 3 periodos seguidos: ¿convertirlo en un OKR?" in page
-    assert ">¿promover?</a>" in page
+    assert ">¿convertir?</a>" in page
     assert "make it an OKR" not in page
 
 

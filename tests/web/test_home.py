@@ -51,7 +51,7 @@ def test_home_shows_progress_status_and_the_age_of_the_last_check_in(cast: Cast,
     page = client_for(cast.member).get("/").content.decode()
     assert "90%" in page
     assert "On track" in page
-    assert "Last check-in 3\xa0days ago" in page
+    assert "Last check-in 3\xa0days\xa0ago" in page
     assert "Now 90 · target 100" in page
 
 

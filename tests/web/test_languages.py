@@ -159,3 +159,22 @@ def test_counted_sentences_are_translated_for_every_count(language: str, count: 
             not in e.msgstr_plural.values()
         ]
     assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("language", "days", "said"),
+    [
+        ("en", 3, "3 days ago"),
+        ("en", 1, "1 day ago"),
+        ("de", 3, "vor 3 Tagen"),
+        ("de", 1, "vor 1 Tag"),
+        ("fr", 3, "il y a 3 jours"),
+        ("es", 3, "hace 3 días"),
+    ],
+)
+def test_how_long_ago_is_one_sentence_in_each_language(language: str, days: int, said: str):
+    page = Template("{% load tandem %}{{ when|ago }}")
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days, hours=1)
+    with translation.override(language):
+        # Django keeps the words of an age together with no-break spaces.
+        assert page.render(Context({"when": when})) == said.replace(" ", "\xa0")

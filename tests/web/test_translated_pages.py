@@ -196,3 +196,86 @@ def test_the_alignment_tree_and_the_not_found_page_read_german(
     missing = client.get("/objectives/999999/")
     assert missing.status_code == 404
     assert "Nicht gefunden" in missing.content.decode()
+
+
+def test_form_labels_that_name_a_concept_say_the_organisations_words_else_the_translation(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    accounts.organization_update(
+        organization=cast.org,
+        by=cast.owner,
+        terminology={
+            "cycle": {"singular": "Sprint", "plural": "Sprints"},
+            "key_result": {"singular": "Messlatte", "plural": "Messlatten"},
+            "check_in": {"singular": "Puls", "plural": "Pulse"},
+        },
+    )
+    accounts.user_language_set(user=cast.owner, language="de", organization=cast.org)
+    client = client_for(cast.owner)
+    new = client.get("/objectives/new/").content.decode()
+    assert '<label for="id_cycle">Sprint</label>' in new
+    assert "Ein Team, oder eine Person für ein persönliches Ziel." in new
+    assert "Wer eines seiner Messlatten verantwortet, sieht es auch." in new
+    assert ">Cycle<" not in new
+    objective = client.get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Bewegt Messlatte" in objective  # the initiative's key result
+    assert "Übergeordnetes Ziel oder Messlatte hinzufügen" in objective
+    reminders = client.get("/settings/reminders/").content.decode()
+    assert "Puls-Erinnerungen senden" in reminders
+    assert "Puls-Tag" in reminders
+    assert "Teamleitungen über verpasste Pulse informieren" in reminders
+    settings_page = client.get("/settings/organization/").content.decode()
+    assert "Woran ein Ziel gemessen wird." in settings_page  # a concept's help
+    assert "EOS: Rocks und Measurables" in settings_page
+    assert "Überführung vorschlagen, wenn ein KPI so viele Perioden rot ist" in settings_page
+    assert "How an objective is measured." not in settings_page
+
+
+def test_the_kpi_forms_help_reads_spanish(cast: Cast, client_for: Callable[[User], Client]):
+    accounts.user_language_set(user=cast.owner, language="es", organization=cast.org)
+    body = client_for(cast.owner).get("/kpis/new/").content.decode()
+    assert "Verde con este valor o mejor." in body
+    assert "Dentro de un rango: el valor sano más bajo." in body
+    assert "Donde el amarillo pasa a rojo. Vacío: a un 10 % de la meta." in body
+    assert "Green at or better than this." not in body
+
+
+def test_links_kinds_imports_and_webhook_events_read_the_readers_language(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    from tandem.kpis.models import ObjectiveKPI
+    from tandem.reports import services as reports
+
+    kpi = kpis.kpi_create(organization=cast.org, name="Uptime", by=cast.owner)
+    kpis.objective_link_kpi(
+        objective=cast.objective, kpi=kpi, by=cast.owner, role=ObjectiveKPI.Role.GUARDRAIL
+    )
+    reports.strategic_plan_save(organization=cast.org, by=cast.owner, purpose="Keep it running")
+    accounts.user_language_set(user=cast.owner, language="de", organization=cast.org)
+    client = client_for(cast.owner)
+    audit = client.get("/audit/").content.decode()
+    assert f"Olivia Owner hat Uptime als Leitplanke mit „{cast.objective.title}“ verknüpft" in audit
+    assert "(Strategieplan) angelegt" in audit
+    assert "(guardrail) for" not in audit
+    objective = client.get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Letzter Wert im Zyklus" in objective  # how a key result reads its KPI
+    assert "Latest value in the cycle" not in objective
+    accounts.user_language_set(user=cast.owner, language="es", organization=cast.org)
+    imports = client.get("/import/").content.decode()
+    assert "OKR: una fila por resultado clave (objetivo, responsable, base, meta…)" in imports
+    assert "a row per key result" not in imports
+    accounts.user_language_set(user=cast.owner, language="fr", organization=cast.org)
+    webhooks = client.get("/settings/webhooks/").content.decode()
+    assert "Un point d\u2019étape est enregistré" in webhooks
+    assert "A check-in is recorded" not in webhooks
+
+
+def test_the_home_page_says_how_long_ago_in_german_grammar(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    three_days_ago = timezone.now() - dt.timedelta(days=3)
+    okrs.key_result_check_in(
+        key_result=cast.kr, value="90", confidence=8, by=cast.member, at=three_days_ago
+    )
+    page = reader(cast, client_for, "de").get("/").content.decode()
+    assert "Letzter Check-in vor\xa03\xa0Tagen" in page  # the dative, not "vor 3 Tage"

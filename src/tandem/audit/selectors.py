@@ -22,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
@@ -262,14 +263,51 @@ def audit_page(
     )
 
 
+# The kinds of object the history mentions, as a sentence names them, in the reader's
+# language; a kind not listed here is called by its model's name.
+KIND_WORDS = {
+    "alignment": gettext_lazy("alignment"),
+    "checkin": gettext_lazy("check-in"),
+    "cycle": gettext_lazy("cycle"),
+    "datasource": gettext_lazy("data source"),
+    "initiative": gettext_lazy("initiative"),
+    "invitation": gettext_lazy("invitation"),
+    "keyresult": gettext_lazy("key result"),
+    "kpi": gettext_lazy("KPI"),
+    "kpitarget": gettext_lazy("KPI target"),
+    "measurement": gettext_lazy("measurement"),
+    "measurementbatch": gettext_lazy("measurement batch"),
+    "membership": gettext_lazy("membership"),
+    "objective": gettext_lazy("objective"),
+    "objectivekpi": gettext_lazy("link of a KPI to an objective"),
+    "organization": gettext_lazy("organisation"),
+    "promotion": gettext_lazy("promotion"),
+    "remindersettings": gettext_lazy("reminder settings"),
+    "strategicplan": gettext_lazy("strategic plan"),
+    "subscription": gettext_lazy("webhook"),
+    "team": gettext_lazy("team"),
+    "user": gettext_lazy("person"),
+}
+
+
 @functools.cache
-def target_type_label(target_type: str) -> str:
-    """``keyresult`` → "Key result": the model's own name for the kind of object."""
+def _model_name(target_type: str) -> str:
     for model in apps.get_models():
         if model._meta.model_name == target_type:
-            name = str(model._meta.verbose_name)
-            return name[:1].upper() + name[1:]
+            return str(model._meta.verbose_name)
     return target_type
+
+
+def kind_word(target_type: str) -> str:
+    """``strategicplan`` → "strategic plan", as a sentence says it, in the active language."""
+    word = KIND_WORDS.get(target_type)
+    return str(word) if word is not None else _model_name(target_type)
+
+
+def target_type_label(target_type: str) -> str:
+    """``keyresult`` → "Key result": the kind of object, in the active language."""
+    name = kind_word(target_type)
+    return name[:1].upper() + name[1:]
 
 
 def audit_target_types(*, organization: Organization) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from tandem.audit.selectors import Change, Entry
+from tandem.audit.selectors import Change, Entry, kind_word
 from tandem.formatting import for_reader, local_date
 from tandem.terms import Terms, terms_of
 
@@ -126,6 +126,10 @@ def _quiet(changes: Iterable[Change], *skip: str) -> list[Change]:
     return [c for c in changes if c.field not in hidden]
 
 
+# A KPI's link to an objective names itself "<KPI> (<role>) for <objective>".
+_LINK = re.compile(r"^(.*) \((guardrail|indicator)\) for (.*)$", re.DOTALL)
+_ROLES = {"guardrail": _("guardrail"), "indicator": _("indicator")}
+
 # What each common verb makes of "who did it to the <concept> “what”", as one sentence
 # per verb so that every language can order it its own way.
 _SENTENCES = {
@@ -170,7 +174,7 @@ def _kind(entry: Entry, terms: Terms) -> str:
     concept = _KINDS.get(entry.event.target_type)
     if concept is not None:
         return terms[concept]
-    return entry.kind.lower()
+    return kind_word(entry.event.target_type)
 
 
 class _Lookups:
@@ -373,12 +377,29 @@ def _generic(entry: Entry, terms: Terms) -> Told:
         )
         sentence = text % {"who": who, "child": child, "parent": parent}
     elif event.target_type == "objectivekpi":
-        text = (
-            gettext("%(who)s unlinked %(what)s")
-            if event.after is None
-            else gettext("%(who)s linked %(what)s")
-        )
-        sentence = text % {"who": who, "what": what}
+        link = _LINK.match(what)
+        if link is not None:
+            # "<KPI> (<role>) for <objective>", as the link names itself (ObjectiveKPI).
+            kpi, role, objective = link.groups()
+            text = (
+                gettext("%(who)s unlinked the %(role)s %(kpi)s from “%(objective)s”")
+                if event.after is None
+                else gettext("%(who)s linked %(kpi)s to “%(objective)s” as a %(role)s")
+            )
+            words = {
+                "who": who,
+                "kpi": kpi,
+                "objective": objective,
+                "role": str(_ROLES.get(role, role)),
+            }
+            sentence = text % words
+        else:
+            text = (
+                gettext("%(who)s unlinked %(what)s")
+                if event.after is None
+                else gettext("%(who)s linked %(what)s")
+            )
+            sentence = text % {"who": who, "what": what}
     # What else the event changed (a creation's or deletion's whole row) stays behind
     # "details", formatted the same way.
     return Told(entry, sentence, details=_quiet(entry.changes))

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tandem.notifications.models import ReminderSettings
+from tandem.terms import TermsMixin
 
 WEEKDAYS = ReminderSettings.Weekday.choices
 
 
-class ReminderSettingsForm(forms.Form):
+class ReminderSettingsForm(TermsMixin, forms.Form):
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "reminders_enabled": (_("Send %(check_in)s reminders"), None),
+        "checkin_weekday": (_("%(check_in)s day"), None),
+        "checkin_time": (_("%(check_in)s time"), None),
+        "escalation_enabled": (_("Tell team leads about missed %(check_ins)s"), None),
+    }
+
+    def __init__(self, *args: Any, terms: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name_concepts(terms)
+
     reminders_enabled = forms.BooleanField(label=_("Send check-in reminders"), required=False)
     checkin_weekday = forms.TypedChoiceField(
         label=_("Check-in day"), choices=WEEKDAYS, coerce=int, initial=5

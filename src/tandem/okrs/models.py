@@ -218,9 +218,9 @@ class KeyResult(models.Model):
     kpi_aggregation = models.CharField(
         max_length=10,
         choices=[
-            ("last", "Latest value in the cycle"),
-            ("sum", "Sum over the cycle"),
-            ("average", "Average over the cycle"),
+            ("last", _("Latest value in the cycle")),
+            ("sum", _("Sum over the cycle")),
+            ("average", _("Average over the cycle")),
         ],
         default="last",
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tandem.kpis.models import KPI
+from tandem.terms import TermsMixin
 
 LINES_HELP = "One per line."
 
@@ -17,7 +19,14 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class PlanForm(forms.Form):
+class PlanForm(TermsMixin, forms.Form):
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "key_kpis": (
+            _("Key %(kpis)s"),
+            _("The few %(kpis)s the whole company watches (at most twelve)."),
+        ),
+    }
+
     purpose = forms.CharField(
         label=_("Purpose"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -67,8 +76,15 @@ class PlanForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, kpis: Sequence[KPI], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kpis: Sequence[KPI],
+        terms: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.name_concepts(terms)
         self.kpis = {kpi.pk: kpi for kpi in kpis}
         self.fields["key_kpis"].choices = [  # type: ignore[attr-defined]
             (kpi.pk, kpi.name) for kpi in kpis

@@ -7,9 +7,9 @@ onto the field it names with :func:`tandem.pages.apply_service_errors`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import Team, User
 from tandem.okrs.models import Cycle, Initiative, KeyResult, Objective
+from tandem.terms import TermsMixin
 
 MAX_KEY_RESULTS_ON_CREATE = 5
 
@@ -53,7 +54,13 @@ class CheckInForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
-class ObjectiveForm(forms.Form, _PeopleMixin):
+class ObjectiveForm(TermsMixin, forms.Form, _PeopleMixin):
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "owner": (None, _("A team, or one person for an individual %(objective)s.")),
+        "cycle": (_("%(Cycle)s"), None),
+        "is_private": (None, _("People who own one of its %(key_results)s see it too.")),
+    }
+
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -81,17 +88,19 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
         teams: Sequence[Team],
         people: Sequence[User],
         cycles: Any,
+        terms: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.name_concepts(terms)
         self._teams = {str(t.pk): t for t in teams}
         self._people = {str(u.pk): u for u in people}
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = [
             ("", _("Choose an owner")),
-            ("Teams", [(f"team:{t.pk}", t.name) for t in teams]),
-            ("People", [(f"user:{u.pk}", _user_label(u)) for u in people]),
+            (str(_("Teams")), [(f"team:{t.pk}", t.name) for t in teams]),
+            (str(_("People")), [(f"user:{u.pk}", _user_label(u)) for u in people]),
         ]
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.ModelChoiceField)
@@ -107,7 +116,11 @@ class ObjectiveForm(forms.Form, _PeopleMixin):
         raise ValidationError(_("Choose a team or a person of this organisation."))
 
 
-class KeyResultForm(forms.Form, _PeopleMixin):
+class KeyResultForm(TermsMixin, forms.Form, _PeopleMixin):
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "weight": (None, _("How much it counts in the %(objective)s's progress.")),
+    }
+
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.METRIC
@@ -149,8 +162,15 @@ class KeyResultForm(forms.Form, _PeopleMixin):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, people: Sequence[User], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        people: Sequence[User],
+        terms: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.name_concepts(terms)
         self._people = {str(u.pk): u for u in people}
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
@@ -200,7 +220,11 @@ KeyResultFormSet = forms.formset_factory(
 )
 
 
-class InitiativeForm(forms.Form, _PeopleMixin):
+class InitiativeForm(TermsMixin, forms.Form, _PeopleMixin):
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "key_result": (_("Moves %(key_result)s"), None),
+    }
+
     title = forms.CharField(label=_("Title"), max_length=200)
     key_result = forms.ChoiceField(required=False, label=_("Moves key result"))
     owner = forms.ChoiceField(label=_("Owner"), required=False)
@@ -216,14 +240,16 @@ class InitiativeForm(forms.Form, _PeopleMixin):
         *args: Any,
         key_results: Sequence[KeyResult],
         people: Sequence[User],
+        terms: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._words = self.name_concepts(terms)
         self._key_results = {str(k.pk): k for k in key_results}
         self._people = {str(u.pk): u for u in people}
         kr_field = self.fields["key_result"]
         assert isinstance(kr_field, forms.ChoiceField)
-        kr_field.choices = [("", _("The objective as a whole"))] + [
+        kr_field.choices = [("", _("The %(objective)s as a whole") % self._words)] + [
             (str(k.pk), k.title) for k in key_results
         ]
         owner = self.fields["owner"]
@@ -235,7 +261,9 @@ class InitiativeForm(forms.Form, _PeopleMixin):
         if not raw:
             return None
         if raw not in self._key_results:
-            raise ValidationError(_("Choose one of this objective's key results."))
+            raise ValidationError(
+                _("Choose one of this %(objective)s's %(key_results)s.") % self._words
+            )
         return self._key_results[raw]
 
     def clean_owner(self) -> User | None:
@@ -247,16 +275,27 @@ class InitiativeForm(forms.Form, _PeopleMixin):
         return self._people[raw]
 
 
-class AlignmentForm(forms.Form):
+class AlignmentForm(TermsMixin, forms.Form):
     parent = forms.ChoiceField(label=_("Add a parent objective or key result"))
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "parent": (_("Add a parent %(objective)s or %(key_result)s"), None),
+    }
 
-    def __init__(self, *args: Any, candidates: Sequence[Objective], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        candidates: Sequence[Objective],
+        terms: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        words = self.name_concepts(terms)
         self._objectives = {str(o.pk): o for o in candidates}
         self._key_results = {str(k.pk): k for o in candidates for k in o.key_results.all()}
-        choices: list[Any] = [("", _("Choose an objective or a key result"))]
+        choices: list[Any] = [("", _("Choose %(a_objective)s or %(a_key_result)s") % words)]
+        whole = _("%(title)s (the %(objective)s)")
         for o in candidates:
-            group = [(f"objective:{o.pk}", f"{o.title} (the objective)")]
+            group = [(f"objective:{o.pk}", str(whole) % {**words, "title": o.title})]
             group += [(f"kr:{k.pk}", f"↳ {k.title}") for k in o.key_results.all()]
             choices.append((f"{o.title} — {o.owner_name}", group))
         parent = self.fields["parent"]

@@ -159,14 +159,20 @@ class KPIForm(forms.Form):
 class ThresholdFields(forms.Form):
     """A target and its health thresholds; which ones count depends on the direction."""
 
-    target = _decimal("Green at or better than this.")
+    target = _decimal(_("Green at or better than this."), label=_("Target"))
     yellow = _decimal(
-        "Where yellow turns red. Empty: 10% of the target away from it.", label=_("Yellow until")
+        # xgettext:no-python-format
+        _("Where yellow turns red. Empty: 10% of the target away from it."),
+        label=_("Yellow until"),
     )
-    low = _decimal("Within a range: the lowest healthy value.", label=_("Lowest healthy value"))
-    high = _decimal("Within a range: the highest healthy value.", label=_("Highest healthy value"))
+    low = _decimal(_("Within a range: the lowest healthy value."), label=_("Lowest healthy value"))
+    high = _decimal(
+        _("Within a range: the highest healthy value."), label=_("Highest healthy value")
+    )
     tolerance = _decimal(
-        "Within a range: how far outside it is still yellow. Empty: 10% of the range."
+        # xgettext:no-python-format
+        _("Within a range: how far outside it is still yellow. Empty: 10% of the range."),
+        label=_("Tolerance"),
     )
 
     def thresholds(self) -> dict[str, Any]:

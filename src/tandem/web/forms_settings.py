@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import dates
-from django.utils.text import capfirst
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tandem.accounts.models import LANGUAGE_CHOICES, Organization
 from tandem.accounts.services import ORGANIZATION_SETTINGS
 from tandem.coach_text import rule_title
 from tandem.domain.coach import RULES
-from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS, Terms
+from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS, Terms, TermsMixin
 
 # The settings edited as they are; the words and the coach's rules have fields of their own.
 PLAIN_SETTINGS = [
@@ -57,7 +57,7 @@ class PercentField(forms.DecimalField):
         return None if percent is None else (percent / 100).quantize(Decimal("0.001"))
 
 
-class OrganizationSettingsForm(forms.Form):
+class OrganizationSettingsForm(TermsMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     timezone = forms.ChoiceField(
         label=_("Timezone"), help_text=_("Periods, due check-ins and reminders follow this clock.")
@@ -90,6 +90,13 @@ class OrganizationSettingsForm(forms.Form):
     demote_after_green_periods = forms.IntegerField(
         min_value=1, max_value=52, label=_("Suggest demoting a promoted KPI green for")
     )
+    TERM_TEXTS: ClassVar[dict[str, tuple[Promise | None, Promise | None]]] = {
+        "promote_after_red_periods": (
+            _("Suggest promoting %(a_kpi)s red for this many periods"),
+            None,
+        ),
+        "demote_after_green_periods": (_("Suggest demoting a promoted %(kpi)s green for"), None),
+    }
     password_sign_in = forms.BooleanField(
         required=False,
         label=_("Allow signing in with a password"),
@@ -120,6 +127,7 @@ class OrganizationSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, terms: Terms | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.name_concepts(terms)
         coach_rules = self.fields["coach_rules"]
         assert isinstance(coach_rules, forms.ChoiceField)
         # The rules' titles in the reader's language, with the organisation's words.
@@ -135,7 +143,7 @@ class OrganizationSettingsForm(forms.Form):
                 self.fields[f"term_{concept.key}_{form}"] = forms.CharField(
                     required=False,
                     max_length=MAX_LENGTH,
-                    label=f"{capfirst(concept.singular)}, {word}",
+                    label=f"{concept.name}, {word}",
                     widget=forms.TextInput(attrs={"placeholder": default}),
                 )
 

@@ -572,7 +572,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
         add('    <div class="tree-node__figures">\n      ')
         status = card.status
         if status:
-            add(f'<span class="status status--{status}">{esc(status.label)}</span>')
+            add(f'<span class="status status--{status}">{esc(label_of(status))}</span>')
         else:
             add(
                 f'<span class="score score--{card.band}" title="{final_score}">'
@@ -612,7 +612,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
                 kr = kr_line.key_result
                 add(
                     f'<li class="tree-kr"><span class="tree-kr__dot tree-kr__dot--'
-                    f'{kr_line.status}" title="{esc(kr_line.status.label)}"></span><span '
+                    f'{kr_line.status}" title="{esc(label_of(kr_line.status))}"></span><span '
                     f'class="tree-kr__title">{esc(kr.title)}</span><span class="tree-kr__value">'
                     f"{esc(percent(kr.progress))}</span></li>"
                 )

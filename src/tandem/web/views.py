@@ -379,7 +379,7 @@ def _history_chart(kr: KeyResult, cycle: Cycle, now: dt.datetime) -> dict[str, A
         baseline=baseline,
         target=target,
         now=now,
-        title=f"{kr.title}: value over time against the pace line",
+        title=_("%(title)s: value over time against the pace line") % {"title": kr.title},
         chart_id=f"kr-{kr.pk}-chart",
         forecast=band,
     )
@@ -424,9 +424,13 @@ def _objective_page(
     can_edit = permissions.can_edit_objective(viewer, objective)
     if can_edit:
         people = list(selectors.people_of(organization=org))
-        initiative_form = initiative_form or InitiativeForm(key_results=key_results, people=people)
+        words = org_terms(org)
+        initiative_form = initiative_form or InitiativeForm(
+            key_results=key_results, people=people, terms=words
+        )
         alignment_form = alignment_form or AlignmentForm(
-            candidates=selectors.alignment_candidates(objective=objective, viewer=viewer)
+            terms=words,
+            candidates=selectors.alignment_candidates(objective=objective, viewer=viewer),
         )
     return render(
         request,
@@ -472,6 +476,7 @@ def initiative_create(
     objective = _editable_objective(org, membership, pk)
     form = InitiativeForm(
         request.POST,
+        terms=org_terms(org),
         key_results=list(objective.key_results.all()),
         people=list(selectors.people_of(organization=org)),
     )
@@ -505,6 +510,7 @@ def alignment_add(
     permissions.require_edit_objective(viewer, objective)
     form = AlignmentForm(
         request.POST,
+        terms=org_terms(org),
         candidates=selectors.alignment_candidates(objective=objective, viewer=viewer),
     )
     if form.is_valid():
@@ -587,6 +593,7 @@ def _objective_form_kwargs(
         "teams": list(selectors.team_list(organization=org)),
         "people": list(selectors.people_of(organization=org)),
         "cycles": cycles,
+        "terms": org_terms(org),
     }
 
 
@@ -602,7 +609,9 @@ def objective_create(
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST":
         form = ObjectiveForm(request.POST, **kwargs)
-        formset = KeyResultFormSet(request.POST, prefix="kr", form_kwargs={"people": people})
+        formset = KeyResultFormSet(
+            request.POST, prefix="kr", form_kwargs={"people": people, "terms": kwargs["terms"]}
+        )
         formset_valid = formset.is_valid()
         if form.is_valid():
             owner_team, owner_user = form.cleaned_data["owner"]
@@ -635,7 +644,9 @@ def objective_create(
             if current is not None and not current.is_closed:
                 initial["cycle"] = current.pk
         form = ObjectiveForm(initial=initial, **kwargs)
-        formset = KeyResultFormSet(prefix="kr", form_kwargs={"people": people})
+        formset = KeyResultFormSet(
+            prefix="kr", form_kwargs={"people": people, "terms": kwargs["terms"]}
+        )
         status = 200
     return render(
         request,
@@ -767,7 +778,7 @@ def key_result_create(
     objective = _editable_objective(org, membership, pk)
     people = list(selectors.people_of(organization=org))
     if request.method == "POST":
-        form = KeyResultForm(request.POST, people=people)
+        form = KeyResultForm(request.POST, people=people, terms=org_terms(org))
         if form.is_valid():
             try:
                 kr = okrs.key_result_create(
@@ -782,7 +793,7 @@ def key_result_create(
                 return redirect("objective", pk=objective.pk)
         status = UNPROCESSABLE
     else:
-        form = KeyResultForm(people=people)
+        form = KeyResultForm(people=people, terms=org_terms(org))
         status = 200
     return render(
         request,
@@ -802,7 +813,7 @@ def key_result_edit(
     permissions.require_edit_objective(viewer, kr.objective)
     people = list(selectors.people_of(organization=org))
     if request.method == "POST":
-        form = KeyResultForm(request.POST, people=people)
+        form = KeyResultForm(request.POST, people=people, terms=org_terms(org))
         if form.is_valid():
             try:
                 okrs.key_result_update(
@@ -822,6 +833,7 @@ def key_result_edit(
         status = UNPROCESSABLE
     else:
         form = KeyResultForm(
+            terms=org_terms(org),
             initial={
                 "title": kr.title,
                 "kind": kr.kind,

@@ -446,7 +446,7 @@ def cycle_tree_branch(
     objective = next(o for o in shown if o.pk == node.id)
     branch = Group(
         key=f"branch-{objective.pk}",
-        title=f"Below “{objective.title}”",
+        title=_("Below “%(title)s”") % {"title": objective.title},
         objectives=[objective],
         lines=lines,
     )

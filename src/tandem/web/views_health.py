@@ -126,8 +126,9 @@ class KeyResultKPIForm(forms.Form):
     )
     aggregation = forms.ChoiceField(
         label=gettext_lazy("Value"),
+        # The labels stay lazy: read when the form is drawn, in the reader's language.
         choices=[
-            (str(value), str(label))
+            (str(value), label)
             for value, label in KeyResult._meta.get_field("kpi_aggregation").flatchoices
         ],
     )
@@ -260,11 +261,11 @@ def kpi_promote(
         reason = ""
         if draft.red_run:
             run = periods_text(draft.red_run, kpi.frequency)
-            reason = f"{kpi.name} has been red for {run} in a row."
+            reason = _("%(kpi)s has been red for %(run)s in a row.") % {"kpi": kpi.name, "run": run}
         form = PromoteForm(
             initial={
                 "cycle": draft.default_cycle.pk if draft.default_cycle else None,
-                "title": f"Get {kpi.name} back on target",
+                "title": _("Get %(kpi)s back on target") % {"kpi": kpi.name},
                 "target": input_value(draft.default_goal),
                 "reason": reason,
             },

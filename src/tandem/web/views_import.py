@@ -34,10 +34,13 @@ MAX_UPLOAD = 5 * 1024 * 1024
 PREVIEW_ROWS = 100
 KIND_CHOICES = [
     ("", gettext_lazy("Tell from the columns")),
-    (files.MEASUREMENTS, "KPI values"),
-    (files.CHECKINS, "Key-result check-ins"),
-    (sheets.OKR_SHEET, "OKRs: a row per key result (objective, owner, baseline, target…)"),
-    (sheets.KPI_SHEET, "KPIs: a row per KPI, a column per week"),
+    (files.MEASUREMENTS, gettext_lazy("KPI values")),
+    (files.CHECKINS, gettext_lazy("Key-result check-ins")),
+    (
+        sheets.OKR_SHEET,
+        gettext_lazy("OKRs: a row per key result (objective, owner, baseline, target…)"),
+    ),
+    (sheets.KPI_SHEET, gettext_lazy("KPIs: a row per KPI, a column per week")),
 ]
 EDITORS_ONLY = {files.MEASUREMENTS, sheets.OKR_SHEET, sheets.KPI_SHEET}
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.models import Membership, Organization, Role, User
+from tandem.accounts.orgcache import org_terms
 from tandem.notifications import selectors, services
 from tandem.notifications.forms import PreferenceForm, ReminderSettingsForm
 from tandem.notifications.models import ReminderSettings
@@ -57,9 +58,12 @@ def reminder_settings(
     if request.method != "POST":
         initial = ReminderSettingsForm.initial_from(saved or ReminderSettings(organization=org))
         return _render_settings(
-            request, org=org, form=ReminderSettingsForm(initial=initial), saved=saved
+            request,
+            org=org,
+            form=ReminderSettingsForm(initial=initial, terms=org_terms(org)),
+            saved=saved,
         )
-    form = ReminderSettingsForm(request.POST)
+    form = ReminderSettingsForm(request.POST, terms=org_terms(org))
     if form.is_valid():
         try:
             services.reminder_settings_update(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tandem.accounts.models import Membership, Organization, User
+from tandem.accounts.orgcache import org_terms
 from tandem.kpis import selectors as kpi_selectors
 from tandem.kpis.columns import granularity_from, periods_from
 from tandem.okrs import selectors as okr_selectors
@@ -82,7 +83,7 @@ def plan_edit(request: HttpRequest, *, org: Organization, membership: Membership
     kpis += [kpi for kpi in chosen if kpi not in kpis]
     status = 200
     if request.method == "POST":
-        form = PlanForm(request.POST, kpis=kpis)
+        form = PlanForm(request.POST, kpis=kpis, terms=org_terms(org))
         if form.is_valid():
             try:
                 services.strategic_plan_save(
@@ -109,7 +110,7 @@ def plan_edit(request: HttpRequest, *, org: Organization, membership: Membership
                 "key_kpis": [kpi.pk for kpi in chosen],
                 "version": current.version,
             }
-        form = PlanForm(initial=initial, kpis=kpis)
+        form = PlanForm(initial=initial, kpis=kpis, terms=org_terms(org))
     return render(request, "web/plan_edit.html", {"form": form, "plan": current}, status=status)
 
 

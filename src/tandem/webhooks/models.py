@@ -16,10 +16,10 @@ from tandem.accounts.models import Organization
 class Event(models.TextChoices):
     """What a subscription may ask for; ``ping`` is only sent from the subscription's page."""
 
-    CHECKIN_CREATED = "checkin.created", "A check-in is recorded"
-    KPI_HEALTH_CHANGED = "kpi.health_changed", "A KPI's health colour changes"
-    OBJECTIVE_STATUS_CHANGED = "objective.status_changed", "An objective's live status changes"
-    CYCLE_CLOSED = "cycle.closed", "A cycle is closed and scored"
+    CHECKIN_CREATED = "checkin.created", _("A check-in is recorded")
+    KPI_HEALTH_CHANGED = "kpi.health_changed", _("A KPI's health colour changes")
+    OBJECTIVE_STATUS_CHANGED = "objective.status_changed", _("An objective's live status changes")
+    CYCLE_CLOSED = "cycle.closed", _("A cycle is closed and scored")
 
 
 PING = "ping"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from tandem.formatting import EMPTY, for_reader, input_value, number, percent, plain
 from tandem.okrs.models import KeyResult
@@ -61,7 +61,19 @@ def ago(value: dt.datetime | None) -> str:
         return _("never")
     if timezone.now() - value < dt.timedelta(minutes=1):
         return _("just now")
-    return _("%(time)s ago") % {"time": timesince(value, depth=1)}
+    return timesince(value, depth=1, time_strings=AGO)  # type: ignore[arg-type]
+
+
+# "3 days ago" as one sentence per unit: a language says the count and the unit
+# differently after its word for "ago" (German: "vor 3 Tagen", not "vor 3 Tage").
+AGO = {
+    "year": ngettext_lazy("%(num)d year ago", "%(num)d years ago", "num"),
+    "month": ngettext_lazy("%(num)d month ago", "%(num)d months ago", "num"),
+    "week": ngettext_lazy("%(num)d week ago", "%(num)d weeks ago", "num"),
+    "day": ngettext_lazy("%(num)d day ago", "%(num)d days ago", "num"),
+    "hour": ngettext_lazy("%(num)d hour ago", "%(num)d hours ago", "num"),
+    "minute": ngettext_lazy("%(num)d minute ago", "%(num)d minutes ago", "num"),
+}
 
 
 @register.simple_tag
