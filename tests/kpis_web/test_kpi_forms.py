@@ -253,3 +253,16 @@ def test_viewers_cannot_archive_and_other_organisations_kpis_are_404(
 
 def test_archiving_is_a_post(cast: Cast, client_for, sales_kpi: KPI):
     assert client_for(cast.editor).get(f"/kpis/{sales_kpi.pk}/archive/").status_code == 405
+
+
+def test_a_key_already_used_is_refused_in_the_readers_language(
+    cast: Cast, client_for, sales_kpi: KPI
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.editor, language="fr", organization=cast.org)
+    response = client_for(cast.editor).post("/kpis/new/", _new(key="client-satisfaction"))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Un autre KPI utilise déjà la clé « client-satisfaction »." in html
+    assert "Another KPI already uses" not in html

@@ -181,3 +181,20 @@ def test_a_check_in_on_a_dropped_objective_is_refused(cast: Cast, client_for):
 
 def test_check_in_only_accepts_post(cast: Cast, client_for):
     assert client_for(cast.member).get(url(cast.kr)).status_code == 405
+
+
+def test_the_checks_behind_a_check_in_answer_in_the_readers_language_and_the_api_in_english(
+    cast: Cast, client_for
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.member, language="de", organization=cast.org)
+    client = client_for(cast.member)
+    german = client.post(url(cast.kr), {"value": "4", "confidence": "11"}, **HTMX)
+    assert german.status_code == 422
+    assert "Die Zuversicht reicht von 1 bis 10, nicht 11." in german.content.decode()
+    assert "Confidence is from" not in german.content.decode()
+    accounts.user_language_set(user=cast.member, language="es", organization=cast.org)
+    spanish = client.post(url(cast.kr), {"value": "4", "confidence": ""}, **HTMX)
+    assert "Diga cuánta confianza tiene, de 1 (ninguna) a 10 (total)." in spanish.content.decode()
+    assert not CheckIn.objects.exists()

@@ -87,18 +87,20 @@ def _check_owners(organization: Organization, team: Team | None, user: User | No
 def _validate_kpi(kpi: KPI) -> None:
     errors: dict[str, str] = {}
     if not kpi.name.strip():
-        errors["name"] = "Give the KPI a name."
+        errors["name"] = _("Give the KPI a name.")
     if not kpi.key:
-        errors["key"] = "Give the KPI a key (letters, digits and dashes)."
+        errors["key"] = _("Give the KPI a key (letters, digits and dashes).")
     if kpi.owner_team_id is not None and kpi.owner_user_id is not None:
-        errors["owner"] = "A KPI is owned by one team or one person, not both."
+        errors["owner"] = _("A KPI is owned by one team or one person, not both.")
     if kpi.unit == Unit.CURRENCY and not kpi.currency:
-        errors["currency"] = "Name the currency (e.g. EUR, USD)."
+        errors["currency"] = _("Name the currency (e.g. EUR, USD).")
     if kpi.currency and (len(kpi.currency) != 3 or not kpi.currency.isalpha()):
-        errors["currency"] = f"“{kpi.currency}” is not a three-letter currency code."
+        errors["currency"] = _("“%(currency)s” is not a three-letter currency code.") % {
+            "currency": kpi.currency
+        }
     clash = KPI.objects.filter(organization_id=kpi.organization_id, key=kpi.key).exclude(pk=kpi.pk)
     if kpi.key and clash.exists():
-        errors["key"] = f"Another KPI already uses the key “{kpi.key}”."
+        errors["key"] = _("Another KPI already uses the key “%(key)s”.") % {"key": kpi.key}
     if errors:
         raise ValidationError(errors)
     kpi.currency = kpi.currency.upper()
@@ -186,7 +188,10 @@ def _set_tags(kpi: KPI, names: Iterable[str]) -> None:
     too_long = sorted(n for n in wanted if len(n) > longest)
     if too_long:
         raise ValidationError(
-            {"tags": f"“{too_long[0][:20]}…” is too long for a tag ({longest} characters at most)."}
+            {
+                "tags": _("“%(tag)s…” is too long for a tag (%(count)s characters at most).")
+                % {"tag": too_long[0][:20], "count": longest}
+            }
         )
     for name in wanted:
         tag, _created = KPITag.objects.get_or_create(organization_id=kpi.organization_id, name=name)
@@ -538,7 +543,10 @@ def key_result_link_kpi(
         )
     if objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
         raise ValidationError(
-            {"kpi": f"The objective “{objective}” is {objective.state}; reopen it first."}
+            {
+                "kpi": _("The objective “%(title)s” is %(state)s; reopen it first.")
+                % {"title": objective, "state": objective.get_state_display().lower()}
+            }
         )
     with transaction.atomic():
         before = snapshot(key_result, ["kpi", "kpi_aggregation"])
@@ -661,7 +669,10 @@ def kpi_promote(
         latest = kpi.latest_value
         if latest is None:
             raise ValidationError(
-                {"kpi": f"“{kpi}” has no value yet to start the key result from."}
+                {
+                    "kpi": _("“%(kpi)s” has no value yet to start the key result from.")
+                    % {"kpi": kpi}
+                }
             )
         goal = target if target is not None else _goal(kpi, latest, cycle)
         if goal is None:
@@ -670,7 +681,10 @@ def kpi_promote(
             )
         if goal == latest:
             raise ValidationError(
-                {"target": f"“{kpi}” is already at {_number(goal)}: nothing to fix."}
+                {
+                    "target": _("“%(kpi)s” is already at %(value)s: nothing to fix.")
+                    % {"kpi": kpi, "value": _number(goal)}
+                }
             )
         owner_team = kpi.owner_team
         owner_user = kpi.owner_user if owner_team is None else None

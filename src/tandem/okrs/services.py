@@ -74,8 +74,11 @@ def _check_version(obj: KeyResult | Objective, expected: int | None) -> None:
         raise ValidationError(
             {
                 "version": ValidationError(
-                    f"Someone else changed “{obj}” since you opened it "
-                    "(reload to see their change, then apply yours).",
+                    _(
+                        "Someone else changed “%(title)s” since you opened it "
+                        "(reload to see their change, then apply yours)."
+                    )
+                    % {"title": obj},
                     code="conflict",
                 )
             }
@@ -109,13 +112,16 @@ def cycle_create(
     )
     errors: dict[str, str] = {}
     if end_date <= start_date:
-        errors["end_date"] = "The cycle must end after it starts."
+        errors["end_date"] = _("The cycle must end after it starts.")
     if parent is not None and not (parent.start_date <= start_date and end_date <= parent.end_date):
-        errors["parent"] = (
-            f"{name} must lie inside {parent.name} ({parent.start_date} to {parent.end_date})."
-        )
+        errors["parent"] = _("%(name)s must lie inside %(parent)s (%(start)s to %(end)s).") % {
+            "name": name,
+            "parent": parent.name,
+            "start": parent.start_date,
+            "end": parent.end_date,
+        }
     if Cycle.objects.filter(organization=organization, name__iexact=cycle.name).exists():
-        errors["name"] = f"A cycle named “{cycle.name}” already exists."
+        errors["name"] = _("A cycle named “%(name)s” already exists.") % {"name": cycle.name}
     if errors:
         raise ValidationError(errors)
     cycle.full_clean()
@@ -210,15 +216,17 @@ def cycle_close(*, cycle: Cycle, by: User | None, source: str = Source.WEB) -> C
 def _validate_objective(objective: Objective) -> None:
     errors: dict[str, str] = {}
     if not objective.title.strip():
-        errors["title"] = "Give the objective a title."
+        errors["title"] = _("Give the objective a title.")
     if (objective.owner_team_id is None) == (objective.owner_user_id is None):
-        errors["owner"] = "An objective is owned by exactly one team or one person."
+        errors["owner"] = _("An objective is owned by exactly one team or one person.")
     if (
         objective.cycle_id
         and objective.cycle.is_closed
         and objective.state != Objective.State.CLOSED
     ):
-        errors["cycle"] = f"{objective.cycle.name} is closed; choose an open cycle."
+        errors["cycle"] = _("%(name)s is closed; choose an open cycle.") % {
+            "name": objective.cycle.name
+        }
     if errors:
         raise ValidationError(errors)
     objective.full_clean(
@@ -336,7 +344,10 @@ def objective_set_score(
             raise ValidationError({"score": _("Scores are set when the cycle closes.")})
         if value != current.computed_score and not reason.strip():
             raise ValidationError(
-                {"reason": f"Say why the score differs from the computed {current.computed_score}."}
+                {
+                    "reason": _("Say why the score differs from the computed %(score)s.")
+                    % {"score": current.computed_score}
+                }
             )
         before = snapshot(current, ["score", "score_reason"])
         current.score = value
@@ -377,24 +388,26 @@ def objective_recompute(*, objective: Objective) -> Objective:
 def _validate_key_result(kr: KeyResult) -> None:
     errors: dict[str, str] = {}
     if not kr.title.strip():
-        errors["title"] = "Give the key result a title."
+        errors["title"] = _("Give the key result a title.")
     if kr.kind == KeyResult.Kind.METRIC:
         if kr.baseline is None:
-            errors["baseline"] = "A metric key result needs a baseline (where you start, X)."
+            errors["baseline"] = _("A metric key result needs a baseline (where you start, X).")
         if kr.target is None:
-            errors["target"] = "A metric key result needs a target (where you want to be, Y)."
+            errors["target"] = _("A metric key result needs a target (where you want to be, Y).")
         if kr.baseline is not None and kr.target is not None and kr.baseline == kr.target:
-            errors["target"] = (
-                f"The target equals the baseline ({kr.baseline}): a key result moves from X to Y."
-            )
+            errors["target"] = _(
+                "The target equals the baseline (%(baseline)s): a key result moves from X to Y."
+            ) % {"baseline": kr.baseline}
     else:
         kr.baseline = kr.target = kr.current = None
     if kr.weight is None or kr.weight <= 0:
-        errors["weight"] = "The weight must be greater than zero."
+        errors["weight"] = _("The weight must be greater than zero.")
     if kr.unit == KeyResult.Unit.CURRENCY and not kr.currency:
-        errors["currency"] = "Name the currency (e.g. EUR, USD)."
+        errors["currency"] = _("Name the currency (e.g. EUR, USD).")
     if kr.currency and (len(kr.currency) != 3 or not kr.currency.isalpha()):
-        errors["currency"] = f"“{kr.currency}” is not a three-letter currency code."
+        errors["currency"] = _("“%(currency)s” is not a three-letter currency code.") % {
+            "currency": kr.currency
+        }
     if errors:
         raise ValidationError(errors)
     kr.currency = kr.currency.upper()
@@ -534,8 +547,11 @@ def key_result_check_in(
         # The next measurement would overwrite a typed value without a trace.
         raise ValidationError(
             {
-                "value": f"This key result's value comes from the KPI “{key_result.kpi}”: "
-                "record a measurement there instead."
+                "value": _(
+                    "This key result's value comes from the KPI “%(kpi)s”: record a "
+                    "measurement there instead."
+                )
+                % {"kpi": key_result.kpi}
             }
         )
     errors: dict[str, str] = {}
@@ -546,25 +562,29 @@ def key_result_check_in(
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     level: int | None = None
     if confidence is None or (isinstance(confidence, str) and not confidence.strip()):
-        errors["confidence"] = "Say how confident you are, from 1 (not at all) to 10 (certain)."
+        errors["confidence"] = _("Say how confident you are, from 1 (not at all) to 10 (certain).")
     else:
         # int() would quietly turn 7.9 into 7 and True into 1.
         given: object = confidence
         text = str(int(given) if isinstance(given, float) and given.is_integer() else given)
         text = text.strip()
         if isinstance(given, bool) or not re.fullmatch(r"[+-]?\d+", text):
-            errors["confidence"] = f"“{confidence}” is not a whole number from 1 to 10."
+            errors["confidence"] = _("“%(confidence)s” is not a whole number from 1 to 10.") % {
+                "confidence": confidence
+            }
         elif not 1 <= int(text) <= 10:
-            errors["confidence"] = f"Confidence is from 1 to 10, not {int(text)}."
+            errors["confidence"] = _("Confidence is from 1 to 10, not %(number)s.") % {
+                "number": int(text)
+            }
         else:
             level = int(text)
     if at is not None and timezone.is_naive(at):
-        errors["at"] = "Give the time of the check-in with its time zone."
+        errors["at"] = _("Give the time of the check-in with its time zone.")
     if key_result.is_metric:
         if amount is None and "value" not in errors:
-            errors["value"] = "Enter the key result's current value."
+            errors["value"] = _("Enter the key result's current value.")
     elif done is None:
-        errors["done"] = "Say whether the milestone is done."
+        errors["done"] = _("Say whether the milestone is done.")
     if errors:
         raise ValidationError(errors)
     assert level is not None
@@ -579,8 +599,11 @@ def key_result_check_in(
             raise ValidationError(
                 {
                     "__all__": ValidationError(
-                        f"{cycle.name} is closed: its scores are final, so check-ins "
-                        "are no longer accepted. Check in on this cycle's successor instead.",
+                        _(
+                            "%(name)s is closed: its scores are final, so check-ins are no "
+                            "longer accepted. Check in on this cycle's successor instead."
+                        )
+                        % {"name": cycle.name},
                         code="closed",
                     )
                 }
@@ -589,8 +612,11 @@ def key_result_check_in(
             raise ValidationError(
                 {
                     "__all__": ValidationError(
-                        f"The objective “{kr.objective}” is {kr.objective.state}; "
-                        "reopen it before checking in.",
+                        _("The objective “%(title)s” is %(state)s; reopen it before checking in.")
+                        % {
+                            "title": kr.objective,
+                            "state": kr.objective.get_state_display().lower(),
+                        },
                         code="closed",
                     )
                 }
@@ -675,7 +701,11 @@ def alignment_add(
         raise ValidationError({"parent": _("An objective cannot contribute to itself.")})
     if objective.pk in _ancestors([target_id]):
         raise ValidationError(
-            {"parent": "That would make a loop: the parent already contributes to this objective."}
+            {
+                "parent": _(
+                    "That would make a loop: the parent already contributes to this objective."
+                )
+            }
         )
     exists = Alignment.objects.filter(
         objective=objective, parent_objective=parent_objective, parent_key_result=parent_key_result
