@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from django import forms
@@ -89,38 +89,61 @@ TRANSLATED: dict[str, tuple[Promise, Promise, Promise]] = {
     ),
 }
 
-# The presets' names are translated; the words they fill in are the ones those methods
-# use (an organisation reading another language types its own).
-PRESETS: dict[str, tuple[str | Promise, dict[str, tuple[str, str]]]] = {
+
+# The presets' names are translated, and so are the words they fill in: an admin reading
+# German who picks EOS gets the German words EOS teams use. Once saved they are the
+# organisation's own words, which every reader then reads, whatever their language.
+PRESETS: dict[str, tuple[str | Promise, dict[str, tuple[Promise, Promise]]]] = {
     "okr": (_("OKRs and KPIs (Tandem's words)"), {}),
     "eos": (
         _("EOS: Rocks and Measurables"),
         {
-            "objective": ("rock", "rocks"),
-            "key_result": ("milestone", "milestones"),
-            "initiative": ("to-do", "to-dos"),
-            "check_in": ("update", "updates"),
-            "cycle": ("quarter", "quarters"),
-            "kpi": ("measurable", "measurables"),
+            "objective": (pgettext_lazy("preset", "rock"), pgettext_lazy("preset", "rocks")),
+            "key_result": (
+                pgettext_lazy("preset", "milestone"),
+                pgettext_lazy("preset", "milestones"),
+            ),
+            "initiative": (pgettext_lazy("preset", "to-do"), pgettext_lazy("preset", "to-dos")),
+            "check_in": (pgettext_lazy("preset", "update"), pgettext_lazy("preset", "updates")),
+            "cycle": (pgettext_lazy("preset", "quarter"), pgettext_lazy("preset", "quarters")),
+            "kpi": (pgettext_lazy("preset", "measurable"), pgettext_lazy("preset", "measurables")),
         },
     ),
     "goals": (
         _("Goals and metrics"),
         {
-            "objective": ("goal", "goals"),
-            "key_result": ("measure of success", "measures of success"),
-            "kpi": ("metric", "metrics"),
-            "scorecard": ("dashboard", "dashboards"),
+            "objective": (pgettext_lazy("preset", "goal"), pgettext_lazy("preset", "goals")),
+            "key_result": (
+                pgettext_lazy("preset", "measure of success"),
+                pgettext_lazy("preset", "measures of success"),
+            ),
+            "kpi": (pgettext_lazy("preset", "metric"), pgettext_lazy("preset", "metrics")),
+            "scorecard": (
+                pgettext_lazy("preset", "dashboard"),
+                pgettext_lazy("preset", "dashboards"),
+            ),
         },
     ),
     "priorities": (
         _("Priorities"),
         {
-            "objective": ("priority", "priorities"),
-            "cycle": ("period", "periods"),
+            "objective": (
+                pgettext_lazy("preset", "priority"),
+                pgettext_lazy("preset", "priorities"),
+            ),
+            "cycle": (pgettext_lazy("preset", "period"), pgettext_lazy("preset", "periods")),
         },
     ),
 }
+
+
+def preset_words(key: str) -> dict[str, dict[str, str]]:
+    """The words preset ``key`` fills in, in the active language, as ``terminology``."""
+    return {
+        concept: {"singular": str(singular), "plural": str(plural)}
+        for concept, (singular, plural) in PRESETS[key][1].items()
+    }
+
 
 MAX_LENGTH = 40
 _VOWELS = ("a", "e", "i", "o", "u")
@@ -206,26 +229,29 @@ def clean_terminology(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, value in raw.items():
         if key not in BY_KEY:
-            errors[f"terminology.{key}"] = (
-                f"“{key}” is not a concept Tandem names; the concepts are "
-                + ", ".join(BY_KEY)
-                + "."
-            )
+            errors[f"terminology.{key}"] = gettext(
+                "“%(key)s” is not a concept Tandem names; the concepts are %(concepts)s."
+            ) % {"key": key, "concepts": ", ".join(BY_KEY)}
             continue
         concept = BY_KEY[key]
         words = {}
         for form in ("singular", "plural"):
             word = " ".join(str((value or {}).get(form, "") or "").split())
             if len(word) > MAX_LENGTH:
-                errors[f"terminology.{key}.{form}"] = f"Keep it to {MAX_LENGTH} characters."
+                errors[f"terminology.{key}.{form}"] = gettext(
+                    "Keep it to %(count)s characters."
+                ) % {"count": MAX_LENGTH}
             elif any(ch in word for ch in "<>{}"):
-                errors[f"terminology.{key}.{form}"] = "Use words only: no <, >, { or }."
+                errors[f"terminology.{key}.{form}"] = gettext("Use words only: no <, >, { or }.")
             words[form] = word
         if bool(words["singular"]) != bool(words["plural"]):
             missing = "plural" if words["singular"] else "singular"
-            errors[f"terminology.{key}.{missing}"] = (
-                f"Give the {missing} too, so both forms of “{concept.singular}” change."
+            text = (
+                gettext("Give the plural too, so both forms of “%(concept)s” change.")
+                if missing == "plural"
+                else gettext("Give the singular too, so both forms of “%(concept)s” change.")
             )
+            errors[f"terminology.{key}.{missing}"] = text % {"concept": TRANSLATED[key][0]}
             continue
         if words["singular"] and (
             words["singular"] != concept.singular or words["plural"] != concept.plural

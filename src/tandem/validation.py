@@ -32,7 +32,10 @@ def decimal_field(field: str, value: Any) -> Decimal | None:
     if "," in text:
         if not _GROUPED_NUMBER.fullmatch(text):
             raise ValidationError(
-                {field: f"“{value}” is not a number (write decimals with a point: 12.5)."}
+                {
+                    field: _("“%(value)s” is not a number (write decimals with a point: 12.5).")
+                    % {"value": value}
+                }
             )
         text = text.replace(",", "")
     try:

@@ -322,3 +322,26 @@ def test_production_over_https_sends_cookies_only_over_https(tmp_path):
         8 * 3600,
         14 * 24 * 3600,
     ]
+
+
+def test_the_lock_is_explained_in_the_language_of_the_sign_in_page(cast: Cast):
+    fail(Client(), cast.member.email, 5)
+    page = sign_in(Client(), cast.member.email, PASSWORD, HTTP_ACCEPT_LANGUAGE="es")
+    assert (
+        "Demasiados inicios de sesión fallidos para esta dirección de correo. Por su "
+        "seguridad, el inicio de sesión está en pausa: inténtelo de nuevo en 15 minutos."
+    ) in page
+    assert LOCKED not in page
+
+
+def test_a_session_ended_by_its_timeout_says_so_in_the_persons_language(cast: Cast):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.member, language="fr", organization=cast.org)
+    client = signed_in(cast)
+    set_clock(client, seen=8 * 3600 + 1)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    # Signed out, the sign-in page follows the browser; the reason was told in French.
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Vous avez été déconnecté après 8 heures sans activité." in page
+    assert "signed out after" not in page

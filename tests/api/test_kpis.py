@@ -453,3 +453,25 @@ def test_a_kpi_says_which_period_a_value_measured_today_belongs_to(
         as_=tokens.measurer,
     )
     assert response.status_code == 201
+
+
+def test_the_api_answers_a_bad_batch_in_english_whatever_language_is_asked_for(
+    api: Api, cast: Cast, tokens: Tokens, kpi: KPI
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.owner, language="de", organization=cast.org)
+    accounts.organization_update(organization=cast.org, by=cast.owner, language="fr")
+    rows = [
+        {"kpi": kpi.key, "period_start": str(this_week(cast.org, 1)), "value": "lots"},
+        {"kpi": "nope", "period_start": "2026-02-30", "value": "1"},
+    ]
+    response = api.post(
+        "/measurements/bulk", {"rows": rows}, as_=tokens.owner, headers={"Accept-Language": "de"}
+    )
+    body = assert_problem(response, 422)
+    messages = [e["message"] for e in body["errors"]]
+    assert "“lots” is not a number." in messages
+    assert f"No KPI “nope” in {cast.org.name}." in messages
+    assert "“2026-02-30” is not a date in the calendar." in messages
+    assert not Measurement.objects.filter(kpi=kpi).exists()

@@ -277,3 +277,27 @@ def test_a_creation_shows_each_value_once_and_a_deletion_strikes_them(cast: Cast
     assert "title</span>: Grow</li>" in page
     page = client_for(cast.owner).get("/audit/?action=alignment.delete").content.decode()
     assert f"parent objective</span>: <del>{parent.pk}</del>" in page
+
+
+def test_every_kind_of_object_has_a_name_in_the_readers_language():
+    from django.apps import apps
+    from django.utils import translation
+
+    from tandem.audit.selectors import KIND_WORDS, target_type_label
+
+    kinds = {m._meta.model_name for m in apps.get_models() if m.__module__.startswith("tandem.")}
+    assert kinds - set(KIND_WORDS) == set()
+    with translation.override("de"):
+        assert target_type_label("teammembership") == "Teammitgliedschaft"
+        assert target_type_label("apitoken") == "API-Token"
+    with translation.override("es"):
+        assert target_type_label("notificationpreference") == "Ajustes de notificaciones"
+
+
+def test_the_log_names_a_team_membership_in_the_readers_language(cast: Cast, client_for):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.admin, language="fr", organization=cast.org)
+    html = client_for(cast.admin).get("/audit/?target_type=teammembership").content.decode()
+    assert "Appartenance à une équipe" in html
+    assert "Team membership" not in html

@@ -121,3 +121,30 @@ def test_an_upload_in_one_organisation_is_not_committed_in_another(cast: Cast, r
 def test_the_navigation_offers_import_to_members_but_not_viewers(cast: Cast):
     assert reverse("import").encode() in client_as(cast.member).get(reverse("home")).content
     assert reverse("import").encode() not in client_as(cast.viewer).get(reverse("home")).content
+
+
+def test_the_preview_names_each_bad_row_in_the_readers_language(cast: Cast, revenue):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.editor, language="de", organization=cast.org)
+    client = client_as(cast.editor)
+    upload(client, BAD)
+    html = client.get(reverse("import_preview")).content.decode()
+    # The row, the column and the value are named as in English; the sentences are German.
+    assert 'id="row-3"' in html
+    assert 'id="row-4"' in html
+    assert "„lots“ ist keine Zahl." in html
+    assert f"Kein KPI „nope“ in {cast.org.name}." in html
+    assert "is not a number" not in html
+    assert "No KPI" not in html
+
+
+def test_a_file_that_cannot_be_read_is_refused_in_the_readers_language(cast: Cast):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.member, language="es", organization=cast.org)
+    response = upload(client_as(cast.member), b"\xff\xfe\x00kpi", "values.csv")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "El archivo no es texto UTF-8 (el byte 1 no se puede leer)." in html
+    assert "not UTF-8" not in html

@@ -205,11 +205,9 @@ def test_every_form_of_a_renamed_concept_reads_well():
 
 def test_reminder_and_digest_subjects_say_the_organisations_words(cast: Cast):
     from tandem.notifications import messages
-    from tandem.terms import PRESETS, terms_of
+    from tandem.terms import preset_words, terms_of
 
-    cast.org.terminology = {
-        key: {"singular": s, "plural": p} for key, (s, p) in PRESETS["eos"][1].items()
-    }
+    cast.org.terminology = preset_words("eos")
     words = terms_of(cast.org)
     assert (
         messages.reminder_subject([object(), object(), object()], words)  # type: ignore[list-item]
@@ -264,3 +262,24 @@ def test_an_owner_turns_passwords_off_once_single_sign_on_is_set_up(
     event = AuditEvent.objects.filter(organization=cast.org, action="organization.update").last()
     assert event is not None
     assert event.after == {"password_sign_in": False}
+
+
+def test_a_preset_fills_in_the_words_of_the_admins_language_which_are_then_the_organisations(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.admin, language="de", organization=cast.org)
+    admin = client_for(cast.admin)
+    page = admin.get(URL).content.decode()
+    assert "EOS: Rocks und Measurables" in page
+    assert admin.post(URL, form_data(cast.org, preset="eos")).status_code == 302
+    cast.org.refresh_from_db()
+    assert cast.org.terminology["key_result"] == {
+        "singular": "Meilenstein",
+        "plural": "Meilensteine",
+    }
+    assert cast.org.terminology["cycle"] == {"singular": "Quartal", "plural": "Quartale"}
+    # Saved, they are the organisation's words: a reader in English reads them too.
+    objective = client_for(cast.editor).get(f"/objectives/{cast.objective.pk}/").content.decode()
+    assert "Meilensteine" in objective

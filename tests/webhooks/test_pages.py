@@ -190,3 +190,16 @@ def test_a_get_never_changes_anything(cast: Cast, receiver: Receiver, client_for
         assert client.get(f"/settings/webhooks/{subscription.pk}/{action}/").status_code == 405
     assert Subscription.objects.get().is_active
     assert not Delivery.objects.exists()
+
+
+def test_a_webhook_form_error_is_in_the_readers_language(cast: Cast, client_for):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.admin, language="fr", organization=cast.org)
+    response = create(client_for(cast.admin), "ftp://hooks.example.com/in")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "« ftp://hooks.example.com/in » n" in html
+    assert "est pas une adresse http ou https, p. ex. https://example.com/hooks." in html
+    assert "is not an http or https address" not in html
+    assert not Subscription.objects.exists()

@@ -40,6 +40,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -252,16 +254,21 @@ class OIDCBackend(OIDCAuthenticationBackend):
         email = str(claims.get("email") or "").strip()
         if not email:
             raise SignInRefused(
-                "The identity provider did not tell Tandem your e-mail address, which "
-                "Tandem needs to find your account. Ask your administrator to release the "
-                "e-mail claim to Tandem.",
+                _(
+                    "The identity provider did not tell Tandem your e-mail address, which "
+                    "Tandem needs to find your account. Ask your administrator to release the "
+                    "e-mail claim to Tandem."
+                ),
             )
         if getattr(settings, "TANDEM_OIDC_REQUIRE_VERIFIED_EMAIL", True) and not _is_true(
             claims.get("email_verified")
         ):
             raise SignInRefused(
-                f"The identity provider has not verified the address {email}, so Tandem "
-                "cannot tell that it is yours. Verify it there, then sign in again.",
+                _(
+                    "The identity provider has not verified the address %(email)s, so Tandem "
+                    "cannot tell that it is yours. Verify it there, then sign in again."
+                )
+                % {"email": email},
                 email=email,
             )
         user = self.UserModel.objects.filter(email__iexact=email).first()
@@ -272,14 +279,18 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 user = oidc_user_create(email=email, full_name=_full_name(claims, email))
             except ValidationError as exc:
                 raise SignInRefused(
-                    f"Tandem could not make an account for {email}: {' '.join(exc.messages)}",
+                    _("Tandem could not make an account for %(email)s: %(reason)s")
+                    % {"email": email, "reason": " ".join(exc.messages)},
                     email=email,
                 ) from None
             logger.info("Single sign-on made an account for %s", email)
         if not ModelBackend().user_can_authenticate(user):
             raise SignInRefused(
-                f"The Tandem account for {email} is deactivated. Ask an admin of your "
-                "organisation to reactivate it.",
+                _(
+                    "The Tandem account for %(email)s is deactivated. Ask an admin of your "
+                    "organisation to reactivate it."
+                )
+                % {"email": email},
                 email=email,
             )
         # The provider is the source of truth for names: a rename there shows here at
@@ -300,11 +311,13 @@ class OIDCBackend(OIDCAuthenticationBackend):
         ]
         if pending:
             names = ", ".join(sorted({i.organization.name for i in pending}))
-            return (
-                f"No Tandem account for {email} yet. You have an invitation to {names}: "
-                "open the link in the invitation e-mail to join."
-            )
-        return f"No Tandem account for {email}; ask an admin for an invitation."
+            return _(
+                "No Tandem account for %(email)s yet. You have an invitation to "
+                "%(organizations)s: open the link in the invitation e-mail to join."
+            ) % {"email": email, "organizations": names}
+        return _("No Tandem account for %(email)s; ask an admin for an invitation.") % {
+            "email": email
+        }
 
     def get_user(self, user_id: Any) -> User | None:
         # The library's get_user would keep a deactivated person signed in.
@@ -321,7 +334,7 @@ def _refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse
     )
 
 
-_UNAVAILABLE = (
+_UNAVAILABLE = gettext_lazy(
     "Tandem could not reach the identity provider just now. Try again in a minute, or "
     "sign in with your password."
 )
@@ -341,7 +354,7 @@ class StartView(OIDCAuthenticationRequestView):
             self.OIDC_OP_AUTH_ENDPOINT = library_setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
         except ProviderUnavailable as exc:
             logger.warning("Single sign-on could not start: %s", exc)
-            return _refused(request, _UNAVAILABLE, status=503)
+            return _refused(request, str(_UNAVAILABLE), status=503)
         self.OIDC_RP_CLIENT_ID = settings.TANDEM_OIDC_CLIENT_ID
         response: HttpResponse = super().get(request)
         return response
@@ -360,8 +373,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
             _record_refusal(request, "")
             return _refused(
                 request,
-                "This sign-in link does not belong to this browser or was already used. "
-                "Start again from the sign-in page.",
+                _(
+                    "This sign-in link does not belong to this browser or was already used. "
+                    "Start again from the sign-in page."
+                ),
                 status=400,
             )
         if request.GET.get("error") or not request.GET.get("code"):
@@ -382,21 +397,25 @@ class CallbackView(OIDCAuthenticationCallbackView):
             _record_refusal(request, "")
             return _refused(
                 request,
-                "The identity provider's answer could not be trusted, so Tandem did not "
-                "sign you in. Start again; if it happens again, tell your administrator.",
+                _(
+                    "The identity provider's answer could not be trusted, so Tandem did not "
+                    "sign you in. Start again; if it happens again, tell your administrator."
+                ),
                 status=400,
             )
         except requests.HTTPError as exc:
             logger.warning("Single sign-on failed: %s", exc)
             return _refused(
                 request,
-                "The identity provider refused to complete the sign-in. Start again from "
-                "the sign-in page.",
+                _(
+                    "The identity provider refused to complete the sign-in. Start again from "
+                    "the sign-in page."
+                ),
                 status=502,
             )
         except (ProviderUnavailable, OSError) as exc:  # requests' errors are OSErrors
             logger.warning("Single sign-on failed: %s", exc)
-            return _refused(request, _UNAVAILABLE, status=502)
+            return _refused(request, str(_UNAVAILABLE), status=502)
         return response
 
     def login_failure(self) -> HttpResponse:
@@ -404,9 +423,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
         if error:
             logger.info("The identity provider answered %s", error)
             detail = self.request.GET.get("error_description") or error
-            message = f"The identity provider did not sign you in ({detail})."
+            message = _("The identity provider did not sign you in (%(detail)s).") % {
+                "detail": detail
+            }
         else:
-            message = "Single sign-on did not complete. Start again from the sign-in page."
+            message = _("Single sign-on did not complete. Start again from the sign-in page.")
         return _refused(self.request, message, status=403)
 
 

@@ -33,8 +33,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from tandem.accounts.languages import CODES
 from tandem.accounts.models import LoginAttempt, Membership, User
 
 SESSION_SIGNED_IN_AT = "tandem_signed_in_at"
@@ -81,20 +84,24 @@ def session_expiry(
 
 
 def _hours(seconds: int) -> str:
+    """How long ``seconds`` is, in the active language: "8 hours", "14 Tage"."""
     if seconds % 86400 == 0:
         days = seconds // 86400
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
 
 
-EXPIRY_MESSAGES = {
-    "idle": "You were signed out after {} without activity. Please sign in again.",
-    "absolute": "Your session ended {} after you signed in. Please sign in again.",
-}
+def expiry_message(reason: str, seconds: int) -> str:
+    """Why the session ended, in the active language."""
+    if reason == "idle":
+        text = _("You were signed out after %(duration)s without activity. Please sign in again.")
+    else:
+        text = _("Your session ended %(duration)s after you signed in. Please sign in again.")
+    return text % {"duration": _hours(seconds)}
 
 
 class SessionTimeoutMiddleware:
@@ -109,9 +116,15 @@ class SessionTimeoutMiddleware:
             now = time.time()
             reason = session_expiry(session, now=now)
             if reason is not None:
+                # Told in the person's own language, which the sign-in page no longer
+                # knows once they are signed out.
+                language = getattr(request.user, "language", "")
+                if language not in CODES:
+                    language = translation.get_language()
                 logout(request)
                 limit = idle_seconds() if reason == "idle" else absolute_seconds()
-                messages.info(request, EXPIRY_MESSAGES[reason].format(_hours(limit)))
+                with translation.override(language):
+                    messages.info(request, expiry_message(reason, limit))
                 if request.headers.get("HX-Request") == "true":
                     # An htmx request would swap the sign-in page into a fragment of
                     # the old page: send the whole browser there instead.
@@ -188,17 +201,30 @@ def login_refusal(*, email: str, ip: str | None, now: dt.datetime) -> str | None
     per_ip = _setting("TANDEM_LOGIN_MAX_FAILURES_PER_IP", 50)
     checks: list[tuple[str, int, dict[str, Any]]] = []
     if ip:
-        checks.append(("from your network address", per_ip, {"ip": ip}))
+        checks.append(("ip", per_ip, {"ip": ip}))
     if email:
-        checks.append(("for this e-mail address", per_account, {"email": email.strip().lower()}))
+        checks.append(("email", per_account, {"email": email.strip().lower()}))
     for what, limit, where in checks:
         until = _locked_until(_latest_failures(limit=limit, now=now, **where), limit, window)
         if until is not None and until > now:
             minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-            return (
-                f"Too many failed sign-ins {what}. For your security, signing in is paused: "
-                f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
-            )
+            if what == "ip":
+                text = ngettext(
+                    "Too many failed sign-ins from your network address. For your security, "
+                    "signing in is paused: try again in %(count)s minute.",
+                    "Too many failed sign-ins from your network address. For your security, "
+                    "signing in is paused: try again in %(count)s minutes.",
+                    minutes,
+                )
+            else:
+                text = ngettext(
+                    "Too many failed sign-ins for this e-mail address. For your security, "
+                    "signing in is paused: try again in %(count)s minute.",
+                    "Too many failed sign-ins for this e-mail address. For your security, "
+                    "signing in is paused: try again in %(count)s minutes.",
+                    minutes,
+                )
+            return text % {"count": minutes}
     return None
 
 
@@ -234,10 +260,10 @@ def password_sign_in_refusal(user: User) -> str | None:
     )
     if not names:
         return None
-    return (
-        f"{', '.join(names)} signs in through single sign-on, not with a password: "
-        f"use “{oidc.button_label()}” instead."
-    )
+    return _(
+        "%(organizations)s signs in through single sign-on, not with a password: "
+        "use “%(button)s” instead."
+    ) % {"organizations": ", ".join(names), "button": oidc.button_label()}
 
 
 class LoginRefused(ValidationError):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from tandem import events
 from tandem.accounts import tenancy, tokens
@@ -202,30 +203,33 @@ def team_update(
         if name is not None:
             clean = " ".join(name.split())
             if not clean:
-                errors["name"] = "Give the team a name."
+                errors["name"] = _("Give the team a name.")
             elif (
                 Team.objects.filter(organization_id=current.organization_id, name__iexact=clean)
                 .exclude(pk=current.pk)
                 .exists()
             ):
-                errors["name"] = f"A team called “{clean}” already exists."
+                errors["name"] = _("A team called “%(name)s” already exists.") % {"name": clean}
             current.name = clean
         if parent is not _UNSET:
             assert parent is None or isinstance(parent, Team)
             if parent is not None and parent.organization_id != current.organization_id:
-                errors["parent"] = "Not found in this organisation."
+                errors["parent"] = _("Not found in this organisation.")
             elif parent is not None and (
                 parent.pk == current.pk or parent.pk in _team_descendant_ids(current)
             ):
-                errors["parent"] = (
-                    f"“{parent}” is {current} itself or one of its teams: a team cannot "
+                errors["parent"] = _(
+                    "“%(parent)s” is %(team)s itself or one of its teams: a team cannot "
                     "sit under itself."
-                )
+                ) % {"parent": parent, "team": current}
             else:
                 current.parent = parent
         if kind is not None:
             if kind not in Team.Kind.values:
-                errors["kind"] = f"“{kind}” is not a kind of team ({', '.join(Team.Kind.values)})."
+                errors["kind"] = _("“%(kind)s” is not a kind of team (%(kinds)s).") % {
+                    "kind": kind,
+                    "kinds": ", ".join(Team.Kind.values),
+                }
             else:
                 current.kind = kind
         if mission is not None:
@@ -262,14 +266,23 @@ def team_delete(*, team: Team, by: User | None, source: str = Source.WEB) -> Non
     kpis = team.kpis.count()
     problems = []
     if children:
-        problems.append(f"{children} team{'s' if children != 1 else ''} under it")
+        problems.append(
+            ngettext("%(count)s team under it", "%(count)s teams under it", children)
+            % {"count": children}
+        )
     if objectives:
-        problems.append(f"{objectives} objective{'s' if objectives != 1 else ''}")
+        problems.append(
+            ngettext("%(count)s objective", "%(count)s objectives", objectives)
+            % {"count": objectives}
+        )
     if kpis:
-        problems.append(f"{kpis} KPI{'s' if kpis != 1 else ''}")
+        problems.append(ngettext("%(count)s KPI", "%(count)s KPIs", kpis) % {"count": kpis})
     if problems:
         raise ValidationError(
-            {"team": f"{team} still has {', '.join(problems)}: move them to another team first."}
+            {
+                "team": _("%(team)s still has %(what)s: move them to another team first.")
+                % {"team": team, "what": ", ".join(problems)}
+            }
         )
     with transaction.atomic():
         audit_record(
@@ -284,7 +297,10 @@ def team_delete(*, team: Team, by: User | None, source: str = Source.WEB) -> Non
             team.delete()
         except ProtectedError:
             raise ValidationError(
-                {"team": f"{team} is still in use: move what it owns to another team first."}
+                {
+                    "team": _("%(team)s is still in use: move what it owns to another team first.")
+                    % {"team": team}
+                }
             ) from None
 
 
@@ -382,9 +398,9 @@ _INVITATION_AUDIT_FIELDS = [
     "revoked_at",
 ]
 INVITATION_STATE_MESSAGES = {
-    "accepted": "This invitation has already been used.",
-    "revoked": "This invitation was withdrawn.",
-    "expired": "This invitation has expired.",
+    "accepted": gettext_lazy("This invitation has already been used."),
+    "revoked": gettext_lazy("This invitation was withdrawn."),
+    "expired": gettext_lazy("This invitation has expired."),
 }
 
 
@@ -421,7 +437,7 @@ def _check_not_last_owner(membership: Membership, field: str, sentence: str) -> 
     )
     if owners == [membership.pk]:
         raise ValidationError(
-            {field: sentence.format(person=membership.user, org=membership.organization)}
+            {field: sentence % {"person": membership.user, "org": membership.organization}}
         )
 
 
@@ -441,13 +457,15 @@ def membership_set_role(
     if role == membership.role:
         return membership
     if Role.OWNER in (role, membership.role):
-        _owner_only(manager, "Only an owner can make someone an owner or change an owner's role.")
+        _owner_only(
+            manager, _("Only an owner can make someone an owner or change an owner's role.")
+        )
     with transaction.atomic():
         if membership.role == Role.OWNER:
             _check_not_last_owner(
                 membership,
                 "role",
-                "{person} is the last owner of {org}: make someone else an owner first.",
+                _("%(person)s is the last owner of %(org)s: make someone else an owner first."),
             )
         before = snapshot(membership, ["role"])
         membership.role = role
@@ -489,8 +507,10 @@ def membership_end(*, membership: Membership, by: User | None, source: str = Sou
             _check_not_last_owner(
                 membership,
                 "membership",
-                "{person} is the last owner of {org}: make someone else an owner before "
-                "removing them.",
+                _(
+                    "%(person)s is the last owner of %(org)s: make someone else an owner "
+                    "before removing them."
+                ),
             )
         for tm in TeamMembership.objects.filter(
             organization=organization, user_id=membership.user_id
@@ -619,7 +639,7 @@ def invitation_create(
             }
         )
     if role == Role.OWNER:
-        _owner_only(manager, "Only an owner can invite another owner.")
+        _owner_only(manager, _("Only an owner can invite another owner."))
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(
             {
@@ -713,12 +733,15 @@ def invitation_accept(
         )
         state = current.state()
         if state != "pending":
-            raise ValidationError({"invitation": INVITATION_STATE_MESSAGES[state]})
+            raise ValidationError({"invitation": str(INVITATION_STATE_MESSAGES[state])})
         if user.email.lower() != current.email.lower():
             raise ValidationError(
                 {
-                    "email": f"This invitation is for {current.email}; you are logged in as "
-                    f"{user.email}. Log out, then open the link again."
+                    "email": _(
+                        "This invitation is for %(invited)s; you are logged in as %(email)s. "
+                        "Log out, then open the link again."
+                    )
+                    % {"invited": current.email, "email": user.email}
                 }
             )
         organization = current.organization
@@ -764,10 +787,13 @@ def invitation_accept_new_user(
         raise ValidationError({"full_name": _("Enter your name as colleagues will see it.")})
     state = invitation.state()
     if state != "pending":
-        raise ValidationError({"invitation": INVITATION_STATE_MESSAGES[state]})
+        raise ValidationError({"invitation": str(INVITATION_STATE_MESSAGES[state])})
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(
-            {"email": f"{invitation.email} already has an account: log in to accept."}
+            {
+                "email": _("%(email)s already has an account: log in to accept.")
+                % {"email": invitation.email}
+            }
         )
     try:
         validate_password(password, user=User(email=invitation.email, full_name=full_name))
@@ -824,7 +850,10 @@ def user_language_set(
     codes = [code for code, _ in settings.LANGUAGES]
     if language not in ("", *codes):
         raise ValidationError(
-            {"language": f"“{language}” is not a language of Tandem; use " + ", ".join(codes)}
+            {
+                "language": _("“%(language)s” is not a language of Tandem; use %(codes)s")
+                % {"language": language, "codes": ", ".join(codes)}
+            }
         )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -879,16 +908,16 @@ def organization_update(
         raise PermissionDenied(_("Only admins and owners change the organisation's settings."))
     unknown = set(changes) - set(ORGANIZATION_SETTINGS)
     if unknown:
-        raise ValidationError({name: "Not a setting of an organisation." for name in unknown})
+        raise ValidationError({name: _("Not a setting of an organisation.") for name in unknown})
     errors: dict[str, list[str]] = {
-        name: ["Give a value: this setting cannot be empty (null)."]
+        name: [_("Give a value: this setting cannot be empty (null).")]
         for name, value in changes.items()
         if value is None and not getattr(Organization._meta.get_field(name), "null", False)
     }
     if "terminology" in changes:
         raw = changes["terminology"]
         if not isinstance(raw, dict):
-            errors["terminology"] = ["Give the words as {concept: {singular, plural}}."]
+            errors["terminology"] = [_("Give the words as {concept: {singular, plural}}.")]
         else:
             try:
                 changes["terminology"] = clean_terminology(raw)
@@ -899,7 +928,8 @@ def organization_update(
         known = {rule.value for rule in RuleId}
         if not isinstance(rules, list | tuple) or any(r not in known for r in rules):
             errors["coach_disabled_rules"] = [
-                "Switch off only the coach's rules: " + ", ".join(sorted(known)) + "."
+                _("Switch off only the coach's rules: %(rules)s.")
+                % {"rules": ", ".join(sorted(known))}
             ]
         else:
             changes["coach_disabled_rules"] = sorted(set(rules))
@@ -908,8 +938,10 @@ def organization_update(
 
         if not oidc.enabled():
             errors["password_sign_in"] = [
-                "Password sign-in can be turned off only once single sign-on is set up "
-                "on this server (TANDEM_OIDC_CLIENT_ID): otherwise nobody could sign in."
+                _(
+                    "Password sign-in can be turned off only once single sign-on is set up "
+                    "on this server (TANDEM_OIDC_CLIENT_ID): otherwise nobody could sign in."
+                )
             ]
     if errors:
         raise ValidationError(errors)

@@ -264,28 +264,46 @@ def audit_page(
 
 
 # The kinds of object the history mentions, as a sentence names them, in the reader's
-# language; a kind not listed here is called by its model's name.
+# language; a kind not listed here (a test keeps the list whole) is called by its model's name.
 KIND_WORDS = {
     "alignment": gettext_lazy("alignment"),
+    "apitoken": gettext_lazy("API token"),
+    "auditevent": gettext_lazy("audit event"),
     "checkin": gettext_lazy("check-in"),
     "cycle": gettext_lazy("cycle"),
     "datasource": gettext_lazy("data source"),
+    "delivery": gettext_lazy("webhook delivery"),
+    "idempotencyrecord": gettext_lazy("repeated API request"),
     "initiative": gettext_lazy("initiative"),
     "invitation": gettext_lazy("invitation"),
+    "invitationteam": gettext_lazy("team of an invitation"),
     "keyresult": gettext_lazy("key result"),
     "kpi": gettext_lazy("KPI"),
+    "kpitag": gettext_lazy("KPI tag"),
     "kpitarget": gettext_lazy("KPI target"),
+    "loginattempt": gettext_lazy("sign-in attempt"),
     "measurement": gettext_lazy("measurement"),
     "measurementbatch": gettext_lazy("measurement batch"),
+    "measurementrevision": gettext_lazy("earlier value of a measurement"),
     "membership": gettext_lazy("membership"),
+    "notification": gettext_lazy("notification"),
+    "notificationpreference": gettext_lazy("notification settings"),
     "objective": gettext_lazy("objective"),
     "objectivekpi": gettext_lazy("link of a KPI to an objective"),
     "organization": gettext_lazy("organisation"),
+    "outboundallowance": gettext_lazy("allowed host for pulls"),
+    "passwordresetrequest": gettext_lazy("password reset request"),
+    "periodicrun": gettext_lazy("scheduled job run"),
+    "plankpi": gettext_lazy("key KPI of the plan"),
     "promotion": gettext_lazy("promotion"),
     "remindersettings": gettext_lazy("reminder settings"),
+    "scimgroup": gettext_lazy("group provisioned by the identity provider"),
+    "scimtoken": gettext_lazy("provisioning token"),
+    "scimuser": gettext_lazy("person provisioned by the identity provider"),
     "strategicplan": gettext_lazy("strategic plan"),
     "subscription": gettext_lazy("webhook"),
     "team": gettext_lazy("team"),
+    "teammembership": gettext_lazy("team membership"),
     "user": gettext_lazy("person"),
 }
 

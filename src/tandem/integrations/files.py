@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tandem.access.permissions import Viewer, can_check_in, viewer_of, visible_objectives
 from tandem.accounts.models import Membership, Organization, User
@@ -68,9 +69,9 @@ class FileError(Exception):
 def describe(error: dict[str, Any]) -> str:
     where = []
     if error.get("row") is not None:
-        where.append(f"row {error['row']}")
+        where.append(_("row %(number)s") % {"number": error["row"]})
     if error.get("column"):
-        where.append(f"column {error['column']}")
+        where.append(_("column %(name)s") % {"name": error["column"]})
     return f"{', '.join(where)}: {error['message']}" if where else str(error["message"])
 
 
@@ -102,8 +103,11 @@ def _read_csv(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise _file_error(
-            f"The file is not UTF-8 text (byte {e.start + 1} cannot be read). Save it as "
-            "“CSV UTF-8” and upload it again."
+            _(
+                "The file is not UTF-8 text (byte %(byte)s cannot be read). Save it as "
+                "“CSV UTF-8” and upload it again."
+            )
+            % {"byte": e.start + 1}
         ) from None
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
@@ -112,7 +116,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
     try:
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as e:
-        raise _file_error(f"The file is not valid CSV: {e}.") from None
+        raise _file_error(_("The file is not valid CSV: %(error)s.") % {"error": e}) from None
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
@@ -123,7 +127,9 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _file_error("The file is not an Excel workbook (.xlsx) that can be read.") from None
+        raise _file_error(
+            _("The file is not an Excel workbook (.xlsx) that can be read.")
+        ) from None
     try:
         sheet = book.worksheets[0]
         return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -143,10 +149,12 @@ def read_table(filename: str, data: bytes) -> Table:
     elif name.endswith((".csv", ".txt")):
         raw = _read_csv(data)
     else:
-        raise _file_error(f"“{filename}” is neither a CSV nor an XLSX file.")
+        raise _file_error(
+            _("“%(filename)s” is neither a CSV nor an XLSX file.") % {"filename": filename}
+        )
     raw = [row for row in raw if any(c for c in row)]
     if not raw:
-        raise _file_error("The file is empty: the first row names the columns, values follow.")
+        raise _file_error(_("The file is empty: the first row names the columns, values follow."))
     header = [re.sub(r"\s+", "_", c.strip().lower()) for c in raw[0]]
     while header and not header[-1]:
         header.pop()
@@ -154,18 +162,21 @@ def read_table(filename: str, data: bytes) -> Table:
     # PostgreSQL cannot store a NUL character in text, and no one types one: it comes
     # from a binary or UTF-16 file read as text.
     nul: list[dict[str, Any]] = [
-        {"row": number, "column": name, "message": "This cell holds a NUL character."}
+        {"row": number, "column": name, "message": _("This cell holds a NUL character.")}
         for number, row in enumerate([header, *rows], start=1)
         for name, value in zip(header, row, strict=False)
         if "\x00" in value
     ]
     if nul:
-        nul[0]["message"] += " Save the file as “CSV UTF-8” and upload it again."
+        nul[0]["message"] += " " + _("Save the file as “CSV UTF-8” and upload it again.")
         raise FileError(nul[:20])
     if not rows:
-        raise _file_error("The file has a header but no values under it.")
+        raise _file_error(_("The file has a header but no values under it."))
     if len(rows) > MAX_ROWS:
-        raise _file_error(f"The file has {len(rows)} rows; import at most {MAX_ROWS} at once.")
+        raise _file_error(
+            _("The file has %(count)s rows; import at most %(most)s at once.")
+            % {"count": len(rows), "most": MAX_ROWS}
+        )
     return Table(header=header, rows=rows)
 
 
@@ -175,8 +186,10 @@ def guess_kind(table: Table) -> str:
     if "key_result" in table.header:
         return CHECKINS
     raise _file_error(
-        "Cannot tell what the file holds: measurements need a “kpi” column, check-ins a "
-        "“key_result” column."
+        _(
+            "Cannot tell what the file holds: measurements need a “kpi” column, check-ins a "
+            "“key_result” column."
+        )
     )
 
 
@@ -187,18 +200,19 @@ def _check_columns(table: Table, known: Sequence[str], required: Sequence[str]) 
             errors.append(
                 {
                     "row": 1,
-                    "column": name or "(blank)",
-                    "message": f"Unknown column; the columns are {', '.join(known)}.",
+                    "column": name or _("(blank)"),
+                    "message": _("Unknown column; the columns are %(columns)s.")
+                    % {"columns": ", ".join(known)},
                 }
             )
     seen = set()
     for name in table.header:
         if name and name in seen:
-            errors.append({"row": 1, "column": name, "message": "This column appears twice."})
+            errors.append({"row": 1, "column": name, "message": _("This column appears twice.")})
         seen.add(name)
     for name in required:
         if name not in table.header:
-            errors.append({"row": 1, "column": name, "message": "This column is missing."})
+            errors.append({"row": 1, "column": name, "message": _("This column is missing.")})
     if errors:
         raise FileError(errors)
 
@@ -320,26 +334,35 @@ def _key_result_finder(
         given = row.get("key_result", "")
         objective = row.get("objective", "")
         if not given:
-            return "Name the key result by its id, or by its title with the objective's."
+            return _("Name the key result by its id, or by its title with the objective's.")
         if not objective:
             # ASCII digits only: "²" is a digit to isdigit() but not to int().
             if not (given.isascii() and given.isdigit()):
-                return (
-                    f"“{given}” is not a key result id; to name it by its title, add an "
+                return _(
+                    "“%(value)s” is not a key result id; to name it by its title, add an "
                     "“objective” column with its objective's title."
-                )
+                ) % {"value": given}
             found = by_id.get(int(given))
             if found is None:
-                return f"No key result #{given} in an open cycle of {organization.name}."
+                return _("No key result #%(id)s in an open cycle of %(organization)s.") % {
+                    "id": given,
+                    "organization": organization.name,
+                }
             return found
         matches = by_titles.get((objective.lower(), given.lower()), [])
         if not matches:
-            return f"No key result “{given}” under an objective “{objective}” in an open cycle."
+            return _(
+                "No key result “%(title)s” under an objective “%(objective)s” in an open cycle."
+            ) % {"title": given, "objective": objective}
         if len(matches) > 1:
-            return (
-                f"Several open cycles have “{objective}” / “{given}”: use the key result's id "
-                f"({', '.join(f'#{kr.pk} in {kr.objective.cycle}' for kr in matches)})."
+            ids = ", ".join(
+                _("#%(id)s in %(cycle)s") % {"id": kr.pk, "cycle": kr.objective.cycle}
+                for kr in matches
             )
+            return _(
+                "Several open cycles have “%(objective)s” / “%(title)s”: use the key result's "
+                "id (%(ids)s)."
+            ) % {"objective": objective, "title": given, "ids": ids}
         return matches[0]
 
     return find
@@ -351,7 +374,7 @@ def _done(text: str) -> bool | None:
         return True
     if lowered in _NO:
         return False if lowered else None
-    raise ValidationError(f"“{text}” is not yes or no.")
+    raise ValidationError(_("“%(value)s” is not yes or no.") % {"value": text})
 
 
 def _checkin_rows(
@@ -379,24 +402,29 @@ def _checkin_rows(
         row = dict(zip(table.header, cells, strict=True))
         first = seen.setdefault(tuple(cells), number)
         if first != number:
-            bad(number, "", f"The same check-in as row {first}.")
+            bad(number, "", _("The same check-in as row %(row)s.") % {"row": first})
             continue
         found = find(row)
         kr = found if isinstance(found, KeyResult) else None
         if isinstance(found, str):
             bad(number, "key_result", found)
         elif membership is None or not can_check_in(membership, found, team_ids):
-            bad(number, "key_result", f"You may not check in on “{found}”.")
+            bad(number, "key_result", _("You may not check in on “%(title)s”.") % {"title": found})
             kr = None
         elif found.kpi_id is not None:
             bad(
                 number,
                 "key_result",
-                f"“{found}” reads its value from the KPI “{found.kpi}”: import measurements.",
+                _("“%(title)s” reads its value from the KPI “%(kpi)s”: import measurements.")
+                % {"title": found, "kpi": found.kpi},
             )
             kr = None
         elif found.objective.state in (Objective.State.CLOSED, Objective.State.DROPPED):
-            bad(number, "key_result", f"The objective “{found.objective}” is closed.")
+            bad(
+                number,
+                "key_result",
+                _("The objective “%(title)s” is closed.") % {"title": found.objective},
+            )
             kr = None
         value = done = None
         try:
@@ -408,14 +436,18 @@ def _checkin_rows(
         except ValidationError as e:
             bad(number, "done", e.messages[0])
         if kr is not None and kr.is_metric and value is None and "value" not in row:
-            bad(number, "value", "A metric key result needs a value: add a “value” column.")
+            bad(number, "value", _("A metric key result needs a value: add a “value” column."))
         elif kr is not None and kr.is_metric and value is None:
-            bad(number, "value", "Enter the key result's current value.")
+            bad(number, "value", _("Enter the key result's current value."))
         elif kr is not None and not kr.is_metric and done is None:
-            bad(number, "done", "Say whether the milestone is done (yes or no).")
+            bad(number, "done", _("Say whether the milestone is done (yes or no)."))
         confidence = row.get("confidence", "")
         if not re.fullmatch(r"\d{1,2}", confidence) or not 1 <= int(confidence) <= 10:
-            bad(number, "confidence", f"“{confidence}” is not a whole number from 1 to 10.")
+            bad(
+                number,
+                "confidence",
+                _("“%(value)s” is not a whole number from 1 to 10.") % {"value": confidence},
+            )
         at = None
         when = row.get("date", "")
         if when:
@@ -424,9 +456,13 @@ def _checkin_rows(
             except ValueError:
                 day = None
             if day is None:
-                bad(number, "date", f"“{when}” is not a date written YYYY-MM-DD.")
+                bad(
+                    number,
+                    "date",
+                    _("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": when},
+                )
             elif day > today:
-                bad(number, "date", f"{day} is in the future.")
+                bad(number, "date", _("%(date)s is in the future.") % {"date": day})
             else:
                 # Noon on the organisation's clock: the day stays the same in any zone
                 # the reader is in.

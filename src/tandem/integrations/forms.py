@@ -6,15 +6,16 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tandem.integrations.models import SECRET_MASK, DataSource
 
 INTERVALS = [
-    (15, "Every 15 minutes"),
-    (30, "Every 30 minutes"),
-    (60, "Hourly"),
-    (360, "Every 6 hours"),
-    (1440, "Daily"),
+    (15, _("Every 15 minutes")),
+    (30, _("Every 30 minutes")),
+    (60, _("Hourly")),
+    (360, _("Every 6 hours")),
+    (1440, _("Daily")),
 ]
 
 
@@ -95,4 +96,5 @@ class DataSourceForm(forms.Form):
         field = self.fields["interval_minutes"]
         assert isinstance(field, forms.TypedChoiceField)
         if current is not None and current not in dict(INTERVALS):
-            field.choices = [*INTERVALS, (current, f"Every {current} minutes")]
+            every = ngettext("Every %(count)s minute", "Every %(count)s minutes", current)
+            field.choices = [*INTERVALS, (current, every % {"count": current})]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditEvent
@@ -90,18 +91,22 @@ class _Plan:
 
 def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise ValidationError(f"“{value}” is a time, not a date (YYYY-MM-DD).")
+        raise ValidationError(
+            _("“%(value)s” is a time, not a date (YYYY-MM-DD).") % {"value": value}
+        )
     if isinstance(value, dt.date):
         return value
     text = str(value).strip() if value is not None else ""
     if not text:
-        raise ValidationError("Enter the first day of the period (YYYY-MM-DD).")
+        raise ValidationError(_("Enter the first day of the period (YYYY-MM-DD)."))
     if not _ISO_DATE.fullmatch(text):
-        raise ValidationError(f"“{text}” is not a date written YYYY-MM-DD.")
+        raise ValidationError(_("“%(value)s” is not a date written YYYY-MM-DD.") % {"value": text})
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"“{text}” is not a date in the calendar.") from None
+        raise ValidationError(
+            _("“%(value)s” is not a date in the calendar.") % {"value": text}
+        ) from None
 
 
 def _message(error: ValidationError) -> str:
@@ -175,7 +180,8 @@ def _validate(
                 {
                     "index": None,
                     "field": "rows",
-                    "message": f"{len(rows)} rows is too many: send at most {MAX_ROWS} at once.",
+                    "message": _("%(count)s rows is too many: send at most %(most)s at once.")
+                    % {"count": len(rows), "most": MAX_ROWS},
                 }
             ]
         )
@@ -189,12 +195,17 @@ def _validate(
     period_error: dict[tuple[str, dt.date], str] = {}  # "" when the day starts a period
     for index, row in enumerate(rows):
         if type(row) is not dict and not isinstance(row, Mapping):
-            bad(index, "row", "Each row is an object with kpi, period_start and value.")
+            bad(index, "row", _("Each row is an object with kpi, period_start and value."))
             continue
         known_fields = row.keys() <= _FIELDS
         if not known_fields:
             for name in sorted(str(k) for k in row if k not in _FIELDS):
-                bad(index, name, f"“{name}” is not a field (use {', '.join(ROW_FIELDS)}).")
+                bad(
+                    index,
+                    name,
+                    _("“%(name)s” is not a field (use %(fields)s).")
+                    % {"name": name, "fields": ", ".join(ROW_FIELDS)},
+                )
 
         raw_kpi = row.get("kpi")
         if type(raw_kpi) is str:
@@ -205,9 +216,14 @@ def _validate(
             kpi = None if raw_kpi is None else _lookup(found, raw_kpi)
         if kpi is None:
             if raw_kpi is None or (isinstance(raw_kpi, str) and not raw_kpi.strip()):
-                bad(index, "kpi", "Name the KPI by its key or id.")
+                bad(index, "kpi", _("Name the KPI by its key or id."))
             else:
-                bad(index, "kpi", f"No KPI “{raw_kpi}” in {organization.name}.")
+                bad(
+                    index,
+                    "kpi",
+                    _("No KPI “%(kpi)s” in %(organization)s.")
+                    % {"kpi": raw_kpi, "organization": organization.name},
+                )
 
         day = _once(by_day, row.get("period_start"), _day_or_why)
         if isinstance(day, str):
@@ -220,14 +236,16 @@ def _validate(
         note = row.get("note") or ""
         if note:
             if not isinstance(note, str):
-                bad(index, "note", "A note is text.")
+                bad(index, "note", _("A note is text."))
                 note = ""
             elif "\x00" in note:
-                bad(index, "note", "A note cannot hold a NUL character.")
+                bad(index, "note", _("A note cannot hold a NUL character."))
                 note = ""
             elif not _is_text(note):
                 bad(
-                    index, "note", "A note cannot hold half of a character (an unpaired surrogate)."
+                    index,
+                    "note",
+                    _("A note cannot hold half of a character (an unpaired surrogate)."),
                 )
                 note = ""
             else:
@@ -246,7 +264,12 @@ def _validate(
         kpi_id = kpi.id
         first = seen.setdefault((kpi_id, day), index)
         if first != index:
-            bad(index, "period_start", f"Row {first} already gives “{kpi}” a value for {day}.")
+            bad(
+                index,
+                "period_start",
+                _("Row %(row)s already gives “%(kpi)s” a value for %(date)s.")
+                % {"row": first, "kpi": kpi, "date": day},
+            )
             continue
         if known_fields and isinstance(value, Decimal):
             good.append((kpi_id, day, value, note))
@@ -345,7 +368,8 @@ def measurements_ingest(
                 {
                     "index": None,
                     "field": "source",
-                    "message": f"“{source}” is not one of {', '.join(Source.values)}.",
+                    "message": _("“%(value)s” is not one of %(values)s.")
+                    % {"value": source, "values": ", ".join(Source.values)},
                 }
             ]
         )

@@ -36,6 +36,9 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from tandem.formatting import for_reader
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -55,17 +58,17 @@ def _why_blocked(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     for reason, flag in (
-        ("unspecified", address.is_unspecified),
-        ("loopback", address.is_loopback),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("reserved", address.is_reserved),
-        ("private", address.is_private),
+        (_("an unspecified address"), address.is_unspecified),
+        (_("a loopback address"), address.is_loopback),
+        (_("a link-local address"), address.is_link_local),
+        (_("a multicast address"), address.is_multicast),
+        (_("a reserved address"), address.is_reserved),
+        (_("a private address"), address.is_private),
     ):
         if flag:
-            return f"a {reason} address"
+            return reason
     if not address.is_global:  # shared (100.64/10), documentation, 6to4 of private...
-        return "not a public address"
+        return _("not a public address")
     return None
 
 
@@ -99,14 +102,17 @@ def _parse(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise ValidationError(f"“{url}” is not a web address.", code="scheme") from None
+        raise ValidationError(
+            _("“%(url)s” is not a web address.") % {"url": url}, code="scheme"
+        ) from None
     if parsed.scheme not in _SCHEMES:
         raise ValidationError(
-            f"“{url}” is not an http or https address; Tandem only calls http and https.",
+            _("“%(url)s” is not an http or https address; Tandem only calls http and https.")
+            % {"url": url},
             code="scheme",
         )
     if not parsed.host:
-        raise ValidationError(f"“{url}” names no host.", code="host")
+        raise ValidationError(_("“%(url)s” names no host.") % {"url": url}, code="host")
     return parsed
 
 
@@ -119,7 +125,8 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as e:
         raise ValidationError(
-            f"The host “{host}” could not be found ({e}).", code="resolve"
+            _("The host “%(host)s” could not be found (%(error)s).") % {"host": host, "error": e},
+            code="resolve",
         ) from None
     addresses: list[IPAddress] = []
     for info in infos:
@@ -128,7 +135,9 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise ValidationError(f"The host “{host}” has no address.", code="resolve")
+        raise ValidationError(
+            _("The host “%(host)s” has no address.") % {"host": host}, code="resolve"
+        )
     return addresses
 
 
@@ -149,8 +158,11 @@ def _checked_addresses(url: str, allowed_hosts: Collection[str]) -> tuple[httpx.
         if reason is not None:
             shown = host if str(address) == host else f"{host} ({address})"
             raise ValidationError(
-                f"Tandem does not call {shown}: it is {reason}. An operator can allow it "
-                "in TANDEM_OUTBOUND_ALLOWED_HOSTS.",
+                _(
+                    "Tandem does not call %(host)s: it is %(reason)s. An operator can allow it "
+                    "in TANDEM_OUTBOUND_ALLOWED_HOSTS."
+                )
+                % {"host": shown, "reason": reason},
                 code="blocked",
             )
     return parsed, addresses[0]
@@ -212,8 +224,11 @@ def fetch(
                     body += chunk
                     if len(body) > max_bytes:
                         raise ValidationError(
-                            f"{host} answered with more than {max_bytes:,} bytes; "
-                            "Tandem stops reading there.",
+                            _(
+                                "%(host)s answered with more than %(count)s bytes; "
+                                "Tandem stops reading there."
+                            )
+                            % {"host": host, "count": for_reader(f"{max_bytes:,}")},
                             code="too_large",
                         )
                     if time.monotonic() > deadline:
@@ -222,11 +237,15 @@ def fetch(
                 response.close()
     except httpx.TimeoutException:
         raise ValidationError(
-            f"{host} did not answer within {timeout:g} seconds.", code="timeout"
+            _("%(host)s did not answer within %(seconds)s seconds.")
+            % {"host": host, "seconds": for_reader(f"{timeout:g}")},
+            code="timeout",
         ) from None
     except httpx.HTTPError as e:
         raise ValidationError(
-            f"Tandem could not reach {host}: {e or type(e).__name__}.", code="network"
+            _("Tandem could not reach %(host)s: %(error)s.")
+            % {"host": host, "error": e or type(e).__name__},
+            code="network",
         ) from None
     # The body is decoded already: drop the headers that describe its encoded form.
     kept = [

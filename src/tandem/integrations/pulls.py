@@ -39,13 +39,17 @@ import dj_database_url
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from tandem.accounts.languages import language_of
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import Source as AuditSource
 from tandem.audit.services import audit_record, snapshot
 from tandem.domain import health as hm
 from tandem.domain import periods as pm
+from tandem.formatting import for_reader
 from tandem.integrations import outbound
 from tandem.integrations.ingest import IngestError, IngestResult, measurements_ingest
 from tandem.integrations.models import SECRET_MASK, DataSource, OutboundAllowance, redacted_url
@@ -101,7 +105,8 @@ def _steps(path: str) -> list[str | int]:
         match = _STEP.match(text, position)
         if match is None:
             raise PullError(
-                f"“{path}” is not a path: write names and [indexes], e.g. data.items[-1].value."
+                _("“%(path)s” is not a path: write names and [indexes], e.g. %(example)s.")
+                % {"path": path, "example": "data.items[-1].value"}
             )
         index, name = match.groups()
         steps.append(int(index) if index is not None else name)
@@ -110,25 +115,52 @@ def _steps(path: str) -> list[str | int]:
 
 
 def _walk(document: Any, path: str, where: str = "") -> Any:
-    here = where or "the document"
     current = document
     walked = ""
     for step in _steps(path):
         walked = f"{walked}[{step}]" if isinstance(step, int) else f"{walked}.{step}".lstrip(".")
         if isinstance(step, int):
             if not isinstance(current, list):
-                raise PullError(f"In {here}, {walked} is not a list, so [{step}] finds nothing.")
-            if not -len(current) <= step < len(current):
-                raise PullError(
-                    f"In {here}, {walked} is past the end: the list has {len(current)} items."
+                text = (
+                    _("In %(where)s, %(path)s is not a list, so [%(step)s] finds nothing.")
+                    if where
+                    else _("In the document, %(path)s is not a list, so [%(step)s] finds nothing.")
                 )
+                raise PullError(text % {"where": where, "path": walked, "step": step})
+            if not -len(current) <= step < len(current):
+                text = (
+                    ngettext(
+                        "In %(where)s, %(path)s is past the end: the list has %(count)s item.",
+                        "In %(where)s, %(path)s is past the end: the list has %(count)s items.",
+                        len(current),
+                    )
+                    if where
+                    else ngettext(
+                        "In the document, %(path)s is past the end: the list has %(count)s item.",
+                        "In the document, %(path)s is past the end: the list has %(count)s items.",
+                        len(current),
+                    )
+                )
+                raise PullError(text % {"where": where, "path": walked, "count": len(current)})
             current = current[step]
         else:
             if not isinstance(current, dict):
-                raise PullError(f"In {here}, there is no “{step}” at {walked}: not an object.")
+                text = (
+                    _("In %(where)s, there is no “%(step)s” at %(path)s: not an object.")
+                    if where
+                    else _("In the document, there is no “%(step)s” at %(path)s: not an object.")
+                )
+                raise PullError(text % {"where": where, "path": walked, "step": step})
             if step not in current:
-                keys = ", ".join(sorted(map(str, current))[:10]) or "none"
-                raise PullError(f"In {here}, there is no “{step}” at {walked} (its keys: {keys}).")
+                keys = ", ".join(sorted(map(str, current))[:10]) or _("none")
+                text = (
+                    _("In %(where)s, there is no “%(step)s” at %(path)s (its keys: %(keys)s).")
+                    if where
+                    else _(
+                        "In the document, there is no “%(step)s” at %(path)s (its keys: %(keys)s)."
+                    )
+                )
+                raise PullError(text % {"where": where, "path": walked, "step": step, "keys": keys})
             current = current[step]
     return current
 
@@ -158,13 +190,19 @@ def _http_get(source: DataSource) -> bytes:
         raise PullError(" ".join(e.messages)) from None
     if response.is_redirect:
         raise PullError(
-            f"The server answered HTTP {response.status_code}, a redirect to "
-            f"{redacted_url(response.headers.get('location', '?'))}; Tandem follows no "
-            "redirect: enter the final address."
+            _(
+                "The server answered HTTP %(status)s, a redirect to %(location)s; Tandem "
+                "follows no redirect: enter the final address."
+            )
+            % {
+                "status": response.status_code,
+                "location": redacted_url(response.headers.get("location", "?")),
+            }
         )
     if not response.is_success:
         raise PullError(
-            f"The server answered HTTP {response.status_code} ({response.reason_phrase})."
+            _("The server answered HTTP %(status)s (%(reason)s).")
+            % {"status": response.status_code, "reason": response.reason_phrase}
         )
     return response.content
 
@@ -176,14 +214,17 @@ def _json_pairs(source: DataSource) -> list[RawPair]:
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError) as e:
-        raise PullError(f"The answer is not JSON: {e}.") from None
+        raise PullError(_("The answer is not JSON: %(error)s.") % {"error": e}) from None
     if not source.rows_path:
         value = _walk(document, source.value_path)
         period = _walk(document, source.period_path) if source.period_path else None
-        return [("the document", period, value)]
+        return [(_("the document"), period, value)]
     items = _walk(document, source.rows_path)
     if not isinstance(items, list):
-        raise PullError(f"{source.rows_path} is not a list: it names one {type(items).__name__}.")
+        raise PullError(
+            _("%(path)s is not a list: it names one %(type)s.")
+            % {"path": source.rows_path, "type": type(items).__name__}
+        )
     pairs = []
     for index, item in enumerate(items):
         where = f"{source.rows_path}[{index}]"
@@ -198,7 +239,7 @@ def _csv_pairs(source: DataSource) -> list[RawPair]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise PullError("The CSV is not UTF-8 text.") from None
+        raise PullError(_("The CSV is not UTF-8 text.")) from None
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -207,15 +248,16 @@ def _csv_pairs(source: DataSource) -> list[RawPair]:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise PullError("The CSV is empty.") from None
+        raise PullError(_("The CSV is empty.")) from None
     except csv.Error as e:
-        raise PullError(f"The CSV cannot be read: {e}.") from None
+        raise PullError(_("The CSV cannot be read: %(error)s.") % {"error": e}) from None
     columns = {name.lower(): i for i, name in enumerate(header)}
     wanted = []
     for name in (source.period_column, source.value_column):
         if name.strip().lower() not in columns:
             raise PullError(
-                f"The CSV has no column “{name}” (its columns: {', '.join(header) or 'none'})."
+                _("The CSV has no column “%(name)s” (its columns: %(columns)s).")
+                % {"name": name, "columns": ", ".join(header) or _("none")}
             )
         wanted.append(columns[name.strip().lower()])
     pairs: list[RawPair] = []
@@ -224,11 +266,14 @@ def _csv_pairs(source: DataSource) -> list[RawPair]:
             if not any(c.strip() for c in cells):
                 continue
             got = [cells[i] if i < len(cells) else "" for i in wanted]
-            pairs.append((f"row {number}", got[0], got[1]))
+            pairs.append((_("row %(number)s") % {"number": number}, got[0], got[1]))
             if len(pairs) > MAX_ROWS:
-                raise PullError(f"The CSV has more than {MAX_ROWS:,} rows.")
+                raise PullError(
+                    _("The CSV has more than %(count)s rows.")
+                    % {"count": for_reader(f"{MAX_ROWS:,}")}
+                )
     except csv.Error as e:
-        raise PullError(f"The CSV cannot be read: {e}.") from None
+        raise PullError(_("The CSV cannot be read: %(error)s.") % {"error": e}) from None
     return pairs
 
 
@@ -247,15 +292,21 @@ def check_select(query: str) -> None:
     """
     bare = _LITERALS.sub(" ", query).strip().rstrip(";").strip()
     if not bare:
-        raise PullError("Enter a query: one SELECT giving (period, value) rows.")
+        raise PullError(_("Enter a query: one SELECT giving (period, value) rows."))
     if ";" in bare:
-        raise PullError("Enter one statement only: a single SELECT.")
+        raise PullError(_("Enter one statement only: a single SELECT."))
     first = bare.split(None, 1)[0].lower()
     if first not in {"select", "with"}:
-        raise PullError(f"Only a SELECT (or WITH ... SELECT) is run, not {first.upper()}.")
+        raise PullError(
+            _("Only a SELECT (or WITH ... SELECT) is run, not %(statement)s.")
+            % {"statement": first.upper()}
+        )
     write = _WRITES.search(bare)
     if write:
-        raise PullError(f"The query may only read: {write.group(1).upper()} is refused.")
+        raise PullError(
+            _("The query may only read: %(statement)s is refused.")
+            % {"statement": write.group(1).upper()}
+        )
 
 
 def sqlite_folder() -> Path:
@@ -268,15 +319,20 @@ def _sqlite_rows(name: str, query: str) -> Sequence[Sequence[Any]]:
     path = (folder / path if not path.is_absolute() else path).resolve()
     if not path.is_relative_to(folder):
         raise PullError(
-            f"SQLite files a pull reads must be in {folder}; {path} is not. Ask the "
-            "operator to put (or link) the file there."
+            _(
+                "SQLite files a pull reads must be in %(folder)s; %(path)s is not. Ask the "
+                "operator to put (or link) the file there."
+            )
+            % {"folder": folder, "path": path}
         )
     if not path.is_file():
-        raise PullError(f"There is no SQLite file at {path}.")
+        raise PullError(_("There is no SQLite file at %(path)s.") % {"path": path})
     try:
         connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as e:
-        raise PullError(f"SQLite cannot open {path.name}: {e}.") from None
+        raise PullError(
+            _("SQLite cannot open %(name)s: %(error)s.") % {"name": path.name, "error": e}
+        ) from None
     try:
         connection.execute("PRAGMA query_only = ON")
         allowed = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION}
@@ -293,12 +349,14 @@ def _sqlite_rows(name: str, query: str) -> Sequence[Sequence[Any]]:
         width = len(cursor.description or ())
     except sqlite3.Error as e:
         if str(e) == "interrupted":
-            raise PullError(f"The query ran longer than {SQL_TIMEOUT_SECONDS} seconds.") from None
+            raise PullError(
+                _("The query ran longer than %(count)s seconds.") % {"count": SQL_TIMEOUT_SECONDS}
+            ) from None
         if "not authorized" in str(e):
             raise PullError(
-                "The query may only read: SQLite refused it (not authorized)."
+                _("The query may only read: SQLite refused it (not authorized).")
             ) from None
-        raise PullError(f"The database refused the query: {e}.") from None
+        raise PullError(_("The database refused the query: %(error)s.") % {"error": e}) from None
     finally:
         connection.close()
     return _checked_width(rows, width)
@@ -306,10 +364,11 @@ def _sqlite_rows(name: str, query: str) -> Sequence[Sequence[Any]]:
 
 def _checked_width(rows: Sequence[Sequence[Any]], width: int) -> Sequence[Sequence[Any]]:
     if width < 2:
-        raise PullError("The query must give two columns: the period, then the value.")
+        raise PullError(_("The query must give two columns: the period, then the value."))
     if len(rows) > MAX_ROWS:
         raise PullError(
-            f"The query gives more than {MAX_ROWS:,} rows; select fewer (a WHERE on the period)."
+            _("The query gives more than %(count)s rows; select fewer (a WHERE on the period).")
+            % {"count": for_reader(f"{MAX_ROWS:,}")}
         )
     return rows
 
@@ -323,7 +382,8 @@ def _postgres_rows(
     port = int(config.get("PORT") or 5432)
     if not host or host.startswith("/"):
         raise PullError(
-            "Give the database's host name in the URL: postgres://user:password@host/db."
+            _("Give the database's host name in the URL: %(example)s.")
+            % {"example": "postgres://user:password@host/db"}
         )
     own = settings.DATABASES["default"]
     if (
@@ -332,7 +392,7 @@ def _postgres_rows(
         and int(own.get("PORT") or 5432) == port
         and own.get("NAME") == config.get("NAME")
     ):
-        raise PullError("A pull may not read Tandem's own database.")
+        raise PullError(_("A pull may not read Tandem's own database."))
     try:
         outbound.check_url(f"http://{host}:{port}/", allowed_hosts=_allowed_hosts(organization))
     except ValidationError as e:
@@ -362,7 +422,9 @@ def _postgres_rows(
     except psycopg.Error as e:
         diag = getattr(e, "diag", None)
         message = (diag.message_primary if diag is not None else None) or str(e).strip()
-        raise PullError(f"The database refused the query: {redacted_url(message)}.") from None
+        raise PullError(
+            _("The database refused the query: %(error)s.") % {"error": redacted_url(message)}
+        ) from None
     return _checked_width(rows, width)
 
 
@@ -372,16 +434,20 @@ def _sql_pairs(source: DataSource) -> list[RawPair]:
         config = dict(dj_database_url.parse(source.url))
     except (ValueError, KeyError):
         raise PullError(
-            f"“{source.shown_url}” is not a database URL: use sqlite:///file.sqlite3 or "
-            "postgres://user:password@host:5432/name."
+            _("“%(url)s” is not a database URL: use %(sqlite)s or %(postgres)s.")
+            % {
+                "url": source.shown_url,
+                "sqlite": "sqlite:///file.sqlite3",
+                "postgres": "postgres://user:password@host:5432/name",
+            }
         ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         rows = _sqlite_rows(str(config["NAME"]), source.query)
     elif config["ENGINE"] == "django.db.backends.postgresql":
         rows = _postgres_rows(config, source.query, source.organization)
     else:
-        raise PullError("Tandem pulls from SQLite and PostgreSQL databases only.")
-    return [(f"row {i}", row[0], row[1]) for i, row in enumerate(rows, start=1)]
+        raise PullError(_("Tandem pulls from SQLite and PostgreSQL databases only."))
+    return [(_("row %(number)s") % {"number": i}, row[0], row[1]) for i, row in enumerate(rows, 1)]
 
 
 _READERS: dict[str, Callable[[DataSource], list[RawPair]]] = {
@@ -414,11 +480,14 @@ def _instant(raw: Any, where: str, organization: Organization) -> dt.datetime:
                 moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise PullError(
-                f"{_at(where)}: “{text}” is not a date (YYYY-MM-DD) or a date and time "
-                "(YYYY-MM-DDTHH:MM, with an optional offset)."
+                _(
+                    "%(where)s: “%(value)s” is not a date (YYYY-MM-DD) or a date and time "
+                    "(YYYY-MM-DDTHH:MM, with an optional offset)."
+                )
+                % {"where": _at(where), "value": text}
             ) from None
     else:
-        raise PullError(f"{_at(where)}: the period is empty.")
+        raise PullError(_("%(where)s: the period is empty.") % {"where": _at(where)})
     # A time without an offset is on the organisation's clock.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
@@ -435,9 +504,11 @@ def to_periods(
     for order, (where, period, value) in enumerate(raw):
         moment = now if period is None else _instant(period, where, organization)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise PullError(f"{_at(where)}: the value is empty.")
+            raise PullError(_("%(where)s: the value is empty.") % {"where": _at(where)})
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-            raise PullError(f"{_at(where)}: “{value}” is not a number.")
+            raise PullError(
+                _("%(where)s: “%(value)s” is not a number.") % {"where": _at(where), "value": value}
+            )
         try:
             amount = decimal_field("value", value)
         except ValidationError as e:
@@ -445,7 +516,7 @@ def to_periods(
         assert amount is not None
         found.append((moment, order, amount))
     by_period: dict[dt.date, list[Decimal]] = defaultdict(list)
-    for moment, _, amount in sorted(found):
+    for moment, _order, amount in sorted(found):
         start = pm.period_of_instant(frequency, moment, organization.tz, **cal)
         by_period[start].append(amount)
     how = hm.Aggregation(kpi.aggregation)
@@ -466,9 +537,15 @@ def _ingest_message(error: IngestError, pairs: list[tuple[dt.date, Decimal]]) ->
     parts = []
     for item in error.errors[:3]:
         index = item.get("index")
-        where = f"The period starting {pairs[index][0]}" if index is not None else "The batch"
+        where = (
+            _("The period starting %(date)s") % {"date": pairs[index][0]}
+            if index is not None
+            else _("The batch")
+        )
         parts.append(f"{where}: {item['message']}")
-    more = f" (and {len(error.errors) - 3} more)" if len(error.errors) > 3 else ""
+    more = ""
+    if len(error.errors) > 3:
+        more = " " + _("(and %(count)s more)") % {"count": len(error.errors) - 3}
     return " ".join(parts) + more
 
 
@@ -493,9 +570,18 @@ def pull_preview(*, source: DataSource) -> Preview:
 def pull_run(*, source: DataSource, by: User | None = None) -> IngestResult:
     """Pull the source's values and record them; record how it went on the source.
 
-    Raises :class:`PullError` after recording the failure; nothing was written then.
+    Raises :class:`PullError` after recording the failure; nothing was written then. The
+    failure is told in the active language (the reader's on a page, English in the API),
+    and a scheduled pull, which nobody reads as it runs, tells it in the organisation's
+    language: it stays on the source for its admins to read.
     """
     now = timezone.now()
+    language = translation.get_language() if by is not None else None
+    with translation.override(language or language_of(None, source.organization)):
+        return _run(source, by, now)
+
+
+def _run(source: DataSource, by: User | None, now: dt.datetime) -> IngestResult:
     try:
         pairs = _read(source, now)
         rows = [{"kpi": source.kpi_id, "period_start": p, "value": v} for p, v in pairs]
@@ -586,14 +672,14 @@ def _keep_secrets(current: DataSource | None, data: dict[str, Any]) -> dict[str,
     same_host = current is not None and _host(current.url) == _host(url)
     if SECRET_MASK in url:
         if current is None or not same_host or current.shown_url == current.url:
-            raise ValidationError({"url": "Enter the password again: the address changed."})
+            raise ValidationError({"url": _("Enter the password again: the address changed.")})
         password = re.search(r"://[^:/@]*:([^@]*)@", current.url)
         url = url.replace(SECRET_MASK, password.group(1) if password else "", 1)
     data["url"] = url
     if data.get("header_value") == SECRET_MASK:
         if current is None or not same_host:
             raise ValidationError(
-                {"header_value": "Enter the header's value again: the address changed."}
+                {"header_value": _("Enter the header's value again: the address changed.")}
             )
         data["header_value"] = current.header_value
     return data
@@ -603,18 +689,19 @@ def _validate(source: DataSource) -> None:
     errors: dict[str, str] = {}
     kind = source.kind
     if kind not in DataSource.Kind.values:
-        errors["kind"] = "Choose SQL, JSON over HTTP or CSV over HTTP."
+        errors["kind"] = _("Choose SQL, JSON over HTTP or CSV over HTTP.")
     if not source.url.strip():
-        errors["url"] = "Enter the database URL." if kind == "sql" else "Enter the address."
+        errors["url"] = _("Enter the database URL.") if kind == "sql" else _("Enter the address.")
     elif kind == DataSource.Kind.SQL:
         try:
             engine = dj_database_url.parse(source.url)["ENGINE"]
         except (ValueError, KeyError):
             engine = ""
         if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
-            errors["url"] = (
-                "Enter a database URL: sqlite:///file.sqlite3 or postgres://user:password@host/db."
-            )
+            errors["url"] = _("Enter a database URL: %(sqlite)s or %(postgres)s.") % {
+                "sqlite": "sqlite:///file.sqlite3",
+                "postgres": "postgres://user:password@host/db",
+            }
         try:
             check_select(source.query)
         except PullError as e:
@@ -626,7 +713,9 @@ def _validate(source: DataSource) -> None:
             errors["url"] = " ".join(e.messages)
     if kind == DataSource.Kind.HTTP_JSON:
         if not source.value_path.strip():
-            errors["value_path"] = "Enter the path to the value, e.g. data.items[-1].value."
+            errors["value_path"] = _("Enter the path to the value, e.g. %(example)s.") % {
+                "example": "data.items[-1].value"
+            }
         for name in ("rows_path", "value_path", "period_path"):
             path = getattr(source, name)
             if path.strip() and name not in errors:
@@ -637,16 +726,20 @@ def _validate(source: DataSource) -> None:
     if kind == DataSource.Kind.HTTP_CSV:
         for name in ("period_column", "value_column"):
             if not getattr(source, name).strip():
-                errors[name] = "Enter the column's name as in the CSV's first row."
+                errors[name] = _("Enter the column's name as in the CSV's first row.")
     if source.header_name and not re.fullmatch(r"[A-Za-z0-9-]+", source.header_name):
-        errors["header_name"] = "A header name is letters, digits and dashes, e.g. Authorization."
+        errors["header_name"] = _(
+            "A header name is letters, digits and dashes, e.g. Authorization."
+        )
     if source.interval_minutes is None or source.interval_minutes < MIN_INTERVAL_MINUTES:
-        errors["interval_minutes"] = f"Pull at most every {MIN_INTERVAL_MINUTES} minutes."
+        errors["interval_minutes"] = _("Pull at most every %(count)s minutes.") % {
+            "count": MIN_INTERVAL_MINUTES
+        }
     if (
         source.stale_after_minutes is not None
         and source.stale_after_minutes < source.interval_minutes
     ):
-        errors["stale_after_minutes"] = "The grace must be at least the interval."
+        errors["stale_after_minutes"] = _("The grace must be at least the interval.")
     if errors:
         raise ValidationError(errors)
 
@@ -678,7 +771,7 @@ def _coerce_minutes(item: DataSource) -> None:
         try:
             setattr(item, name, int(value))
         except (TypeError, ValueError):
-            errors[name] = f"“{value}” is not a whole number of minutes."
+            errors[name] = _("“%(value)s” is not a whole number of minutes.") % {"value": value}
     if errors:
         raise ValidationError(errors)
 

@@ -30,6 +30,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tandem.accounts.models import Membership, Organization, Team, User
 from tandem.audit.models import Source
@@ -119,10 +121,10 @@ def _unit(text: str) -> tuple[str, str] | str:
         return KeyResult.Unit.CURRENCY, CURRENCY_SIGNS[given]
     if len(given) == 3 and given.isalpha() and given.isascii():
         return KeyResult.Unit.CURRENCY, given.upper()
-    return (
-        f"“{given}” is not a unit Tandem knows: leave it empty for a number, or write %, "
+    return _(
+        "“%(value)s” is not a unit Tandem knows: leave it empty for a number, or write %%, "
         "a currency code (EUR) or sign (€)."
-    )
+    ) % {"value": given}
 
 
 def _message(error: ValidationError) -> str:
@@ -155,8 +157,14 @@ class _People:
         if len(named) == 1:
             return named[0]
         if named:
-            return f"{len(named)} members are called “{given}”: give the e-mail address instead."
-        return f"No member “{given}” in {self.org.name} (give their e-mail address or full name)."
+            return ngettext(
+                "%(count)s member is called “%(name)s”: give the e-mail address instead.",
+                "%(count)s members are called “%(name)s”: give the e-mail address instead.",
+                len(named),
+            ) % {"count": len(named), "name": given}
+        return _(
+            "No member “%(name)s” in %(organization)s (give their e-mail address or full name)."
+        ) % {"name": given, "organization": self.org.name}
 
 
 # -- the OKR sheet ------------------------------------------------------------------------
@@ -190,11 +198,11 @@ def _columns(table: Table, required: tuple[str, ...], errors: _Errors) -> None:
     seen: set[str] = set()
     for name in table.header:
         if name in seen and name:
-            errors.add(1, name, "This column appears twice.")
+            errors.add(1, name, _("This column appears twice."))
         seen.add(name)
     for name in required:
         if name not in table.header:
-            errors.add(1, name, "This column is missing.")
+            errors.add(1, name, _("This column is missing."))
 
 
 def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
@@ -203,7 +211,10 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
     for name in table.header:
         if name not in OKR_COLUMNS:
             errors.add(
-                1, name or "(blank)", f"Unknown column; the columns are {', '.join(OKR_COLUMNS)}."
+                1,
+                name or _("(blank)"),
+                _("Unknown column; the columns are %(columns)s.")
+                % {"columns": ", ".join(OKR_COLUMNS)},
             )
     errors.raise_any()
     people = _People(organization)
@@ -236,17 +247,27 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
                 errors.add(
                     row,
                     "cycle",
-                    f"No cycle “{cycle_name}” in {organization.name}."
+                    _("No cycle “%(name)s” in %(organization)s.")
+                    % {"name": cycle_name, "organization": organization.name}
                     if cycle_name
-                    else "No cycle runs today: name one in a cycle column.",
+                    else _("No cycle runs today: name one in a cycle column."),
                 )
             kind_text = cells.get("kind", "").strip().lower() or Objective.Kind.ASPIRATIONAL
             if kind_text not in Objective.Kind.values:
-                errors.add(row, "kind", f"“{kind_text}” is not committed or aspirational.")
+                errors.add(
+                    row,
+                    "kind",
+                    _("“%(value)s” is not committed or aspirational.") % {"value": kind_text},
+                )
             team_name = cells.get("team", "").strip()
             team: Team | None = teams.get(team_name.lower()) if team_name else None
             if team_name and team is None:
-                errors.add(row, "team", f"No team “{team_name}” in {organization.name}.")
+                errors.add(
+                    row,
+                    "team",
+                    _("No team “%(name)s” in %(organization)s.")
+                    % {"name": team_name, "organization": organization.name},
+                )
             current = _ObjectiveRows(
                 row=row,
                 title=title,
@@ -257,7 +278,7 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
             )
             objectives.append(current)
         elif current is None:
-            errors.add(row, "objective", "Name the objective this key result belongs to.")
+            errors.add(row, "objective", _("Name the objective this key result belongs to."))
             continue
         owner_text = cells.get("owner", "").strip()
         owner: User | None = None
@@ -273,7 +294,7 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
         if not kr_title:
             for name in ("baseline", "target", "current"):
                 if cells.get(name, "").strip():
-                    errors.add(row, "key_result", "Give the key result's title.")
+                    errors.add(row, "key_result", _("Give the key result's title."))
                     break
             continue
         unit = _unit(cells.get("unit", ""))
@@ -282,7 +303,7 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
             unit = (KeyResult.Unit.NUMBER, "")
         target = amount(row, cells, "target")
         if target is None and not cells.get("target", "").strip():
-            errors.add(row, "target", "Give the key result's target.")
+            errors.add(row, "target", _("Give the key result's target."))
         baseline = amount(row, cells, "baseline")
         if baseline is None and not cells.get("baseline", "").strip():
             baseline = Decimal(0)
@@ -304,7 +325,7 @@ def _okr_plan(organization: Organization, table: Table) -> list[_ObjectiveRows]:
             errors.add(
                 objective.row,
                 "team",
-                "Give the objective an owner: a team here, or a person in the owner column.",
+                _("Give the objective an owner: a team here, or a person in the owner column."),
             )
     errors.raise_any()
     return objectives
@@ -361,8 +382,11 @@ def _okr_write(
                     {
                         "row": entry.row,
                         "column": "objective",
-                        "message": f"“{entry.title}” is already in {entry.cycle.name}: this "
-                        "import creates OKRs; check in on the existing ones instead.",
+                        "message": _(
+                            "“%(title)s” is already in %(cycle)s: this import creates OKRs; "
+                            "check in on the existing ones instead."
+                        )
+                        % {"title": entry.title, "cycle": entry.cycle.name},
                     }
                 ]
             )
@@ -443,7 +467,9 @@ def _kpi_plan(
     errors = _Errors()
     _columns(table, ("kpi",), errors)
     if table.header and table.header[0] != "kpi":
-        errors.add(1, table.header[0] or "(blank)", "The first column names the KPI: head it kpi.")
+        errors.add(
+            1, table.header[0] or _("(blank)"), _("The first column names the KPI: head it kpi.")
+        )
     weeks: dict[str, dt.date] = {}
     for name in table.header:
         if name in KPI_COLUMNS:
@@ -452,14 +478,17 @@ def _kpi_plan(
         if day is None:
             errors.add(
                 1,
-                name or "(blank)",
-                "Head each week's column with a date in that week (2026-11-02); the other "
-                f"columns are {', '.join(KPI_COLUMNS)}.",
+                name or _("(blank)"),
+                _(
+                    "Head each week's column with a date in that week (2026-11-02); the other "
+                    "columns are %(columns)s."
+                )
+                % {"columns": ", ".join(KPI_COLUMNS)},
             )
         else:
             weeks[name] = day
     if not weeks and not errors.items:
-        errors.add(1, "", "No week columns: head each week's column with a date in that week.")
+        errors.add(1, "", _("No week columns: head each week's column with a date in that week."))
     errors.raise_any()
     known: dict[str, KPI] = {}
     names: dict[str, list[KPI]] = {}
@@ -474,16 +503,30 @@ def _kpi_plan(
         cells = dict(zip(table.header, cells_list, strict=True))
         given = cells.get("kpi", "").strip()
         if not given:
-            errors.add(row, "kpi", "Name the KPI.")
+            errors.add(row, "kpi", _("Name the KPI."))
             continue
         if given.lower() in seen:
-            errors.add(row, "kpi", f"Row {seen[given.lower()]} already holds “{given}”.")
+            errors.add(
+                row,
+                "kpi",
+                _("Row %(row)s already holds “%(name)s”.")
+                % {"row": seen[given.lower()], "name": given},
+            )
             continue
         seen[given.lower()] = row
         kpi: KPI | None = known.get(given)
         named = names.get(given.lower(), [])
         if kpi is None and len(named) > 1:
-            errors.add(row, "kpi", f"{len(named)} KPIs are called “{given}”: use its key.")
+            errors.add(
+                row,
+                "kpi",
+                ngettext(
+                    "%(count)s KPI is called “%(name)s”: use its key.",
+                    "%(count)s KPIs are called “%(name)s”: use its key.",
+                    len(named),
+                )
+                % {"count": len(named), "name": given},
+            )
             continue
         if kpi is None and not named:
             unit = _unit(cells.get("unit", ""))

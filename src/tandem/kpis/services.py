@@ -303,12 +303,28 @@ def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
     frequency = periods.Frequency(kpi.frequency)
     expected = kpi.period_containing(period_start)
     if expected != period_start:
+        texts = {
+            periods.Frequency.DAILY: _(
+                "%(date)s does not start a daily period of “%(kpi)s”; that period starts on "
+                "%(expected)s."
+            ),
+            periods.Frequency.WEEKLY: _(
+                "%(date)s does not start a weekly period of “%(kpi)s”; that period starts on "
+                "%(expected)s."
+            ),
+            periods.Frequency.MONTHLY: _(
+                "%(date)s does not start a monthly period of “%(kpi)s”; that period starts on "
+                "%(expected)s."
+            ),
+            periods.Frequency.QUARTERLY: _(
+                "%(date)s does not start a quarterly period of “%(kpi)s”; that period starts "
+                "on %(expected)s."
+            ),
+        }
         raise ValidationError(
             {
-                "period_start": (
-                    f"{period_start} does not start a {kpi.get_frequency_display().lower()} period "
-                    f"of “{kpi}”; that period starts on {expected}."
-                )
+                "period_start": texts[frequency]
+                % {"date": period_start, "kpi": kpi, "expected": expected}
             }
         )
     if not periods.allowed_period(
@@ -321,10 +337,11 @@ def validate_period(kpi: KPI, period_start: dt.date, *, today: dt.date) -> None:
     ):
         raise ValidationError(
             {
-                "period_start": (
-                    f"{period_start} is in the future: values can be entered up to the current "
+                "period_start": _(
+                    "%(date)s is in the future: values can be entered up to the current "
                     "period only."
                 )
+                % {"date": period_start}
             }
         )
 

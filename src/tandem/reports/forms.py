@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from tandem.kpis.models import KPI
 from tandem.terms import TermsMixin
 
-LINES_HELP = "One per line."
-
 
 def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -36,7 +34,7 @@ class PlanForm(TermsMixin, forms.Form):
         label=_("Core values"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"{LINES_HELP} At most eight: the ones you hire and fire by.",
+        help_text=_("One per line. At most eight: the ones you hire and fire by."),
     )
     bhag = forms.CharField(
         label=_("BHAG"),
@@ -54,13 +52,13 @@ class PlanForm(TermsMixin, forms.Form):
         label=_("3-5 year targets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=f"{LINES_HELP} Measurable: revenue, clients, people, profit.",
+        help_text=_("One per line. Measurable: revenue, clients, people, profit."),
     )
     annual_targets = forms.CharField(
         label=_("This year's targets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=LINES_HELP,
+        help_text=_("One per line."),
     )
     profit_per_x = forms.CharField(
         label=_("Profit per X"),

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tandem.accounts.models import Organization, User
 from tandem.audit.models import Source
@@ -48,16 +50,30 @@ def _lines(
     """The non-empty stripped lines of ``items``, or the message saying what is wrong."""
     lines = [str(item).strip() for item in items if str(item).strip()]
     if len(lines) > most:
-        return lines, f"At most {most} {noun}s on a one-page plan; this has {len(lines)}."
+        if noun == "value":
+            text = ngettext(
+                "At most %(most)s values on a one-page plan; this has %(count)s.",
+                "At most %(most)s values on a one-page plan; this has %(count)s.",
+                len(lines),
+            )
+        else:
+            text = ngettext(
+                "At most %(most)s targets on a one-page plan; this has %(count)s.",
+                "At most %(most)s targets on a one-page plan; this has %(count)s.",
+                len(lines),
+            )
+        return lines, text % {"most": most, "count": len(lines)}
     too_long = next((line for line in lines if len(line) > longest), None)
     if too_long is not None:
-        return lines, (
-            f"Each {noun} fits in {longest} characters; “{too_long[:40]}…” has {len(too_long)}."
-        )
+        if noun == "value":
+            text = _("Each value fits in %(longest)s characters; “%(line)s…” has %(count)s.")
+        else:
+            text = _("Each target fits in %(longest)s characters; “%(line)s…” has %(count)s.")
+        return lines, text % {"longest": longest, "line": too_long[:40], "count": len(too_long)}
     seen: set[str] = set()
     for line in lines:
         if line.casefold() in seen:
-            return lines, f"“{line}” is listed twice."
+            return lines, _("“%(line)s” is listed twice.") % {"line": line}
         seen.add(line.casefold())
     return lines, None
 
@@ -95,25 +111,32 @@ def strategic_plan_save(
     today = organization.today()
     purpose = purpose.strip()
     if not purpose:
-        errors["purpose"] = "Say why the organisation exists: the purpose is the top of the plan."
+        errors["purpose"] = _(
+            "Say why the organisation exists: the purpose is the top of the plan."
+        )
     elif len(purpose) > PURPOSE_MAX:
-        errors["purpose"] = f"Keep the purpose to {PURPOSE_MAX} characters; it has {len(purpose)}."
+        errors["purpose"] = _("Keep the purpose to %(most)s characters; it has %(count)s.") % {
+            "most": PURPOSE_MAX,
+            "count": len(purpose),
+        }
     bhag = bhag.strip()
     if len(bhag) > BHAG_MAX:
-        errors["bhag"] = f"Keep the BHAG to {BHAG_MAX} characters; it has {len(bhag)}."
+        errors["bhag"] = _("Keep the BHAG to %(most)s characters; it has %(count)s.") % {
+            "most": BHAG_MAX,
+            "count": len(bhag),
+        }
     if bhag_year is not None and not (today.year <= bhag_year <= today.year + BHAG_YEARS_AHEAD_MAX):
-        errors["bhag_year"] = (
-            f"A BHAG is 10 to 25 years out: pick a year from {today.year} to "
-            f"{today.year + BHAG_YEARS_AHEAD_MAX}."
-        )
+        errors["bhag_year"] = _(
+            "A BHAG is 10 to 25 years out: pick a year from %(first)s to %(last)s."
+        ) % {"first": today.year, "last": today.year + BHAG_YEARS_AHEAD_MAX}
     if long_term_date is not None:
         latest = today.replace(year=today.year + LONG_TERM_YEARS_AHEAD_MAX, day=1)
         if long_term_date < today:
-            errors["long_term_date"] = "The 3-5 year target date has passed; set the next one."
+            errors["long_term_date"] = _("The 3-5 year target date has passed; set the next one.")
         elif long_term_date > latest:
-            errors["long_term_date"] = (
-                f"The 3-5 year picture ends by {latest:%Y}; the BHAG looks further."
-            )
+            errors["long_term_date"] = _(
+                "The 3-5 year picture ends by %(year)s; the BHAG looks further."
+            ) % {"year": f"{latest:%Y}"}
     value_lines, problem = _lines(values, most=VALUES_MAX, longest=VALUE_MAX, noun="value")
     if problem:
         errors["values"] = problem
@@ -131,12 +154,16 @@ def strategic_plan_save(
         errors["annual_targets"] = problem
     profit_per_x = profit_per_x.strip()
     if len(profit_per_x) > PROFIT_PER_X_MAX:
-        errors["profit_per_x"] = f"Keep “profit per X” to {PROFIT_PER_X_MAX} characters."
+        errors["profit_per_x"] = _("Keep “profit per X” to %(most)s characters.") % {
+            "most": PROFIT_PER_X_MAX
+        }
     kpi_list = list(dict.fromkeys(key_kpis))
     if len(kpi_list) > KEY_KPIS_MAX:
-        errors["key_kpis"] = f"Pick at most {KEY_KPIS_MAX} key KPIs: the vital few."
+        errors["key_kpis"] = _("Pick at most %(most)s key KPIs: the vital few.") % {
+            "most": KEY_KPIS_MAX
+        }
     elif any(kpi.organization_id != organization.pk for kpi in kpi_list):
-        errors["key_kpis"] = "Pick KPIs of this organisation."
+        errors["key_kpis"] = _("Pick KPIs of this organisation.")
     if errors:
         raise ValidationError(errors)
 
@@ -147,8 +174,10 @@ def strategic_plan_save(
             raise ValidationError(
                 {
                     "version": ValidationError(
-                        "Someone saved the plan while you were editing it; reload the "
-                        "page to see their changes, then edit again.",
+                        _(
+                            "Someone saved the plan while you were editing it; reload the "
+                            "page to see their changes, then edit again."
+                        ),
                         code="conflict",
                     )
                 }

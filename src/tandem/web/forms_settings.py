@@ -15,7 +15,7 @@ from tandem.accounts.models import LANGUAGE_CHOICES, Organization
 from tandem.accounts.services import ORGANIZATION_SETTINGS
 from tandem.coach_text import rule_title
 from tandem.domain.coach import RULES
-from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS, Terms, TermsMixin
+from tandem.terms import CONCEPTS, MAX_LENGTH, PRESETS, Terms, TermsMixin, preset_words
 
 # The settings edited as they are; the words and the coach's rules have fields of their own.
 PLAIN_SETTINGS = [
@@ -171,9 +171,7 @@ class OrganizationSettingsForm(TermsMixin, forms.Form):
         out["coach_disabled_rules"] = [r.value for r in RULES if r.value not in enabled]
         preset = data.get("preset")
         if preset:
-            out["terminology"] = {
-                key: {"singular": s, "plural": p} for key, (s, p) in PRESETS[preset][1].items()
-            }
+            out["terminology"] = preset_words(preset)
         else:
             out["terminology"] = {
                 concept.key: {

@@ -65,7 +65,7 @@ def _require_import(membership: Membership) -> None:
 
 def _refuse_kind(membership: Membership, kind: str) -> str:
     if kind in EDITORS_ONLY and not can_edit(membership):
-        return (
+        return _(
             "Only editors, admins and owners import KPI values, OKRs and KPIs; members "
             "import check-ins for their key results."
         )
@@ -156,7 +156,7 @@ def import_upload(
                         {
                             "row": None,
                             "column": "",
-                            "message": "The file is over 5 MB: import it with tandem import.",
+                            "message": _("The file is over 5 MB: import it with tandem import."),
                         }
                     ]
                 )

@@ -197,7 +197,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("This invitation link is not valid: check that it was copied whole.")
     state = invitation.state()
     if state != "pending":
-        return _closed(request, invitation, services.INVITATION_STATE_MESSAGES[state])
+        return _closed(request, invitation, str(services.INVITATION_STATE_MESSAGES[state]))
     context: dict[str, Any] = {
         "invitation": invitation,
         "organization_name": invitation.organization.name,

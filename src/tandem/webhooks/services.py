@@ -31,6 +31,10 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+def _description_too_long() -> str:
+    return _("Keep the description under %(count)s characters.") % {"count": 200}
+
+
 def _clean_url(url: str) -> str:
     url = url.strip()
     if not url:
@@ -39,7 +43,10 @@ def _clean_url(url: str) -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError(
-            {"url": f"“{url}” is not an http or https address, e.g. https://example.com/hooks."}
+            {
+                "url": _("“%(url)s” is not an http or https address, e.g. %(example)s.")
+                % {"url": url, "example": "https://example.com/hooks"}
+            }
         ) from None
     if len(url) > Subscription._meta.get_field("url").max_length:  # type: ignore[operator]
         raise ValidationError({"url": _("That address is too long (500 characters at most).")})
@@ -85,7 +92,9 @@ def subscription_create(
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     description = description.strip()
     if len(description) > 200:
-        errors["description"] = "Keep the description under 200 characters."
+        errors["description"] = _("Keep the description under %(count)s characters.") % {
+            "count": 200
+        }
     if errors:
         raise ValidationError(errors)
     assert clean_url is not None
@@ -140,7 +149,9 @@ def subscription_update(
     if description is not None:
         changes["description"] = description.strip()
         if len(description.strip()) > 200:
-            errors["description"] = "Keep the description under 200 characters."
+            errors["description"] = _("Keep the description under %(count)s characters.") % {
+                "count": 200
+            }
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -267,7 +278,7 @@ def delivery_redeliver(
     subscription = delivery.subscription
     if not subscription.is_active and delivery.event != PING:
         raise ValidationError(
-            {"__all__": "The subscription is paused: resume it before redelivering."}
+            {"__all__": _("The subscription is paused: resume it before redelivering.")}
         )
     with transaction.atomic():
         again = Delivery.objects.create(

@@ -18,10 +18,12 @@ import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from tandem import events as bus
+from tandem.accounts.languages import language_of
 from tandem.integrations import outbound
 from tandem.webhooks.models import PING, Delivery
 
@@ -74,13 +76,20 @@ def deliver(delivery_id: int, attempt: int) -> str:
     )
     if delivery is None or delivery.is_finished or delivery.attempts != attempt - 1:
         return "skipped"
+    # What went wrong is kept on the delivery in the organisation's language: its
+    # admins read it on the webhook's page, and no one in particular sent it.
+    with translation.override(language_of(None, delivery.organization)):
+        return _attempt(delivery, attempt)
+
+
+def _attempt(delivery: Delivery, attempt: int) -> str:
     subscription = delivery.subscription
     if not subscription.is_active and delivery.event != PING:
         return _record(
             delivery,
             attempt=attempt,
             outcome=Delivery.Status.GAVE_UP,
-            error="The subscription was paused before this event could be sent.",
+            error=_("The subscription was paused before this event could be sent."),
             count_attempt=False,
         )
     body = body_of(delivery)

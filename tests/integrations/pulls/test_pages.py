@@ -259,3 +259,22 @@ def test_the_scorecard_reads_the_sources_without_a_query_per_kpi(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get("/scorecard/").content.decode()
     assert html.count(">sync failed</a>") == 7
+
+
+def test_test_and_the_form_answer_in_the_readers_language(
+    cast: Cast, revenue: KPI, client_for, allowed_server: Server, settings
+):
+    from tandem.accounts import services as accounts
+
+    accounts.user_language_set(user=cast.admin, language="es", organization=cast.org)
+    client = client_for(cast.admin)
+    url = allowed_server.serve("/v.json", json.dumps({"w": "2026-05-04"}))
+    tested = client.post(page_url(revenue), {**FORM, "url": url, "test": "1"}).content.decode()
+    assert "En el documento no hay «v» en v (sus claves: w)." in tested
+    settings.TANDEM_OUTBOUND_ALLOWED_HOSTS = []
+    refused = client.post(page_url(revenue), {**FORM, "url": "http://169.254.169.254/x"})
+    assert refused.status_code == 422
+    assert "Tandem no llama a 169.254.169.254: es una dirección de enlace local." in (
+        refused.content.decode()
+    )
+    assert not DataSource.objects.exists()

@@ -145,3 +145,15 @@ def test_an_interval_under_five_minutes_is_refused(cast: Cast, revenue: KPI, min
             },
         )
     assert "interval_minutes" in caught.value.message_dict
+
+
+def test_a_scheduled_pull_records_its_failure_in_the_organisations_language(
+    cast: Cast, revenue: KPI, allowed_server: Server
+):
+    from tandem.accounts import services as accounts
+
+    accounts.organization_update(organization=cast.org, by=cast.owner, language="de")
+    source = source_for(cast, revenue, allowed_server.serve("/v.json", "{}", status=503))
+    run_worker()
+    source.refresh_from_db()
+    assert source.last_error == "Der Server hat mit HTTP 503 geantwortet (Service Unavailable)."
