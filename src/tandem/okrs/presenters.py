@@ -19,8 +19,8 @@ from tandem.accounts.orgcache import TeamName
 from tandem.domain.scoring import Band, Kind, band
 from tandem.domain.scoring import score as score_of
 from tandem.domain.status import Status, live_status
-from tandem.okrs.models import Cycle, KeyResult, Objective
-from tandem.okrs.selectors import ObjectiveRow, Owner
+from tandem.okrs.models import Cycle, Objective
+from tandem.okrs.selectors import KeyResultLineRow, ObjectiveRow, Owner
 from tandem.okrs.tree import (
     KindSummaries,
     Line,
@@ -34,7 +34,7 @@ from tandem.okrs.tree import (
 
 @dataclass(frozen=True, slots=True)
 class KeyResultLine:
-    key_result: KeyResult
+    key_result: KeyResultLineRow
     status: Status
 
 
@@ -105,7 +105,7 @@ def cards(
     *,
     organization: Organization,
     cycle: Cycle,
-    key_results: dict[int, list[KeyResult]] | None = None,
+    key_results: dict[int, list[KeyResultLineRow]] | None = None,
     can_adjust: Callable[[Objective], bool] | None = None,
 ) -> list[Card]:
     closed = cycle.is_closed
@@ -129,7 +129,7 @@ def cards(
                     status=live_status(
                         progress=kr.progress,
                         expected=expected,
-                        started=kr.last_checkin_at is not None,
+                        started=kr.started,
                         confidence=kr.last_confidence,
                         thresholds=thresholds,
                     ),

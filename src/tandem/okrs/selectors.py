@@ -614,25 +614,25 @@ def lead_team_ids_of(*, organization: Organization, user: User) -> set[int]:
     )
 
 
-# What the tree shows of a key result: its title, progress and live status.
-KEY_RESULT_LINE_FIELDS = (
-    "organization_id",
-    "objective_id",
-    "title",
-    "kind",
-    "progress",
-    "last_checkin_at",
-    "last_confidence",
-)
+class KeyResultLineRow(NamedTuple):
+    """What the tree shows of a key result: its title, progress and what its live status
+    needs (read as tuples: the page shows six hundred of them)."""
+
+    pk: int
+    objective_id: int
+    title: str
+    progress: Decimal | None
+    last_confidence: int | None
+    # Checked in (or given a KPI value) at least once.
+    started: bool
 
 
 def key_results_of(
     *, organization: Organization, objective_ids: Collection[int]
-) -> dict[int, list[KeyResult]]:
-    """The key results of the given objectives, by objective id, in their order, with
-    the fields the tree shows (:data:`KEY_RESULT_LINE_FIELDS`; the others are read when
-    first used)."""
-    found: dict[int, list[KeyResult]] = {}
+) -> dict[int, list[KeyResultLineRow]]:
+    """The key results of the given objectives, by objective id, in their order, as
+    :class:`KeyResultLineRow` tuples."""
+    found: dict[int, list[KeyResultLineRow]] = {}
     if not objective_ids:
         return found
     # Filtered by objective in SQL and by organisation here: with both in SQL, SQLite
@@ -640,13 +640,34 @@ def key_results_of(
     # at scale) through the organisation index instead of the objectives' index.
     rows = (
         KeyResult.objects.filter(objective_id__in=list(objective_ids))
-        .only(*KEY_RESULT_LINE_FIELDS)
         .order_by("objective_id", "position", "id")
+        .values_list(
+            "id",
+            "organization_id",
+            "objective_id",
+            "title",
+            "progress",
+            "last_confidence",
+            "last_checkin_at",
+        )
     )
-    for kr in rows:
-        if kr.organization_id == organization.pk:
-            found.setdefault(kr.objective_id, []).append(kr)
+    # Read as the driver returns them; only whether a check-in time is there matters.
+    for pk, organization_id, objective_id, title, progress, confidence, checked_in in fetch(rows):
+        if organization_id == organization.pk:
+            found.setdefault(objective_id, []).append(
+                KeyResultLineRow(
+                    pk=pk,
+                    objective_id=objective_id,
+                    title=title,
+                    progress=_key_result_progress(progress),
+                    last_confidence=confidence,
+                    started=checked_in is not None,
+                )
+            )
     return found
+
+
+_key_result_progress = decimal_reader(KeyResult._meta.get_field("progress"))
 
 
 # -- insights: forecasts and the quality coach (tandem.web.insights) ---------------------
