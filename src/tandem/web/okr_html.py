@@ -507,22 +507,172 @@ def objective_cards(objectives: Iterable[Objective], d: Drawing) -> SafeString:
 # -- the alignment tree -----------------------------------------------------------------
 
 
+class _TreeText:
+    """The words and numbers of one drawing of the tree, each translated or formatted
+    once: a page of 150 placements, 600 key results and a thousand folded teams
+    repeats the same few dozen words and a few hundred percentages, and each lookup in
+    the reader's language costs more than writing the line around it."""
+
+    __slots__ = (
+        "branch",
+        "committed",
+        "contributing",
+        "cycle",
+        "d",
+        "final_score",
+        "loop",
+        "memo",
+        "objective",
+        "objectives_cap",
+        "of_title",
+        "private",
+        "progress_of",
+        "repeat",
+        "roll_up_of",
+        "rollup",
+        "shown_under",
+        "words",
+    )
+
+    def __init__(self, cycle: Cycle, d: Drawing) -> None:
+        self.cycle = cycle
+        self.d = d
+        self.words = words = {key: d.term(key) for key in ("objectives", "objective", "Objectives")}
+        # URL patterns with ``{}`` for an id: escaped once, the ids are digits.
+        self.objective = esc(_url("objective"))
+        self.branch = esc(_url("cycle_tree_branch", cycle.pk))
+        self.committed = esc(_("Committed"))
+        self.repeat = esc(_("↩ repeat: shown in full elsewhere"))
+        self.shown_under = esc(
+            _("Shown under each of the %(objectives)s it contributes to")
+            % {"objectives": words["objectives"]}
+        )
+        self.loop = esc(_("alignment loop"))
+        self.final_score = esc(_("Final score"))
+        self.progress_of = esc(_("Progress of %(title)s"))
+        self.rollup = esc(_("roll-up %(rollup)s of %(count)s"))
+        self.contributing = esc(_("%(Objectives)s contributing to %(title)s"))
+        self.objectives_cap = esc(words["Objectives"])
+        self.roll_up_of = esc(_("Roll-up of %(title)s"))
+        self.of_title = esc(_("of %(title)s"))
+        self.private = ""
+        # What depends on one value only (a percentage, a status, a count), by kind.
+        self.memo: dict[tuple[str, object], str] = {}
+
+    def percent(self, value: Any) -> str:
+        key = ("percent", value)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(percent(value))
+        return text
+
+    def status(self, status: object) -> str:
+        key = ("status", status)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(label_of(status))
+        return text
+
+    def private_pill(self) -> str:
+        if not self.private:
+            self.private = _private()
+        return self.private
+
+    def count(self, n: int) -> str:
+        key = ("count", n)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = _count(n, self.d)
+        return text
+
+    def repeat_title(self, parents: int) -> str:
+        key = ("repeat", parents)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(
+                _(
+                    "This %(objective)s contributes to %(count)s %(objectives)s; it is shown "
+                    "in full at its first place in the tree"
+                )
+                % {"count": parents, **self.words}
+            )
+        return text
+
+    def contributes_to(self, parents: int) -> str:
+        key = ("contributes", parents)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(_("contributes to %(count)s") % {"count": parents})
+        return text
+
+    def mean_below(self, below: int) -> str:
+        key = ("below", below)
+        text = self.memo.get(key)
+        if text is None:
+            words = self.words
+            # %(objectives)s is the organisation's word for as many as %(count)s.
+            mean = ngettext(
+                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                below,
+            ) % {
+                "count": below,
+                "objective": words["objective"],
+                "objectives": words["objective" if below == 1 else "objectives"],
+            }
+            text = self.memo[key] = esc(mean)
+        return text
+
+    def show_contributing(self, count: int) -> str:
+        key = ("show", count)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(
+                ngettext(
+                    "Show the %(count)s %(objectives)s contributing to it",
+                    "Show the %(count)s %(objectives)s contributing to it",
+                    count,
+                )
+                % {
+                    "count": count,
+                    "objectives": self.words["objective" if count == 1 else "objectives"],
+                }
+            )
+        return text
+
+    def owns(self, count: int) -> str:
+        """The group roll-up's title, with ``%(owner)s`` and ``%(cycle)s`` to fill."""
+        key = ("owns", count)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = ngettext(
+                "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
+                "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
+                count,
+            )
+        return text
+
+    def kind(self, team: Any) -> str:
+        key = ("kind", team.kind)
+        text = self.memo.get(key)
+        if text is None:
+            text = self.memo[key] = esc(str(team.get_kind_display()))
+        return text
+
+
 def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Drawing) -> SafeString:
     """The placements of the alignment tree, one ``<li>`` each with the levels it opens
     and closes (``_tree_lines.html``)."""
-    objective_url = _url("objective")
-    branch_url = _url("cycle_tree_branch", cycle.pk)
-    words = {key: d.term(key) for key in ("objectives", "objective", "Objectives")}
-    # The fixed words of a placement, translated once for the page.
-    committed = esc(_("Committed"))
-    repeat = esc(_("↩ repeat: shown in full elsewhere"))
-    shown_under = esc(
-        _("Shown under each of the %(objectives)s it contributes to")
-        % {"objectives": words["objectives"]}
-    )
-    loop = esc(_("alignment loop"))
-    final_score = esc(_("Final score"))
-    progress_of = esc(_("Progress of %(title)s"))
+    return mark_safe(_tree_lines(lines, _TreeText(cycle, d)))
+
+
+def _tree_lines(lines: Sequence[tuple[Line[Any], Card]], t: _TreeText) -> str:
+    d = t.d
+    objective_url = t.objective
+    branch_url = t.branch
+    committed = t.committed
+    progress_of = t.progress_of
+    pct = t.percent
     parts: list[str] = []
     add = parts.append
     for line, card in lines:
@@ -536,7 +686,7 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             add(f'\n<li class="tree__item" id="tree-o-{node_id}">\n')
         add(
             '  <div class="tree-node">\n    <div class="tree-node__head">\n'
-            f'      <a class="tree-node__title" href="{esc(objective_url.format(node_id))}">'
+            f'      <a class="tree-node__title" href="{objective_url.format(node_id)}">'
             f'{title}</a>\n      <span class="tree-node__owner">{esc(objective.owner_name)}'
             "</span>\n      "
         )
@@ -544,38 +694,29 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             add(f'<span class="pill">{committed}</span>')
         add("\n      ")
         if objective.is_private:
-            add(_private())
+            add(t.private_pill())
         add("\n      ")
         if node.repeat:
             add(
-                f'<a class="pill tree-node__repeat" href="{esc(branch_url.format(node_id))}" '
-                'title="'
-                + esc(
-                    _(
-                        "This %(objective)s contributes to %(count)s %(objectives)s; it is shown "
-                        "in full at its first place in the tree"
-                    )
-                    % {"count": node.parent_count, **words}
-                )
-                + f'">{repeat}</a>'
+                f'<a class="pill tree-node__repeat" href="{branch_url.format(node_id)}" '
+                f'title="{t.repeat_title(node.parent_count)}">{t.repeat}</a>'
             )
         elif node.parent_count > 1:
             add(
-                f'<span class="pill" title="{shown_under}">'
-                + esc(_("contributes to %(count)s") % {"count": node.parent_count})
-                + "</span>"
+                f'<span class="pill" title="{t.shown_under}">'
+                f"{t.contributes_to(node.parent_count)}</span>"
             )
         add("\n      ")
         if node.loop:
-            add(f'<span class="pill tree-node__loop">{loop}</span>')
+            add(f'<span class="pill tree-node__loop">{t.loop}</span>')
         add("\n      " + d.compact_signals(objective) + "\n    </div>\n")
         add('    <div class="tree-node__figures">\n      ')
         status = card.status
         if status:
-            add(f'<span class="status status--{status}">{esc(label_of(status))}</span>')
+            add(f'<span class="status status--{status}">{t.status(status)}</span>')
         else:
             add(
-                f'<span class="score score--{card.band}" title="{final_score}">'
+                f'<span class="score score--{card.band}" title="{t.final_score}">'
                 f'{esc(str(localize(card.final)))} <span class="score__band">{card.band}</span>'
                 "</span>"
             )
@@ -586,25 +727,17 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
             'aria-valuemin="0" '
             f'aria-valuemax="100" aria-valuenow="{width}"><div class="progress__fill" '
             f'style="width: {width}%"></div></div>\n'
-            f'      <span class="progress-value">{esc(percent(objective.progress))}</span>\n      '
+            f'      <span class="progress-value">{pct(objective.progress)}</span>\n      '
         )
         if node.covers > 1:
-            below = node.covers - 1
-            # %(objectives)s is the organisation's word for as many as %(count)s.
-            mean = ngettext(
-                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
-                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
-                below,
-            ) % {
-                "count": below,
-                "objective": words["objective"],
-                "objectives": words["objective" if below == 1 else "objectives"],
-            }
-            rollup = esc(_("roll-up %(rollup)s of %(count)s")) % {
-                "rollup": f"<strong>{esc(percent(node.rollup))}</strong>",
+            rollup = t.rollup % {
+                "rollup": f"<strong>{pct(node.rollup)}</strong>",
                 "count": node.covers,
             }
-            add(f'<span class="tree-node__rollup" title="{esc(mean)}">{rollup}</span>')
+            add(
+                f'<span class="tree-node__rollup" title="{t.mean_below(node.covers - 1)}">'
+                f"{rollup}</span>"
+            )
         add("\n    </div>\n    ")
         if card.key_results:
             add('\n    <ul class="tree-krs">\n      ')
@@ -612,17 +745,16 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
                 kr = kr_line.key_result
                 add(
                     f'<li class="tree-kr"><span class="tree-kr__dot tree-kr__dot--'
-                    f'{kr_line.status}" title="{esc(label_of(kr_line.status))}"></span><span '
+                    f'{kr_line.status}" title="{t.status(kr_line.status)}"></span><span '
                     f'class="tree-kr__title">{esc(kr.title)}</span><span class="tree-kr__value">'
-                    f"{esc(percent(kr.progress))}</span></li>"
+                    f"{pct(kr.progress)}</span></li>"
                 )
             add("\n    </ul>\n    ")
         add("\n  </div>\n  ")
         if line.opens or line.folded:
             toggle = (
                 '<summary class="tree__toggle"><span class="visually-hidden">'
-                + esc(_("%(Objectives)s contributing to %(title)s"))
-                % {"Objectives": esc(words["Objectives"]), "title": title}
+                + t.contributing % {"Objectives": t.objectives_cap, "title": title}
                 + "</span></summary>"
                 '<ul class="tree__children">'
             )
@@ -634,30 +766,18 @@ def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Draw
                 )
                 add(toggle)
             else:
-                branch = esc(branch_url.format(node_id))
-                count = len(node.children)
+                branch = branch_url.format(node_id)
                 add(
                     '<details class="tree__branch tree__folded" hx-get="'
                     f'{branch}" hx-trigger="toggle once" hx-target="find .tree__children" '
                     f'hx-swap="innerHTML">{toggle}<li class="tree__more"><a href="{branch}">'
-                    + esc(
-                        ngettext(
-                            "Show the %(count)s %(objectives)s contributing to it",
-                            "Show the %(count)s %(objectives)s contributing to it",
-                            count,
-                        )
-                        % {
-                            "count": count,
-                            "objectives": words["objective" if count == 1 else "objectives"],
-                        }
-                    )
-                    + "</a></li></ul></details></li>"
+                    f"{t.show_contributing(len(node.children))}</a></li></ul></details></li>"
                 )
         else:
             add("</li>")
         add("\n" + "</ul></details></li>" * line.closes + "\n")
     # Every text above was escaped, or is a number or a fixed word.
-    return mark_safe("".join(parts))
+    return "".join(parts)
 
 
 def _count(n: int, d: Drawing) -> str:
@@ -667,6 +787,11 @@ def _count(n: int, d: Drawing) -> str:
 def tree_group(group: Group, *, cycle: Cycle, d: Drawing) -> str:
     """One team's (or person's) section of the tree with its placements
     (``_tree_group.html`` before)."""
+    return _tree_group(group, _TreeText(cycle, d))
+
+
+def _tree_group(group: Group, t: _TreeText) -> str:
+    d, cycle = t.d, t.cycle
     key = esc(group.key)
     title = esc(group.title)
     count = len(group.objectives)
@@ -679,7 +804,7 @@ def tree_group(group: Group, *, cycle: Cycle, d: Drawing) -> str:
         url = d.url("team", group.team.slug)
         parts.append(
             f'<a href="{url}?cycle={cycle.pk}">{title}</a> <span class="pill">'
-            f"{esc(str(group.team.get_kind_display()))}</span>"
+            f"{t.kind(group.team)}</span>"
         )
     elif group.person:
         individual = esc(_("Individual"))
@@ -689,58 +814,56 @@ def tree_group(group: Group, *, cycle: Cycle, d: Drawing) -> str:
     parts.append("</h2>\n    ")
     if group.team or group.person:
         width = bar_width(group.rollup)
-        mean = ngettext(
-            "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
-            "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
-            count,
-        ) % {
+        mean = t.owns(count) % {
             "count": count,
             "objectives": d.term("objective" if count == 1 else "objectives"),
             "owner": group.title,
             "cycle": cycle.name,
         }
-        roll_up_of = esc(_("Roll-up of %(title)s")) % {"title": title}
+        roll_up_of = t.roll_up_of % {"title": title}
         parts.append(
             f'\n    <span class="tree-group__rollup" title="{esc(mean)}">\n'
             f'      <span class="progress" role="progressbar" aria-label="{roll_up_of}" '
             f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{width}"><span '
             f'class="progress__fill" style="width: {width}%"></span></span>\n'
-            f'      <span class="progress-value">{esc(percent(group.rollup))}</span>\n'
+            f'      <span class="progress-value">{t.percent(group.rollup)}</span>\n'
             "    </span>\n    "
         )
-    of_title = esc(_("of %(title)s")) % {"title": title}
+    of_title = t.of_title % {"title": title}
     parts.append(
         "\n  </div>\n  \n"
         '  <details class="tree-group__details" open>\n'
-        f'    <summary class="tree-group__toggle">{_count(count, d)}<span '
+        f'    <summary class="tree-group__toggle">{t.count(count)}<span '
         f'class="visually-hidden"> {of_title}</span></summary>\n'
-        f'    <ul class="tree">{tree_lines(group.lines, cycle=cycle, d=d)}</ul>\n'
+        f'    <ul class="tree">{_tree_lines(group.lines, t)}</ul>\n'
         "  </details>\n</section>\n"
     )
     return "".join(parts)
 
 
 def tree_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeString:
+    t = _TreeText(cycle, d)
     # Each section is escaped where it inserts text.
-    return mark_safe("\n".join(tree_group(group, cycle=cycle, d=d) for group in groups))
+    return mark_safe("\n".join(_tree_group(group, t) for group in groups))
 
 
 def folded_groups(groups: Iterable[Group], *, cycle: Cycle, d: Drawing) -> SafeString:
     """The teams past the page's budget: a name and a roll-up each, their tree loaded
     when opened."""
-    group_url = _url("cycle_tree_group", cycle.pk)
+    t = _TreeText(cycle, d)
+    group_url = esc(_url("cycle_tree_group", cycle.pk))
     tree_of = esc(_("Show the tree of %(title)s"))
     parts = []
     for group in groups:
         key = esc(group.key)
-        url = esc(group_url.format(group.key))
+        url = group_url.format(key)
         title = esc(group.title)
         parts.append(
             f'\n    <li id="tree-{key}" style="--team-depth: {group.depth}"><details '
             f'hx-get="{url}" hx-trigger="toggle once" hx-target="find .tree" '
             f'hx-swap="innerHTML"><summary><span class="tree-more__name">{title}</span> '
-            f'<span class="muted">{_count(len(group.objectives), d)} · <span '
-            f'class="progress-value">{esc(percent(group.rollup))}</span></span></summary><ul '
+            f'<span class="muted">{t.count(len(group.objectives))} · <span '
+            f'class="progress-value">{t.percent(group.rollup)}</span></span></summary><ul '
             f'class="tree"><li class="tree__more"><a href="{url}">'
             f"{tree_of % {'title': title}}</a>"
             "</li></ul></details></li>\n    "
