@@ -123,58 +123,61 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
     parents: list[list[int]] = [[] for _ in range(count)]
     children: list[list[int]] = [[] for _ in range(count)]
     for position, row in enumerate(rows):
-        seen: set[int] = set()
+        if not row.parent_ids:
+            continue
+        mine = parents[position]
         for parent_id in row.parent_ids:
             parent = index.get(parent_id)
-            if parent is None or parent == position or parent in seen:
+            if parent is None or parent == position or parent in mine:
                 continue
-            seen.add(parent)
-            parents[position].append(parent)
+            mine.append(parent)
             children[parent].append(position)
-    progress = [clamped(row.progress) for row in rows]
+    # Progress values repeat (a thousand objectives share a few hundred): clamped once.
+    clamps: dict[Decimal | None, Decimal] = {}
+    progress: list[Decimal] = []
+    for row in rows:
+        value = clamps.get(row.progress)
+        if value is None:
+            value = clamps[row.progress] = clamped(row.progress)
+        progress.append(value)
 
     placed: list[Node[T] | None] = [None] * count
     order: list[int] = []  # first placements, in walk order
+    # The positions of each first placement's first-placed children, and whether a
+    # repeat hangs below it: what the roll-ups need, without looking nodes up again.
+    below: list[list[int]] = [[] for _ in range(count)]
+    has_repeat = [False] * count
     repeats: list[tuple[Node[T], int]] = []
     roots: list[Node[T]] = []
 
-    def node_for(position: int, depth: int, *, repeat: bool = False) -> Node[T]:
-        row = rows[position]
-        return Node(
-            id=row.id,
-            item=row.item,
-            progress=progress[position],
-            depth=depth,
-            parent_count=len(parents[position]),
-            repeat=repeat,
-        )
-
     def place_from(start: int, *, loop: bool) -> None:
-        root = node_for(start, 0)
+        row = rows[start]
+        root = Node(row.id, row.item, progress[start], 0, len(parents[start]))
         root.loop = loop
         placed[start] = root
         order.append(start)
         roots.append(root)
         # An explicit stack: a chain of thousands of objectives must not hit
         # Python's recursion limit.
-        stack = [(root, iter(children[start]))]
+        stack = [(root, start, iter(children[start]))]
         while stack:
-            node, pending = stack[-1]
+            node, at, pending = stack[-1]
             child = next(pending, None)
             if child is None:
                 stack.pop()
                 continue
-            existing = placed[child]
-            if existing is not None:
-                repeat = node_for(child, node.depth + 1, repeat=True)
-                node.children.append(repeat)
-                repeats.append((repeat, child))
+            row = rows[child]
+            placement = Node(row.id, row.item, progress[child], node.depth + 1, len(parents[child]))
+            node.children.append(placement)
+            if placed[child] is not None:
+                placement.repeat = True
+                repeats.append((placement, child))
+                has_repeat[at] = True
                 continue
-            placement = node_for(child, node.depth + 1)
             placed[child] = placement
             order.append(child)
-            node.children.append(placement)
-            stack.append((placement, iter(children[child])))
+            below[at].append(child)
+            stack.append((placement, child, iter(children[child])))
 
     for position in range(count):
         if not parents[position]:
@@ -192,7 +195,7 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
             current = parents[current][0]
         place_from(current, loop=True)
 
-    _roll_up(order, placed, index, children, progress)
+    _roll_up(order, placed, below, has_repeat, children, progress)
     for repeat, position in repeats:
         first = placed[position]
         assert first is not None
@@ -208,7 +211,8 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
 def _roll_up(
     order: list[int],
     placed: Sequence[Node[T] | None],
-    index: dict[int, int],
+    below: list[list[int]],
+    has_repeat: list[bool],
     children: list[list[int]],
     progress: list[Decimal],
 ) -> None:
@@ -218,25 +222,30 @@ def _roll_up(
     # A node is "shared below" when something under it is reachable along two
     # paths (a repeat placement, or a loop): its subtree sums would count that
     # objective twice, so it gets an exact walk instead.
-    shared_below = [False] * count
+    shared_below = has_repeat[:]
     for position in reversed(order):
+        subtotal = progress[position]
+        subsize = 1
+        shared = shared_below[position]
+        for child in below[position]:
+            subtotal += total[child]
+            subsize += size[child]
+            shared = shared or shared_below[child]
+        total[position], size[position], shared_below[position] = subtotal, subsize, shared
+    # A leaf's roll-up is its own progress: made once per value.
+    leaves: dict[Decimal, Decimal] = {}
+    for position in order:
         node = placed[position]
         assert node is not None
-        total[position] = progress[position]
-        size[position] = 1
-        for child in node.children:
-            if child.repeat:
-                shared_below[position] = True
-                continue
-            child_position = index[child.id]
-            total[position] += total[child_position]
-            size[position] += size[child_position]
-            shared_below[position] = shared_below[position] or shared_below[child_position]
-    for position in order:
         if shared_below[position]:
             total[position], size[position] = _reachable_sum(position, children, progress)
-        node = placed[position]
-        assert node is not None
+        if size[position] == 1:
+            value = progress[position]
+            rollup = leaves.get(value)
+            if rollup is None:
+                rollup = leaves[value] = quantize(value)
+            node.rollup = rollup
+            continue
         node.rollup = quantize(total[position] / size[position])
         node.covers = size[position]
 
