@@ -167,10 +167,14 @@ def group_key(objective: Objective | ObjectiveRow) -> str:
 
 
 def groups(
-    objectives: Iterable[Objective | ObjectiveRow], *, teams: Sequence[Team | TeamName]
+    objectives: Iterable[Objective | ObjectiveRow],
+    *,
+    teams: Sequence[Team | TeamName],
+    chart: Sequence[tuple[int, int]] | None = None,
 ) -> dict[str, Group]:
     """A group per team that owns objectives, in org-chart order, then one per person
-    owning objectives, by name. Each group holds its own objectives."""
+    owning objectives, by name. Each group holds its own objectives. ``chart`` is
+    :func:`org_chart_order` of ``teams`` when the caller has it already."""
     # The objectives by owner first: a large company has a thousand teams and a
     # cycle's objectives name a few hundred of them; only those get a group.
     owned: dict[str, list[Objective | ObjectiveRow]] = {}
@@ -178,9 +182,11 @@ def groups(
         owned.setdefault(group_key(objective), []).append(objective)
     by_id = {team.pk: team for team in teams}
     ordered: dict[str, Group] = {}
-    for team_id, depth in org_chart_order(
-        [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
-    ):
+    if chart is None:
+        chart = org_chart_order(
+            [TeamRow(id=team.pk, parent_id=team.parent_id, name=team.name) for team in teams]
+        )
+    for team_id, depth in chart:
         key = f"team-{team_id}"
         if key in owned:
             team = by_id[team_id]

@@ -18,11 +18,12 @@ from tandem.access.permissions import (
     visible_objectives,
 )
 from tandem.accounts.models import Organization, Team, TeamMembership, User
-from tandem.accounts.orgcache import TeamName, org_teams
+from tandem.accounts.orgcache import TeamName, org_cached, org_teams
 from tandem.domain import health as health_maths
 from tandem.domain import periods
 from tandem.kpis.models import Measurement
 from tandem.okrs.models import Alignment, CheckIn, Cycle, Initiative, KeyResult, Objective
+from tandem.okrs.tree import TeamRow, org_chart_order
 from tandem.queries import decimal_reader, fetch, where
 
 # Every selector that returns objectives, or rows that belong to one, takes the
@@ -540,14 +541,15 @@ def cycle_objective_rows(
     )
     # Thousands of rows: read as the driver returns them (the ORM's converters would
     # cost more than the query), their progress made a Decimal as the ORM makes it.
+    # Positional: keywords cost a third more for thousands of tuples.
     return [
         ObjectiveRow(
-            pk=pk,
-            owner_team_id=team_id,
-            owner_user_id=user_id,
-            progress=_progress(progress),
+            pk,
+            team_id,
+            user_id,
+            _progress(progress),
             # As a person is named everywhere (User.__str__): their name, else e-mail.
-            owner_user=Owner(full_name or email) if user_id is not None else None,
+            Owner(full_name or email) if user_id is not None else None,
         )
         for pk, team_id, user_id, progress, full_name, email in fetch(rows)
     ]
@@ -586,6 +588,18 @@ def cycle_objectives(
     return list(queryset)
 
 
+def org_chart(*, organization: Organization) -> tuple[tuple[int, int], ...]:
+    """Every team's id with its depth, in org-chart order (:func:`org_chart_order`),
+    kept in the organisation's cache with its teams: ordering a thousand teams under
+    their parents took 3 ms of every tree request."""
+
+    def build() -> tuple[tuple[int, int], ...]:
+        teams = org_teams(organization)
+        return tuple(org_chart_order([TeamRow(t.id, t.parent_id, t.name) for t in teams]))
+
+    return org_cached(organization, "chart", build, shared=True)
+
+
 def cycle_alignment_parents(*, organization: Organization, cycle: Cycle) -> dict[int, list[int]]:
     """For each objective of ``cycle``: the objectives it contributes to, directly or
     through one of their key results (parents in other cycles included)."""
@@ -598,7 +612,8 @@ def cycle_alignment_parents(*, organization: Organization, cycle: Cycle) -> dict
         .order_by("id")
         .values_list("objective_id", "parent_objective_id", "parent_key_result__objective_id")
     )
-    for objective_id, parent_id, through_key_result in rows:
+    # Two thousand rows of ids: read as the driver returns them.
+    for objective_id, parent_id, through_key_result in fetch(rows):
         parent = parent_id if parent_id is not None else through_key_result
         if parent is not None:
             parents.setdefault(objective_id, []).append(parent)
