@@ -148,9 +148,12 @@ def _moment(
     return today, now
 
 
-def _cycles_of(objectives: Sequence[Objective], organization: Organization) -> dict[int, Cycle]:
-    """The objectives' cycles, reusing those already loaded with them (one query at most)."""
-    cycles: dict[int, Cycle] = {}
+def _cycles_of(
+    objectives: Sequence[Objective], organization: Organization, known: Iterable[Cycle] = ()
+) -> dict[int, Cycle]:
+    """The objectives' cycles, reusing those given and those already loaded with them
+    (one query at most)."""
+    cycles: dict[int, Cycle] = {cycle.pk: cycle for cycle in known}
     for objective in objectives:
         if Objective.cycle.is_cached(objective):
             cycles.setdefault(objective.cycle_id, objective.cycle)
@@ -183,12 +186,14 @@ def objective_signals(
     objectives: Iterable[Objective],
     today: dt.date | None = None,
     now: dt.datetime | None = None,
+    cycles: Iterable[Cycle] = (),
 ) -> dict[int, Signals]:
     """What the KPIs say about each of ``objectives``, keyed by objective id.
 
     Runs at most six queries whatever the number of objectives and KPIs: the links,
     the KPI-backed key results, the targets, the recent values, the promotions, and
-    the cycles when the objectives were read without them.
+    the cycles when the objectives were read without them and ``cycles`` (the ones
+    the caller has in hand, of this organisation) does not hold them.
     """
     chosen = [o for o in objectives if o.organization_id == organization.pk]
     if not chosen:
@@ -223,8 +228,8 @@ def objective_signals(
         assert kr.kpi is not None
         kpis.setdefault(kr.kpi.pk, kr.kpi)
     healths = current_healths(list(kpis.values()), organization=organization, today=day)
-    cycles = _cycles_of(chosen, organization)
-    expected = {pk: cycle.expected_progress(moment) for pk, cycle in cycles.items()}
+    of_objectives = _cycles_of(chosen, organization, cycles)
+    expected = {pk: cycle.expected_progress(moment) for pk, cycle in of_objectives.items()}
 
     links_of: dict[int, list[ObjectiveKPI]] = {}
     for link in links:
@@ -252,7 +257,7 @@ def objective_signals(
                 link=known.link if known else None,
                 key_results=(*(known.key_results if known else ()), kr.title),
             )
-        cycle = cycles[objective.cycle_id]
+        cycle = of_objectives[objective.cycle_id]
         pursued = objective.state == Objective.State.ACTIVE and not cycle.is_closed
         status: Status | None = None
         watermelon: WatermelonKind | None = None

@@ -309,12 +309,7 @@ def _forest(
     parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
     forest = build_tree(
         [
-            Row(
-                id=objective.pk,
-                item=objective,
-                parent_ids=tuple(parents.get(objective.pk, ())),
-                progress=objective.progress,
-            )
+            Row(objective.pk, objective, tuple(parents.get(objective.pk, ())), objective.progress)
             for objective in objectives
         ]
     )
@@ -356,7 +351,9 @@ def _tree_page(
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
     objectives, forest = _forest(org, cycle, membership)
-    groups = presenters.groups(objectives, teams=_tree_teams(org))
+    groups = presenters.groups(
+        objectives, teams=_tree_teams(org), chart=selectors.org_chart(organization=org)
+    )
     roots_by_group: dict[str, list[Node[ObjectiveRow]]] = {}
     for root in forest.roots:
         roots_by_group.setdefault(presenters.group_key(root.item), []).append(root)
@@ -389,7 +386,7 @@ def _tree_page(
             "groups": [group for group in shown_groups if not group.folded],
             "folded_groups": [group for group in shown_groups if group.folded],
             "facts": facts,
-            "signals": objective_signals(organization=org, objectives=shown),
+            "signals": objective_signals(organization=org, objectives=shown, cycles=[cycle]),
         },
     )
 
@@ -437,7 +434,7 @@ def cycle_tree_branch(
             {
                 "cycle": cycle,
                 "lines": lines,
-                "signals": objective_signals(organization=org, objectives=shown),
+                "signals": objective_signals(organization=org, objectives=shown, cycles=[cycle]),
             },
         )
     lines, shown = _with_cards(
@@ -458,7 +455,7 @@ def cycle_tree_branch(
             "cycles": list(selectors.cycle_list(organization=org)),
             "groups": [branch],
             "branch": objective,
-            "signals": objective_signals(organization=org, objectives=shown),
+            "signals": objective_signals(organization=org, objectives=shown, cycles=[cycle]),
         },
     )
 
@@ -482,11 +479,13 @@ def cycle_tree_group(
     )
     context: dict[str, Any] = {
         "cycle": cycle,
-        "signals": objective_signals(organization=org, objectives=shown),
+        "signals": objective_signals(organization=org, objectives=shown, cycles=[cycle]),
     }
     if request.headers.get("HX-Request"):
         return render(request, "web/_tree_lines.html", {**context, "lines": lines})
-    group = presenters.groups(objectives, teams=_tree_teams(org))[key]
+    group = presenters.groups(
+        objectives, teams=_tree_teams(org), chart=selectors.org_chart(organization=org)
+    )[key]
     group.lines = lines
     return render(
         request,
