@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Generic, NamedTuple, TypeVar
 
-from tandem.domain.progress import ZERO, clamp, quantize
+from tandem.domain.progress import ONE, ZERO, quantize
 from tandem.domain.scoring import Kind
 
 T = TypeVar("T")
@@ -41,17 +41,17 @@ OVER_REACH_BELOW = Decimal("0.3")
 
 def mean(values: Iterable[Decimal]) -> Decimal | None:
     """The mean of ``values`` at progress precision; ``None`` for no values."""
-    total = ZERO
-    count = 0
-    for value in values:
-        total += value
-        count += 1
-    return quantize(total / count) if count else None
+    # Summed in C: the tree takes the mean of thousands of objectives on every request.
+    listed = values if isinstance(values, list) else list(values)
+    return quantize(sum(listed, ZERO) / len(listed)) if listed else None
 
 
 def clamped(progress: Decimal | None) -> Decimal:
-    """The progress that counts in a roll-up: clamped, and 0 without key results."""
-    return clamp(progress) if progress is not None else ZERO
+    """The progress that counts in a roll-up: clamped, and 0 without key results.
+    (``clamp`` written out: the tree clamps every objective of a cycle several times.)"""
+    if progress is None or progress <= ZERO:
+        return ZERO
+    return ONE if progress >= ONE else progress
 
 
 # -- the alignment tree ---------------------------------------------------------------
@@ -132,14 +132,7 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
                 continue
             mine.append(parent)
             children[parent].append(position)
-    # Progress values repeat (a thousand objectives share a few hundred): clamped once.
-    clamps: dict[Decimal | None, Decimal] = {}
-    progress: list[Decimal] = []
-    for row in rows:
-        value = clamps.get(row.progress)
-        if value is None:
-            value = clamps[row.progress] = clamped(row.progress)
-        progress.append(value)
+    progress = [clamped(row.progress) for row in rows]
 
     placed: list[Node[T] | None] = [None] * count
     order: list[int] = []  # first placements, in walk order

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.access import permissions
+from tandem.access.permissions import Viewer
 from tandem.accounts.models import Membership, Organization, User
 from tandem.accounts.orgcache import TeamName, org_teams
 from tandem.domain.progress import quantize
@@ -298,14 +299,12 @@ def _tree_teams(org: Organization) -> Sequence[TeamName]:
 
 
 def _forest(
-    org: Organization, cycle: Cycle, membership: Membership
+    org: Organization, cycle: Cycle, viewer: Viewer
 ) -> tuple[list[ObjectiveRow], Forest[ObjectiveRow]]:
     # Built from the objectives this person sees: a private one they may not see is
     # in no branch and no roll-up, and its children show as roots. Read as rows: the
     # page shows a few of the cycle's objectives in full (_with_cards reads those).
-    objectives = selectors.cycle_objective_rows(
-        organization=org, cycle=cycle, viewer=permissions.viewer_of(membership)
-    )
+    objectives = selectors.cycle_objective_rows(organization=org, cycle=cycle, viewer=viewer)
     parents = selectors.cycle_alignment_parents(organization=org, cycle=cycle)
     forest = build_tree(
         [
@@ -317,7 +316,7 @@ def _forest(
 
 
 def _with_cards(
-    lines: list[Line[ObjectiveRow]], *, org: Organization, cycle: Cycle, membership: Membership
+    lines: list[Line[ObjectiveRow]], *, org: Organization, cycle: Cycle, viewer: Viewer
 ) -> tuple[list[tuple[Line[ObjectiveRow], Card]], list[Objective]]:
     """Cards for the objectives on the page, read in full, with the key results of
     their full placements (a repeat shows only the objective)."""
@@ -325,7 +324,7 @@ def _with_cards(
     found = {
         objective.pk: objective
         for objective in selectors.cycle_objectives(
-            organization=org, cycle=cycle, viewer=permissions.viewer_of(membership), ids=ids
+            organization=org, cycle=cycle, viewer=viewer, ids=ids
         )
     }
     shown: dict[int, Objective] = {}
@@ -350,7 +349,9 @@ def _tree_page(
     cycles = list(selectors.cycle_list(organization=org))
     if cycle is None:
         return render(request, "web/tree.html", {"cycle": None, "cycles": cycles, "groups": []})
-    objectives, forest = _forest(org, cycle, membership)
+    # The viewer's teams, read once for both reads of the objectives.
+    viewer = permissions.viewer_of(membership)
+    objectives, forest = _forest(org, cycle, viewer)
     groups = presenters.groups(
         objectives, teams=_tree_teams(org), chart=selectors.org_chart(organization=org)
     )
@@ -368,7 +369,7 @@ def _tree_page(
         group_lines = flatten(roots_by_group[group.key], max_depth=TREE_LEVELS_SHOWN)
         spans.append((group, len(lines), len(lines) + len(group_lines)))
         lines.extend(group_lines)
-    with_cards, shown = _with_cards(lines, org=org, cycle=cycle, membership=membership)
+    with_cards, shown = _with_cards(lines, org=org, cycle=cycle, viewer=viewer)
     for group, start, end in spans:
         group.lines = with_cards[start:end]
     facts = TreeFacts(
@@ -420,13 +421,14 @@ def cycle_tree_branch(
     (for the page to insert when a branch is opened), or, without JavaScript, a page
     of its own with the objective at the top."""
     cycle = _cycle_or_404(org, pk)
-    _cycles, forest = _forest(org, cycle, membership)
+    viewer = permissions.viewer_of(membership)
+    _cycles, forest = _forest(org, cycle, viewer)
     node = forest.nodes.get(objective_pk)
     if node is None:
         raise Http404("No such objective in this cycle.")
     if request.headers.get("HX-Request"):
         lines, shown = _with_cards(
-            flatten(node.children, max_depth=0), org=org, cycle=cycle, membership=membership
+            flatten(node.children, max_depth=0), org=org, cycle=cycle, viewer=viewer
         )
         return render(
             request,
@@ -438,7 +440,7 @@ def cycle_tree_branch(
             },
         )
     lines, shown = _with_cards(
-        flatten([node], max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, membership=membership
+        flatten([node], max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, viewer=viewer
     )
     objective = next(o for o in shown if o.pk == node.id)
     branch = Group(
@@ -470,12 +472,13 @@ def cycle_tree_group(
     cycle = _cycle_or_404(org, pk)
     if not GROUP_KEY.fullmatch(key):
         raise Http404("No such group.")
-    objectives, forest = _forest(org, cycle, membership)
+    viewer = permissions.viewer_of(membership)
+    objectives, forest = _forest(org, cycle, viewer)
     roots = [root for root in forest.roots if presenters.group_key(root.item) == key]
     if not roots:
         raise Http404("No objectives of this team are roots of the tree.")
     lines, shown = _with_cards(
-        flatten(roots, max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, membership=membership
+        flatten(roots, max_depth=TREE_LEVELS_SHOWN), org=org, cycle=cycle, viewer=viewer
     )
     context: dict[str, Any] = {
         "cycle": cycle,
