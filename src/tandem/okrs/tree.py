@@ -23,8 +23,8 @@ own, to count a shared objective once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, NamedTuple, TypeVar
 
@@ -72,32 +72,116 @@ class Row(NamedTuple, Generic[T]):
     progress: Decimal | None = None
 
 
-@dataclass(slots=True, eq=False)
 class Node(Generic[T]):
-    id: int
-    item: T
-    progress: Decimal
-    depth: int
-    parent_count: int
-    children: list[Node[T]] = field(default_factory=list)
-    # A further placement of an objective shown (with its subtree) elsewhere.
-    repeat: bool = False
-    # A root chosen only to enter a loop in the alignment data.
-    loop: bool = False
-    rollup: Decimal = ZERO
-    # How many distinct objectives the roll-up covers, this one included.
-    covers: int = 1
+    """One placement of an objective in the tree.
+
+    A tree of thousands of objectives is walked whole to place and roll up every
+    objective, but a page shows a few hundred placements: a node's children (and
+    theirs) are made when first asked for, from what :func:`build_tree` worked out.
+    """
+
+    __slots__ = (
+        "_children",
+        "_position",
+        "_shape",
+        "covers",
+        "depth",
+        "id",
+        "item",
+        "loop",
+        "parent_count",
+        "progress",
+        "repeat",
+        "rollup",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        item: T,
+        progress: Decimal,
+        depth: int,
+        parent_count: int,
+        children: list[Node[T]] | None = None,
+        *,
+        repeat: bool = False,
+        loop: bool = False,
+        rollup: Decimal = ZERO,
+        covers: int = 1,
+    ) -> None:
+        self.id = id
+        self.item = item
+        self.progress = progress
+        self.depth = depth
+        self.parent_count = parent_count
+        self._children = children
+        # A further placement of an objective shown (with its subtree) elsewhere.
+        self.repeat = repeat
+        # A root chosen only to enter a loop in the alignment data.
+        self.loop = loop
+        self.rollup = rollup
+        # How many distinct objectives the roll-up covers, this one included.
+        self.covers = covers
+        self._shape: _Shape[T] | None = None
+        self._position = -1
+
+    @property
+    def children(self) -> list[Node[T]]:
+        children = self._children
+        if children is None:
+            shape = self._shape
+            children = self._children = [] if shape is None else shape.children_of(self)
+        return children
 
     @property
     def has_children(self) -> bool:
-        return bool(self.children)
+        return self.child_count > 0
+
+    @property
+    def child_count(self) -> int:
+        """How many placements are under this one (without making them)."""
+        if self._children is not None:
+            return len(self._children)
+        if self.repeat or self._shape is None:
+            return 0
+        return len(self._shape.kids[self._position])
+
+    def __repr__(self) -> str:
+        return f"Node(id={self.id}, depth={self.depth}, repeat={self.repeat})"
+
+
+class _Nodes(Mapping[int, "Node[T]"]):
+    """The first (full) placement of each objective, by id, in walk order: made when
+    looked up."""
+
+    __slots__ = ("_index", "_order", "_shape")
+
+    def __init__(self, shape: _Shape[T], index: dict[int, int], order: list[int]) -> None:
+        self._shape = shape
+        self._index = index
+        self._order = order
+
+    def __getitem__(self, key: int) -> Node[T]:
+        return self._shape.first(self._index[key])
+
+    def __iter__(self) -> Iterator[int]:
+        rows = self._shape.rows
+        return (rows[position].id for position in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
 
 
 @dataclass(slots=True)
 class Forest(Generic[T]):
     roots: list[Node[T]]
     # The first (full) placement of each objective, by id.
-    nodes: dict[int, Node[T]]
+    nodes: Mapping[int, Node[T]]
+    # How many objectives contribute to another one of the rows.
+    aligned: int = 0
 
     def walk(self) -> Iterable[Node[T]]:
         """Every placement, depth first, in the order the page shows them."""
@@ -106,6 +190,100 @@ class Forest(Generic[T]):
             node = stack.pop()
             yield node
             stack.extend(reversed(node.children))
+
+
+class _Shape(Generic[T]):
+    """What :func:`build_tree` worked out, by row position: where each objective is
+    first placed, what is placed under it, and the sums its roll-up is made of."""
+
+    __slots__ = (
+        "children",
+        "depth",
+        "kids",
+        "parent_counts",
+        "placed",
+        "progress",
+        "rows",
+        "shared",
+        "size",
+        "total",
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[Row[T]],
+        progress: list[Decimal],
+        children: list[list[int]],
+        parent_counts: list[int],
+    ) -> None:
+        count = len(rows)
+        self.rows = rows
+        self.progress = progress
+        self.children = children
+        self.parent_counts = parent_counts
+        self.depth = [0] * count
+        # Under each first placement, in order: a child's position, or ~position
+        # (negative) for a repeat.
+        self.kids: list[list[int]] = [[] for _ in range(count)]
+        self.total = [ZERO] * count
+        self.size = [0] * count
+        self.shared = [False] * count
+        self.placed: list[Node[T] | None] = [None] * count
+
+    def _rollup(self, position: int) -> tuple[Decimal, int]:
+        if self.shared[position]:
+            # Something below is reachable along two paths: an exact walk, counting
+            # it once.
+            total, size = _reachable_sum(position, self.children, self.progress)
+        else:
+            total, size = self.total[position], self.size[position]
+        return (quantize(total / size) if size > 1 else quantize(total)), size
+
+    def first(self, position: int) -> Node[T]:
+        """The first placement of the objective at ``position``."""
+        node = self.placed[position]
+        if node is None:
+            row = self.rows[position]
+            rollup, covers = self._rollup(position)
+            node = Node(
+                row.id,
+                row.item,
+                self.progress[position],
+                self.depth[position],
+                self.parent_counts[position],
+                rollup=rollup,
+                covers=covers,
+            )
+            node._shape, node._position = self, position
+            self.placed[position] = node
+        return node
+
+    def children_of(self, node: Node[T]) -> list[Node[T]]:
+        if node.repeat:
+            return []
+        found: list[Node[T]] = []
+        depth = node.depth + 1
+        for child in self.kids[node._position]:
+            if child >= 0:
+                found.append(self.first(child))
+                continue
+            child = ~child
+            first = self.first(child)
+            row = self.rows[child]
+            found.append(
+                Node(
+                    row.id,
+                    row.item,
+                    self.progress[child],
+                    depth,
+                    self.parent_counts[child],
+                    [],
+                    repeat=True,
+                    rollup=first.rollup,
+                    covers=first.covers,
+                )
+            )
+        return found
 
 
 def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
@@ -133,50 +311,42 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
             mine.append(parent)
             children[parent].append(position)
     progress = [clamped(row.progress) for row in rows]
+    parent_counts = [len(mine) for mine in parents]
+    shape = _Shape(rows, progress, children, parent_counts)
+    depth, kids, shared = shape.depth, shape.kids, shape.shared
 
-    placed: list[Node[T] | None] = [None] * count
+    placed = [False] * count
     order: list[int] = []  # first placements, in walk order
-    # The positions of each first placement's first-placed children, and whether a
-    # repeat hangs below it: what the roll-ups need, without looking nodes up again.
-    below: list[list[int]] = [[] for _ in range(count)]
-    has_repeat = [False] * count
-    repeats: list[tuple[Node[T], int]] = []
-    roots: list[Node[T]] = []
+    roots: list[tuple[int, bool]] = []
 
     def place_from(start: int, *, loop: bool) -> None:
-        row = rows[start]
-        root = Node(row.id, row.item, progress[start], 0, len(parents[start]))
-        root.loop = loop
-        placed[start] = root
+        placed[start] = True
         order.append(start)
-        roots.append(root)
+        roots.append((start, loop))
         # An explicit stack: a chain of thousands of objectives must not hit
         # Python's recursion limit.
-        stack = [(root, start, iter(children[start]))]
+        stack = [(start, iter(children[start]))]
         while stack:
-            node, at, pending = stack[-1]
+            at, pending = stack[-1]
             child = next(pending, None)
             if child is None:
                 stack.pop()
                 continue
-            row = rows[child]
-            placement = Node(row.id, row.item, progress[child], node.depth + 1, len(parents[child]))
-            node.children.append(placement)
-            if placed[child] is not None:
-                placement.repeat = True
-                repeats.append((placement, child))
-                has_repeat[at] = True
+            if placed[child]:
+                kids[at].append(~child)
+                shared[at] = True
                 continue
-            placed[child] = placement
+            placed[child] = True
             order.append(child)
-            below[at].append(child)
-            stack.append((placement, child, iter(children[child])))
+            depth[child] = depth[at] + 1
+            kids[at].append(child)
+            stack.append((child, iter(children[child])))
 
     for position in range(count):
         if not parents[position]:
             place_from(position, loop=False)
     for position in range(count):
-        if placed[position] is not None:
+        if placed[position]:
             continue
         # Everything above an unplaced objective is unplaced too (placements are
         # closed under children), and each has a parent: climbing the first
@@ -188,75 +358,46 @@ def build_tree(rows: Sequence[Row[T]]) -> Forest[T]:
             current = parents[current][0]
         place_from(current, loop=True)
 
-    _roll_up(order, placed, below, has_repeat, children, progress)
-    for repeat, position in repeats:
-        first = placed[position]
-        assert first is not None
-        repeat.rollup, repeat.covers = first.rollup, first.covers
-    nodes: dict[int, Node[T]] = {}
-    for position in order:
-        first = placed[position]
-        assert first is not None
-        nodes[first.id] = first
-    return Forest(roots=roots, nodes=nodes)
-
-
-def _roll_up(
-    order: list[int],
-    placed: Sequence[Node[T] | None],
-    below: list[list[int]],
-    has_repeat: list[bool],
-    children: list[list[int]],
-    progress: list[Decimal],
-) -> None:
-    count = len(placed)
-    total = [ZERO] * count
-    size = [0] * count
-    # A node is "shared below" when something under it is reachable along two
-    # paths (a repeat placement, or a loop): its subtree sums would count that
-    # objective twice, so it gets an exact walk instead.
-    shared_below = has_repeat[:]
+    # Subtree sums, children first. A node is "shared" when something under it is
+    # reachable along two paths (a repeat placement, or a loop): its sums would
+    # count that objective twice, so its roll-up gets an exact walk instead.
+    total, size = shape.total, shape.size
     for position in reversed(order):
         subtotal = progress[position]
         subsize = 1
-        shared = shared_below[position]
-        for child in below[position]:
-            subtotal += total[child]
-            subsize += size[child]
-            shared = shared or shared_below[child]
-        total[position], size[position], shared_below[position] = subtotal, subsize, shared
-    # A leaf's roll-up is its own progress: made once per value.
-    leaves: dict[Decimal, Decimal] = {}
-    for position in order:
-        node = placed[position]
-        assert node is not None
-        if shared_below[position]:
-            total[position], size[position] = _reachable_sum(position, children, progress)
-        if size[position] == 1:
-            value = progress[position]
-            rollup = leaves.get(value)
-            if rollup is None:
-                rollup = leaves[value] = quantize(value)
-            node.rollup = rollup
-            continue
-        node.rollup = quantize(total[position] / size[position])
-        node.covers = size[position]
+        below_shared = shared[position]
+        for child in kids[position]:
+            if child >= 0:
+                subtotal += total[child]
+                subsize += size[child]
+                below_shared = below_shared or shared[child]
+        total[position], size[position], shared[position] = subtotal, subsize, below_shared
+
+    placed_roots: list[Node[T]] = []
+    for position, loop in roots:
+        root = shape.first(position)
+        root.loop = loop
+        placed_roots.append(root)
+    return Forest(
+        roots=placed_roots,
+        nodes=_Nodes(shape, index, order),
+        aligned=sum(1 for parent_count in parent_counts if parent_count),
+    )
 
 
 def _reachable_sum(
     start: int, children: list[list[int]], progress: list[Decimal]
 ) -> tuple[Decimal, int]:
     seen = {start}
+    add = seen.add
     stack = [start]
-    total = ZERO
     while stack:
-        current = stack.pop()
-        total += progress[current]
-        for child in children[current]:
+        for child in children[stack.pop()]:
             if child not in seen:
-                seen.add(child)
+                add(child)
                 stack.append(child)
-    return total, len(seen)
+    # Exact in any order: progress has four decimal places.
+    return sum(map(progress.__getitem__, seen), ZERO), len(seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +420,7 @@ class Line(Generic[T]):
 
     @property
     def opens(self) -> bool:
-        return bool(self.node.children) and not self.folded
+        return self.node.has_children and not self.folded
 
 
 def flatten(roots: Sequence[Node[T]], *, max_depth: int | None = None) -> list[Line[T]]:
@@ -299,14 +440,14 @@ def flatten(roots: Sequence[Node[T]], *, max_depth: int | None = None) -> list[L
     stack = list(reversed(roots))
     while stack:
         node = stack.pop()
-        folded = max_depth is not None and node.depth - base >= max_depth and bool(node.children)
+        folded = max_depth is not None and node.depth - base >= max_depth and node.has_children
         placements.append((node, folded))
         if not folded:
             stack.extend(reversed(node.children))
     lines: list[Line[T]] = []
     following_depths = [node.depth - base for node, _ in placements[1:]] + [0]
     for (node, folded), following in zip(placements, following_depths, strict=True):
-        opened = node.depth - base + (1 if node.children and not folded else 0)
+        opened = node.depth - base + (1 if node.has_children and not folded else 0)
         lines.append(
             Line(
                 node=node,

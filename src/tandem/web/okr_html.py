@@ -771,7 +771,7 @@ def _tree_lines(lines: Sequence[tuple[Line[Any], Card]], t: _TreeText) -> str:
                     '<details class="tree__branch tree__folded" hx-get="'
                     f'{branch}" hx-trigger="toggle once" hx-target="find .tree__children" '
                     f'hx-swap="innerHTML">{toggle}<li class="tree__more"><a href="{branch}">'
-                    f"{t.show_contributing(len(node.children))}</a></li></ul></details></li>"
+                    f"{t.show_contributing(node.child_count)}</a></li></ul></details></li>"
                 )
         else:
             add("</li>")

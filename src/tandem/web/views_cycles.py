@@ -375,7 +375,7 @@ def _tree_page(
     facts = TreeFacts(
         objectives=len(objectives),
         rollup=mean(clamped(objective.progress) for objective in objectives),
-        aligned=sum(1 for node in forest.nodes.values() if node.parent_count),
+        aligned=forest.aligned,
         loops=sum(1 for root in forest.roots if root.loop),
     )
     return render(
