@@ -604,16 +604,24 @@ def cycle_alignment_parents(*, organization: Organization, cycle: Cycle) -> dict
     """For each objective of ``cycle``: the objectives it contributes to, directly or
     through one of their key results (parents in other cycles included)."""
     parents: dict[int, list[int]] = {}
-    # Through the cycle's objectives (the index on the alignments' objective), not
-    # every alignment of the organisation joined to its objective's cycle.
-    in_cycle = Objective.objects.filter(organization=organization, cycle=cycle).values("id")
+    # From the cycle's objectives (their organisation and cycle index) to their
+    # alignments (the index on the alignments' objective); the alignments'
+    # organisation is checked here: with it in SQL, SQLite walks every alignment of
+    # the organisation through the organisation index instead.
     rows = (
-        Alignment.objects.filter(organization=organization, objective__in=in_cycle)
+        Alignment.objects.filter(objective__organization=organization, objective__cycle=cycle)
         .order_by("id")
-        .values_list("objective_id", "parent_objective_id", "parent_key_result__objective_id")
+        .values_list(
+            "organization_id",
+            "objective_id",
+            "parent_objective_id",
+            "parent_key_result__objective_id",
+        )
     )
     # Two thousand rows of ids: read as the driver returns them.
-    for objective_id, parent_id, through_key_result in fetch(rows):
+    for organization_id, objective_id, parent_id, through_key_result in fetch(rows):
+        if organization_id != organization.pk:
+            continue
         parent = parent_id if parent_id is not None else through_key_result
         if parent is not None:
             parents.setdefault(objective_id, []).append(parent)
