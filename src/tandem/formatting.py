@@ -55,11 +55,19 @@ def input_value(value: Decimal | None) -> str:
     return text
 
 
-def for_reader(text: str) -> str:
+def reader_language() -> str:
+    """The active language as :func:`for_reader` reads it: for a page that writes
+    hundreds of numbers, looked up once."""
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def for_reader(text: str, language: str | None = None) -> str:
     """``text`` (a number or percentage written the English way by the functions above)
     with the active language's decimal and thousands separators, and a percent sign
-    after a narrow space where the language writes one (German, French, Spanish)."""
-    language = (translation.get_language() or "en").split("-")[0]
+    after a narrow space where the language writes one (German, French, Spanish).
+    ``language`` is :func:`reader_language`'s answer when the caller has it."""
+    if language is None:
+        language = reader_language()
     if language == "en" or not text or text == EMPTY:
         return text
     decimal = str(formats.get_format("DECIMAL_SEPARATOR", language))

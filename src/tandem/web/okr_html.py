@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tandem.domain.status import StatusThresholds
-from tandem.formatting import input_value
+from tandem.formatting import for_reader, input_value, reader_language
+from tandem.formatting import percent as percent_text
 from tandem.labels import label as label_of
 from tandem.okrs.models import Cycle, KeyResult, Objective
 from tandem.okrs.presenters import Card, Group
@@ -520,6 +521,7 @@ class _TreeText:
         "cycle",
         "d",
         "final_score",
+        "language",
         "loop",
         "memo",
         "objective",
@@ -537,6 +539,7 @@ class _TreeText:
     def __init__(self, cycle: Cycle, d: Drawing) -> None:
         self.cycle = cycle
         self.d = d
+        self.language = reader_language()
         self.words = words = {key: d.term(key) for key in ("objectives", "objective", "Objectives")}
         # URL patterns with ``{}`` for an id: escaped once, the ids are digits.
         self.objective = esc(_url("objective"))
@@ -563,7 +566,7 @@ class _TreeText:
         key = ("percent", value)
         text = self.memo.get(key)
         if text is None:
-            text = self.memo[key] = esc(percent(value))
+            text = self.memo[key] = esc(for_reader(percent_text(value), self.language))
         return text
 
     def status(self, status: object) -> str:
