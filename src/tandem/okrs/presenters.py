@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -32,8 +33,10 @@ from tandem.okrs.tree import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class KeyResultLine:
+class KeyResultLine(NamedTuple):
+    """A key result as the tree shows it, with its live status (a tuple: six hundred a
+    page)."""
+
     key_result: KeyResultLineRow
     status: Status
 
@@ -179,7 +182,10 @@ def groups(
     # cycle's objectives name a few hundred of them; only those get a group.
     owned: dict[str, list[Objective | ObjectiveRow]] = {}
     for objective in objectives:
-        owned.setdefault(group_key(objective), []).append(objective)
+        # group_key(), written out for the cycle's thousands of objectives.
+        team_id = objective.owner_team_id
+        key = f"team-{team_id}" if team_id is not None else f"person-{objective.owner_user_id}"
+        owned.setdefault(key, []).append(objective)
     by_id = {team.pk: team for team in teams}
     ordered: dict[str, Group] = {}
     if chart is None:
