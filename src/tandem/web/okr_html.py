@@ -510,7 +510,7 @@ def objective_cards(objectives: Iterable[Objective], d: Drawing) -> SafeString:
 
 class _TreeText:
     """The words and numbers of one drawing of the tree, each translated or formatted
-    once: a page of 150 placements, 600 key results and a thousand folded teams
+    once: a page of 150 placements, 600 key results and hundreds of folded teams
     repeats the same few dozen words and a few hundred percentages, and each lookup in
     the reader's language costs more than writing the line around it."""
 
