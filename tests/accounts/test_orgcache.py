@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from tandem.accounts import orgcache
 from tandem.accounts import services as accounts
 from tandem.accounts.models import Organization, Team
+from tandem.okrs import selectors
+from tandem.okrs.tree import TeamRow, org_chart_order
 from tests.conftest import Cast
 
 
@@ -191,3 +193,20 @@ def test_a_team_saved_outside_the_services_retires_the_list_too(cast: Cast):
     team.name = "Inside sales"
     team.save()
     assert _names(cast.org) == ["Acme IT", "Inside sales"]
+
+
+def test_the_org_chart_order_is_kept_with_the_teams_and_follows_a_moved_team(cast: Cast):
+    def expected() -> tuple[tuple[int, int], ...]:
+        teams = orgcache.org_teams(_fresh(cast.org))
+        return tuple(org_chart_order([TeamRow(t.id, t.parent_id, t.name) for t in teams]))
+
+    support = accounts.team_create(organization=cast.org, name="Support", by=cast.owner)
+    assert selectors.org_chart(organization=_fresh(cast.org)) == expected()
+    with CaptureQueriesContext(connection) as again:
+        selectors.org_chart(organization=_fresh(cast.org))
+    assert len(again.captured_queries) == 1  # the organisation itself, nothing cached
+    accounts.team_update(team=support, parent=cast.team, by=cast.owner)
+    moved = selectors.org_chart(organization=_fresh(cast.org))
+    assert moved == expected()
+    depth = dict(moved)
+    assert depth[support.pk] == depth[cast.team.pk] + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -313,6 +314,47 @@ def test_a_folded_branch_shows_its_node_and_hides_its_children():
         (2, 0, True),
         (4, 1, False),
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(alignment_data(), st.randoms(use_true_random=False))
+def test_a_node_looked_up_first_is_the_one_the_walk_reaches_with_the_same_figures(
+    rows: list[Row[str]], rnd: random.Random
+):
+    # Nodes are made on first use: looking them up in any order before walking must
+    # give the placements, depths, counts and roll-ups the walk finds.
+    forest = build_tree(rows)
+    looked_up = {}
+    for r in rnd.sample(rows, len(rows)):
+        node = forest.nodes[r.id]
+        looked_up[r.id] = (node, node.depth, node.rollup, node.covers, node.child_count)
+    assert len(forest.nodes) == len(rows)
+    assert list(forest.nodes) == [node.id for node in forest.walk() if not node.repeat]
+    for node in forest.walk():
+        assert node.child_count == len(node.children)
+        assert node.has_children == bool(node.children)
+        if not node.repeat:
+            assert looked_up[node.id] == (
+                node,
+                node.depth,
+                node.rollup,
+                node.covers,
+                len(node.children),
+            )
+    assert forest.aligned == len({child for _, child in edges(rows)})
+
+
+def test_a_folded_line_knows_how_many_children_it_hides():
+    forest = build_tree([row(1), row(2, 1), row(3, 2), row(4, 3), row(5, 1)])
+    lines = flatten(forest.roots, max_depth=1)
+    assert [line.node.id for line in lines] == [1, 2, 5]
+    assert lines[1].folded
+    assert lines[1].node.child_count == 1
+    two = forest.nodes[2]
+    assert [child.id for child in two.children] == [3]
+    assert forest.nodes[3] is two.children[0]
+    assert forest.nodes[3].rollup == D("0")
+    assert forest.nodes[1].covers == 5
 
 
 # -- the org chart ---------------------------------------------------------------------
