@@ -178,3 +178,18 @@ def test_how_long_ago_is_one_sentence_in_each_language(language: str, days: int,
     with translation.override(language):
         # Django keeps the words of an age together with no-break spaces.
         assert page.render(Context({"when": when})) == said.replace(" ", "\xa0")
+
+
+def test_a_refusal_is_explained_in_the_readers_language(
+    cast: Cast, client_for: Callable[[User], Client]
+):
+    accounts.user_language_set(user=cast.member, language="de", organization=cast.org)
+    accounts.user_language_set(user=cast.viewer, language="fr", organization=cast.org)
+    webhooks = client_for(cast.member).get("/settings/webhooks/")
+    assert webhooks.status_code == 403
+    assert "Nur Inhaber und Admins können Webhooks verwalten." in webhooks.content.decode()
+    audit = client_for(cast.member).get("/audit/")
+    assert "Nur Inhaber und Admins können das Audit-Protokoll lesen." in audit.content.decode()
+    viewer = client_for(cast.viewer).get("/settings/webhooks/").content.decode()
+    assert "Seuls les propriétaires et les administrateurs peuvent gérer les webhooks." in viewer
+    assert "Only owners and admins" not in viewer

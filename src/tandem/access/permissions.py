@@ -36,12 +36,16 @@ from typing import Protocol, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tandem.accounts.models import Membership, Role, Team, TeamMembership, User
 from tandem.kpis.models import KPI
 from tandem.okrs.models import KeyResult, Objective
 
-VIEWER_REFUSAL = "Viewers can read everything but change nothing; ask an admin for a member role."
+VIEWER_REFUSAL = gettext_lazy(
+    "Viewers can read everything but change nothing; ask an admin for a member role."
+)
 ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 EDIT_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
 
@@ -102,7 +106,7 @@ def can_administer(membership: Membership) -> bool:
 def require_administer(membership: Membership) -> None:
     if not can_administer(membership):
         raise PermissionDenied(
-            "Only admins and owners manage people, teams, settings and integrations."
+            _("Only admins and owners manage people, teams, settings and integrations.")
         )
 
 
@@ -116,8 +120,10 @@ def require_edit(membership: Membership) -> None:
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_edit(membership):
         raise PermissionDenied(
-            "Only editors, admins and owners can do this; members change the objectives "
-            "they or their teams own."
+            _(
+                "Only editors, admins and owners can do this; members change the objectives "
+                "they or their teams own."
+            )
         )
 
 
@@ -220,8 +226,11 @@ def require_create_objective(
         owner_user_id=owner_user.pk if owner_user is not None else None,
     ):
         raise PermissionDenied(
-            f"Members create objectives for themselves and for the teams they belong to; "
-            f"“{owner_team or owner_user}” is neither."
+            _(
+                "Members create objectives for themselves and for the teams they belong to; "
+                "“%(owner)s” is neither."
+            )
+            % {"owner": owner_team or owner_user}
         )
 
 
@@ -240,8 +249,11 @@ def require_edit_objective(viewer: Viewer, objective: Objective) -> None:
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_edit_objective(viewer, objective):
         raise PermissionDenied(
-            f"Members change the objectives they or their teams own; “{objective}” belongs "
-            f"to {objective.owner_name}."
+            _(
+                "Members change the objectives they or their teams own; “%(objective)s” "
+                "belongs to %(owner)s."
+            )
+            % {"objective": objective, "owner": objective.owner_name}
         )
 
 
@@ -267,8 +279,11 @@ def require_check_in(
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_check_in(membership, key_result, team_ids):
         raise PermissionDenied(
-            f"You can check in on key results you own or that belong to your teams' "
-            f"objectives; “{key_result}” is neither."
+            _(
+                "You can check in on key results you own or that belong to your teams' "
+                "objectives; “%(key_result)s” is neither."
+            )
+            % {"key_result": key_result}
         )
 
 
@@ -283,7 +298,7 @@ def can_manage_cycles(membership: Membership) -> bool:
 def require_manage_cycles(membership: Membership) -> None:
     if not can_manage_cycles(membership):
         raise PermissionDenied(
-            "Only editors, admins and owners can create, start and close cycles."
+            _("Only editors, admins and owners can create, start and close cycles.")
         )
 
 
@@ -307,8 +322,11 @@ def require_adjust_score(
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_adjust_score(membership, objective, lead_team_ids):
         raise PermissionDenied(
-            f"Only the owner of “{objective}” (its person, or a lead of its team) and "
-            "editors can adjust its score."
+            _(
+                "Only the owner of “%(objective)s” (its person, or a lead of its team) and "
+                "editors can adjust its score."
+            )
+            % {"objective": objective}
         )
 
 
@@ -325,8 +343,10 @@ def require_manage_kpis(membership: Membership) -> None:
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_manage_kpis(membership):
         raise PermissionDenied(
-            "Only editors, admins and owners can create and change KPIs and their targets; "
-            "members enter the values of the KPIs they own."
+            _(
+                "Only editors, admins and owners can create and change KPIs and their "
+                "targets; members enter the values of the KPIs they own."
+            )
         )
 
 
@@ -343,10 +363,14 @@ def require_manage_kpi(membership: Membership, kpi: KPI, lead_team_ids: Collecti
     if membership.role == Role.VIEWER:
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_manage_kpi(membership, kpi, lead_team_ids):
-        owner = f"the leads of {kpi.owner_team}" if kpi.owner_team_id else "no team lead"
-        raise PermissionDenied(
-            f"Editors, admins, owners and {owner} can promote “{kpi}” to an OKR or demote it."
-        )
+        if kpi.owner_team_id:
+            text = _(
+                "Editors, admins, owners and the leads of %(team)s can promote “%(kpi)s” to "
+                "an OKR or demote it."
+            )
+        else:
+            text = _("Editors, admins and owners can promote “%(kpi)s” to an OKR or demote it.")
+        raise PermissionDenied(text % {"team": kpi.owner_team, "kpi": kpi})
 
 
 class OwnedKPI(Protocol):
@@ -378,7 +402,8 @@ def require_record_measurement(membership: Membership, kpi: KPI, team_ids: Colle
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_record_measurement(membership, kpi, team_ids):
         raise PermissionDenied(
-            f"You can enter values of the KPIs you or your teams own; “{kpi}” is neither."
+            _("You can enter values of the KPIs you or your teams own; “%(kpi)s” is neither.")
+            % {"kpi": kpi}
         )
 
 
@@ -392,4 +417,4 @@ def can_manage_sources(membership: Membership) -> bool:
 
 def require_webhooks(membership: Membership) -> None:
     if membership.role not in ADMIN_ROLES:
-        raise PermissionDenied("Only owners and admins can manage webhooks.")
+        raise PermissionDenied(_("Only owners and admins can manage webhooks."))

@@ -8,6 +8,7 @@ the OKRs under it (they edit objectives, not the purpose or the BHAG).
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from tandem.accounts.models import Membership, Role
 
@@ -19,5 +20,5 @@ def can_edit_plan(membership: Membership) -> bool:
 def require_edit_plan(membership: Membership) -> None:
     if not can_edit_plan(membership):
         raise PermissionDenied(
-            "Owners and admins write the strategic plan; everyone in the organisation reads it."
+            _("Owners and admins write the strategic plan; everyone in the organisation reads it.")
         )

@@ -574,9 +574,12 @@ def _require_private_in_sight(
     if not permissions.can_see_objective(viewer, draft):
         raise ValidationError(
             {
-                "is_private": f"You would no longer see it: a private objective of "
-                f"{owner_team or owner_user} is seen only by its owner, its team's leads, "
-                "the owners of its key results and admins."
+                "is_private": _(
+                    "You would no longer see it: a private objective of %(owner)s is seen "
+                    "only by its owner, its team's leads, the owners of its key results and "
+                    "admins."
+                )
+                % {"owner": owner_team or owner_user}
             }
         )
 
@@ -695,7 +698,7 @@ def _create_objective_with_key_results(
             if failed:
                 raise _Rollback
     except _Rollback:
-        form.add_error(None, "Nothing was saved: correct the key results marked below.")
+        form.add_error(None, _("Nothing was saved: correct the key results marked below."))
         return None
     except ValidationError as exc:
         apply_service_errors(form, exc)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.accounts import services
@@ -68,7 +69,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
             return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
     elif language not in CODES:
         return HttpResponse(
-            f"“{language}” is not a language of Tandem.", status=400, content_type="text/plain"
+            _("“%(language)s” is not a language of Tandem.") % {"language": language},
+            status=400,
+            content_type="text/plain",
         )
     response = redirect(back)
     # The cookie keeps the choice for the sign-in page after signing out.

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
@@ -33,7 +34,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def require_audit(membership: Membership) -> None:
     if membership.role not in AUDIT_ROLES:
-        raise PermissionDenied("Only owners and admins can read the audit log.")
+        raise PermissionDenied(_("Only owners and admins can read the audit log."))
 
 
 class AuditFilterForm(forms.Form):

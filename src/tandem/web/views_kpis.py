@@ -712,17 +712,19 @@ def measurement_record(
             request, _("Value of “%(kpi)s” not saved. ") % {"kpi": kpi} + " ".join(errors)
         )
     else:
-        label = pm.period_label(
+        label = period_label(
             pm.Frequency(kpi.frequency),
             form.cleaned_data["period_start"],
             **selectors.calendar(org),
         )
         shown = input_value(decimal_field("value", form.cleaned_data["value"]))
         text = {
-            "created": f"Saved {shown} for “{kpi}”, {label}.",
-            "updated": f"Corrected “{kpi}”, {label}, to {shown}; the previous value is kept.",
-            "unchanged": f"“{kpi}”, {label}, was already {shown}: nothing changed.",
-        }[outcome]
+            "created": _("Saved %(value)s for “%(kpi)s”, %(period)s."),
+            "updated": _(
+                "Corrected “%(kpi)s”, %(period)s, to %(value)s; the previous value is kept."
+            ),
+            "unchanged": _("“%(kpi)s”, %(period)s, was already %(value)s: nothing changed."),
+        }[outcome] % {"value": shown, "kpi": kpi, "period": label}
         messages.success(request, text)
     return HttpResponseRedirect(_next_url(request, fallback))
 

@@ -24,7 +24,7 @@ UNPROCESSABLE = 422
 
 def require_settings_admin(membership: Membership) -> None:
     if membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDenied("Only owners and admins can change when reminders go out.")
+        raise PermissionDenied(_("Only owners and admins can change when reminders go out."))
 
 
 def _render_settings(

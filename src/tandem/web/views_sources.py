@@ -35,14 +35,14 @@ def _require_see(membership: Membership) -> None:
     if membership.role == Role.VIEWER:
         raise PermissionDenied(VIEWER_REFUSAL)
     if not can_edit(membership):
-        raise PermissionDenied("Only editors, admins and owners can see how a KPI's pull goes.")
+        raise PermissionDenied(_("Only editors, admins and owners can see how a KPI's pull goes."))
 
 
 def _require_manage(membership: Membership) -> None:
     _require_see(membership)
     if not can_manage_sources(membership):
         raise PermissionDenied(
-            "Only admins and owners can set up a KPI's pull: it holds passwords and tokens."
+            _("Only admins and owners can set up a KPI's pull: it holds passwords and tokens.")
         )
 
 
