@@ -16,7 +16,7 @@ KPI signals of a flagged objective are still drawn by ``_objective_signals.html`
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -562,19 +562,20 @@ class _TreeText:
         # What depends on one value only (a percentage, a status, a count), by kind.
         self.memo: dict[tuple[str, object], str] = {}
 
-    def percent(self, value: Any) -> str:
-        key = ("percent", value)
+    def _memo(self, key: tuple[str, object], make: Callable[[], str]) -> str:
+        """``make()``'s text for ``key``, made once per drawing."""
         text = self.memo.get(key)
         if text is None:
-            text = self.memo[key] = esc(for_reader(percent_text(value), self.language))
+            text = self.memo[key] = make()
         return text
 
+    def percent(self, value: Any) -> str:
+        return self._memo(
+            ("percent", value), lambda: esc(for_reader(percent_text(value), self.language))
+        )
+
     def status(self, status: object) -> str:
-        key = ("status", status)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = esc(label_of(status))
-        return text
+        return self._memo(("status", status), lambda: esc(label_of(status)))
 
     def private_pill(self) -> str:
         if not self.private:
@@ -582,55 +583,49 @@ class _TreeText:
         return self.private
 
     def count(self, n: int) -> str:
-        key = ("count", n)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = _count(n, self.d)
-        return text
+        return self._memo(("count", n), lambda: _count(n, self.d))
 
     def repeat_title(self, parents: int) -> str:
-        key = ("repeat", parents)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = esc(
+        return self._memo(
+            ("repeat", parents),
+            lambda: esc(
                 _(
                     "This %(objective)s contributes to %(count)s %(objectives)s; it is shown "
                     "in full at its first place in the tree"
                 )
                 % {"count": parents, **self.words}
-            )
-        return text
+            ),
+        )
 
     def contributes_to(self, parents: int) -> str:
-        key = ("contributes", parents)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = esc(_("contributes to %(count)s") % {"count": parents})
-        return text
+        return self._memo(
+            ("contributes", parents),
+            lambda: esc(_("contributes to %(count)s") % {"count": parents}),
+        )
 
     def mean_below(self, below: int) -> str:
-        key = ("below", below)
-        text = self.memo.get(key)
-        if text is None:
-            words = self.words
-            # %(objectives)s is the organisation's word for as many as %(count)s.
-            mean = ngettext(
-                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
-                "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
-                below,
-            ) % {
-                "count": below,
-                "objective": words["objective"],
-                "objectives": words["objective" if below == 1 else "objectives"],
-            }
-            text = self.memo[key] = esc(mean)
-        return text
+        words = self.words
+        # %(objectives)s is the organisation's word for as many as %(count)s.
+        return self._memo(
+            ("below", below),
+            lambda: esc(
+                ngettext(
+                    "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                    "Mean progress of this %(objective)s and the %(count)s %(objectives)s below it",
+                    below,
+                )
+                % {
+                    "count": below,
+                    "objective": words["objective"],
+                    "objectives": words["objective" if below == 1 else "objectives"],
+                }
+            ),
+        )
 
     def show_contributing(self, count: int) -> str:
-        key = ("show", count)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = esc(
+        return self._memo(
+            ("show", count),
+            lambda: esc(
                 ngettext(
                     "Show the %(count)s %(objectives)s contributing to it",
                     "Show the %(count)s %(objectives)s contributing to it",
@@ -640,27 +635,22 @@ class _TreeText:
                     "count": count,
                     "objectives": self.words["objective" if count == 1 else "objectives"],
                 }
-            )
-        return text
+            ),
+        )
 
     def owns(self, count: int) -> str:
         """The group roll-up's title, with ``%(owner)s`` and ``%(cycle)s`` to fill."""
-        key = ("owns", count)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = ngettext(
+        return self._memo(
+            ("owns", count),
+            lambda: ngettext(
                 "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
                 "Mean progress of the %(count)s %(objectives)s %(owner)s owns in %(cycle)s",
                 count,
-            )
-        return text
+            ),
+        )
 
     def kind(self, team: Any) -> str:
-        key = ("kind", team.kind)
-        text = self.memo.get(key)
-        if text is None:
-            text = self.memo[key] = esc(str(team.get_kind_display()))
-        return text
+        return self._memo(("kind", team.kind), lambda: esc(str(team.get_kind_display())))
 
 
 def tree_lines(lines: Sequence[tuple[Line[Any], Card]], *, cycle: Cycle, d: Drawing) -> SafeString:
